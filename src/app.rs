@@ -1,0 +1,71 @@
+//! The root component: loads `config.json`, then either the setup screen or the routed shell.
+
+use crate::browser;
+use crate::components::header::Header;
+use crate::config::{Config, PageContext};
+use crate::pages::{home::Home, not_found::NotFound, placeholder::Placeholder, setup::Setup};
+use crate::url;
+use leptos::prelude::*;
+use leptos_router::components::{Route, Router, Routes};
+use leptos_router::path;
+
+/// The validated configuration, provided to every page.
+#[derive(Clone, Debug)]
+pub struct ConfigCtx(pub Config);
+
+/// Where the page lives, provided to every page.
+#[derive(Clone, Debug)]
+pub struct PageCtx(pub PageContext);
+
+/// Reads the configuration context; only valid inside [`Shell`].
+pub fn use_config() -> Config {
+    expect_context::<ConfigCtx>().0
+}
+
+/// The whole app.
+#[component]
+pub fn App() -> impl IntoView {
+    let page = browser::page_context();
+    let page_for_load = page.clone();
+    let loaded = LocalResource::new(move || {
+        let page = page_for_load.clone();
+        async move { browser::load_config(&page).await }
+    });
+    view! {
+        {move || match loaded.get() {
+            None => view! { <p class="loading" role="status">"Loading configuration…"</p> }.into_any(),
+            Some(Err(error)) => view! { <Setup error=error /> }.into_any(),
+            Some(Ok(config)) => view! { <Shell config=config page=page.clone() /> }.into_any(),
+        }}
+    }
+}
+
+/// The routed app once the configuration is valid.
+#[component]
+pub fn Shell(
+    /// The validated configuration.
+    config: Config,
+    /// Where the page lives (origin and base path).
+    page: PageContext,
+) -> impl IntoView {
+    let base = url::router_base(&page.base_path);
+    provide_context(ConfigCtx(config));
+    provide_context(PageCtx(page));
+    view! {
+        <Router base=base>
+            <a class="skip-link" href="#main">"Skip to content"</a>
+            <Header />
+            <main id="main" tabindex="-1">
+                <Routes fallback=|| view! { <NotFound /> }>
+                    <Route path=path!("/") view=Home />
+                    <Route path=path!("/callback") view=|| view! { <Placeholder title="Signing in" /> } />
+                    <Route path=path!("/services") view=|| view! { <Placeholder title="Services" /> } />
+                    <Route path=path!("/services/:id") view=|| view! { <Placeholder title="Service" /> } />
+                    <Route path=path!("/users") view=|| view! { <Placeholder title="Users" /> } />
+                    <Route path=path!("/users/:id") view=|| view! { <Placeholder title="User" /> } />
+                    <Route path=path!("/token") view=|| view! { <Placeholder title="Token" /> } />
+                </Routes>
+            </main>
+        </Router>
+    }
+}

@@ -1,0 +1,85 @@
+//! Thin browser glue: where the page lives, the tab's sessionStorage, fetching config.json.
+//! Nothing here unwraps a browser API: storage can be disabled and fetches can fail.
+
+use crate::config::{self, Config, ConfigError, PageContext};
+use crate::url;
+
+/// The page's origin and base path (from `<base href>`, i.e. `document.baseURI`).
+pub fn page_context() -> PageContext {
+    let window = web_sys::window();
+    let origin = window
+        .as_ref()
+        .and_then(|w| w.location().origin().ok())
+        .unwrap_or_default();
+    let base = window
+        .and_then(|w| w.document())
+        .and_then(|d| d.base_uri().ok().flatten())
+        .and_then(|b| web_sys::Url::new(&b).ok())
+        .map(|u| u.pathname())
+        .unwrap_or_else(|| "/".into());
+    // baseURI without a <base> tag is the document URL itself: keep only its directory.
+    let dir = match base.rfind('/') {
+        Some(i) => &base[..=i],
+        None => "/",
+    };
+    PageContext {
+        origin,
+        base_path: url::normalise_base(dir),
+    }
+}
+
+/// Fetches and validates `config.json` from beside `index.html`.
+pub async fn load_config(page: &PageContext) -> Result<Config, ConfigError> {
+    // `no-store`: hosts change config.json without rebuilding, so never use a stale copy.
+    let resp = gloo_net::http::Request::get("config.json")
+        .cache(web_sys::RequestCache::NoStore)
+        .send()
+        .await
+        .map_err(|e| ConfigError::Unreachable(e.to_string()))?;
+    if !resp.ok() {
+        return Err(ConfigError::NotFound {
+            status: resp.status(),
+        });
+    }
+    let text = resp
+        .text()
+        .await
+        .map_err(|e| ConfigError::Unreachable(e.to_string()))?;
+    config::parse(&text, page)
+}
+
+/// Why sessionStorage could not be used.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+pub enum StorageError {
+    #[error("This browser tab does not allow sessionStorage (private mode or a site setting). pdscope keeps the sign-in only there: allow site data for this page and reload.")]
+    Unavailable,
+    #[error("sessionStorage refused to save ({0}). Close other pdscope tabs or clear this site's data, then try again.")]
+    Write(String),
+}
+
+fn session() -> Result<web_sys::Storage, StorageError> {
+    web_sys::window()
+        .and_then(|w| w.session_storage().ok().flatten())
+        .ok_or(StorageError::Unavailable)
+}
+
+/// Reads a sessionStorage key (all keys are prefixed `pdscope.`).
+pub fn session_get(key: &str) -> Result<Option<String>, StorageError> {
+    session()?
+        .get_item(&format!("pdscope.{key}"))
+        .map_err(|_| StorageError::Unavailable)
+}
+
+/// Writes a sessionStorage key.
+pub fn session_set(key: &str, value: &str) -> Result<(), StorageError> {
+    session()?
+        .set_item(&format!("pdscope.{key}"), value)
+        .map_err(|e| StorageError::Write(format!("{e:?}")))
+}
+
+/// Removes a sessionStorage key; a missing store is not an error here.
+pub fn session_remove(key: &str) {
+    if let Ok(s) = session() {
+        let _ = s.remove_item(&format!("pdscope.{key}"));
+    }
+}

@@ -1,0 +1,2 @@
+//! Reusable view pieces.
+pub mod header;

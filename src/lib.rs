@@ -1,0 +1,24 @@
+//! pdscope: a browser-only console for PagerDuty OAuth.
+//!
+//! The pure modules (`config`, `routes`, `url`, ...) use no browser API and are tested with
+//! plain `cargo test`. The views and the browser glue build only for `wasm32`.
+
+pub mod config;
+pub mod routes;
+pub mod url;
+
+#[cfg(target_arch = "wasm32")]
+pub mod app;
+#[cfg(target_arch = "wasm32")]
+pub mod browser;
+#[cfg(target_arch = "wasm32")]
+pub mod components;
+#[cfg(target_arch = "wasm32")]
+pub mod pages;
+
+/// Installs the panic hook and mounts the app on `<body>`.
+#[cfg(target_arch = "wasm32")]
+pub fn start() {
+    console_error_panic_hook::set_once();
+    leptos::mount::mount_to_body(app::App);
+}

@@ -1,0 +1,15 @@
+use crate::routes::AppRoute;
+use leptos::prelude::*;
+use leptos_router::components::A;
+
+/// Shown for any path the app does not know.
+#[component]
+pub fn NotFound() -> impl IntoView {
+    view! {
+        <section class="card">
+            <h1>"Page not found"</h1>
+            <p>"There is no pdscope page at this address."</p>
+            <p><A href=AppRoute::Home.path()>"Go to the home page"</A></p>
+        </section>
+    }
+}

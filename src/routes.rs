@@ -1,0 +1,152 @@
+//! The app's routes, named in one place. Views use [`AppRoute::path`] to link, the router
+//! table uses [`PATTERNS`], and sign-in validates return routes with [`safe_return_path`].
+
+/// Every page of the app.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum AppRoute {
+    Home,
+    Callback,
+    Services,
+    Service(String),
+    Users,
+    User(String),
+    Token,
+    NotFound,
+}
+
+/// The router's path patterns, in the order the router tries them.
+pub const PATTERNS: &[&str] = &[
+    "/",
+    "/callback",
+    "/services",
+    "/services/:id",
+    "/users",
+    "/users/:id",
+    "/token",
+];
+
+impl AppRoute {
+    /// The path of this route relative to the app's base (always starts with `/`).
+    pub fn path(&self) -> String {
+        match self {
+            AppRoute::Home => "/".into(),
+            AppRoute::Callback => "/callback".into(),
+            AppRoute::Services => "/services".into(),
+            AppRoute::Service(id) => format!("/services/{}", crate::url::encode(id)),
+            AppRoute::Users => "/users".into(),
+            AppRoute::User(id) => format!("/users/{}", crate::url::encode(id)),
+            AppRoute::Token => "/token".into(),
+            AppRoute::NotFound => "/not-found".into(),
+        }
+    }
+
+    /// Which route an app path (base already stripped, query and fragment allowed) names.
+    pub fn parse(path: &str) -> AppRoute {
+        let path = path.split(['?', '#']).next().unwrap_or("");
+        if !path.is_empty() && !path.starts_with('/') {
+            return AppRoute::NotFound;
+        }
+        let path = path.strip_suffix('/').unwrap_or(path);
+        let segments: Vec<&str> = path.split('/').skip(1).collect();
+        match segments.as_slice() {
+            [] | [""] => AppRoute::Home,
+            ["callback"] => AppRoute::Callback,
+            ["services"] => AppRoute::Services,
+            ["services", id] if !id.is_empty() => AppRoute::Service(crate::url::decode(id)),
+            ["users"] => AppRoute::Users,
+            ["users", id] if !id.is_empty() => AppRoute::User(crate::url::decode(id)),
+            ["token"] => AppRoute::Token,
+            _ => AppRoute::NotFound,
+        }
+    }
+
+    /// The label shown in navigation.
+    pub fn title(&self) -> &'static str {
+        match self {
+            AppRoute::Home => "Home",
+            AppRoute::Callback => "Signing in",
+            AppRoute::Services | AppRoute::Service(_) => "Services",
+            AppRoute::Users | AppRoute::User(_) => "Users",
+            AppRoute::Token => "Token",
+            AppRoute::NotFound => "Not found",
+        }
+    }
+}
+
+/// Accepts a route to return to after sign-in only if it is a same-origin app path that
+/// names a real page other than the callback (no `//host`, no scheme, no backslashes,
+/// no control characters). Anything else gives `None` and the caller falls back to `/`.
+pub fn safe_return_path(path: &str) -> Option<String> {
+    let ok = path.starts_with('/')
+        && !path.starts_with("//")
+        && !path.contains('\\')
+        && !path.chars().any(|c| c.is_control() || c.is_whitespace())
+        && path.len() <= 2048;
+    if !ok {
+        return None;
+    }
+    match AppRoute::parse(path) {
+        AppRoute::Callback | AppRoute::NotFound => None,
+        _ => Some(path.to_string()),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_pattern_parses_to_a_page() {
+        let samples = [
+            "/",
+            "/callback",
+            "/services",
+            "/services/P1",
+            "/users",
+            "/users/U1",
+            "/token",
+        ];
+        assert_eq!(samples.len(), PATTERNS.len());
+        for s in samples {
+            let r = AppRoute::parse(s);
+            assert_ne!(r, AppRoute::NotFound, "{s}");
+            assert_eq!(AppRoute::parse(&r.path()), r, "round trip of {s}");
+        }
+    }
+
+    #[test]
+    fn parse_handles_queries_slashes_and_unknowns() {
+        assert_eq!(AppRoute::parse("/services/?query=db"), AppRoute::Services);
+        assert_eq!(
+            AppRoute::parse("/services/P%2F1#x"),
+            AppRoute::Service("P/1".into())
+        );
+        assert_eq!(AppRoute::Service("P/1".into()).path(), "/services/P%2F1");
+        assert_eq!(AppRoute::parse(""), AppRoute::Home);
+        for bad in ["/nope", "/services/a/b", "/token/x", "services", "/users//"] {
+            assert_eq!(AppRoute::parse(bad), AppRoute::NotFound, "{bad}");
+        }
+    }
+
+    #[test]
+    fn return_paths_are_same_origin_only() {
+        assert_eq!(
+            safe_return_path("/services?query=db").as_deref(),
+            Some("/services?query=db")
+        );
+        assert_eq!(safe_return_path("/").as_deref(), Some("/"));
+        for bad in [
+            "//evil.example/x",
+            "https://evil.example",
+            "/\\evil.example",
+            "services",
+            "/callback?code=x",
+            "/nope",
+            "/ta b",
+            "/x\n",
+            "",
+        ] {
+            assert_eq!(safe_return_path(bad), None, "{bad:?}");
+        }
+    }
+}
