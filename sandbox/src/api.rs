@@ -1,0 +1,438 @@
+//! REST API v2: services and users, with PagerDuty's classic pagination, permissions and
+//! scopes, rate limits, CORS, and faults on demand.
+
+use crate::data::User;
+use crate::error::ApiError;
+use crate::state::Window;
+use crate::Shared;
+use axum::extract::{FromRequestParts, Path, RawQuery, Request, State};
+use axum::http::request::Parts;
+use axum::http::{header, HeaderName, HeaderValue, Method, StatusCode};
+use axum::middleware::{self, Next};
+use axum::response::{IntoResponse, Response};
+use axum::routing::get;
+use axum::{Json, Router};
+use rand::Rng;
+use serde_json::{json, Value};
+use std::time::{Duration, Instant};
+use tower_http::cors::{AllowOrigin, CorsLayer};
+
+/// The request headers PagerDuty's CORS preflight allows.
+pub const ALLOWED_HEADERS: &[&str] = &[
+    "authorization",
+    "content-type",
+    "from",
+    "x-early-access",
+    "x-pagerduty-api-local",
+    "user-agent",
+];
+/// PagerDuty refuses `offset + limit` above this.
+pub const OFFSET_CEILING: i64 = 10_000;
+const RATE_HEADERS: [&str; 3] = ["ratelimit-limit", "ratelimit-remaining", "ratelimit-reset"];
+
+pub fn router(shared: Shared) -> Router {
+    let mut cors = CorsLayer::new()
+        .allow_origin(AllowOrigin::any())
+        .allow_methods([Method::GET, Method::POST, Method::PUT, Method::DELETE])
+        .allow_headers(
+            ALLOWED_HEADERS
+                .iter()
+                .map(|h| HeaderName::from_static(h))
+                .collect::<Vec<_>>(),
+        );
+    if shared.options.expose_rate_limit_headers {
+        cors = cors.expose_headers(
+            RATE_HEADERS
+                .iter()
+                .map(|h| HeaderName::from_static(h))
+                .collect::<Vec<_>>(),
+        );
+    }
+    Router::new()
+        .route("/services", get(list_services))
+        .route("/services/{id}", get(get_service))
+        .route("/users", get(list_users))
+        .route("/users/me", get(get_me))
+        .route("/users/{id}", get(get_user))
+        .fallback(|| async { ApiError::NotFound })
+        .layer(middleware::from_fn_with_state(
+            shared.clone(),
+            limits_and_faults,
+        ))
+        .layer(cors)
+        .with_state(shared)
+}
+
+/// The user and scopes behind a valid bearer token.
+#[derive(Clone, Debug)]
+pub struct Caller {
+    pub user: User,
+    pub scopes: Vec<String>,
+    pub client_id: String,
+}
+
+impl Caller {
+    /// Classic `read`/`write` cover every read; scoped tokens need the named scope.
+    pub fn require(&self, scope: &str) -> Result<(), ApiError> {
+        if self
+            .scopes
+            .iter()
+            .any(|s| s == "read" || s == "write" || s == scope)
+        {
+            Ok(())
+        } else {
+            Err(ApiError::MissingScopes {
+                required: scope.to_string(),
+                token: self.scopes.join(" "),
+            })
+        }
+    }
+}
+
+fn bearer(parts: &Parts) -> Option<String> {
+    let value = parts.headers.get(header::AUTHORIZATION)?.to_str().ok()?;
+    let (scheme, token) = value.split_once(' ')?;
+    scheme
+        .eq_ignore_ascii_case("bearer")
+        .then(|| token.trim().to_string())
+}
+
+/// Looks a token up: unknown, expired and revoked tokens (or families) are `None`.
+fn resolve(sb: &Shared, token: &str) -> Option<Caller> {
+    let inner = sb.lock();
+    let access = inner.access.get(token)?;
+    let family = inner.families.get(&access.family)?;
+    if access.revoked || family.revoked || access.expires <= Instant::now() {
+        return None;
+    }
+    Some(Caller {
+        user: sb.data.user_by_id(&family.user_id)?.clone(),
+        scopes: family.scopes.clone(),
+        client_id: family.client_id.clone(),
+    })
+}
+
+impl FromRequestParts<Shared> for Caller {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, sb: &Shared) -> Result<Self, Self::Rejection> {
+        bearer(parts)
+            .and_then(|t| resolve(sb, &t))
+            .ok_or(ApiError::Unauthorized)
+    }
+}
+
+/// Latency, the per-app-per-user rate limit with its headers, and injected failures.
+async fn limits_and_faults(State(sb): State<Shared>, req: Request, next: Next) -> Response {
+    if req.method() == Method::OPTIONS {
+        return next.run(req).await;
+    }
+    let o = &sb.options;
+    if o.latency_ms > 0 {
+        tokio::time::sleep(Duration::from_millis(o.latency_ms)).await;
+    }
+    let (parts, body) = req.into_parts();
+    let caller = bearer(&parts).and_then(|t| resolve(&sb, &t));
+    let req = Request::from_parts(parts, body);
+    let mut headers = None;
+    if let Some(c) = &caller {
+        let mut inner = sb.lock();
+        let w = inner
+            .windows
+            .entry((c.client_id.clone(), c.user.id.clone()))
+            .or_insert(Window {
+                start: Instant::now(),
+                count: 0,
+            });
+        if w.start.elapsed() >= Duration::from_secs(60) {
+            *w = Window {
+                start: Instant::now(),
+                count: 0,
+            };
+        }
+        let reset = 60u64.saturating_sub(w.start.elapsed().as_secs()).max(1);
+        let limited = w.count >= o.rate_limit;
+        if !limited {
+            w.count += 1;
+        }
+        headers = Some((o.rate_limit, o.rate_limit - w.count, reset));
+        if limited {
+            drop(inner);
+            return with_rate_headers(ApiError::RateLimited.into_response(), headers);
+        }
+    }
+    let fault = o.fail_rate > 0.0 && rand::thread_rng().gen_bool(o.fail_rate);
+    let resp = if fault {
+        let statuses = [
+            StatusCode::INTERNAL_SERVER_ERROR,
+            StatusCode::BAD_GATEWAY,
+            StatusCode::SERVICE_UNAVAILABLE,
+        ];
+        ApiError::Fault(statuses[rand::thread_rng().gen_range(0..3)]).into_response()
+    } else {
+        next.run(req).await
+    };
+    with_rate_headers(resp, headers)
+}
+
+fn with_rate_headers(mut resp: Response, h: Option<(u32, u32, u64)>) -> Response {
+    if let Some((limit, remaining, reset)) = h {
+        for (name, value) in RATE_HEADERS
+            .iter()
+            .zip([limit as u64, remaining as u64, reset])
+        {
+            if let Ok(v) = HeaderValue::from_str(&value.to_string()) {
+                resp.headers_mut().insert(*name, v);
+            }
+        }
+    }
+    resp
+}
+
+/// Parsed list parameters.
+#[derive(Debug, Default)]
+struct ListQuery {
+    limit: i64,
+    offset: i64,
+    total: bool,
+    query: Option<String>,
+    team_ids: Vec<String>,
+    include: Vec<String>,
+    sort_desc: bool,
+    sort_by_email: bool,
+}
+
+fn parse_number(name: &str, v: &str) -> Result<i64, ApiError> {
+    v.trim()
+        .parse::<i64>()
+        .map_err(|_| ApiError::InvalidInput(format!("{name} must be an integer, not \"{v}\".")))
+}
+
+fn list_query(
+    raw: Option<String>,
+    includes: &[&str],
+    sorts: &[&str],
+) -> Result<ListQuery, ApiError> {
+    let mut q = ListQuery {
+        limit: 25,
+        ..Default::default()
+    };
+    for (k, v) in form_urlencoded::parse(raw.unwrap_or_default().as_bytes()) {
+        match k.as_ref() {
+            "limit" => q.limit = parse_number("limit", &v)?,
+            "offset" => q.offset = parse_number("offset", &v)?,
+            "total" => q.total = v == "true",
+            "query" => q.query = Some(v.to_lowercase()).filter(|s| !s.is_empty()),
+            "team_ids[]" | "team_ids" => q.team_ids.push(v.to_string()),
+            "include[]" | "include" => {
+                if !includes.contains(&v.as_ref()) {
+                    return Err(ApiError::InvalidInput(format!(
+                        "include[] does not accept \"{v}\"; allowed: {}.",
+                        includes.join(", ")
+                    )));
+                }
+                q.include.push(v.to_string());
+            }
+            "sort_by" => {
+                let (field, dir) = v.split_once(':').unwrap_or((&v, "asc"));
+                if !sorts.contains(&field) || !["asc", "desc"].contains(&dir) {
+                    return Err(ApiError::InvalidInput(format!(
+                        "sort_by does not accept \"{v}\"."
+                    )));
+                }
+                q.sort_desc = dir == "desc";
+                q.sort_by_email = field == "email";
+            }
+            _ => {}
+        }
+    }
+    if q.limit < 1 {
+        return Err(ApiError::InvalidInput("limit must be at least 1.".into()));
+    }
+    q.limit = q.limit.min(100);
+    if q.offset < 0 {
+        return Err(ApiError::InvalidInput(
+            "offset must not be negative.".into(),
+        ));
+    }
+    if q.offset.saturating_add(q.limit) > OFFSET_CEILING {
+        return Err(ApiError::InvalidInput(format!(
+            "Offset + limit must not exceed {OFFSET_CEILING}; use filters (query, team_ids[]) to list further."
+        )));
+    }
+    Ok(q)
+}
+
+fn team_ids_of(sb: &Shared, teams: &[usize]) -> Vec<String> {
+    teams.iter().map(|t| sb.data.teams[*t].id.clone()).collect()
+}
+
+fn page<T>(q: &ListQuery, rows: Vec<T>, key: &str, render: impl Fn(&T) -> Value) -> Json<Value> {
+    let total = rows.len();
+    let start = (q.offset as usize).min(total);
+    let end = (start + q.limit as usize).min(total);
+    let items: Vec<Value> = rows[start..end].iter().map(render).collect();
+    Json(json!({
+        key: items,
+        "limit": q.limit, "offset": q.offset, "more": end < total,
+        "total": if q.total { json!(total) } else { Value::Null },
+    }))
+}
+
+async fn list_services(
+    State(sb): State<Shared>,
+    caller: Caller,
+    RawQuery(raw): RawQuery,
+) -> Result<Json<Value>, ApiError> {
+    caller.require("services.read")?;
+    let q = list_query(
+        raw,
+        &[
+            "escalation_policies",
+            "teams",
+            "integrations",
+            "auto_pause_notifications_parameters",
+        ],
+        &["name"],
+    )?;
+    let mut rows: Vec<_> = sb
+        .data
+        .services
+        .iter()
+        .filter(|s| sb.data.can_see_service(&caller.user, s))
+        .filter(|s| {
+            q.query
+                .as_ref()
+                .is_none_or(|needle| s.name.to_lowercase().contains(needle))
+        })
+        .filter(|s| {
+            q.team_ids.is_empty()
+                || team_ids_of(&sb, &s.teams)
+                    .iter()
+                    .any(|t| q.team_ids.contains(t))
+        })
+        .collect();
+    if q.sort_desc {
+        rows.reverse();
+    }
+    let api = sb.options.api_url();
+    Ok(page(&q, rows, "services", |s| {
+        sb.data.service_json(&api, s, &q.include)
+    }))
+}
+
+async fn get_service(
+    State(sb): State<Shared>,
+    caller: Caller,
+    Path(id): Path<String>,
+    RawQuery(raw): RawQuery,
+) -> Result<Json<Value>, ApiError> {
+    caller.require("services.read")?;
+    let q = list_query(
+        raw,
+        &[
+            "escalation_policies",
+            "teams",
+            "integrations",
+            "auto_pause_notifications_parameters",
+        ],
+        &[],
+    )?;
+    let s = sb
+        .data
+        .services
+        .iter()
+        .find(|s| s.id == id && sb.data.can_see_service(&caller.user, s))
+        .ok_or(ApiError::NotFound)?;
+    Ok(Json(
+        json!({"service": sb.data.service_json(&sb.options.api_url(), s, &q.include)}),
+    ))
+}
+
+const USER_INCLUDES: &[&str] = &[
+    "contact_methods",
+    "notification_rules",
+    "teams",
+    "subdomains",
+];
+
+async fn list_users(
+    State(sb): State<Shared>,
+    caller: Caller,
+    RawQuery(raw): RawQuery,
+) -> Result<Json<Value>, ApiError> {
+    caller.require("users.read")?;
+    let q = list_query(raw, USER_INCLUDES, &["name", "email"])?;
+    let mut rows: Vec<_> = sb
+        .data
+        .users
+        .iter()
+        .filter(|u| {
+            q.query.as_ref().is_none_or(|n| {
+                u.name.to_lowercase().contains(n) || u.email.to_lowercase().contains(n)
+            })
+        })
+        .filter(|u| {
+            q.team_ids.is_empty()
+                || team_ids_of(&sb, &u.teams)
+                    .iter()
+                    .any(|t| q.team_ids.contains(t))
+        })
+        .collect();
+    if q.sort_by_email {
+        rows.sort_by(|a, b| a.email.to_lowercase().cmp(&b.email.to_lowercase()));
+    }
+    if q.sort_desc {
+        rows.reverse();
+    }
+    let api = sb.options.api_url();
+    Ok(page(&q, rows, "users", |u| {
+        sb.data.user_json(&api, u, &q.include)
+    }))
+}
+
+async fn get_user(
+    State(sb): State<Shared>,
+    caller: Caller,
+    Path(id): Path<String>,
+    RawQuery(raw): RawQuery,
+) -> Result<Json<Value>, ApiError> {
+    caller.require("users.read")?;
+    let q = list_query(
+        raw,
+        &[
+            "contact_methods",
+            "notification_rules",
+            "teams",
+            "subdomains",
+            "calendar_urls",
+        ],
+        &[],
+    )?;
+    let u = sb.data.user_by_id(&id).ok_or(ApiError::NotFound)?;
+    Ok(Json(
+        json!({"user": sb.data.user_json(&sb.options.api_url(), u, &q.include)}),
+    ))
+}
+
+/// `/users/me` declares no scope in PagerDuty's spec: any valid user token may call it.
+async fn get_me(
+    State(sb): State<Shared>,
+    caller: Caller,
+    RawQuery(raw): RawQuery,
+) -> Result<Json<Value>, ApiError> {
+    let q = list_query(
+        raw,
+        &[
+            "contact_methods",
+            "notification_rules",
+            "teams",
+            "subdomains",
+            "calendar_urls",
+        ],
+        &[],
+    )?;
+    Ok(Json(
+        json!({"user": sb.data.user_json(&sb.options.api_url(), &caller.user, &q.include)}),
+    ))
+}

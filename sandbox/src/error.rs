@@ -1,0 +1,99 @@
+//! Error bodies shaped like PagerDuty's: RFC 6749 JSON from the identity service, the
+//! `{"error":{...}}` envelope from the REST API.
+
+use axum::http::{header, HeaderValue, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum::Json;
+use serde_json::json;
+
+/// An RFC 6749 section 5.2 error from the token endpoint.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct OAuthError {
+    pub status: StatusCode,
+    pub error: &'static str,
+    pub description: String,
+}
+
+impl OAuthError {
+    pub fn invalid_request(d: impl Into<String>) -> Self {
+        Self::new(StatusCode::BAD_REQUEST, "invalid_request", d)
+    }
+    pub fn invalid_grant(d: impl Into<String>) -> Self {
+        Self::new(StatusCode::BAD_REQUEST, "invalid_grant", d)
+    }
+    pub fn invalid_client(d: impl Into<String>) -> Self {
+        Self::new(StatusCode::UNAUTHORIZED, "invalid_client", d)
+    }
+    pub fn unsupported_grant_type(d: impl Into<String>) -> Self {
+        Self::new(StatusCode::BAD_REQUEST, "unsupported_grant_type", d)
+    }
+    pub fn new(status: StatusCode, error: &'static str, d: impl Into<String>) -> Self {
+        Self {
+            status,
+            error,
+            description: d.into(),
+        }
+    }
+}
+
+impl IntoResponse for OAuthError {
+    fn into_response(self) -> Response {
+        let mut resp = (
+            self.status,
+            Json(json!({"error": self.error, "error_description": self.description})),
+        )
+            .into_response();
+        resp.headers_mut()
+            .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+        resp
+    }
+}
+
+/// A REST API error in PagerDuty's envelope.
+#[derive(Debug, Clone)]
+pub enum ApiError {
+    /// 400 with code 2001 and the details.
+    InvalidInput(String),
+    /// 401: missing, unknown, expired or revoked token.
+    Unauthorized,
+    /// 403: the token lacks a scope this endpoint needs.
+    MissingScopes { required: String, token: String },
+    /// 404 with code 2100.
+    NotFound,
+    /// 429 with code 2020.
+    RateLimited,
+    /// An injected 500/502/503.
+    Fault(StatusCode),
+}
+
+impl IntoResponse for ApiError {
+    fn into_response(self) -> Response {
+        let (status, body) = match self {
+            ApiError::InvalidInput(detail) => (
+                StatusCode::BAD_REQUEST,
+                json!({"error": {"message": "Invalid Input Provided", "code": 2001, "errors": [detail]}}),
+            ),
+            ApiError::Unauthorized => (
+                StatusCode::UNAUTHORIZED,
+                json!({"error": {"message": "Authentication failed", "code": 2006}}),
+            ),
+            ApiError::MissingScopes { required, token } => (
+                StatusCode::FORBIDDEN,
+                json!({"error": {"message": "Token missing required scopes", "required_scopes": required, "token_scopes": token}}),
+            ),
+            ApiError::NotFound => (
+                StatusCode::NOT_FOUND,
+                json!({"error": {"message": "Not Found", "code": 2100}}),
+            ),
+            ApiError::RateLimited => (
+                StatusCode::TOO_MANY_REQUESTS,
+                json!({"error": {"message": "Rate Limit Exceeded", "code": 2020}}),
+            ),
+            ApiError::Fault(status) => (
+                status,
+                json!({"error": {"message": "Internal Server Error (injected by --fail-rate)", "code": 0}}),
+            ),
+        };
+        (status, Json(body)).into_response()
+    }
+}

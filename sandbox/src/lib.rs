@@ -1,0 +1,167 @@
+//! pd-sandbox: a local stand-in for PagerDuty's identity service (sign-in, consent, tokens)
+//! and REST API v2 (services, users), on two ports so that the browser sees two origins.
+//!
+//! Behaviour follows PagerDuty's documented and observed behaviour; where that is unknown
+//! it follows the OAuth RFCs. Each such choice is listed in the README.
+
+pub mod api;
+pub mod data;
+pub mod error;
+pub mod html;
+pub mod identity;
+pub mod jwt;
+pub mod state;
+
+use clap::{Parser, ValueEnum};
+use std::sync::Arc;
+
+/// The kind of PagerDuty OAuth app the sandbox registers.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum AppType {
+    /// Classic User OAuth: scopes `read`/`write`; PKCE required without a secret.
+    Classic,
+    /// Scoped OAuth: per-object scopes; a confidential client (secret AND PKCE).
+    Scoped,
+}
+
+/// Command-line options (also `pd-sandbox --help`).
+#[derive(Clone, Debug, Parser)]
+#[command(
+    name = "pd-sandbox",
+    version,
+    about = "A local stand-in for PagerDuty's identity service and REST API v2",
+    after_help = "Seeded accounts: admin@example.com (sees everything) and responder@example.com \
+(sees only their team's services), password `sandbox`."
+)]
+pub struct Options {
+    /// Port of the identity service (sign-in, consent, /oauth/token, /oauth/revoke).
+    #[arg(long, default_value_t = 8788)]
+    pub identity_port: u16,
+    /// Port of the REST API v2.
+    #[arg(long, default_value_t = 8789)]
+    pub api_port: u16,
+    /// The registered OAuth client id.
+    #[arg(long, default_value = "pdscope-local")]
+    pub client_id: String,
+    /// A registered redirect URI, matched exactly. May be given more than once.
+    #[arg(
+        long = "redirect-uri",
+        default_value = "http://127.0.0.1:8080/callback"
+    )]
+    pub redirect_uris: Vec<String>,
+    /// Classic User OAuth or Scoped OAuth.
+    #[arg(long, value_enum, default_value_t = AppType::Classic)]
+    pub app_type: AppType,
+    /// The client secret (required for a scoped app; optional for classic).
+    #[arg(long)]
+    pub client_secret: Option<String>,
+    /// The scopes a scoped app was registered with, space-separated.
+    #[arg(long, default_value = "services.read users.read")]
+    pub app_scopes: String,
+    /// How many services to seed.
+    #[arg(long, default_value_t = 300)]
+    pub services: usize,
+    /// How many users to seed (at least 2: the admin and the responder).
+    #[arg(long, default_value_t = 300)]
+    pub users: usize,
+    /// Seed of the generated data.
+    #[arg(long, default_value_t = 1)]
+    pub seed: u64,
+    /// Access token lifetime in seconds (default: classic 30 days, scoped 1 day).
+    #[arg(long)]
+    pub token_ttl: Option<u64>,
+    /// Added latency per REST API request, in milliseconds.
+    #[arg(long, default_value_t = 0)]
+    pub latency_ms: u64,
+    /// Fraction (0..1) of REST API requests that fail with 500, 502 or 503.
+    #[arg(long, default_value_t = 0.0)]
+    pub fail_rate: f64,
+    /// REST API requests per minute per app per user.
+    #[arg(long, default_value_t = 960)]
+    pub rate_limit: u32,
+    /// Let browsers read the ratelimit-* headers (Access-Control-Expose-Headers).
+    #[arg(long)]
+    pub expose_rate_limit_headers: bool,
+    /// Do not echo `state` on the redirect back (PagerDuty does not promise to).
+    #[arg(long)]
+    pub drop_state: bool,
+}
+
+impl Options {
+    /// Options as parsed from an empty command line (for tests).
+    pub fn defaults() -> Options {
+        Options::parse_from(["pd-sandbox"])
+    }
+
+    pub fn identity_url(&self) -> String {
+        format!("http://127.0.0.1:{}", self.identity_port)
+    }
+
+    pub fn api_url(&self) -> String {
+        format!("http://127.0.0.1:{}", self.api_port)
+    }
+
+    /// The `iss` of id_tokens, shaped like PagerDuty's.
+    pub fn issuer(&self) -> String {
+        format!("{}/global/oauth/anonymous", self.identity_url())
+    }
+
+    pub fn token_ttl_secs(&self) -> u64 {
+        self.token_ttl.unwrap_or(match self.app_type {
+            AppType::Classic => 30 * 24 * 3600,
+            AppType::Scoped => 24 * 3600,
+        })
+    }
+
+    /// Checks combinations clap cannot express.
+    pub fn validate(&self) -> Result<(), String> {
+        if self.app_type == AppType::Scoped && self.client_secret.is_none() {
+            return Err("--app-type scoped needs --client-secret: PagerDuty treats Scoped OAuth apps as confidential clients".into());
+        }
+        if self.users < 2 {
+            return Err("--users must be at least 2 (the admin and the responder)".into());
+        }
+        if !(0.0..=1.0).contains(&self.fail_rate) {
+            return Err("--fail-rate must be between 0 and 1".into());
+        }
+        if self.rate_limit == 0 {
+            return Err("--rate-limit must be at least 1".into());
+        }
+        for uri in &self.redirect_uris {
+            if origin_of(uri).is_none() {
+                return Err(format!(
+                    "--redirect-uri {uri} is not an absolute http(s) URL"
+                ));
+            }
+        }
+        Ok(())
+    }
+}
+
+/// `scheme://host[:port]` of an absolute http(s) URL.
+pub fn origin_of(url: &str) -> Option<String> {
+    let (scheme, rest) = url.split_once("://")?;
+    if scheme != "http" && scheme != "https" {
+        return None;
+    }
+    let authority = rest.split(['/', '?', '#']).next()?;
+    (!authority.is_empty()).then(|| format!("{scheme}://{authority}"))
+}
+
+/// Everything the two servers share.
+pub type Shared = Arc<state::Sandbox>;
+
+/// Builds the shared state (seeded data, signing key) from options.
+pub fn sandbox(options: Options) -> Shared {
+    Arc::new(state::Sandbox::new(options))
+}
+
+/// The identity service router.
+pub fn identity_app(shared: Shared) -> axum::Router {
+    identity::router(shared)
+}
+
+/// The REST API router.
+pub fn api_app(shared: Shared) -> axum::Router {
+    api::router(shared)
+}

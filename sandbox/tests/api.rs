@@ -1,0 +1,396 @@
+mod common;
+
+use axum::body::Body;
+use axum::http::{header, Request, StatusCode};
+use common::*;
+use std::collections::HashSet;
+
+async fn admin_token(sb: &Sb) -> String {
+    token_for(sb, "admin@example.com", "read", &[]).await["access_token"]
+        .as_str()
+        .unwrap()
+        .to_string()
+}
+
+#[tokio::test]
+async fn classic_pagination_matches_pagerduty() {
+    let sb = start(&[]);
+    let t = admin_token(&sb).await;
+    let r = get(&sb.api, "/services", Some(&t)).await;
+    let v = r.json();
+    assert_eq!(v["limit"], 25);
+    assert_eq!(v["offset"], 0);
+    assert_eq!(v["more"], true);
+    assert!(v["total"].is_null(), "total is null unless total=true");
+    assert_eq!(v["services"].as_array().unwrap().len(), 25);
+    let v = get(&sb.api, "/services?limit=1000&total=true", Some(&t))
+        .await
+        .json();
+    assert_eq!(v["limit"], 100, "limit is capped at 100");
+    assert_eq!(v["total"], 250);
+    // Walk every page and get every service exactly once, in order.
+    let mut seen = Vec::new();
+    let mut offset = 0;
+    loop {
+        let v = get(
+            &sb.api,
+            &format!("/services?limit=100&offset={offset}"),
+            Some(&t),
+        )
+        .await
+        .json();
+        let page = v["services"].as_array().unwrap();
+        seen.extend(page.iter().map(|s| s["id"].as_str().unwrap().to_string()));
+        offset += page.len();
+        if v["more"] == false {
+            break;
+        }
+    }
+    assert_eq!(seen.len(), 250);
+    assert_eq!(seen.iter().collect::<HashSet<_>>().len(), 250);
+    let last = get(&sb.api, "/services?limit=100&offset=200", Some(&t))
+        .await
+        .json();
+    assert_eq!(last["more"], false);
+    assert_eq!(last["services"].as_array().unwrap().len(), 50);
+}
+
+#[tokio::test]
+async fn bad_pagination_parameters_get_pagerduty_400_envelope() {
+    let sb = start(&[]);
+    let t = admin_token(&sb).await;
+    for q in [
+        "limit=-1",
+        "limit=0",
+        "offset=-5",
+        "limit=abc",
+        "offset=1e3",
+        "offset=9950&limit=100",
+        "offset=99999999999999999999",
+        "include[]=bogus",
+        "sort_by=color",
+    ] {
+        let r = get(&sb.api, &format!("/services?{q}"), Some(&t)).await;
+        assert_eq!(r.status, StatusCode::BAD_REQUEST, "{q}: {}", r.body);
+        let e = r.json();
+        assert_eq!(e["error"]["code"], 2001, "{q}");
+        assert_eq!(e["error"]["message"], "Invalid Input Provided");
+        assert!(e["error"]["errors"][0].is_string());
+    }
+    // Exactly at the ceiling is allowed.
+    let r = get(&sb.api, "/services?offset=9900&limit=100", Some(&t)).await;
+    assert_eq!(r.status, StatusCode::OK);
+    assert_eq!(r.json()["services"].as_array().unwrap().len(), 0);
+}
+
+#[tokio::test]
+async fn query_team_and_include_filters() {
+    let sb = start(&[]);
+    let t = admin_token(&sb).await;
+    let v = get(
+        &sb.api,
+        "/services?query=PAYMENTS&total=true&limit=100",
+        Some(&t),
+    )
+    .await
+    .json();
+    let hits = v["services"].as_array().unwrap();
+    assert!(!hits.is_empty());
+    assert!(hits.iter().all(|s| s["name"]
+        .as_str()
+        .unwrap()
+        .to_lowercase()
+        .contains("payments")));
+    assert_eq!(v["total"], hits.len());
+    let team = sb.shared.data.teams[0].id.clone();
+    let v = get(
+        &sb.api,
+        &format!("/services?team_ids%5B%5D={team}&limit=100&include%5B%5D=teams"),
+        Some(&t),
+    )
+    .await
+    .json();
+    for s in v["services"].as_array().unwrap() {
+        assert!(s["teams"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|x| x["id"] == team.as_str()));
+        assert_eq!(s["teams"][0]["type"], "team");
+    }
+    let v = get(
+        &sb.api,
+        "/users?query=example.com&limit=5&include[]=contact_methods",
+        Some(&t),
+    )
+    .await
+    .json();
+    assert_eq!(v["users"].as_array().unwrap().len(), 5);
+    assert!(v["users"][0]["contact_methods"][0]["address"].is_string());
+    let v = get(&sb.api, "/users?sort_by=email:desc&limit=100", Some(&t))
+        .await
+        .json();
+    let emails: Vec<&str> = v["users"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|u| u["email"].as_str().unwrap())
+        .collect();
+    assert!(emails
+        .windows(2)
+        .all(|w| w[0].to_lowercase() >= w[1].to_lowercase()));
+}
+
+#[tokio::test]
+async fn objects_are_shaped_like_the_spec() {
+    let sb = start(&[]);
+    let t = admin_token(&sb).await;
+    let v = get(&sb.api, "/services?limit=100", Some(&t)).await.json();
+    let s = &v["services"][0];
+    for f in [
+        "id",
+        "type",
+        "summary",
+        "self",
+        "html_url",
+        "name",
+        "status",
+        "escalation_policy",
+        "teams",
+        "created_at",
+    ] {
+        assert!(!s[f].is_null(), "service.{f}");
+    }
+    assert_eq!(s["type"], "service");
+    assert_eq!(
+        s["escalation_policy"]["type"],
+        "escalation_policy_reference"
+    );
+    let id = s["id"].as_str().unwrap();
+    let one = get(&sb.api, &format!("/services/{id}"), Some(&t))
+        .await
+        .json();
+    assert_eq!(one["service"]["id"], id);
+    let u = get(&sb.api, "/users?limit=1", Some(&t)).await.json()["users"][0].clone();
+    for f in [
+        "id",
+        "type",
+        "name",
+        "email",
+        "role",
+        "time_zone",
+        "color",
+        "avatar_url",
+        "contact_methods",
+        "teams",
+    ] {
+        assert!(!u[f].is_null(), "user.{f}");
+    }
+    let uid = u["id"].as_str().unwrap();
+    assert_eq!(
+        get(&sb.api, &format!("/users/{uid}"), Some(&t))
+            .await
+            .json()["user"]["id"],
+        uid
+    );
+    let r = get(&sb.api, "/services/PNOPE00", Some(&t)).await;
+    assert_eq!(r.status, StatusCode::NOT_FOUND);
+    assert_eq!(r.json()["error"]["code"], 2100);
+}
+
+#[tokio::test]
+async fn restricted_user_sees_only_their_teams_services() {
+    let sb = start(&[]);
+    let t = token_for(&sb, "responder@example.com", "read", &[]).await["access_token"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let v = get(&sb.api, "/services?limit=100&total=true", Some(&t))
+        .await
+        .json();
+    let total = v["total"].as_u64().unwrap();
+    assert!(total > 0 && total < 250, "{total}");
+    let responder = sb
+        .shared
+        .data
+        .user_by_email("responder@example.com")
+        .unwrap();
+    let team = &sb.shared.data.teams[responder.teams[0]].id;
+    for s in v["services"].as_array().unwrap() {
+        assert!(s["teams"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|x| x["id"] == team.as_str()));
+    }
+    let hidden = sb
+        .shared
+        .data
+        .services
+        .iter()
+        .find(|s| !sb.shared.data.can_see_service(responder, s))
+        .unwrap();
+    let r = get(&sb.api, &format!("/services/{}", hidden.id), Some(&t)).await;
+    assert_eq!(r.status, StatusCode::NOT_FOUND);
+}
+
+#[tokio::test]
+async fn scoped_token_without_users_read_gets_the_missing_scope_403() {
+    let sb = start(&[
+        "--app-type",
+        "scoped",
+        "--client-secret",
+        "s3cret",
+        "--app-scopes",
+        "services.read",
+    ]);
+    let t = token_for(
+        &sb,
+        "admin@example.com",
+        "services.read users.read",
+        &[("client_secret", "s3cret")],
+    )
+    .await;
+    let t = t["access_token"].as_str().unwrap();
+    assert_eq!(
+        get(&sb.api, "/services", Some(t)).await.status,
+        StatusCode::OK
+    );
+    let r = get(&sb.api, "/users", Some(t)).await;
+    assert_eq!(r.status, StatusCode::FORBIDDEN);
+    assert_eq!(
+        r.json(),
+        serde_json::json!({"error":{"message":"Token missing required scopes","required_scopes":"users.read","token_scopes":"openid services.read"}})
+    );
+    // /users/me declares no scope.
+    assert_eq!(
+        get(&sb.api, "/users/me", Some(t)).await.status,
+        StatusCode::OK
+    );
+}
+
+#[tokio::test]
+async fn missing_unknown_and_malformed_tokens_get_401() {
+    let sb = start(&[]);
+    for auth in [
+        None,
+        Some("Bearer nope"),
+        Some("Token token=abc"),
+        Some("Bearer"),
+    ] {
+        let mut req = Request::get("/services");
+        if let Some(a) = auth {
+            req = req.header(header::AUTHORIZATION, a);
+        }
+        let r = send(&sb.api, req.body(Body::empty()).unwrap()).await;
+        assert_eq!(r.status, StatusCode::UNAUTHORIZED, "{auth:?}");
+        assert_eq!(r.json()["error"]["code"], 2006);
+    }
+}
+
+#[tokio::test]
+async fn expired_tokens_get_401() {
+    let sb = start(&["--token-ttl", "1"]);
+    let t = admin_token(&sb).await;
+    {
+        let mut inner = sb.shared.lock();
+        let a = inner.access.get_mut(&t).unwrap();
+        a.expires = std::time::Instant::now();
+    }
+    assert_eq!(
+        get(&sb.api, "/users/me", Some(&t)).await.status,
+        StatusCode::UNAUTHORIZED
+    );
+}
+
+#[tokio::test]
+async fn rate_limit_headers_and_429() {
+    let sb = start(&["--rate-limit", "3"]);
+    let t = admin_token(&sb).await;
+    for remaining in [2, 1, 0] {
+        let r = get(&sb.api, "/users/me", Some(&t)).await;
+        assert_eq!(r.status, StatusCode::OK);
+        assert_eq!(r.header("ratelimit-limit").as_deref(), Some("3"));
+        assert_eq!(r.header("ratelimit-remaining"), Some(remaining.to_string()));
+        let reset: u64 = r.header("ratelimit-reset").unwrap().parse().unwrap();
+        assert!((1..=60).contains(&reset));
+    }
+    let r = get(&sb.api, "/users/me", Some(&t)).await;
+    assert_eq!(r.status, StatusCode::TOO_MANY_REQUESTS);
+    assert_eq!(r.json()["error"]["code"], 2020);
+}
+
+async fn preflight(sb: &Sb, headers: &str) -> Resp {
+    let req = Request::builder()
+        .method("OPTIONS")
+        .uri("/services")
+        .header(header::ORIGIN, "http://127.0.0.1:8080")
+        .header("access-control-request-method", "GET")
+        .header("access-control-request-headers", headers)
+        .body(Body::empty())
+        .unwrap();
+    send(&sb.api, req).await
+}
+
+#[tokio::test]
+async fn cors_preflight_allows_only_pagerdutys_headers() {
+    let sb = start(&[]);
+    let r = preflight(&sb, "authorization").await;
+    assert!(r.status.is_success());
+    let allowed = r
+        .header("access-control-allow-headers")
+        .unwrap()
+        .to_lowercase();
+    assert!(allowed.contains("authorization"));
+    assert!(
+        !allowed.contains("x-requested-with"),
+        "a forbidden header must not pass: {allowed}"
+    );
+    let r = preflight(&sb, "x-requested-with").await;
+    let allowed = r
+        .header("access-control-allow-headers")
+        .unwrap_or_default()
+        .to_lowercase();
+    assert!(!allowed.split(',').any(|h| h.trim() == "x-requested-with"));
+    assert_eq!(r.header("access-control-expose-headers"), None);
+    let exposed = start(&["--expose-rate-limit-headers"]);
+    let t = admin_token(&exposed).await;
+    let req = Request::get("/users/me")
+        .header(header::ORIGIN, "http://127.0.0.1:8080")
+        .header(header::AUTHORIZATION, format!("Bearer {t}"))
+        .body(Body::empty())
+        .unwrap();
+    let r = send(&exposed.api, req).await;
+    assert!(r
+        .header("access-control-expose-headers")
+        .unwrap()
+        .contains("ratelimit-remaining"));
+}
+
+#[tokio::test]
+async fn fail_rate_injects_pagerduty_shaped_5xx() {
+    let sb = start(&["--fail-rate", "1"]);
+    let t = admin_token(&sb).await;
+    let r = get(&sb.api, "/users/me", Some(&t)).await;
+    assert!(matches!(r.status.as_u16(), 500 | 502 | 503), "{}", r.status);
+    assert!(r.json()["error"]["message"].is_string());
+}
+
+#[tokio::test]
+async fn a_real_socket_on_port_zero() {
+    let sb = start(&[]);
+    let t = admin_token(&sb).await;
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    let app = sb.api.clone();
+    let server = tokio::spawn(async move { axum::serve(listener, app).await });
+    let mut stream = tokio::net::TcpStream::connect(addr).await.unwrap();
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let req = format!("GET /services?limit=2&total=true HTTP/1.1\r\nHost: {addr}\r\nAuthorization: Bearer {t}\r\nConnection: close\r\n\r\n");
+    stream.write_all(req.as_bytes()).await.unwrap();
+    let mut buf = String::new();
+    stream.read_to_string(&mut buf).await.unwrap();
+    assert!(buf.starts_with("HTTP/1.1 200"), "{buf}");
+    assert!(buf.contains("\"total\":250"));
+    server.abort();
+}

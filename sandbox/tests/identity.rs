@@ -1,0 +1,455 @@
+mod common;
+
+use axum::body::Body;
+use axum::http::{header, Request, StatusCode};
+use common::*;
+use pd_sandbox::jwt::decode_claims;
+
+#[tokio::test]
+async fn full_classic_pkce_flow_issues_pagerduty_shaped_tokens() {
+    let sb = start(&[]);
+    let loc = consent_as(&sb, "admin@example.com", "read", "allow").await;
+    assert!(loc.starts_with(REDIRECT), "{loc}");
+    assert_eq!(param(&loc, "state").as_deref(), Some("st4te"));
+    assert_eq!(param(&loc, "subdomain").as_deref(), Some("sandbox"));
+    assert_eq!(param(&loc, "service_region").as_deref(), Some("us"));
+    let code = param(&loc, "code").unwrap();
+    let resp = exchange(&sb, &code, &[]).await;
+    assert_eq!(resp.status, StatusCode::OK, "{}", resp.body);
+    assert_eq!(resp.header("cache-control").as_deref(), Some("no-store"));
+    let t = resp.json();
+    assert!(t["access_token"].as_str().unwrap().starts_with("pdus+_0"));
+    assert!(t["refresh_token"].as_str().unwrap().starts_with("pdus+_1"));
+    assert_eq!(t["token_type"], "bearer");
+    assert_eq!(t["scope"], "openid read");
+    assert_eq!(t["expires_in"], 30 * 24 * 3600);
+    assert_eq!(t["client_info"], "prefix_legacy_app");
+    let claims = decode_claims(t["id_token"].as_str().unwrap()).unwrap();
+    assert_eq!(claims["aud"][0], "http://127.0.0.1:8789");
+    assert_eq!(claims["aud"][1], "pdscope-local");
+    assert_eq!(claims["subdomain"], "sandbox");
+    assert_eq!(claims["region"], "UnitedStates");
+    assert_eq!(
+        claims["iss"],
+        "http://127.0.0.1:8788/global/oauth/anonymous"
+    );
+    for c in ["account_id", "user_id", "iat", "exp"] {
+        assert!(!claims[c].is_null(), "{c}");
+    }
+    // The token works on the API.
+    let me = get(&sb.api, "/users/me", t["access_token"].as_str()).await;
+    assert_eq!(me.status, StatusCode::OK);
+    assert_eq!(me.json()["user"]["email"], "admin@example.com");
+}
+
+#[tokio::test]
+async fn drop_state_omits_state_and_deny_redirects_access_denied() {
+    let sb = start(&["--drop-state"]);
+    let loc = consent_as(&sb, "admin@example.com", "read", "allow").await;
+    assert!(param(&loc, "code").is_some());
+    assert_eq!(param(&loc, "state"), None);
+    let sb = start(&[]);
+    let loc = consent_as(&sb, "admin@example.com", "read", "deny").await;
+    assert_eq!(param(&loc, "error").as_deref(), Some("access_denied"));
+    assert_eq!(
+        param(&loc, "error_description").as_deref(),
+        Some("The resource owner or authorization server denied the request.")
+    );
+    assert_eq!(param(&loc, "state").as_deref(), Some("st4te"));
+    assert_eq!(param(&loc, "code"), None);
+}
+
+#[tokio::test]
+async fn unknown_client_and_wrong_redirect_never_redirect() {
+    let sb = start(&[]);
+    let bad_client =
+        authorize_uri("read", "s").replace("client_id=pdscope-local", "client_id=evil");
+    let r = get(&sb.identity, &bad_client, None).await;
+    assert_eq!(r.status, StatusCode::BAD_REQUEST);
+    assert!(r.location().is_empty());
+    assert!(r.body.contains("Unknown application"));
+    let bad_redirect = authorize_uri("read", "s").replace("8080%2Fcallback", "8080%2Fother");
+    let r = get(&sb.identity, &bad_redirect, None).await;
+    assert_eq!(r.status, StatusCode::BAD_REQUEST);
+    assert!(r.location().is_empty());
+    assert!(r.body.contains("Redirect URI mismatch"));
+    // Hostile values are escaped on the error page.
+    let hostile =
+        authorize_uri("read", "s").replace("client_id=pdscope-local", "client_id=%3Cscript%3E");
+    let r = get(&sb.identity, &hostile, None).await;
+    assert!(!r.body.contains("<script>") && r.body.contains("&lt;script&gt;"));
+}
+
+#[tokio::test]
+async fn pkce_rules_at_authorize() {
+    let sb = start(&[]);
+    let plain = authorize_uri("read", "s")
+        .replace("code_challenge_method=S256", "code_challenge_method=plain");
+    let r = get(&sb.identity, &plain, None).await;
+    assert_eq!(
+        param(&r.location(), "error").as_deref(),
+        Some("invalid_request")
+    );
+    assert_eq!(param(&r.location(), "state").as_deref(), Some("s"));
+    let missing = authorize_uri("read", "s").replace("code_challenge=", "x=");
+    let r = get(&sb.identity, &missing, None).await;
+    assert_eq!(
+        param(&r.location(), "error").as_deref(),
+        Some("invalid_request")
+    );
+    let wrong_type =
+        authorize_uri("read", "s").replace("response_type=code", "response_type=token");
+    let r = get(&sb.identity, &wrong_type, None).await;
+    assert_eq!(
+        param(&r.location(), "error").as_deref(),
+        Some("unsupported_response_type")
+    );
+}
+
+#[tokio::test]
+async fn scopes_the_app_may_not_have_are_dropped_silently() {
+    let sb = start(&[]);
+    let t = token_for(&sb, "admin@example.com", "services.read read banana", &[]).await;
+    assert_eq!(t["scope"], "openid read");
+    let sb = start(&[
+        "--app-type",
+        "scoped",
+        "--client-secret",
+        "s3cret",
+        "--app-scopes",
+        "services.read",
+    ]);
+    let t = token_for(
+        &sb,
+        "admin@example.com",
+        "services.read users.read",
+        &[("client_secret", "s3cret")],
+    )
+    .await;
+    assert_eq!(t["scope"], "openid services.read");
+    assert_eq!(t["expires_in"], 86400);
+    let t = token_for(
+        &sb,
+        "admin@example.com",
+        "users.read",
+        &[("client_secret", "s3cret")],
+    )
+    .await;
+    assert_eq!(t["scope"], "openid");
+}
+
+#[tokio::test]
+async fn wrong_or_missing_verifier_is_invalid_grant() {
+    let sb = start(&[]);
+    let code = code_for(&sb, "admin@example.com", "read").await;
+    let pairs = [
+        ("grant_type", "authorization_code"),
+        ("code", code.as_str()),
+        ("redirect_uri", REDIRECT),
+        ("client_id", "pdscope-local"),
+    ];
+    let r = post_form(&sb.identity, "/oauth/token", &pairs).await;
+    assert_eq!(
+        (r.status, r.json()["error"].as_str()),
+        (StatusCode::BAD_REQUEST, Some("invalid_grant"))
+    );
+    let mut wrong = pairs.to_vec();
+    wrong.push(("code_verifier", "x".repeat(43).leak()));
+    let r = post_form(&sb.identity, "/oauth/token", &wrong).await;
+    assert_eq!(r.json()["error"], "invalid_grant");
+    let mut short = pairs.to_vec();
+    short.push(("code_verifier", "abc"));
+    let r = post_form(&sb.identity, "/oauth/token", &short).await;
+    assert_eq!(r.json()["error"], "invalid_grant");
+}
+
+#[tokio::test]
+async fn reused_code_fails_and_revokes_the_first_tokens() {
+    let sb = start(&[]);
+    let code = code_for(&sb, "admin@example.com", "read").await;
+    let first = exchange(&sb, &code, &[]).await.json();
+    let access = first["access_token"].as_str().unwrap();
+    assert_eq!(
+        get(&sb.api, "/users/me", Some(access)).await.status,
+        StatusCode::OK
+    );
+    let second = exchange(&sb, &code, &[]).await;
+    assert_eq!(second.status, StatusCode::BAD_REQUEST);
+    assert_eq!(second.json()["error"], "invalid_grant");
+    assert_eq!(
+        get(&sb.api, "/users/me", Some(access)).await.status,
+        StatusCode::UNAUTHORIZED
+    );
+}
+
+#[tokio::test]
+async fn expired_code_is_invalid_grant() {
+    let sb = start(&[]);
+    let code = code_for(&sb, "admin@example.com", "read").await;
+    // Waiting 30 real seconds is too slow for a test: age the code instead.
+    {
+        let mut inner = sb.shared.lock();
+        let c = inner.codes.get_mut(&code).unwrap();
+        c.issued = c
+            .issued
+            .checked_sub(std::time::Duration::from_secs(31))
+            .unwrap();
+    }
+    let r = exchange(&sb, &code, &[]).await;
+    assert_eq!(r.json()["error"], "invalid_grant");
+    assert!(r.json()["error_description"]
+        .as_str()
+        .unwrap()
+        .contains("expired"));
+}
+
+#[tokio::test]
+async fn wrong_redirect_uri_and_unknown_client_at_token() {
+    let sb = start(&[]);
+    let code = code_for(&sb, "admin@example.com", "read").await;
+    let r = post_form(
+        &sb.identity,
+        "/oauth/token",
+        &[
+            ("grant_type", "authorization_code"),
+            ("code", &code),
+            ("redirect_uri", "http://127.0.0.1:8080/other"),
+            ("client_id", "pdscope-local"),
+            ("code_verifier", VERIFIER),
+        ],
+    )
+    .await;
+    assert_eq!(r.json()["error"], "invalid_grant");
+    let r = exchange(&sb, &code, &[("client_id", "evil")]).await;
+    // A repeated client_id is refused before anything else.
+    assert_eq!(r.json()["error"], "invalid_request");
+    let r = post_form(
+        &sb.identity,
+        "/oauth/token",
+        &[
+            ("grant_type", "authorization_code"),
+            ("client_id", "evil"),
+            ("code", &code),
+        ],
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::UNAUTHORIZED);
+    assert_eq!(r.json()["error"], "invalid_client");
+    let r = post_form(
+        &sb.identity,
+        "/oauth/token",
+        &[
+            ("grant_type", "client_credentials"),
+            ("client_id", "pdscope-local"),
+        ],
+    )
+    .await;
+    assert_eq!(r.json()["error"], "unsupported_grant_type");
+    let r = post_form(
+        &sb.identity,
+        "/oauth/token",
+        &[("client_id", "pdscope-local")],
+    )
+    .await;
+    assert_eq!(r.json()["error"], "invalid_request");
+}
+
+#[tokio::test]
+async fn scoped_exchange_without_the_secret_is_invalid_client() {
+    let sb = start(&["--app-type", "scoped", "--client-secret", "s3cret"]);
+    let code = code_for(&sb, "admin@example.com", "services.read").await;
+    let r = exchange(&sb, &code, &[]).await;
+    assert_eq!(r.status, StatusCode::UNAUTHORIZED);
+    assert_eq!(r.json()["error"], "invalid_client");
+    let r = exchange(&sb, &code, &[("client_secret", "wrong")]).await;
+    assert_eq!(r.json()["error"], "invalid_client");
+    let r = exchange(&sb, &code, &[("client_secret", "s3cret")]).await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+}
+
+#[tokio::test]
+async fn refresh_rotates_and_reuse_revokes_the_family() {
+    let sb = start(&[]);
+    let t = token_for(&sb, "admin@example.com", "read", &[]).await;
+    let r1 = t["refresh_token"].as_str().unwrap().to_string();
+    let refresh = |token: String| {
+        let sb = &sb;
+        async move {
+            post_form(
+                &sb.identity,
+                "/oauth/token",
+                &[
+                    ("grant_type", "refresh_token"),
+                    ("refresh_token", &token),
+                    ("client_id", "pdscope-local"),
+                ],
+            )
+            .await
+        }
+    };
+    let n = refresh(r1.clone()).await;
+    assert_eq!(n.status, StatusCode::OK, "{}", n.body);
+    let n = n.json();
+    let r2 = n["refresh_token"].as_str().unwrap().to_string();
+    assert_ne!(r1, r2);
+    assert_eq!(n["scope"], "openid read");
+    let a2 = n["access_token"].as_str().unwrap().to_string();
+    assert_eq!(
+        get(&sb.api, "/users/me", Some(&a2)).await.status,
+        StatusCode::OK
+    );
+    // Reusing the rotated token fails and revokes everything, including r2 and a2.
+    let reuse = refresh(r1).await;
+    assert_eq!(reuse.json()["error"], "invalid_grant");
+    assert_eq!(refresh(r2).await.json()["error"], "invalid_grant");
+    assert_eq!(
+        get(&sb.api, "/users/me", Some(&a2)).await.status,
+        StatusCode::UNAUTHORIZED
+    );
+}
+
+#[tokio::test]
+async fn revoke_accepts_body_or_query_and_answers_200_for_unknown_tokens() {
+    let sb = start(&[]);
+    let t = token_for(&sb, "admin@example.com", "read", &[]).await;
+    let access = t["access_token"].as_str().unwrap();
+    let refresh = t["refresh_token"].as_str().unwrap();
+    // Query form, as PagerDuty's web app sends it; the + must be encoded.
+    let uri = format!(
+        "/oauth/revoke?token={}&client_id=pdscope-local",
+        form_urlencoded::byte_serialize(access.as_bytes()).collect::<String>()
+    );
+    let r = send(
+        &sb.identity,
+        Request::post(uri).body(Body::empty()).unwrap(),
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::OK);
+    assert_eq!(
+        get(&sb.api, "/users/me", Some(access)).await.status,
+        StatusCode::UNAUTHORIZED
+    );
+    let r = post_form(
+        &sb.identity,
+        "/oauth/revoke",
+        &[
+            ("token", refresh),
+            ("client_id", "pdscope-local"),
+            ("token_type_hint", "refresh_token"),
+        ],
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::OK);
+    let again = post_form(
+        &sb.identity,
+        "/oauth/token",
+        &[
+            ("grant_type", "refresh_token"),
+            ("refresh_token", refresh),
+            ("client_id", "pdscope-local"),
+        ],
+    )
+    .await;
+    assert_eq!(again.json()["error"], "invalid_grant");
+    let r = post_form(
+        &sb.identity,
+        "/oauth/revoke",
+        &[("token", "nope"), ("client_id", "pdscope-local")],
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::OK);
+    let r = post_form(&sb.identity, "/oauth/revoke", &[("token", "nope")]).await;
+    assert_eq!(r.status, StatusCode::BAD_REQUEST);
+}
+
+#[tokio::test]
+async fn token_cors_only_for_registered_origins() {
+    let sb = start(&[
+        "--redirect-uri",
+        "http://127.0.0.1:8080/callback",
+        "--redirect-uri",
+        "http://localhost:9000/x/callback",
+    ]);
+    for (origin, allowed) in [
+        ("http://127.0.0.1:8080", true),
+        ("http://localhost:9000", true),
+        ("http://evil.example", false),
+    ] {
+        let req = Request::builder()
+            .method("OPTIONS")
+            .uri("/oauth/token")
+            .header(header::ORIGIN, origin)
+            .header("access-control-request-method", "POST")
+            .header("access-control-request-headers", "content-type")
+            .body(Body::empty())
+            .unwrap();
+        let r = send(&sb.identity, req).await;
+        assert_eq!(
+            r.header("access-control-allow-origin").as_deref() == Some(origin),
+            allowed,
+            "{origin}"
+        );
+    }
+}
+
+#[tokio::test]
+async fn sign_in_rejects_wrong_password_and_stale_requests() {
+    let sb = start(&[]);
+    let page = get(&sb.identity, &authorize_uri("read", "s"), None).await;
+    assert!(page.body.contains("<label for=\"email\">Email</label>"));
+    assert!(page
+        .body
+        .contains("<label for=\"password\">Password</label>"));
+    assert!(page.body.contains(">Sign In</button>"));
+    assert!(!page.body.contains("<script"));
+    let id = request_id(&page.body);
+    let r = post_form(
+        &sb.identity,
+        "/oauth/authorize/sign_in",
+        &[
+            ("request_id", &id),
+            ("email", "admin@example.com"),
+            ("password", "nope"),
+        ],
+    )
+    .await;
+    assert!(r.body.contains("Wrong email or password"));
+    let r = post_form(
+        &sb.identity,
+        "/oauth/authorize/sign_in",
+        &[
+            ("request_id", "forged"),
+            ("email", "admin@example.com"),
+            ("password", "sandbox"),
+        ],
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::BAD_REQUEST);
+    let r = post_form(
+        &sb.identity,
+        "/oauth/authorize/consent",
+        &[("request_id", &id), ("decision", "allow")],
+    )
+    .await;
+    assert_eq!(
+        r.status,
+        StatusCode::BAD_REQUEST,
+        "consent before sign-in is refused"
+    );
+}
+
+#[tokio::test]
+async fn jwks_and_discovery_are_published() {
+    let sb = start(&[]);
+    let r = get(&sb.identity, "/global/oauth/anonymous/jwks", None).await;
+    assert_eq!(r.json()["keys"][0]["alg"], "RS256");
+    let r = get(
+        &sb.identity,
+        "/global/oauth/anonymous/.well-known/openid-configuration",
+        None,
+    )
+    .await;
+    let d = r.json();
+    assert_eq!(d["code_challenge_methods_supported"][0], "S256");
+    assert_eq!(d["issuer"], "http://127.0.0.1:8788/global/oauth/anonymous");
+}
