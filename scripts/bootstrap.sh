@@ -42,7 +42,8 @@ if ! trunk --version 2>/dev/null | grep -q " $TRUNK_VERSION\$"; then
 fi
 
 # wasm-opt from npm (binaryen 132). Debian's binaryen 108 produces broken modules: never use it.
-if ! [ -x node_modules/.bin/wasm-opt ] || ! node_modules/.bin/wasm-opt --version | grep -q "version 132"; then
+if ! [ -x node_modules/.bin/wasm-opt ] || ! node_modules/.bin/wasm-opt --version | grep -q "version 132" \
+   || ! [ -d node_modules/playwright-core ] || ! [ -d node_modules/axe-core ]; then
   command -v npm >/dev/null || fail "npm not found (needed for binaryen and playwright-core)"
   step "npm ci (binaryen@$BINARYEN_NPM_VERSION for wasm-opt, playwright-core, axe-core)"
   npm ci --no-audit --no-fund || fail "npm ci failed"

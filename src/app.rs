@@ -22,6 +22,15 @@ pub fn use_config() -> Config {
     expect_context::<ConfigCtx>().0
 }
 
+/// The full href of an app path under the page's base path (the router's `<A>` does not
+/// add the base itself). Works outside the router too, falling back to the root.
+pub fn href(path: &str) -> String {
+    let base = use_context::<PageCtx>()
+        .map(|p| url::router_base(&p.0.base_path))
+        .unwrap_or_default();
+    format!("{base}{path}")
+}
+
 /// The whole app.
 #[component]
 pub fn App() -> impl IntoView {

@@ -30,8 +30,13 @@ pub fn page_context() -> PageContext {
 
 /// Fetches and validates `config.json` from beside `index.html`.
 pub async fn load_config(page: &PageContext) -> Result<Config, ConfigError> {
+    load_config_from("config.json", page).await
+}
+
+/// Fetches and validates a configuration file at `path` (relative to the page's base).
+pub async fn load_config_from(path: &str, page: &PageContext) -> Result<Config, ConfigError> {
     // `no-store`: hosts change config.json without rebuilding, so never use a stale copy.
-    let resp = gloo_net::http::Request::get("config.json")
+    let resp = gloo_net::http::Request::get(path)
         .cache(web_sys::RequestCache::NoStore)
         .send()
         .await

@@ -1,3 +1,4 @@
+use crate::app::href;
 use crate::routes::AppRoute;
 use leptos::prelude::*;
 use leptos_router::components::A;
@@ -8,7 +9,7 @@ pub fn Header() -> impl IntoView {
     let nav = [AppRoute::Services, AppRoute::Users, AppRoute::Token];
     view! {
         <header class="topbar">
-            <A href=AppRoute::Home.path() attr:class="brand">
+            <A href=href(&AppRoute::Home.path()) attr:class="brand">
                 <span class="brand-mark" aria-hidden="true">"◉"</span>
                 " pdscope"
             </A>
@@ -19,7 +20,7 @@ pub fn Header() -> impl IntoView {
                         .map(|r| {
                             view! {
                                 <li>
-                                    <A href=r.path()>{r.title()}</A>
+                                    <A href=href(&r.path())>{r.title()}</A>
                                 </li>
                             }
                         })

@@ -1,3 +1,4 @@
+use crate::app::href;
 use crate::routes::AppRoute;
 use leptos::prelude::*;
 use leptos_router::components::A;
@@ -9,7 +10,7 @@ pub fn NotFound() -> impl IntoView {
         <section class="card">
             <h1>"Page not found"</h1>
             <p>"There is no pdscope page at this address."</p>
-            <p><A href=AppRoute::Home.path()>"Go to the home page"</A></p>
+            <p><A href=href(&AppRoute::Home.path())>"Go to the home page"</A></p>
         </section>
     }
 }

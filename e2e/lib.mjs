@@ -1,0 +1,139 @@
+// Helpers for the end-to-end tests: free ports, the sandbox, a static server for dist/
+// (SPA fallback, any sub-path, config.json per test) and headless Chromium.
+import { spawn } from 'node:child_process';
+import { createServer } from 'node:http';
+import { readFile } from 'node:fs/promises';
+import net from 'node:net';
+import path from 'node:path';
+import { chromium } from 'playwright-core';
+
+export const ROOT = path.resolve(new URL('..', import.meta.url).pathname);
+export const DIST = path.resolve(ROOT, process.env.PDSCOPE_DIST ?? 'target/e2e-dist');
+export const SANDBOX_BIN = path.join(ROOT, 'target/debug/pd-sandbox');
+
+export function freePort() {
+  return new Promise((resolve, reject) => {
+    const srv = net.createServer();
+    srv.listen(0, '127.0.0.1', () => {
+      const { port } = srv.address();
+      srv.close(() => resolve(port));
+    });
+    srv.on('error', reject);
+  });
+}
+
+async function waitFor(url, ms = 20000) {
+  const end = Date.now() + ms;
+  while (Date.now() < end) {
+    try {
+      await fetch(url);
+      return;
+    } catch {
+      await new Promise((r) => setTimeout(r, 100));
+    }
+  }
+  throw new Error(`${url} did not come up in ${ms} ms`);
+}
+
+/** Starts pd-sandbox on free ports. Returns { identity, api, stop, args }. */
+export async function startSandbox(args = []) {
+  const identityPort = await freePort();
+  const apiPort = await freePort();
+  const all = ['--identity-port', String(identityPort), '--api-port', String(apiPort), ...args];
+  const proc = spawn(SANDBOX_BIN, all, { stdio: ['ignore', 'pipe', 'pipe'] });
+  let output = '';
+  proc.stdout.on('data', (d) => (output += d));
+  proc.stderr.on('data', (d) => (output += d));
+  const identity = `http://127.0.0.1:${identityPort}`;
+  const api = `http://127.0.0.1:${apiPort}`;
+  try {
+    await waitFor(identity + '/');
+  } catch (e) {
+    proc.kill();
+    throw new Error(`${e.message}\n${output}`);
+  }
+  return {
+    identity,
+    api,
+    output: () => output,
+    stop: () => new Promise((r) => { proc.once('exit', r); proc.kill('SIGINT'); }),
+  };
+}
+
+const TYPES = {
+  '.html': 'text/html; charset=utf-8', '.js': 'text/javascript', '.css': 'text/css',
+  '.wasm': 'application/wasm', '.json': 'application/json',
+};
+
+/**
+ * Serves DIST under `base` (e.g. "/" or "/tools/pdscope/") on a free port, with
+ * `config` (an object, a raw string, or null for 404) as config.json and index.html for
+ * every unknown path below the base. Returns { origin, url, stop }.
+ */
+export async function startStatic({ base = '/', config = null, port } = {}) {
+  port = port ?? (await freePort());
+  const index = (await readFile(path.join(DIST, 'index.html'), 'utf8')).replace(
+    '<base href="/">', `<base href="${base}">`);
+  const server = createServer(async (req, res) => {
+    const url = new URL(req.url, 'http://x');
+    if (!url.pathname.startsWith(base)) {
+      res.writeHead(404).end('outside the app');
+      return;
+    }
+    const rel = url.pathname.slice(base.length);
+    if (rel === 'config.json') {
+      if (config === null) {
+        res.writeHead(404).end('no config');
+      } else {
+        res.writeHead(200, { 'content-type': 'application/json', 'cache-control': 'no-store' });
+        res.end(typeof config === 'string' ? config : JSON.stringify(config));
+      }
+      return;
+    }
+    if (rel && !rel.includes('/') && !rel.includes('..') && rel !== 'index.html') {
+      try {
+        const body = await readFile(path.join(DIST, rel));
+        res.writeHead(200, { 'content-type': TYPES[path.extname(rel)] ?? 'application/octet-stream' });
+        res.end(body);
+        return;
+      } catch { /* fall through to the SPA fallback */ }
+    }
+    res.writeHead(200, { 'content-type': TYPES['.html'], 'cache-control': 'no-store' });
+    res.end(index);
+  });
+  await new Promise((r) => server.listen(port, '127.0.0.1', r));
+  const origin = `http://127.0.0.1:${port}`;
+  return { origin, url: origin + base, stop: () => new Promise((r) => server.close(r)) };
+}
+
+/** A config.json for the app pointing at `sb`. */
+export function sandboxConfig(sb, extra = {}) {
+  return {
+    client_id: 'pdscope-local',
+    scopes: ['read'],
+    authorize_url: sb.identity + '/oauth/authorize',
+    token_url: sb.identity + '/oauth/token',
+    revoke_url: sb.identity + '/oauth/revoke',
+    api_url: sb.api,
+    issuer: sb.identity + '/global/oauth/anonymous',
+    ...extra,
+  };
+}
+
+export async function launch() {
+  return chromium.launch({
+    executablePath: process.env.CHROMIUM ?? '/usr/bin/chromium',
+    args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
+      '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+  });
+}
+
+/** A new page that records console messages and page errors. */
+export async function newPage(browser) {
+  const context = await browser.newContext();
+  const page = await context.newPage();
+  page.consoleLines = [];
+  page.on('console', (m) => page.consoleLines.push(`${m.type()}: ${m.text()}`));
+  page.on('pageerror', (e) => page.consoleLines.push(`pageerror: ${e.message}`));
+  return page;
+}

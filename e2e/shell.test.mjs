@@ -1,0 +1,69 @@
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { launch, newPage, startStatic } from './lib.mjs';
+
+let browser;
+before(async () => { browser = await launch(); });
+after(async () => { await browser?.close(); });
+
+const CONFIG = { client_id: 'e2e-client', scopes: ['read'], region: 'us' };
+
+test('the shell renders at the root and navigates', async () => {
+  const web = await startStatic({ config: CONFIG });
+  const page = await newPage(browser);
+  try {
+    await page.goto(web.url);
+    await page.getByRole('navigation', { name: 'Main' }).waitFor();
+    assert.match(await page.textContent('main'), /e2e-client/);
+    await page.getByRole('link', { name: 'Users' }).click();
+    await page.waitForURL(web.origin + '/users');
+    await page.goto(web.origin + '/nowhere');
+    await page.getByRole('heading', { name: 'Page not found' }).waitFor();
+  } finally {
+    await page.context().close();
+    await web.stop();
+  }
+});
+
+test('one build works under a sub-path, including deep links', async () => {
+  const web = await startStatic({ base: '/tools/pdscope/', config: CONFIG });
+  const page = await newPage(browser);
+  try {
+    await page.goto(web.origin + '/tools/pdscope/token');
+    await page.getByRole('heading', { name: 'Token' }).waitFor();
+    await page.getByRole('link', { name: 'Services' }).click();
+    await page.waitForURL(web.origin + '/tools/pdscope/services');
+    await page.getByRole('link', { name: 'pdscope' }).first().click();
+    await page.waitForURL(web.origin + '/tools/pdscope/');
+    assert.match(await page.textContent('main'), /tools\/pdscope\/callback|e2e-client/);
+  } finally {
+    await page.context().close();
+    await web.stop();
+  }
+});
+
+for (const [name, config, expected] of [
+  ['missing', null, /could not be loaded \(HTTP 404\)/],
+  ['empty', '', /config.json is empty/],
+  ['not JSON', '{oops', /not valid JSON/],
+  ['without client_id', '{"scopes":["read"]}', /"client_id" is missing/],
+  ['with a client secret', '{"client_id":"a","client_secret":"s"}', /contains a client secret/],
+  ['with an unknown region', '{"client_id":"a","region":"mars"}', /Unknown region "mars"/],
+  ['with an http endpoint off loopback', '{"client_id":"a","token_url":"http://idp.example/token"}', /plain http/],
+]) {
+  test(`a config.json ${name} shows the setup screen`, async () => {
+    const web = await startStatic({ config });
+    const page = await newPage(browser);
+    try {
+      await page.goto(web.url);
+      const alert = page.getByRole('alert');
+      await alert.waitFor();
+      assert.match(await alert.textContent(), expected);
+      assert.match(await alert.textContent(), /"client_id"/, 'shows a valid example');
+      assert.ok(!page.consoleLines.some((l) => l.startsWith('pageerror')), page.consoleLines.join('\n'));
+    } finally {
+      await page.context().close();
+      await web.stop();
+    }
+  });
+}

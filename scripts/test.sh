@@ -1,0 +1,24 @@
+#!/usr/bin/env bash
+# The README's second command: installs what is missing and runs every test:
+# native tests, wasm-bindgen-test in headless Chromium and Firefox, and the end-to-end
+# tests in headless Chromium against the sandbox.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+scripts/bootstrap.sh --browsers
+export PATH="$HOME/.cargo/bin:$PWD/node_modules/.bin:$PATH"
+
+echo; echo "==> native tests (cargo test --workspace)"
+cargo test --workspace
+
+echo; echo "==> wasm-bindgen-test in headless Chromium"
+env -u GECKODRIVER CHROMEDRIVER=/usr/bin/chromedriver cargo test --target wasm32-unknown-unknown -p pdscope
+
+echo; echo "==> wasm-bindgen-test in headless Firefox"
+env -u CHROMEDRIVER GECKODRIVER="$(command -v geckodriver)" cargo test --target wasm32-unknown-unknown -p pdscope
+
+echo; echo "==> building the app for the end-to-end tests (trunk build)"
+trunk build --dist target/e2e-dist
+cargo build -q -p pd-sandbox
+
+echo; echo "==> end-to-end tests in headless Chromium against pd-sandbox"
+PDSCOPE_DIST=target/e2e-dist node --test --test-concurrency=1 e2e/
