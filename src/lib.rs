@@ -4,6 +4,10 @@
 //! plain `cargo test`. The views and the browser glue build only for `wasm32`.
 
 pub mod config;
+pub mod jwt;
+pub mod oauth;
+pub mod pkce;
+pub mod refresh;
 pub mod routes;
 pub mod url;
 
