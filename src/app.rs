@@ -1,9 +1,12 @@
 //! The root component: loads `config.json`, then either the setup screen or the routed shell.
 
+use crate::auth::{provide_auth, use_auth};
 use crate::browser;
 use crate::components::header::Header;
 use crate::config::{Config, PageContext};
-use crate::pages::{home::Home, not_found::NotFound, placeholder::Placeholder, setup::Setup};
+use crate::pages::{
+    callback::Callback, home::Home, not_found::NotFound, placeholder::Placeholder, setup::Setup,
+};
 use crate::url;
 use leptos::prelude::*;
 use leptos_router::components::{Route, Router, Routes};
@@ -22,13 +25,17 @@ pub fn use_config() -> Config {
     expect_context::<ConfigCtx>().0
 }
 
-/// The full href of an app path under the page's base path (the router's `<A>` does not
-/// add the base itself). Works outside the router too, falling back to the root.
-pub fn href(path: &str) -> String {
-    let base = use_context::<PageCtx>()
+/// The base path prefix for app paths (`""` at the root, `/tools/pdscope` under a sub-path).
+pub fn base_prefix() -> String {
+    use_context::<PageCtx>()
         .map(|p| url::router_base(&p.0.base_path))
-        .unwrap_or_default();
-    format!("{base}{path}")
+        .unwrap_or_default()
+}
+
+/// The full href of an app path under the page's base path (the router's `<A>` does not
+/// add the base itself).
+pub fn href(path: &str) -> String {
+    format!("{}{path}", base_prefix())
 }
 
 /// The whole app.
@@ -49,6 +56,23 @@ pub fn App() -> impl IntoView {
     }
 }
 
+/// A one-line notice from sign-in and sign-out (announced to screen readers).
+#[component]
+fn Notice() -> impl IntoView {
+    let auth = use_auth();
+    view! {
+        <div class="notice-area" role="status" aria-live="polite">
+            {move || auth.notice.get().map(|n| view! {
+                <p class="notice">
+                    {n}
+                    " "
+                    <button class="link" on:click=move |_| auth.notice.set(None)>"Dismiss"</button>
+                </p>
+            })}
+        </div>
+    }
+}
+
 /// The routed app once the configuration is valid.
 #[component]
 pub fn Shell(
@@ -60,14 +84,16 @@ pub fn Shell(
     let base = url::router_base(&page.base_path);
     provide_context(ConfigCtx(config));
     provide_context(PageCtx(page));
+    provide_auth();
     view! {
         <Router base=base>
             <a class="skip-link" href="#main">"Skip to content"</a>
             <Header />
             <main id="main" tabindex="-1">
+                <Notice />
                 <Routes fallback=|| view! { <NotFound /> }>
                     <Route path=path!("/") view=Home />
-                    <Route path=path!("/callback") view=|| view! { <Placeholder title="Signing in" /> } />
+                    <Route path=path!("/callback") view=Callback />
                     <Route path=path!("/services") view=|| view! { <Placeholder title="Services" /> } />
                     <Route path=path!("/services/:id") view=|| view! { <Placeholder title="Service" /> } />
                     <Route path=path!("/users") view=|| view! { <Placeholder title="Users" /> } />

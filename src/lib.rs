@@ -3,18 +3,24 @@
 //! The pure modules (`config`, `routes`, `url`, ...) use no browser API and are tested with
 //! plain `cargo test`. The views and the browser glue build only for `wasm32`.
 
+pub mod api;
 pub mod config;
 pub mod jwt;
 pub mod oauth;
 pub mod pkce;
 pub mod refresh;
 pub mod routes;
+pub mod timefmt;
 pub mod url;
 
 #[cfg(target_arch = "wasm32")]
 pub mod app;
 #[cfg(target_arch = "wasm32")]
+pub mod auth;
+#[cfg(target_arch = "wasm32")]
 pub mod browser;
+#[cfg(target_arch = "wasm32")]
+pub mod client;
 #[cfg(target_arch = "wasm32")]
 pub mod components;
 #[cfg(target_arch = "wasm32")]

@@ -91,6 +91,15 @@ pub struct Refresher<T: Transport + Clone + 'static> {
     flight: Rc<SingleFlight<Result<Session, TokenError>>>,
 }
 
+impl<T: Transport + Clone + 'static> Clone for Refresher<T> {
+    fn clone(&self) -> Self {
+        Refresher {
+            transport: self.transport.clone(),
+            flight: self.flight.clone(),
+        }
+    }
+}
+
 impl<T: Transport + Clone + 'static> Refresher<T> {
     pub fn new(transport: T) -> Self {
         Refresher {

@@ -1,12 +1,53 @@
 use crate::app::href;
+use crate::auth::{sign_out, use_auth};
+use crate::client;
+use crate::oauth::Session;
 use crate::routes::AppRoute;
 use leptos::prelude::*;
 use leptos_router::components::A;
 
-/// The top bar: product name and navigation.
+/// Who is signed in: `/users/me` where the token allows it, else the id_token's claims.
+async fn who(auth: crate::auth::Auth, session: Session) -> String {
+    match client::get_json(auth, "/users/me").await {
+        Ok(v) => {
+            let user = &v["user"];
+            let name = user["name"].as_str().unwrap_or("PagerDuty user");
+            match user["email"].as_str() {
+                Some(email) => format!("{name} ({email})"),
+                None => name.to_string(),
+            }
+        }
+        Err(_) => {
+            let claims = session.id_claims().unwrap_or_default();
+            let user = claims
+                .get("user_id")
+                .and_then(|v| v.as_str())
+                .unwrap_or("a PagerDuty user");
+            match session.subdomain.as_deref() {
+                Some(sub) => format!("{user} on {sub}"),
+                None => user.to_string(),
+            }
+        }
+    }
+}
+
+/// The top bar: product name, navigation, and who is signed in.
 #[component]
 pub fn Header() -> impl IntoView {
+    let auth = use_auth();
     let nav = [AppRoute::Services, AppRoute::Users, AppRoute::Token];
+    // Refetch only when the person changes, not on every token refresh.
+    let identity = Memo::new(move |_| auth.session().map(|s| (s.client_id, s.id_token)));
+    let me = LocalResource::new(move || {
+        let _ = identity.get();
+        let session = auth.session_untracked();
+        async move {
+            match session {
+                Some(s) => Some(who(auth, s).await),
+                None => None,
+            }
+        }
+    });
     view! {
         <header class="topbar">
             <A href=href(&AppRoute::Home.path()) attr:class="brand">
@@ -27,6 +68,18 @@ pub fn Header() -> impl IntoView {
                         .collect_view()}
                 </ul>
             </nav>
+            {move || {
+                auth.session().map(|_| {
+                    view! {
+                        <div class="who">
+                            <span class="who-name">
+                                {move || me.get().flatten().unwrap_or_else(|| "Signed in".into())}
+                            </span>
+                            <button on:click=move |_| sign_out(auth)>"Sign out"</button>
+                        </div>
+                    }
+                })
+            }}
         </header>
     }
 }

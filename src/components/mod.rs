@@ -1,2 +1,3 @@
 //! Reusable view pieces.
+pub mod auth_views;
 pub mod header;

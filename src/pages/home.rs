@@ -1,40 +1,80 @@
-use crate::app::use_config;
+use crate::app::{href, use_config};
+use crate::auth::{use_auth, AuthState};
+use crate::components::auth_views::{AuthErrorView, ConnectButton};
+use crate::routes::AppRoute;
 use leptos::prelude::*;
+use leptos_router::components::A;
 
-/// The home page.
+/// The home page: connect when signed out, a summary when signed in.
 #[component]
 pub fn Home() -> impl IntoView {
     let config = use_config();
+    let auth = use_auth();
     let region = config
         .region
         .map(|r| format!("{} ({})", r.label(), r.api_url()))
         .unwrap_or_else(|| "learned at sign-in".into());
     let api = config.api_url_override.clone();
-    view! {
-        <section class="card">
-            <h1>"pdscope"</h1>
+    let facts = view! {
+        <dl class="facts">
+            <dt>"Client id"</dt>
+            <dd><code>{config.client_id.clone()}</code></dd>
+            <dt>"Scopes requested"</dt>
+            <dd>{config.scopes.join(" ")}</dd>
+            <dt>"Region"</dt>
+            <dd>{region}</dd>
+            {api.map(|a| view! { <dt>"API"</dt><dd><code>{a}</code></dd> })}
+            <dt>"Identity service"</dt>
+            <dd><code>{config.authorize_url.clone()}</code></dd>
+        </dl>
+    };
+    let warnings = (!config.warnings.is_empty()).then(|| {
+        view! {
+            <ul class="warnings">
+                {config.warnings.iter().map(|w| view! { <li>{w.clone()}</li> }).collect_view()}
+            </ul>
+        }
+    });
+    let status = move || match auth.state.get() {
+        AuthState::SignedIn(s) => {
+            let missing = s.missing_scopes();
+            view! {
+                <p class="lead">"You are signed in."</p>
+                <dl class="facts">
+                    <dt>"Granted scopes"</dt>
+                    <dd>{s.granted_scopes.join(" ")}</dd>
+                    <dt>"API"</dt>
+                    <dd><code>{s.api_url.clone().unwrap_or_else(|| "unknown: set region in config.json".into())}</code></dd>
+                </dl>
+                {(!missing.is_empty()).then(|| view! {
+                    <p class="warnings">{format!("PagerDuty did not grant: {}.", missing.join(", "))}</p>
+                })}
+                <div class="actions">
+                    <A href=href(&AppRoute::Services.path()) attr:class="button">"Services"</A>
+                    <A href=href(&AppRoute::Users.path()) attr:class="button">"Users"</A>
+                    <A href=href(&AppRoute::Token.path()) attr:class="button">"Token inspector"</A>
+                </div>
+            }
+            .into_any()
+        }
+        AuthState::Failed(e) => view! { <AuthErrorView error=e /> }.into_any(),
+        AuthState::Redirecting => {
+            view! { <p role="status">"Opening PagerDuty's sign-in page…"</p> }.into_any()
+        }
+        _ => view! {
             <p class="lead">
                 "Sign in with PagerDuty in this browser tab and see what your token can see."
             </p>
-            <dl class="facts">
-                <dt>"Client id"</dt>
-                <dd><code>{config.client_id.clone()}</code></dd>
-                <dt>"Scopes requested"</dt>
-                <dd>{config.scopes.join(" ")}</dd>
-                <dt>"Region"</dt>
-                <dd>{region}</dd>
-                {api.map(|a| view! { <dt>"API"</dt><dd><code>{a}</code></dd> })}
-                <dt>"Identity service"</dt>
-                <dd><code>{config.authorize_url.clone()}</code></dd>
-            </dl>
-            {(!config.warnings.is_empty())
-                .then(|| {
-                    view! {
-                        <ul class="warnings">
-                            {config.warnings.iter().map(|w| view! { <li>{w.clone()}</li> }).collect_view()}
-                        </ul>
-                    }
-                })}
+            <div class="actions"><ConnectButton /></div>
+        }
+        .into_any(),
+    };
+    view! {
+        <section class="card">
+            <h1>"pdscope"</h1>
+            {status}
+            {facts}
+            {warnings}
         </section>
     }
 }

@@ -1,0 +1,209 @@
+// Sign-in end to end: the real app in headless Chromium against real pd-sandbox processes.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { launch, newPage, startSandbox, startStatic, sandboxConfig, freePort } from './lib.mjs';
+
+let browser;
+before(async () => { browser = await launch(); });
+after(async () => { await browser?.close(); });
+
+/** Starts a sandbox with `args` and the app under `base`, wired to each other. */
+async function setup({ args = [], base = '/', config = {} } = {}) {
+  const port = await freePort();
+  const redirect = `http://127.0.0.1:${port}${base}callback`;
+  const sb = await startSandbox(['--redirect-uri', redirect, '--services', '40', '--users', '30', ...args]);
+  const web = await startStatic({ base, port, config: sandboxConfig(sb, config) });
+  const page = await newPage(browser);
+  const tokenRequests = [];
+  page.on('request', (r) => { if (r.url().startsWith(sb.identity + '/oauth/token') && r.method() === 'POST') tokenRequests.push(r.url()); });
+  return {
+    sb, web, page, tokenRequests,
+    async close() { await page.context().close(); await web.stop(); await sb.stop(); },
+  };
+}
+
+/** Clicks Connect, signs in on the sandbox page and answers the consent page. */
+async function signIn(t, { email = 'admin@example.com', decision = 'Submit Consent', from } = {}) {
+  const { page, sb, web } = t;
+  if (from !== undefined) await page.goto(web.origin + from);
+  await page.getByRole('button', { name: 'Connect to PagerDuty' }).click();
+  await page.waitForURL((u) => u.href.startsWith(sb.identity));
+  await page.getByLabel('Email').fill(email);
+  await page.getByLabel('Password').fill('sandbox');
+  await page.getByRole('button', { name: 'Sign In' }).click();
+  let callbackUrl;
+  page.on('framenavigated', (f) => { if (f === page.mainFrame() && f.url().includes('/callback?')) callbackUrl ??= f.url(); });
+  await page.getByRole('button', { name: decision }).click();
+  await page.waitForURL((u) => u.href.startsWith(web.origin));
+  return callbackUrl;
+}
+
+async function storedSession(page) {
+  const raw = await page.evaluate(() => sessionStorage.getItem('pdscope.session'));
+  return raw ? JSON.parse(raw) : null;
+}
+
+/** No token anywhere it must not be (SECURITY.md rule 14). */
+async function assertTokenContained(page, session) {
+  const secrets = [session.access_token, session.refresh_token, session.id_token].filter(Boolean);
+  const url = page.url();
+  const local = await page.evaluate(() => JSON.stringify({ ...localStorage }));
+  const cookies = JSON.stringify(await page.context().cookies());
+  const title = await page.title();
+  const html = await page.content();
+  for (const s of secrets) {
+    assert.ok(!url.includes(s) && !url.includes(encodeURIComponent(s)), 'token in URL');
+    assert.ok(!local.includes(s), 'token in localStorage');
+    assert.ok(!cookies.includes(s), 'token in a cookie');
+    assert.ok(!title.includes(s), 'token in the title');
+    assert.ok(!html.includes(s), 'token in the page');
+    assert.ok(!page.consoleLines.some((l) => l.includes(s)), 'token in the console');
+  }
+}
+
+test('sign in as the seeded admin, consent, land signed in', async () => {
+  const t = await setup();
+  try {
+    await t.page.goto(t.web.url);
+    const started = Date.now();
+    await signIn(t);
+    await t.page.getByText('You are signed in.').waitFor();
+    await t.page.getByText('Avery Admin (admin@example.com)').waitFor();
+    console.log(`# sign-in took ${Date.now() - started} ms`);
+    const url = new URL(t.page.url());
+    assert.equal(url.pathname, '/');
+    for (const p of ['code', 'state', 'iss', 'subdomain', 'service_region']) assert.ok(!url.searchParams.has(p), p);
+    const s = await storedSession(t.page);
+    assert.match(s.access_token, /^pdus\+_0/);
+    assert.deepEqual(s.granted_scopes, ['openid', 'read']);
+    assert.equal(await t.page.evaluate(() => sessionStorage.getItem('pdscope.attempts')), null, 'the attempt is consumed');
+    assert.equal(t.tokenRequests.length, 1);
+    await assertTokenContained(t.page, s);
+    // The session survives a reload of the tab.
+    await t.page.reload();
+    await t.page.getByText('You are signed in.').waitFor();
+  } finally { await t.close(); }
+});
+
+test('a callback without state (--drop-state) is accepted with exactly one pending attempt', async () => {
+  const t = await setup({ args: ['--drop-state'] });
+  try {
+    await t.page.goto(t.web.url);
+    const cb = await signIn(t);
+    assert.ok(cb && !new URL(cb).searchParams.has('state'), cb);
+    await t.page.getByText('You are signed in.').waitFor();
+  } finally { await t.close(); }
+});
+
+test('denying consent ends on a clear page with "Sign in again", and no token request', async () => {
+  const t = await setup();
+  try {
+    await t.page.goto(t.web.url);
+    await signIn(t, { decision: 'Deny' });
+    await t.page.getByText('You declined the request').waitFor();
+    await t.page.getByRole('button', { name: 'Sign in again' }).waitFor();
+    assert.equal(t.tokenRequests.length, 0);
+    assert.ok(!t.page.url().includes('error='), 'error parameters are stripped');
+  } finally { await t.close(); }
+});
+
+test('reloading or reopening the callback URL says the link expired and sends no token request', async () => {
+  const t = await setup();
+  try {
+    await t.page.goto(t.web.url);
+    const cb = await signIn(t);
+    await t.page.getByText('You are signed in.').waitFor();
+    assert.equal(t.tokenRequests.length, 1);
+    await t.page.goto(cb);
+    await t.page.getByText('This sign-in link has expired or was already used').waitFor();
+    // In another tab (no attempt there) the same link is refused too.
+    const other = await t.page.context().newPage();
+    await other.goto(cb);
+    await other.getByRole('button', { name: 'Sign in again' }).waitFor();
+    assert.equal(t.tokenRequests.length, 1, 'no second token request');
+    await other.close();
+    // Parameters in the fragment are an explicit error, not a hang.
+    await t.page.goto(t.web.url);
+    await t.page.goto(t.web.origin + '/callback#code=abc&state=def');
+    await t.page.getByText('arrived in the URL fragment').waitFor();
+  } finally { await t.close(); }
+});
+
+test('sign-in returns to the page it started from', async () => {
+  const t = await setup();
+  try {
+    await signIn(t, { from: '/users?query=ada' });
+    await t.page.waitForURL(t.web.origin + '/users?query=ada');
+    await t.page.getByRole('heading', { name: 'Users' }).waitFor();
+  } finally { await t.close(); }
+});
+
+test('works under a sub-path', async () => {
+  const t = await setup({ base: '/tools/pdscope/' });
+  try {
+    await signIn(t, { from: '/tools/pdscope/services' });
+    await t.page.waitForURL(t.web.origin + '/tools/pdscope/services');
+    await t.page.getByText('Avery Admin (admin@example.com)').waitFor();
+  } finally { await t.close(); }
+});
+
+test('a short --token-ttl: the app refreshes on its own and keeps working', async () => {
+  const t = await setup({ args: ['--token-ttl', '5'] });
+  try {
+    await t.page.goto(t.web.url);
+    await signIn(t);
+    await t.page.getByText('You are signed in.').waitFor();
+    const first = await storedSession(t.page);
+    await t.page.waitForFunction(() => JSON.parse(sessionStorage.getItem('pdscope.session') ?? '{}').rotations >= 2, null, { timeout: 20000 });
+    const later = await storedSession(t.page);
+    assert.notEqual(later.access_token, first.access_token);
+    assert.notEqual(later.refresh_token, first.refresh_token);
+    // The old access token has expired; the new one works.
+    const me = await fetch(t.sb.api + '/users/me', { headers: { Authorization: `Bearer ${later.access_token}` } });
+    assert.equal(me.status, 200);
+    await t.page.reload();
+    await t.page.getByText('Avery Admin (admin@example.com)').waitFor();
+    await assertTokenContained(t.page, later);
+  } finally { await t.close(); }
+});
+
+test('sign out clears the tab and revokes: the sandbox then refuses the token', async () => {
+  const t = await setup();
+  try {
+    await t.page.goto(t.web.url);
+    await signIn(t);
+    await t.page.getByText('You are signed in.').waitFor();
+    const s = await storedSession(t.page);
+    await t.page.getByRole('button', { name: 'Sign out' }).click();
+    await t.page.getByText('Signed out, and PagerDuty revoked the token.').waitFor();
+    assert.equal(await storedSession(t.page), null);
+    await t.page.getByRole('button', { name: 'Connect to PagerDuty' }).waitFor();
+    const me = await fetch(t.sb.api + '/users/me', { headers: { Authorization: `Bearer ${s.access_token}` } });
+    assert.equal(me.status, 401);
+    const refresh = await fetch(t.sb.identity + '/oauth/token', {
+      method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      body: new URLSearchParams({ grant_type: 'refresh_token', refresh_token: s.refresh_token, client_id: 'pdscope-local' }),
+    });
+    assert.equal((await refresh.json()).error, 'invalid_grant');
+  } finally { await t.close(); }
+});
+
+test('a Scoped app without the relay gets invalid_client, explained', async () => {
+  const t = await setup({ args: ['--app-type', 'scoped', '--client-secret', 'sekrit'], config: { scopes: ['services.read'] } });
+  try {
+    await t.page.goto(t.web.url);
+    await signIn(t);
+    await t.page.getByText('pd-token-relay').waitFor();
+    await t.page.getByRole('button', { name: 'Sign in again' }).waitFor();
+  } finally { await t.close(); }
+});
+
+test('an unreachable token endpoint is its own error', async () => {
+  const dead = await freePort();
+  const t = await setup({ config: { token_url: `http://127.0.0.1:${dead}/oauth/token` } });
+  try {
+    await t.page.goto(t.web.url);
+    await signIn(t);
+    await t.page.getByText('The token endpoint could not be reached').waitFor();
+  } finally { await t.close(); }
+});

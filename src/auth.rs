@@ -1,0 +1,439 @@
+//! Sign-in state and the browser side of the flow: starting a sign-in, the callback, the
+//! session in sessionStorage, refresh (automatic and on demand) and sign-out with revocation.
+//! The decisions are made in the pure `oauth` and `refresh` modules; this is the glue.
+
+use crate::browser::{self, StorageError};
+use crate::config::Config;
+use crate::oauth::{self, Attempt, CallbackError, Session, TokenError};
+use crate::pkce;
+use crate::refresh::{HttpReply, Refresher, Transport};
+use crate::routes;
+use futures::future::{FutureExt, LocalBoxFuture};
+use leptos::prelude::*;
+use std::cell::RefCell;
+use std::collections::HashSet;
+use std::time::Duration;
+use thiserror::Error;
+
+const ATTEMPTS_KEY: &str = "attempts";
+const SESSION_KEY: &str = "session";
+
+/// Where sign-in stands. One enum, never a set of booleans.
+#[derive(Clone, Debug, PartialEq)]
+pub enum AuthState {
+    SignedOut,
+    Redirecting,
+    Exchanging,
+    SignedIn(Box<Session>),
+    Failed(AuthError),
+}
+
+/// Everything that can end a sign-in, each with its own message.
+#[derive(Clone, Debug, Error, PartialEq, Eq)]
+pub enum AuthError {
+    #[error(transparent)]
+    Callback(#[from] CallbackError),
+    #[error(transparent)]
+    Token(#[from] TokenError),
+    #[error(transparent)]
+    Storage(#[from] StorageError),
+    #[error("The browser could not make random numbers for the sign-in ({0}). Use a current browser over https or localhost.")]
+    Random(String),
+}
+
+/// The auth context: state plus a one-line notice (sign-out results, refresh problems).
+#[derive(Clone, Copy)]
+pub struct Auth {
+    pub state: RwSignal<AuthState>,
+    pub notice: RwSignal<Option<String>>,
+}
+
+impl Auth {
+    pub fn session(&self) -> Option<Session> {
+        match self.state.get() {
+            AuthState::SignedIn(s) => Some(*s),
+            _ => None,
+        }
+    }
+    pub fn session_untracked(&self) -> Option<Session> {
+        match self.state.get_untracked() {
+            AuthState::SignedIn(s) => Some(*s),
+            _ => None,
+        }
+    }
+}
+
+pub fn use_auth() -> Auth {
+    expect_context::<Auth>()
+}
+
+pub fn now_ms() -> f64 {
+    js_sys::Date::now()
+}
+
+fn random_bytes(n: usize) -> Result<Vec<u8>, AuthError> {
+    let crypto = web_sys::window()
+        .and_then(|w| w.crypto().ok())
+        .ok_or_else(|| AuthError::Random("window.crypto is unavailable".into()))?;
+    let mut bytes = vec![0u8; n];
+    crypto
+        .get_random_values_with_u8_array(&mut bytes)
+        .map_err(|e| AuthError::Random(format!("{e:?}")))?;
+    Ok(bytes)
+}
+
+/// Pending attempts in this tab, without stale ones.
+pub fn load_attempts() -> Vec<Attempt> {
+    let now = now_ms();
+    browser::session_get(ATTEMPTS_KEY)
+        .ok()
+        .flatten()
+        .and_then(|s| serde_json::from_str::<Vec<Attempt>>(&s).ok())
+        .unwrap_or_default()
+        .into_iter()
+        .filter(|a| now - a.created_ms < oauth::ATTEMPT_TTL_MS)
+        .collect()
+}
+
+fn save_attempts(attempts: &[Attempt]) -> Result<(), StorageError> {
+    if attempts.is_empty() {
+        browser::session_remove(ATTEMPTS_KEY);
+        return Ok(());
+    }
+    let json = serde_json::to_string(attempts).unwrap_or_else(|_| "[]".into());
+    browser::session_set(ATTEMPTS_KEY, &json)
+}
+
+fn save_session(session: &Session) -> Result<(), StorageError> {
+    let json = serde_json::to_string(session).unwrap_or_default();
+    browser::session_set(SESSION_KEY, &json)
+}
+
+/// Creates the auth context, restoring a session saved in this tab.
+pub fn provide_auth() -> Auth {
+    let initial = match browser::session_get(SESSION_KEY) {
+        Err(e) => AuthState::Failed(e.into()),
+        Ok(None) => AuthState::SignedOut,
+        Ok(Some(json)) => match serde_json::from_str::<Session>(&json) {
+            Ok(s) if s.is_expired(now_ms()) && s.refresh_token.is_none() => {
+                browser::session_remove(SESSION_KEY);
+                AuthState::SignedOut
+            }
+            Ok(s) => AuthState::SignedIn(Box::new(s)),
+            Err(_) => {
+                browser::session_remove(SESSION_KEY);
+                AuthState::SignedOut
+            }
+        },
+    };
+    let auth = Auth {
+        state: RwSignal::new(initial),
+        notice: RwSignal::new(None),
+    };
+    provide_context(auth);
+    // Refresh shortly before expiry: a cheap once-a-second check, robust to sleep and
+    // timer throttling in background tabs.
+    let handle = set_interval_with_handle(
+        move || {
+            if let Some(s) = auth.session_untracked() {
+                let due = s.refresh_due_ms().is_some_and(|d| now_ms() >= d);
+                if due && s.refresh_token.is_some() && !REFRESHER.with(|r| r.busy()) {
+                    leptos::task::spawn_local(async move {
+                        let _ = refresh_now(auth).await;
+                    });
+                }
+            }
+        },
+        Duration::from_secs(1),
+    );
+    if let Ok(h) = handle {
+        on_cleanup(move || h.clear());
+    }
+    auth
+}
+
+/// The scopes a sign-in asks for: the configured ones plus `extra`, without duplicates.
+pub fn scopes_with(config: &Config, extra: &[String]) -> Vec<String> {
+    let mut scopes = config.scopes.clone();
+    for s in extra {
+        if !scopes.contains(s) {
+            scopes.push(s.clone());
+        }
+    }
+    scopes
+}
+
+/// Starts a sign-in: PKCE and state from the CSPRNG, saved in this tab, then off to the
+/// authorize page. `return_to` is validated; anything unsafe returns to `/`.
+pub fn start_sign_in(auth: Auth, config: &Config, extra_scopes: &[String], return_to: &str) {
+    match prepare_sign_in(config, extra_scopes, return_to) {
+        Ok(url) => {
+            auth.state.set(AuthState::Redirecting);
+            if let Some(w) = web_sys::window() {
+                let _ = w.location().assign(&url);
+            }
+        }
+        Err(e) => auth.state.set(AuthState::Failed(e)),
+    }
+}
+
+/// Saves a new attempt and returns the authorize URL to open.
+pub fn prepare_sign_in(
+    config: &Config,
+    extra_scopes: &[String],
+    return_to: &str,
+) -> Result<String, AuthError> {
+    let verifier = pkce::verifier_from(&random_bytes(pkce::VERIFIER_BYTES)?);
+    let state = pkce::b64url(&random_bytes(pkce::STATE_BYTES)?);
+    let scopes = scopes_with(config, extra_scopes);
+    let url = oauth::authorize_url(config, &scopes, &state, &pkce::challenge(&verifier));
+    let attempt = Attempt {
+        state,
+        verifier,
+        return_to: routes::safe_return_path(return_to).unwrap_or_else(|| "/".into()),
+        created_ms: now_ms(),
+        redirect_uri: config.redirect_uri.clone(),
+        client_id: config.client_id.clone(),
+        scopes,
+        authorize_url: url.clone(),
+    };
+    let mut attempts = load_attempts();
+    attempts.push(attempt);
+    save_attempts(&attempts)?;
+    Ok(url)
+}
+
+thread_local! {
+    /// Codes this page has started to redeem: a code is redeemed at most once even if the
+    /// callback view runs twice.
+    static REDEEMED: RefCell<HashSet<String>> = RefCell::new(HashSet::new());
+    static REFRESHER: Refresher<BrowserTransport> = Refresher::new(BrowserTransport);
+}
+
+/// Removes the authorization response parameters from the address bar (SECURITY.md rule 8).
+fn strip_callback_params() {
+    let Some(w) = web_sys::window() else { return };
+    let loc = w.location();
+    let path = loc.pathname().unwrap_or_default();
+    let search = loc.search().unwrap_or_default();
+    let kept: Vec<String> = crate::url::parse_query(&search)
+        .into_iter()
+        .filter(|(k, _)| !oauth::RESPONSE_PARAMS.contains(&k.as_str()))
+        .map(|(k, v)| format!("{}={}", crate::url::encode(&k), crate::url::encode(&v)))
+        .collect();
+    let clean = if kept.is_empty() {
+        path
+    } else {
+        format!("{path}?{}", kept.join("&"))
+    };
+    if let Ok(h) = w.history() {
+        let _ = h.replace_state_with_url(&wasm_bindgen::JsValue::NULL, "", Some(&clean));
+    }
+}
+
+/// Handles `/callback`: validates, cleans the URL, redeems the code once. Returns the route
+/// to go to on success (already validated) through `on_done`, and every failure through
+/// `on_error`. A failure while already signed in (an old callback URL reopened) leaves the
+/// session alone.
+pub fn handle_callback(
+    auth: Auth,
+    config: Config,
+    on_done: impl FnOnce(String) + 'static,
+    on_error: impl Fn(AuthError) + 'static,
+) {
+    let fail = move |e: AuthError| {
+        if !matches!(auth.state.get_untracked(), AuthState::SignedIn(_)) {
+            auth.state.set(AuthState::Failed(e.clone()));
+        }
+        on_error(e);
+    };
+    if matches!(auth.state.get_untracked(), AuthState::Exchanging) {
+        return;
+    }
+    let Some(w) = web_sys::window() else { return };
+    let search = w.location().search().unwrap_or_default();
+    let hash = w.location().hash().unwrap_or_default();
+    strip_callback_params();
+    if search.is_empty()
+        && hash.is_empty()
+        && matches!(auth.state.get_untracked(), AuthState::SignedIn(_))
+    {
+        // The view ran again after a successful sign-in: nothing to do.
+        return;
+    }
+    let attempts = load_attempts();
+    let result = oauth::validate_callback(
+        &search,
+        &hash,
+        &attempts,
+        now_ms(),
+        config.issuer.as_deref(),
+    );
+    // Any answer tied to an attempt consumes it, success or error.
+    let matched_state = match &result {
+        Ok(ok) => Some(ok.attempt.state.clone()),
+        Err(
+            CallbackError::Denied
+            | CallbackError::InvalidScope { .. }
+            | CallbackError::Server { .. }
+            | CallbackError::Malformed,
+        ) => crate::url::parse_query(&search)
+            .into_iter()
+            .find(|(k, _)| k == "state")
+            .map(|(_, v)| v)
+            .or_else(|| (attempts.len() == 1).then(|| attempts[0].state.clone())),
+        Err(_) => None,
+    };
+    if let Some(state) = matched_state {
+        let rest: Vec<Attempt> = attempts.into_iter().filter(|a| a.state != state).collect();
+        let _ = save_attempts(&rest);
+    }
+    let ok = match result {
+        Ok(ok) => ok,
+        Err(e) => {
+            fail(e.into());
+            return;
+        }
+    };
+    let first = REDEEMED.with(|r| r.borrow_mut().insert(ok.code.clone()));
+    if !first {
+        return;
+    }
+    auth.state.set(AuthState::Exchanging);
+    leptos::task::spawn_local(async move {
+        let body = oauth::code_exchange_body(&ok.attempt, &ok.code);
+        let outcome = match BrowserTransport.post_form(&config.token_url, body).await {
+            Err(e) => Err(AuthError::Token(TokenError::Network(e))),
+            Ok(reply) => oauth::parse_token_response(reply.status, &reply.body, &ok.attempt.scopes)
+                .map_err(AuthError::from),
+        };
+        match outcome {
+            Ok(tokens) => {
+                let session = Session::new(
+                    tokens,
+                    &config,
+                    &ok.attempt.scopes,
+                    now_ms(),
+                    ok.region,
+                    ok.subdomain,
+                );
+                if let Err(e) = save_session(&session) {
+                    auth.state.set(AuthState::Failed(e.clone().into()));
+                    fail(e.into());
+                    return;
+                }
+                let missing = session.missing_scopes();
+                if !missing.is_empty() {
+                    auth.notice.set(Some(format!(
+                        "PagerDuty granted fewer scopes than requested: missing {}. Pages that need them will say so.",
+                        missing.join(", ")
+                    )));
+                }
+                auth.state.set(AuthState::SignedIn(Box::new(session)));
+                on_done(ok.attempt.return_to);
+            }
+            Err(e) => {
+                auth.state.set(AuthState::Failed(e.clone()));
+                fail(e);
+            }
+        }
+    });
+}
+
+/// Refreshes now (joining a refresh in flight). `invalid_grant` signs the tab out.
+pub async fn refresh_now(auth: Auth) -> Result<(), TokenError> {
+    let Some(session) = auth.session_untracked() else {
+        return Err(TokenError::InvalidGrant(Some("not signed in".into())));
+    };
+    let refresher = REFRESHER.with(|r| r.clone());
+    let result = refresher.refresh(session, now_ms()).await;
+    match result {
+        Ok(new) => {
+            // Another tab action may have signed out meanwhile: do not resurrect.
+            if auth.session_untracked().is_some() {
+                let _ = save_session(&new);
+                auth.state.set(AuthState::SignedIn(Box::new(new)));
+            }
+            Ok(())
+        }
+        Err(TokenError::InvalidGrant(d)) => {
+            browser::session_remove(SESSION_KEY);
+            auth.state.set(AuthState::SignedOut);
+            auth.notice.set(Some(
+                "Your PagerDuty session ended (the refresh token is no longer valid). Sign in again.".into(),
+            ));
+            Err(TokenError::InvalidGrant(d))
+        }
+        Err(e) => {
+            if let Some(mut s) = auth.session_untracked() {
+                s.last_refresh = Some(format!("failed: {e}"));
+                auth.state.set(AuthState::SignedIn(Box::new(s)));
+            }
+            Err(e)
+        }
+    }
+}
+
+/// Signs out: local state first, then revocation of the refresh and access tokens.
+pub fn sign_out(auth: Auth) {
+    let session = auth.session_untracked();
+    browser::session_remove(SESSION_KEY);
+    browser::session_remove(ATTEMPTS_KEY);
+    auth.state.set(AuthState::SignedOut);
+    let Some(s) = session else { return };
+    auth.notice
+        .set(Some("Signed out. Revoking the token…".into()));
+    leptos::task::spawn_local(async move {
+        let mut failures = Vec::new();
+        let tokens = [
+            (s.refresh_token.clone(), "refresh_token"),
+            (Some(s.access_token.clone()), "access_token"),
+        ];
+        for (token, hint) in tokens {
+            let Some(token) = token else { continue };
+            let body = oauth::revoke_body(&s.client_id, &token, hint);
+            match BrowserTransport.post_form(&s.revoke_url, body).await {
+                Ok(r) if (200..300).contains(&r.status) => {}
+                Ok(r) => failures.push(format!("HTTP {}", r.status)),
+                Err(e) => failures.push(e),
+            }
+        }
+        auth.notice.set(Some(if failures.is_empty() {
+            "Signed out, and PagerDuty revoked the token.".into()
+        } else {
+            let until = s
+                .expires_ms
+                .map(|e| format!(" until {}", crate::timefmt::iso(e)))
+                .unwrap_or_default();
+            format!(
+                "Signed out in this tab, but the token could not be revoked ({}). It may stay valid{until}.",
+                failures.join("; ")
+            )
+        }));
+    });
+}
+
+/// POSTs form bodies with gloo-net. Any failure to get an HTTP answer (network, CORS) is `Err`.
+#[derive(Clone, Copy)]
+pub struct BrowserTransport;
+
+impl Transport for BrowserTransport {
+    fn post_form(
+        &self,
+        url: &str,
+        body: String,
+    ) -> LocalBoxFuture<'static, Result<HttpReply, String>> {
+        let url = url.to_string();
+        async move {
+            let req = gloo_net::http::Request::post(&url)
+                .header("Content-Type", "application/x-www-form-urlencoded")
+                .body(body)
+                .map_err(|e| e.to_string())?;
+            let resp = req.send().await.map_err(|e| e.to_string())?;
+            let status = resp.status();
+            let body = resp.text().await.unwrap_or_default();
+            Ok(HttpReply { status, body })
+        }
+        .boxed_local()
+    }
+}

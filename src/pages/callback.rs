@@ -1,0 +1,47 @@
+use crate::app::use_config;
+use crate::auth::{handle_callback, use_auth, AuthError, AuthState};
+use crate::components::auth_views::AuthErrorView;
+use crate::oauth::CallbackError;
+use leptos::prelude::*;
+use leptos_router::hooks::use_navigate;
+use leptos_router::NavigateOptions;
+
+/// `/callback`: validates the answer, redeems the code once, returns to the saved route.
+#[component]
+pub fn Callback() -> impl IntoView {
+    let auth = use_auth();
+    let navigate = use_navigate();
+    let error = RwSignal::new(None::<AuthError>);
+    handle_callback(
+        auth,
+        use_config(),
+        move |to| {
+            // `navigate` adds the router's base itself (unlike `<A href>`).
+            navigate(
+                &to,
+                NavigateOptions {
+                    replace: true,
+                    ..Default::default()
+                },
+            )
+        },
+        move |e| error.set(Some(e)),
+    );
+    move || match (error.get(), auth.state.get()) {
+        (Some(e), _) => view! { <AuthErrorView error=e /> }.into_any(),
+        (None, state) => match state {
+            AuthState::Exchanging | AuthState::Redirecting => view! {
+                <section class="card"><p role="status">"Signing you in…"</p></section>
+            }
+            .into_any(),
+            AuthState::Failed(error) => view! { <AuthErrorView error=error /> }.into_any(),
+            AuthState::SignedIn(_) => view! {
+                <section class="card"><p role="status">"Signed in."</p></section>
+            }
+            .into_any(),
+            AuthState::SignedOut => {
+                view! { <AuthErrorView error=CallbackError::Stale.into() /> }.into_any()
+            }
+        },
+    }
+}
