@@ -6,10 +6,13 @@
 pub mod api;
 pub mod config;
 pub mod jwt;
+pub mod models;
 pub mod oauth;
+pub mod paging;
 pub mod pkce;
 pub mod refresh;
 pub mod routes;
+pub mod table;
 pub mod timefmt;
 pub mod url;
 

@@ -1,0 +1,225 @@
+//! Table logic for the Services and Users pages: cells, instant search, sorting, CSV export.
+//! Pure, so the per-keystroke work is measured and tested natively.
+
+use crate::models::{Service, User};
+use std::cmp::Ordering;
+
+/// Column keys and titles of the Services table.
+pub const SERVICE_COLUMNS: &[(&str, &str)] = &[
+    ("name", "Name"),
+    ("status", "Status"),
+    ("escalation_policy", "Escalation policy"),
+    ("teams", "Teams"),
+    ("description", "Description"),
+];
+
+/// Column keys and titles of the Users table.
+pub const USER_COLUMNS: &[(&str, &str)] = &[
+    ("name", "Name"),
+    ("email", "Email"),
+    ("role", "Role"),
+    ("job_title", "Job title"),
+    ("time_zone", "Time zone"),
+    ("teams", "Teams"),
+];
+
+fn join_refs(refs: &[crate::models::Reference]) -> String {
+    refs.iter()
+        .map(|r| r.label().to_string())
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+pub fn service_cells(s: &Service) -> Vec<String> {
+    vec![
+        s.display_name().to_string(),
+        s.status.clone().unwrap_or_default(),
+        s.escalation_policy
+            .as_ref()
+            .map(|r| r.label().to_string())
+            .unwrap_or_default(),
+        join_refs(&s.teams),
+        s.description.clone().unwrap_or_default(),
+    ]
+}
+
+pub fn user_cells(u: &User) -> Vec<String> {
+    vec![
+        u.display_name().to_string(),
+        u.email.clone().unwrap_or_default(),
+        u.role.clone().unwrap_or_default(),
+        u.job_title.clone().unwrap_or_default(),
+        u.time_zone.clone().unwrap_or_default(),
+        join_refs(&u.teams),
+    ]
+}
+
+/// Rows with their cells and lower-cased search text computed once, when the data arrives.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct Index {
+    pub cells: Vec<Vec<String>>,
+    lower: Vec<Vec<String>>,
+    haystack: Vec<String>,
+}
+
+impl Index {
+    pub fn new(cells: Vec<Vec<String>>) -> Index {
+        let lower: Vec<Vec<String>> = cells
+            .iter()
+            .map(|r| r.iter().map(|c| c.to_lowercase()).collect())
+            .collect();
+        let haystack = lower.iter().map(|r| r.join("\u{1f}")).collect();
+        Index {
+            cells,
+            lower,
+            haystack,
+        }
+    }
+
+    pub fn len(&self) -> usize {
+        self.cells.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.cells.is_empty()
+    }
+
+    /// Row indexes matching every word of `query` (any column), sorted by column `sort`
+    /// (ties keep PagerDuty's order), or in PagerDuty's order when `sort` is `None`.
+    pub fn view(&self, query: &str, sort: Option<usize>, desc: bool) -> Vec<usize> {
+        let words: Vec<String> = query.split_whitespace().map(str::to_lowercase).collect();
+        let mut rows: Vec<usize> = (0..self.haystack.len())
+            .filter(|&i| words.iter().all(|w| self.haystack[i].contains(w.as_str())))
+            .collect();
+        if let Some(col) = sort {
+            rows.sort_by(|&a, &b| {
+                let o = self.lower[a]
+                    .get(col)
+                    .cmp(&self.lower[b].get(col))
+                    .then(a.cmp(&b));
+                if desc {
+                    o.reverse().then(Ordering::Equal)
+                } else {
+                    o
+                }
+            });
+        }
+        rows
+    }
+}
+
+/// Which column a URL `sort` value names.
+pub fn column_index(columns: &[(&str, &str)], key: &str) -> Option<usize> {
+    columns.iter().position(|(k, _)| *k == key)
+}
+
+/// One CSV cell: quoted when needed (RFC 4180), and guarded against spreadsheet formula
+/// injection (a leading `=`, `+`, `-`, `@`, tab or carriage return gets a `'`).
+pub fn csv_cell(value: &str) -> String {
+    let guarded = if value.starts_with(['=', '+', '-', '@', '\t', '\r']) {
+        format!("'{value}")
+    } else {
+        value.to_string()
+    };
+    if guarded.contains([',', '"', '\n', '\r'])
+        || guarded.starts_with(' ')
+        || guarded.ends_with(' ')
+    {
+        format!("\"{}\"", guarded.replace('"', "\"\""))
+    } else {
+        guarded
+    }
+}
+
+/// A CSV document (CRLF line ends) of `header` and the rows at `order`.
+pub fn to_csv(header: &[&str], index: &Index, order: &[usize]) -> String {
+    let mut out = String::new();
+    let line =
+        |cells: &mut dyn Iterator<Item = String>| cells.collect::<Vec<_>>().join(",") + "\r\n";
+    out.push_str(&line(&mut header.iter().map(|h| csv_cell(h))));
+    for &i in order {
+        if let Some(row) = index.cells.get(i) {
+            out.push_str(&line(&mut row.iter().map(|c| csv_cell(c))));
+        }
+    }
+    out
+}
+
+/// `1,234` style grouping for counts.
+pub fn group(n: u64) -> String {
+    let s = n.to_string();
+    let mut out = String::new();
+    for (i, c) in s.chars().enumerate() {
+        if i > 0 && (s.len() - i) % 3 == 0 {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn index() -> Index {
+        Index::new(vec![
+            vec!["Payments API".into(), "active".into(), "b".into()],
+            vec!["checkout worker".into(), "disabled".into(), "a".into()],
+            vec!["Zürich Paiement 支付".into(), "active".into(), "c".into()],
+            vec![
+                "<img src=x onerror=alert(1)>".into(),
+                "critical".into(),
+                "a".into(),
+            ],
+        ])
+    }
+
+    #[test]
+    fn search_is_case_insensitive_across_columns_and_words() {
+        let ix = index();
+        assert_eq!(ix.view("", None, false), vec![0, 1, 2, 3]);
+        assert_eq!(ix.view("PAYMENTS", None, false), vec![0]);
+        assert_eq!(ix.view("active", None, false), vec![0, 2]);
+        assert_eq!(ix.view("zürich 支付", None, false), vec![2]);
+        assert_eq!(ix.view("active worker", None, false), Vec::<usize>::new());
+        assert_eq!(ix.view("<img", None, false), vec![3]);
+    }
+
+    #[test]
+    fn sorting_is_stable_and_reversible() {
+        let ix = index();
+        assert_eq!(ix.view("", Some(2), false), vec![1, 3, 0, 2]);
+        assert_eq!(ix.view("", Some(2), true), vec![2, 0, 3, 1]);
+        assert_eq!(ix.view("", Some(0), false), vec![3, 1, 0, 2]);
+        assert_eq!(column_index(SERVICE_COLUMNS, "teams"), Some(3));
+        assert_eq!(column_index(SERVICE_COLUMNS, "nope"), None);
+    }
+
+    #[test]
+    fn csv_quotes_and_guards_formulas() {
+        assert_eq!(csv_cell("plain"), "plain");
+        assert_eq!(csv_cell("a,b"), "\"a,b\"");
+        assert_eq!(csv_cell("say \"hi\""), "\"say \"\"hi\"\"\"");
+        assert_eq!(csv_cell("two\nlines"), "\"two\nlines\"");
+        assert_eq!(csv_cell("=HYPERLINK(\"x\")"), "\"'=HYPERLINK(\"\"x\"\")\"");
+        assert_eq!(csv_cell("+1"), "'+1");
+        assert_eq!(csv_cell("-2"), "'-2");
+        assert_eq!(csv_cell("@SUM(A1)"), "'@SUM(A1)");
+        assert_eq!(csv_cell(""), "");
+        let ix = index();
+        let csv = to_csv(&["Name", "Status", "X"], &ix, &[1, 0]);
+        assert_eq!(
+            csv,
+            "Name,Status,X\r\ncheckout worker,disabled,a\r\nPayments API,active,b\r\n"
+        );
+    }
+
+    #[test]
+    fn counts_are_grouped() {
+        assert_eq!(group(0), "0");
+        assert_eq!(group(999), "999");
+        assert_eq!(group(1_200), "1,200");
+        assert_eq!(group(5_432_100), "5,432,100");
+    }
+}
