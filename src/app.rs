@@ -5,7 +5,13 @@ use crate::browser;
 use crate::components::header::Header;
 use crate::config::{Config, PageContext};
 use crate::pages::{
-    callback::Callback, home::Home, not_found::NotFound, placeholder::Placeholder, setup::Setup,
+    callback::Callback,
+    detail::{ServiceDetail, UserDetail},
+    home::Home,
+    lists::{ServicesPage, UsersPage},
+    not_found::NotFound,
+    placeholder::Placeholder,
+    setup::Setup,
 };
 use crate::url;
 use leptos::prelude::*;
@@ -94,10 +100,10 @@ pub fn Shell(
                 <Routes fallback=|| view! { <NotFound /> }>
                     <Route path=path!("/") view=Home />
                     <Route path=path!("/callback") view=Callback />
-                    <Route path=path!("/services") view=|| view! { <Placeholder title="Services" /> } />
-                    <Route path=path!("/services/:id") view=|| view! { <Placeholder title="Service" /> } />
-                    <Route path=path!("/users") view=|| view! { <Placeholder title="Users" /> } />
-                    <Route path=path!("/users/:id") view=|| view! { <Placeholder title="User" /> } />
+                    <Route path=path!("/services") view=ServicesPage />
+                    <Route path=path!("/services/:id") view=ServiceDetail />
+                    <Route path=path!("/users") view=UsersPage />
+                    <Route path=path!("/users/:id") view=UserDetail />
                     <Route path=path!("/token") view=|| view! { <Placeholder title="Token" /> } />
                 </Routes>
             </main>

@@ -43,3 +43,38 @@ pub async fn get_json(auth: Auth, path: &str) -> Result<Value, ApiError> {
         other => other,
     }
 }
+
+/// Waits `ms` milliseconds on the browser's timer.
+pub async fn sleep_ms(ms: u64) {
+    let promise = js_sys::Promise::new(&mut |resolve, _| {
+        if let Some(w) = web_sys::window() {
+            let _ = w.set_timeout_with_callback_and_timeout_and_arguments_0(
+                &resolve,
+                ms.min(i32::MAX as u64) as i32,
+            );
+        }
+    });
+    let _ = wasm_bindgen_futures::JsFuture::from(promise).await;
+}
+
+/// The paging fetcher's view of the browser: signed-in GETs, timers and randomness.
+#[derive(Clone, Copy)]
+pub struct BrowserSource {
+    pub auth: Auth,
+}
+
+impl crate::paging::PageSource for BrowserSource {
+    fn get(
+        &self,
+        path_and_query: String,
+    ) -> futures::future::LocalBoxFuture<'static, Result<Value, ApiError>> {
+        let auth = self.auth;
+        Box::pin(async move { get_json(auth, &path_and_query).await })
+    }
+    fn sleep(&self, ms: u64) -> futures::future::LocalBoxFuture<'static, ()> {
+        Box::pin(sleep_ms(ms))
+    }
+    fn jitter(&self) -> f64 {
+        js_sys::Math::random()
+    }
+}

@@ -1,0 +1,159 @@
+//! `/services/:id` and `/users/:id`.
+
+use crate::api::ApiError;
+use crate::app::href;
+use crate::auth::use_auth;
+use crate::client;
+use crate::components::auth_views::RequireAuth;
+use crate::models::{parse_one, safe_link, Reference, Service, User};
+use crate::pages::lists::ApiErrorView;
+use crate::routes::AppRoute;
+use leptos::prelude::*;
+use leptos_router::components::A;
+use leptos_router::hooks::use_params_map;
+
+async fn fetch<T: for<'de> serde::Deserialize<'de>>(
+    auth: crate::auth::Auth,
+    path: String,
+    key: &str,
+) -> Result<T, ApiError> {
+    let v = client::get_json(auth, &path).await?;
+    parse_one(&v, key).map_err(|detail| ApiError::Malformed {
+        endpoint: path,
+        detail,
+    })
+}
+
+fn api_origin() -> Option<String> {
+    use_auth()
+        .session_untracked()
+        .and_then(|s| s.api_url)
+        .and_then(|u| crate::url::origin_of(&u))
+}
+
+/// A link when the URL is safe to link to (https or the API origin); text otherwise.
+#[component]
+fn MaybeLink(url: Option<String>, text: String) -> impl IntoView {
+    match safe_link(url.as_deref(), api_origin().as_deref()) {
+        Some(u) => {
+            view! { <a href=u rel="noopener noreferrer" target="_blank">{text}</a> }.into_any()
+        }
+        None => view! { <span>{text}</span> }.into_any(),
+    }
+}
+
+fn refs(list: &[Reference]) -> String {
+    if list.is_empty() {
+        "none".into()
+    } else {
+        list.iter()
+            .map(|r| r.label().to_string())
+            .collect::<Vec<_>>()
+            .join(", ")
+    }
+}
+
+#[component]
+pub fn ServiceDetail() -> impl IntoView {
+    view! { <RequireAuth what="Service"><ServiceInner /></RequireAuth> }
+}
+
+#[component]
+fn ServiceInner() -> impl IntoView {
+    let auth = use_auth();
+    let params = use_params_map();
+    let id = Memo::new(move |_| params.with(|p| p.get("id").unwrap_or_default()));
+    let data = LocalResource::new(move || {
+        let path = format!(
+            "/services/{}?include%5B%5D=teams",
+            crate::url::encode(&id.get())
+        );
+        fetch::<Service>(auth, path, "service")
+    });
+    view! {
+        <p><A href=href(&AppRoute::Services.path())>"← All services"</A></p>
+        {move || match data.get() {
+            None => view! { <p role="status">"Loading…"</p> }.into_any(),
+            Some(Err(e)) => view! { <ApiErrorView error=e /> }.into_any(),
+            Some(Ok(s)) => view! {
+                <section class="card">
+                    <h1>{s.display_name().to_string()}</h1>
+                    <dl class="facts">
+                        <dt>"Id"</dt><dd><code>{s.id.clone()}</code></dd>
+                        <dt>"Status"</dt><dd>{s.status.clone().unwrap_or_else(|| "unknown".into())}</dd>
+                        <dt>"Description"</dt><dd>{s.description.clone().filter(|d| !d.is_empty()).unwrap_or_else(|| "none".into())}</dd>
+                        <dt>"Escalation policy"</dt><dd>{s.escalation_policy.as_ref().map(|r| r.label().to_string()).unwrap_or_else(|| "none".into())}</dd>
+                        <dt>"Teams"</dt><dd>{refs(&s.teams)}</dd>
+                        <dt>"Created"</dt><dd>{s.created_at.clone().unwrap_or_default()}</dd>
+                        <dt>"Last incident"</dt><dd>{s.last_incident_timestamp.clone().unwrap_or_else(|| "none".into())}</dd>
+                        <dt>"Auto-resolve after"</dt><dd>{s.auto_resolve_timeout.clone().map(|t| format!("{t} s")).unwrap_or_else(|| "off".into())}</dd>
+                        <dt>"Acknowledgement timeout"</dt><dd>{s.acknowledgement_timeout.clone().map(|t| format!("{t} s")).unwrap_or_else(|| "off".into())}</dd>
+                        <dt>"In PagerDuty"</dt><dd><MaybeLink url=s.html_url.clone() text=s.html_url.clone().unwrap_or_else(|| "no link".into()) /></dd>
+                    </dl>
+                </section>
+            }.into_any(),
+        }}
+    }
+}
+
+#[component]
+pub fn UserDetail() -> impl IntoView {
+    view! { <RequireAuth what="User"><UserInner /></RequireAuth> }
+}
+
+#[component]
+fn UserInner() -> impl IntoView {
+    let auth = use_auth();
+    let params = use_params_map();
+    let id = Memo::new(move |_| params.with(|p| p.get("id").unwrap_or_default()));
+    let data = LocalResource::new(move || {
+        let path = format!(
+            "/users/{}?include%5B%5D=contact_methods&include%5B%5D=teams",
+            crate::url::encode(&id.get())
+        );
+        fetch::<User>(auth, path, "user")
+    });
+    view! {
+        <p><A href=href(&AppRoute::Users.path())>"← All users"</A></p>
+        {move || match data.get() {
+            None => view! { <p role="status">"Loading…"</p> }.into_any(),
+            Some(Err(e)) => view! { <ApiErrorView error=e /> }.into_any(),
+            Some(Ok(u)) => {
+                let methods = u.contact_methods.clone();
+                view! {
+                    <section class="card">
+                        <h1>{u.display_name().to_string()}</h1>
+                        <dl class="facts">
+                            <dt>"Id"</dt><dd><code>{u.id.clone()}</code></dd>
+                            <dt>"Email"</dt><dd>{u.email.clone().unwrap_or_default()}</dd>
+                            <dt>"Role"</dt><dd>{u.role.clone().unwrap_or_default()}</dd>
+                            <dt>"Job title"</dt><dd>{u.job_title.clone().unwrap_or_else(|| "none".into())}</dd>
+                            <dt>"Time zone"</dt><dd>{u.time_zone.clone().unwrap_or_else(|| "account default".into())}</dd>
+                            <dt>"Teams"</dt><dd>{refs(&u.teams)}</dd>
+                            <dt>"In PagerDuty"</dt><dd><MaybeLink url=u.html_url.clone() text=u.html_url.clone().unwrap_or_else(|| "no link".into()) /></dd>
+                        </dl>
+                        <h2>"Contact methods"</h2>
+                        {if methods.is_empty() {
+                            view! { <p>"None visible to this token."</p> }.into_any()
+                        } else {
+                            view! {
+                                <table>
+                                    <thead><tr><th scope="col">"Type"</th><th scope="col">"Label"</th><th scope="col">"Address"</th></tr></thead>
+                                    <tbody>
+                                        {methods.into_iter().map(|m| view! {
+                                            <tr>
+                                                <td>{m.channel().to_string()}</td>
+                                                <td>{m.label.clone().or(m.summary.clone()).unwrap_or_default()}</td>
+                                                <td>{m.address.clone().unwrap_or_else(|| "hidden".into())}</td>
+                                            </tr>
+                                        }).collect_view()}
+                                    </tbody>
+                                </table>
+                            }.into_any()
+                        }}
+                    </section>
+                }.into_any()
+            }
+        }}
+    }
+}

@@ -1,0 +1,364 @@
+//! `/services` and `/users`: every row, loaded concurrently with a live count, instant
+//! search and sort kept in the URL, rendering in pages, and CSV export.
+
+use crate::api::ApiError;
+use crate::app::href;
+use crate::auth::use_auth;
+use crate::client::BrowserSource;
+use crate::components::auth_views::{ConnectButton, RequireAuth};
+use crate::models::{Service, User};
+use crate::paging::{self, Listing};
+use crate::routes::AppRoute;
+use crate::table::{self, Index};
+use leptos::prelude::*;
+use leptos_router::components::A;
+use leptos_router::hooks::{use_location, use_navigate, use_query_map};
+use leptos_router::NavigateOptions;
+use std::sync::Arc;
+
+/// Rows rendered at a time; "Show more" adds this many (keeps 10,000-row lists fast).
+const RENDER_PAGE: usize = 200;
+
+/// Which list a page shows.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Kind {
+    Services,
+    Users,
+}
+
+impl Kind {
+    fn title(self) -> &'static str {
+        match self {
+            Kind::Services => "Services",
+            Kind::Users => "Users",
+        }
+    }
+    fn columns(self) -> &'static [(&'static str, &'static str)] {
+        match self {
+            Kind::Services => table::SERVICE_COLUMNS,
+            Kind::Users => table::USER_COLUMNS,
+        }
+    }
+    fn noun(self) -> &'static str {
+        match self {
+            Kind::Services => "services",
+            Kind::Users => "users",
+        }
+    }
+    fn detail(self, id: &str) -> AppRoute {
+        match self {
+            Kind::Services => AppRoute::Service(id.to_string()),
+            Kind::Users => AppRoute::User(id.to_string()),
+        }
+    }
+}
+
+/// A loaded list: ids in PagerDuty's order and the table index.
+#[derive(Debug)]
+struct Loaded {
+    ids: Vec<String>,
+    index: Index,
+    total: u64,
+    not_listed: u64,
+}
+
+fn loaded<T>(
+    listing: Listing<T>,
+    id: impl Fn(&T) -> String,
+    cells: impl Fn(&T) -> Vec<String>,
+) -> Loaded {
+    Loaded {
+        ids: listing.rows.iter().map(&id).collect(),
+        index: Index::new(listing.rows.iter().map(cells).collect()),
+        total: listing.total,
+        not_listed: listing.not_listed,
+    }
+}
+
+async fn load(
+    kind: Kind,
+    source: BrowserSource,
+    progress: RwSignal<(u64, u64)>,
+) -> Result<Arc<Loaded>, ApiError> {
+    let on_page = move |done, total| progress.set((done, total));
+    let conc = paging::DEFAULT_CONCURRENCY;
+    Ok(Arc::new(match kind {
+        Kind::Services => {
+            let l =
+                paging::fetch_all::<Service, _>(&source, "/services", "services", conc, on_page)
+                    .await?;
+            loaded(l, |s| s.id.clone(), table::service_cells)
+        }
+        Kind::Users => {
+            let l = paging::fetch_all::<User, _>(&source, "/users", "users", conc, on_page).await?;
+            loaded(l, |u| u.id.clone(), table::user_cells)
+        }
+    }))
+}
+
+/// An API error where it happened, with the way forward.
+#[component]
+pub fn ApiErrorView(
+    /// The error.
+    error: ApiError,
+) -> impl IntoView {
+    let location = use_location();
+    let return_to = location.pathname.get_untracked();
+    let prefix = crate::app::base_prefix();
+    let return_to = return_to
+        .strip_prefix(&prefix)
+        .unwrap_or(&return_to)
+        .to_string();
+    let action = match &error {
+        ApiError::MissingScope { required, .. } => {
+            let label = format!("Sign in again with {}", required.join(" "));
+            Some(view! { <ConnectButton return_to=return_to extra_scopes=required.clone() label=label /> }.into_any())
+        }
+        ApiError::Unauthorized => {
+            Some(view! { <ConnectButton return_to=return_to label="Sign in again" /> }.into_any())
+        }
+        _ => None,
+    };
+    view! {
+        <div class="card" role="alert">
+            <p class="error">{error.to_string()}</p>
+            <div class="actions">{action}</div>
+        </div>
+    }
+}
+
+#[component]
+pub fn ServicesPage() -> impl IntoView {
+    view! { <RequireAuth what="Services"><EntityList kind=Kind::Services /></RequireAuth> }
+}
+
+#[component]
+pub fn UsersPage() -> impl IntoView {
+    view! { <RequireAuth what="Users"><EntityList kind=Kind::Users /></RequireAuth> }
+}
+
+/// The list view shared by services and users.
+#[component]
+fn EntityList(
+    /// Which list.
+    kind: Kind,
+) -> impl IntoView {
+    let auth = use_auth();
+    let progress = RwSignal::new((0u64, 0u64));
+    let source = BrowserSource { auth };
+    // Keyed on who is signed in, not on each token refresh.
+    let who = Memo::new(move |_| {
+        auth.session()
+            .map(|s| (s.client_id, s.id_token, s.granted_scopes))
+    });
+    let data = LocalResource::new(move || {
+        let _ = who.get();
+        async move { load(kind, source, progress).await }
+    });
+
+    let query = use_query_map();
+    let navigate = use_navigate();
+    let q = Memo::new(move |_| query.with(|m| m.get("q").unwrap_or_default()));
+    let sort_key = Memo::new(move |_| query.with(|m| m.get("sort").unwrap_or_default()));
+    let desc = Memo::new(move |_| query.with(|m| m.get("dir").as_deref() == Some("desc")));
+    let sort_col = Memo::new(move |_| table::column_index(kind.columns(), &sort_key.get()));
+    let shown = RwSignal::new(RENDER_PAGE);
+
+    let set_query = {
+        let navigate = navigate.clone();
+        move |q: String, sort: String, desc: bool, replace: bool| {
+            let mut pairs: Vec<(&str, &str)> = Vec::new();
+            if !q.is_empty() {
+                pairs.push(("q", &q));
+            }
+            if !sort.is_empty() {
+                pairs.push(("sort", &sort));
+                if desc {
+                    pairs.push(("dir", "desc"));
+                }
+            }
+            let query = crate::url::form(&pairs);
+            let path = format!(
+                "/{}{}{}",
+                kind.noun(),
+                if query.is_empty() { "" } else { "?" },
+                query
+            );
+            navigate(
+                &path,
+                NavigateOptions {
+                    replace,
+                    scroll: false,
+                    ..Default::default()
+                },
+            );
+        }
+    };
+
+    let view_rows = Memo::new(move |_| {
+        data.with(|d| match d {
+            Some(Ok(l)) => l.index.view(&q.get(), sort_col.get(), desc.get()),
+            _ => Vec::new(),
+        })
+    });
+
+    let on_search = {
+        let set_query = set_query.clone();
+        move |ev: leptos::ev::Event| {
+            shown.set(RENDER_PAGE);
+            set_query(
+                event_target_value(&ev),
+                sort_key.get_untracked(),
+                desc.get_untracked(),
+                true,
+            );
+        }
+    };
+
+    let export = move |_| {
+        let Some(Ok(l)) = data.get_untracked() else {
+            return;
+        };
+        let headers: Vec<&str> = kind.columns().iter().map(|(_, t)| *t).collect();
+        let csv = table::to_csv(&headers, &l.index, &view_rows.get_untracked());
+        crate::browser::download(
+            &format!("pdscope-{}.csv", kind.noun()),
+            "text/csv;charset=utf-8",
+            &csv,
+        );
+    };
+
+    let header_cells = {
+        let set_query = set_query.clone();
+        kind.columns()
+            .iter()
+            .map(move |(key, title)| {
+                let key = key.to_string();
+                let set_query = set_query.clone();
+                let k2 = key.clone();
+                let aria = move || {
+                    if sort_key.get() == k2 {
+                        if desc.get() {
+                            "descending"
+                        } else {
+                            "ascending"
+                        }
+                    } else {
+                        "none"
+                    }
+                };
+                let k3 = key.clone();
+                view! {
+                    <th scope="col" aria-sort=aria>
+                        <button class="sort" on:click=move |_| {
+                            let same = sort_key.get_untracked() == k3;
+                            let next_desc = same && !desc.get_untracked();
+                            set_query(q.get_untracked(), k3.clone(), next_desc, false);
+                        }>{*title}</button>
+                    </th>
+                }
+            })
+            .collect_view()
+    };
+
+    view! {
+        <section class="card list">
+            <div class="list-head">
+                <h1>{kind.title()}</h1>
+                <label class="search">
+                    <span class="visually-hidden">{format!("Search {}", kind.noun())}</span>
+                    <input
+                        type="search"
+                        placeholder=format!("Search {}…", kind.noun())
+                        prop:value=move || q.get()
+                        on:input=on_search
+                    />
+                </label>
+                <button on:click=export disabled=move || !matches!(data.get(), Some(Ok(_)))>"Export CSV"</button>
+            </div>
+            <div role="status" aria-live="polite" class="count">
+                {move || match data.get() {
+                    None => {
+                        let (done, total) = progress.get();
+                        view! {
+                            <progress max=total.max(1) value=done></progress>
+                            " "
+                            {format!("{} of {} {}", table::group(done), table::group(total), kind.noun())}
+                        }.into_any()
+                    }
+                    Some(Ok(l)) => {
+                        let n = view_rows.get().len() as u64;
+                        let text = if q.get().is_empty() {
+                            format!("{} {}", table::group(l.ids.len() as u64), kind.noun())
+                        } else {
+                            format!("{} of {} {} match", table::group(n), table::group(l.ids.len() as u64), kind.noun())
+                        };
+                        view! { {text} }.into_any()
+                    }
+                    Some(Err(_)) => view! { "" }.into_any(),
+                }}
+            </div>
+            {move || match data.get() {
+                Some(Err(e)) => Some(view! { <ApiErrorView error=e /> }.into_any()),
+                Some(Ok(l)) if l.not_listed > 0 => Some(view! {
+                    <p class="warnings">
+                        {format!(
+                            "PagerDuty lists at most 10,000 rows by paging: {} of {} {} were not listed. Search narrows the list on PagerDuty's side; filter by team or search by name to find the rest.",
+                            table::group(l.not_listed), table::group(l.total), kind.noun()
+                        )}
+                    </p>
+                }.into_any()),
+                _ => None,
+            }}
+            {move || data.get().and_then(|r| r.ok()).map(|l| {
+                let l2 = l.clone();
+                view! {
+                    <div class="table-wrap">
+                        <table>
+                            <thead><tr>{header_cells.clone()}</tr></thead>
+                            <tbody>
+                                <For
+                                    each=move || {
+                                        let rows = view_rows.get();
+                                        rows.into_iter().take(shown.get()).collect::<Vec<_>>()
+                                    }
+                                    key=move |i| l2.ids[*i].clone()
+                                    children=move |i| {
+                                        let id = l.ids[i].clone();
+                                        let cells = l.index.cells[i].clone();
+                                        let link = href(&kind.detail(&id).path());
+                                        view! {
+                                            <tr>
+                                                {cells.into_iter().enumerate().map(|(c, text)| {
+                                                    if c == 0 {
+                                                        view! { <td><A href=link.clone()>{text}</A></td> }.into_any()
+                                                    } else {
+                                                        view! { <td>{text}</td> }.into_any()
+                                                    }
+                                                }).collect_view()}
+                                            </tr>
+                                        }
+                                    }
+                                />
+                            </tbody>
+                        </table>
+                    </div>
+                    {move || {
+                        let total = view_rows.get().len();
+                        let now = shown.get().min(total);
+                        (now < total).then(|| view! {
+                            <div class="actions">
+                                <button on:click=move |_| shown.update(|s| *s += RENDER_PAGE)>
+                                    {format!("Show more ({} of {} shown)", table::group(now as u64), table::group(total as u64))}
+                                </button>
+                            </div>
+                        })
+                    }}
+                    {move || (view_rows.get().is_empty()).then(|| view! {
+                        <p class="empty">{if q.get().is_empty() { format!("No {} visible to this token.", kind.noun()) } else { "Nothing matches this search.".to_string() }}</p>
+                    })}
+                }
+            })}
+        </section>
+    }
+}
