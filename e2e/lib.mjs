@@ -5,6 +5,7 @@ import { createServer } from 'node:http';
 import { readFile } from 'node:fs/promises';
 import net from 'node:net';
 import path from 'node:path';
+import assert from 'node:assert/strict';
 import { chromium } from 'playwright-core';
 
 export const ROOT = path.resolve(new URL('..', import.meta.url).pathname);
@@ -137,3 +138,66 @@ export async function newPage(browser) {
   page.on('pageerror', (e) => page.consoleLines.push(`pageerror: ${e.message}`));
   return page;
 }
+
+/**
+ * Starts a sandbox with `args` and the app under `base`, wired to each other, and a page.
+ * Records token-endpoint POSTs and dialogs (a hostile name that executed would open one).
+ */
+export async function setup(browser, { args = [], base = '/', config = {} } = {}) {
+  const port = await freePort();
+  const redirect = `http://127.0.0.1:${port}${base}callback`;
+  const defaults = [];
+  if (!args.includes('--services')) defaults.push('--services', '40');
+  if (!args.includes('--users')) defaults.push('--users', '30');
+  const sb = await startSandbox(['--redirect-uri', redirect, ...defaults, ...args]);
+  const web = await startStatic({ base, port, config: sandboxConfig(sb, config) });
+  const page = await newPage(browser);
+  const tokenRequests = [];
+  const dialogs = [];
+  page.on('request', (r) => { if (r.url().startsWith(sb.identity + '/oauth/token') && r.method() === 'POST') tokenRequests.push(r.url()); });
+  page.on('dialog', async (d) => { dialogs.push(d.message()); await d.dismiss(); });
+  return {
+    sb, web, page, tokenRequests, dialogs,
+    async close() { await page.context().close(); await web.stop(); await sb.stop(); },
+  };
+}
+
+/** Clicks Connect (on `from`, if given), signs in on the sandbox and answers consent. */
+export async function signIn(t, { email = 'admin@example.com', decision = 'Submit Consent', from } = {}) {
+  const { page, sb, web } = t;
+  if (from !== undefined) await page.goto(web.origin + from);
+  await page.getByRole('button', { name: 'Connect to PagerDuty' }).click();
+  await page.waitForURL((u) => u.href.startsWith(sb.identity));
+  await page.getByLabel('Email').fill(email);
+  await page.getByLabel('Password').fill('sandbox');
+  await page.getByRole('button', { name: 'Sign In' }).click();
+  let callbackUrl;
+  page.on('framenavigated', (f) => { if (f === page.mainFrame() && f.url().includes('/callback?')) callbackUrl ??= f.url(); });
+  await page.getByRole('button', { name: decision }).click();
+  await page.waitForURL((u) => u.href.startsWith(web.origin));
+  return callbackUrl;
+}
+
+export async function storedSession(page) {
+  const raw = await page.evaluate(() => sessionStorage.getItem('pdscope.session'));
+  return raw ? JSON.parse(raw) : null;
+}
+
+/** No token anywhere it must not be (SECURITY.md rule 14). */
+export async function assertTokenContained(page, session) {
+  const secrets = [session.access_token, session.refresh_token, session.id_token].filter(Boolean);
+  const url = page.url();
+  const local = await page.evaluate(() => JSON.stringify({ ...localStorage }));
+  const cookies = JSON.stringify(await page.context().cookies());
+  const title = await page.title();
+  const html = await page.content();
+  for (const s of secrets) {
+    assert.ok(!url.includes(s) && !url.includes(encodeURIComponent(s)), 'token in URL');
+    assert.ok(!local.includes(s), 'token in localStorage');
+    assert.ok(!cookies.includes(s), 'token in a cookie');
+    assert.ok(!title.includes(s), 'token in the title');
+    assert.ok(!html.includes(s), 'token in the page');
+    assert.ok(!page.consoleLines.some((l) => l.includes(s)), 'token in the console');
+  }
+}
+

@@ -1,34 +1,17 @@
 // Services and Users end to end against a sandbox with thousands of rows and faults.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { launch, newPage, startSandbox, startStatic, sandboxConfig, freePort } from './lib.mjs';
+import { launch, setup as setupWith, signIn } from './lib.mjs';
 
 let browser;
 before(async () => { browser = await launch(); });
 after(async () => { await browser?.close(); });
 
-async function setup({ args = [], config = {} } = {}) {
-  const port = await freePort();
-  const sb = await startSandbox(['--redirect-uri', `http://127.0.0.1:${port}/callback`, ...args]);
-  const web = await startStatic({ port, config: sandboxConfig(sb, config) });
-  const page = await newPage(browser);
-  const dialogs = [];
-  page.on('dialog', async (d) => { dialogs.push(d.message()); await d.dismiss(); });
-  return { sb, web, page, dialogs, async close() { await page.context().close(); await web.stop(); await sb.stop(); } };
-}
-
-async function signInAt(t, path, email = 'admin@example.com') {
-  await t.page.goto(t.web.origin + path);
-  await t.page.getByRole('button', { name: 'Connect to PagerDuty' }).click();
-  await t.page.waitForURL((u) => u.href.startsWith(t.sb.identity));
-  await t.page.getByLabel('Email').fill(email);
-  await t.page.getByLabel('Password').fill('sandbox');
-  await t.page.getByRole('button', { name: 'Sign In' }).click();
-  await t.page.getByRole('button', { name: 'Submit Consent' }).click();
-  await t.page.waitForURL((u) => u.href.startsWith(t.web.origin + path.split('?')[0]));
-}
+const setup = (opts) => setupWith(browser, opts);
+const signInAt = (t, path, email) => signIn(t, { from: path, email });
 
 async function apiTotal(t, path) {
+  await t.page.waitForFunction(() => sessionStorage.getItem('pdscope.session'));
   const s = JSON.parse(await t.page.evaluate(() => sessionStorage.getItem('pdscope.session')));
   const r = await fetch(`${t.sb.api}${path}${path.includes('?') ? '&' : '?'}total=true&limit=1`, { headers: { Authorization: `Bearer ${s.access_token}` } });
   return (await r.json()).total;

@@ -1,65 +1,12 @@
 // Sign-in end to end: the real app in headless Chromium against real pd-sandbox processes.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { launch, newPage, startSandbox, startStatic, sandboxConfig, freePort } from './lib.mjs';
+import { launch, setup as setupWith, signIn, storedSession, freePort, assertTokenContained } from './lib.mjs';
 
 let browser;
 before(async () => { browser = await launch(); });
 after(async () => { await browser?.close(); });
-
-/** Starts a sandbox with `args` and the app under `base`, wired to each other. */
-async function setup({ args = [], base = '/', config = {} } = {}) {
-  const port = await freePort();
-  const redirect = `http://127.0.0.1:${port}${base}callback`;
-  const sb = await startSandbox(['--redirect-uri', redirect, '--services', '40', '--users', '30', ...args]);
-  const web = await startStatic({ base, port, config: sandboxConfig(sb, config) });
-  const page = await newPage(browser);
-  const tokenRequests = [];
-  page.on('request', (r) => { if (r.url().startsWith(sb.identity + '/oauth/token') && r.method() === 'POST') tokenRequests.push(r.url()); });
-  return {
-    sb, web, page, tokenRequests,
-    async close() { await page.context().close(); await web.stop(); await sb.stop(); },
-  };
-}
-
-/** Clicks Connect, signs in on the sandbox page and answers the consent page. */
-async function signIn(t, { email = 'admin@example.com', decision = 'Submit Consent', from } = {}) {
-  const { page, sb, web } = t;
-  if (from !== undefined) await page.goto(web.origin + from);
-  await page.getByRole('button', { name: 'Connect to PagerDuty' }).click();
-  await page.waitForURL((u) => u.href.startsWith(sb.identity));
-  await page.getByLabel('Email').fill(email);
-  await page.getByLabel('Password').fill('sandbox');
-  await page.getByRole('button', { name: 'Sign In' }).click();
-  let callbackUrl;
-  page.on('framenavigated', (f) => { if (f === page.mainFrame() && f.url().includes('/callback?')) callbackUrl ??= f.url(); });
-  await page.getByRole('button', { name: decision }).click();
-  await page.waitForURL((u) => u.href.startsWith(web.origin));
-  return callbackUrl;
-}
-
-async function storedSession(page) {
-  const raw = await page.evaluate(() => sessionStorage.getItem('pdscope.session'));
-  return raw ? JSON.parse(raw) : null;
-}
-
-/** No token anywhere it must not be (SECURITY.md rule 14). */
-async function assertTokenContained(page, session) {
-  const secrets = [session.access_token, session.refresh_token, session.id_token].filter(Boolean);
-  const url = page.url();
-  const local = await page.evaluate(() => JSON.stringify({ ...localStorage }));
-  const cookies = JSON.stringify(await page.context().cookies());
-  const title = await page.title();
-  const html = await page.content();
-  for (const s of secrets) {
-    assert.ok(!url.includes(s) && !url.includes(encodeURIComponent(s)), 'token in URL');
-    assert.ok(!local.includes(s), 'token in localStorage');
-    assert.ok(!cookies.includes(s), 'token in a cookie');
-    assert.ok(!title.includes(s), 'token in the title');
-    assert.ok(!html.includes(s), 'token in the page');
-    assert.ok(!page.consoleLines.some((l) => l.includes(s)), 'token in the console');
-  }
-}
+const setup = (opts) => setupWith(browser, opts);
 
 test('sign in as the seeded admin, consent, land signed in', async () => {
   const t = await setup();

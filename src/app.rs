@@ -10,8 +10,8 @@ use crate::pages::{
     home::Home,
     lists::{ServicesPage, UsersPage},
     not_found::NotFound,
-    placeholder::Placeholder,
     setup::Setup,
+    token::TokenPage,
 };
 use crate::url;
 use leptos::prelude::*;
@@ -104,7 +104,7 @@ pub fn Shell(
                     <Route path=path!("/services/:id") view=ServiceDetail />
                     <Route path=path!("/users") view=UsersPage />
                     <Route path=path!("/users/:id") view=UserDetail />
-                    <Route path=path!("/token") view=|| view! { <Placeholder title="Token" /> } />
+                    <Route path=path!("/token") view=TokenPage />
                 </Routes>
             </main>
         </Router>

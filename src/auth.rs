@@ -4,6 +4,7 @@
 
 use crate::browser::{self, StorageError};
 use crate::config::Config;
+use crate::inspect::{mask_json, mask_query, Step};
 use crate::oauth::{self, Attempt, CallbackError, Session, TokenError};
 use crate::pkce;
 use crate::refresh::{HttpReply, Refresher, Transport};
@@ -17,6 +18,33 @@ use thiserror::Error;
 
 const ATTEMPTS_KEY: &str = "attempts";
 const SESSION_KEY: &str = "session";
+const TIMELINE_KEY: &str = "timeline";
+
+/// The recorded steps of the last sign-in (secrets masked), for the inspector.
+pub fn load_timeline() -> Vec<Step> {
+    browser::session_get(TIMELINE_KEY)
+        .ok()
+        .flatten()
+        .and_then(|s| serde_json::from_str(&s).ok())
+        .unwrap_or_default()
+}
+
+fn record(steps: Vec<Step>, replace: bool) {
+    let mut all = if replace { Vec::new() } else { load_timeline() };
+    all.extend(steps);
+    // Bounded: a long-lived tab refreshing every few seconds must not grow without end.
+    let keep = all.len().saturating_sub(40);
+    let json = serde_json::to_string(&all[keep..]).unwrap_or_default();
+    let _ = browser::session_set(TIMELINE_KEY, &json);
+}
+
+fn step(title: &str, detail: String) -> Step {
+    Step {
+        at_ms: now_ms(),
+        title: title.to_string(),
+        detail,
+    }
+}
 
 /// Where sign-in stands. One enum, never a set of booleans.
 #[derive(Clone, Debug, PartialEq)]
@@ -300,13 +328,32 @@ pub fn handle_callback(
         return;
     }
     auth.state.set(AuthState::Exchanging);
+    let callback_url = format!("{}{search}", config.redirect_uri);
     leptos::task::spawn_local(async move {
         let body = oauth::code_exchange_body(&ok.attempt, &ok.code);
+        let mut steps = vec![
+            step(
+                "Authorization request (PKCE challenge S256, state)",
+                mask_query(&ok.attempt.authorize_url),
+            ),
+            step("Callback", mask_query(&callback_url)),
+            step(
+                "Token request",
+                format!("POST {}\n{}", config.token_url, mask_query(&body)),
+            ),
+        ];
         let outcome = match BrowserTransport.post_form(&config.token_url, body).await {
             Err(e) => Err(AuthError::Token(TokenError::Network(e))),
-            Ok(reply) => oauth::parse_token_response(reply.status, &reply.body, &ok.attempt.scopes)
-                .map_err(AuthError::from),
+            Ok(reply) => {
+                steps.push(step(
+                    &format!("Token response (HTTP {})", reply.status),
+                    mask_json(&reply.body),
+                ));
+                oauth::parse_token_response(reply.status, &reply.body, &ok.attempt.scopes)
+                    .map_err(AuthError::from)
+            }
         };
+        record(steps, true);
         match outcome {
             Ok(tokens) => {
                 let session = Session::new(
@@ -349,6 +396,14 @@ pub async fn refresh_now(auth: Auth) -> Result<(), TokenError> {
     let result = refresher.refresh(session, now_ms()).await;
     match result {
         Ok(new) => {
+            record(
+                vec![step(
+                    &format!("Refresh (rotation {})", new.rotations),
+                    "New access and refresh tokens received; the old refresh token is spent."
+                        .into(),
+                )],
+                false,
+            );
             // Another tab action may have signed out meanwhile: do not resurrect.
             if auth.session_untracked().is_some() {
                 let _ = save_session(&new);
@@ -365,6 +420,7 @@ pub async fn refresh_now(auth: Auth) -> Result<(), TokenError> {
             Err(TokenError::InvalidGrant(d))
         }
         Err(e) => {
+            record(vec![step("Refresh failed", e.to_string())], false);
             if let Some(mut s) = auth.session_untracked() {
                 s.last_refresh = Some(format!("failed: {e}"));
                 auth.state.set(AuthState::SignedIn(Box::new(s)));
@@ -379,6 +435,7 @@ pub fn sign_out(auth: Auth) {
     let session = auth.session_untracked();
     browser::session_remove(SESSION_KEY);
     browser::session_remove(ATTEMPTS_KEY);
+    browser::session_remove(TIMELINE_KEY);
     auth.state.set(AuthState::SignedOut);
     let Some(s) = session else { return };
     auth.notice

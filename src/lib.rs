@@ -5,6 +5,7 @@
 
 pub mod api;
 pub mod config;
+pub mod inspect;
 pub mod jwt;
 pub mod models;
 pub mod oauth;

@@ -53,8 +53,10 @@ pub fn RequireAuth(
 ) -> impl IntoView {
     let auth = use_auth();
     let location = leptos_router::hooks::use_location();
+    // Only signing in or out re-renders the page, not each token refresh.
+    let signed_in = Memo::new(move |_| auth.session().is_some());
     move || {
-        if auth.session().is_some() {
+        if signed_in.get() {
             children().into_any()
         } else {
             let search = location.search.get();

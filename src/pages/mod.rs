@@ -4,5 +4,5 @@ pub mod detail;
 pub mod home;
 pub mod lists;
 pub mod not_found;
-pub mod placeholder;
 pub mod setup;
+pub mod token;

@@ -1,0 +1,383 @@
+//! `/token`: the token inspector. Everything about the current token, masked until asked.
+
+use crate::api::{self, ApiError};
+use crate::app::use_config;
+use crate::auth::{load_timeline, now_ms, refresh_now, sign_out, start_sign_in, use_auth, Auth};
+use crate::components::auth_views::RequireAuth;
+use crate::inspect::{self, ScopeStatus};
+use crate::jwt;
+use crate::oauth::Session;
+use crate::timefmt;
+use leptos::prelude::*;
+use std::time::Duration;
+
+/// Endpoints offered by "Try it".
+const ENDPOINTS: &[&str] = &[
+    "/users/me",
+    "/services?limit=1",
+    "/users?limit=1",
+    "/services?limit=1&total=true",
+];
+/// Scopes offered by "Sign in again with more scopes" for Scoped OAuth apps.
+const SCOPED_CHOICES: &[&str] = &[
+    "services.read",
+    "users.read",
+    "teams.read",
+    "escalation_policies.read",
+    "schedules.read",
+    "oncalls.read",
+    "incidents.read",
+    "users:contact_methods.read",
+];
+
+fn copy(text: String) {
+    if let Some(w) = web_sys::window() {
+        let _ = w.navigator().clipboard().write_text(&text);
+    }
+}
+
+#[component]
+pub fn TokenPage() -> impl IntoView {
+    view! { <RequireAuth what="Token"><Inspector /></RequireAuth> }
+}
+
+/// A JWT's decoded parts, or why it is not one.
+#[component]
+fn JwtView(
+    /// Which token.
+    label: &'static str,
+    /// The token text.
+    token: String,
+) -> impl IntoView {
+    match jwt::decode(&token) {
+        Ok(d) => view! {
+            <details>
+                <summary>{format!("{label}: JWT, decoded locally, signature not verified")}</summary>
+                <h3>"Header"</h3>
+                <pre><code>{serde_json::to_string_pretty(&d.header).unwrap_or_default()}</code></pre>
+                <h3>"Claims"</h3>
+                <table>
+                    <thead><tr><th scope="col">"Claim"</th><th scope="col">"Value"</th></tr></thead>
+                    <tbody>
+                        {inspect::claim_rows(&d.claims).into_iter().map(|(k, v)| view! {
+                            <tr><td><code>{k}</code></td><td>{v}</td></tr>
+                        }).collect_view()}
+                    </tbody>
+                </table>
+            </details>
+        }
+        .into_any(),
+        Err(e) => view! {
+            <p>{format!("{label}: opaque ({e}); PagerDuty's access tokens carry no readable claims, so what the token response said is shown instead.")}</p>
+        }
+        .into_any(),
+    }
+}
+
+#[component]
+fn Inspector() -> impl IntoView {
+    let auth = use_auth();
+    let config = use_config();
+    let now = RwSignal::new(now_ms());
+    if let Ok(h) = set_interval_with_handle(move || now.set(now_ms()), Duration::from_secs(1)) {
+        on_cleanup(move || h.clear());
+    }
+    let revealed = RwSignal::new(false);
+    let refresh_result = RwSignal::new(None::<String>);
+    let session = move || auth.session();
+
+    let token_card = move || {
+        session().map(|s| {
+            let full = s.access_token.clone();
+            let copy_value = full.clone();
+            view! {
+                <section class="card">
+                    <h1>"Token"</h1>
+                    <dl class="facts">
+                        <dt>"Access token"</dt>
+                        <dd>
+                            <code class="token">{move || if revealed.get() { full.clone() } else { inspect::mask(&full) }}</code>
+                            " "
+                            <button on:click=move |_| revealed.update(|r| *r = !*r)>
+                                {move || if revealed.get() { "Hide" } else { "Reveal" }}
+                            </button>
+                            " "
+                            <button on:click=move |_| copy(copy_value.clone())>"Copy"</button>
+                        </dd>
+                        <dt>"Token type"</dt><dd>{s.token_type.clone()}</dd>
+                        <dt>"Client id"</dt><dd><code>{s.client_id.clone()}</code></dd>
+                        <dt>"Region"</dt><dd>{s.region.map(|r| r.label().to_string()).unwrap_or_else(|| "unknown".into())}</dd>
+                        <dt>"API host"</dt><dd><code>{s.api_url.clone().unwrap_or_else(|| "unknown".into())}</code></dd>
+                        <dt>"Refresh token"</dt><dd>{s.refresh_token.as_deref().map(inspect::mask).unwrap_or_else(|| "none".into())}</dd>
+                    </dl>
+                </section>
+            }
+        })
+    };
+
+    let expiry_card = move || {
+        session().map(|s| {
+            let n = now.get();
+            let expires = s.expires_ms;
+            view! {
+                <section class="card">
+                    <h2>"Expiry and refresh"</h2>
+                    <dl class="facts">
+                        <dt>"Received"</dt><dd>{timefmt::iso(s.received_ms)}</dd>
+                        <dt>"Expires"</dt><dd>{expires.map(timefmt::iso).unwrap_or_else(|| "not stated by the server".into())}</dd>
+                        <dt>"Time left"</dt>
+                        <dd class=if s.is_expired(n) { "error" } else { "" }>
+                            {expires.map(|e| timefmt::countdown(e - n)).unwrap_or_else(|| "unknown".into())}
+                        </dd>
+                        <dt>"Next automatic refresh"</dt>
+                        <dd>{match (s.refresh_due_ms(), &s.refresh_token) {
+                            (Some(d), Some(_)) => format!("{} (in {})", timefmt::iso(d), timefmt::countdown(d - n)),
+                            (_, None) => "never: no refresh token".into(),
+                            (None, _) => "not scheduled: no expiry known".into(),
+                        }}</dd>
+                        <dt>"Rotations so far"</dt><dd>{s.rotations}</dd>
+                        <dt>"Last refresh"</dt><dd>{s.last_refresh.clone().unwrap_or_else(|| "none yet".into())}</dd>
+                    </dl>
+                </section>
+            }
+        })
+    };
+
+    let scopes_card = move || {
+        session().map(|s| {
+            let rows = inspect::scope_diff(&s.requested_scopes, &s.granted_scopes);
+            let missing = s.missing_scopes();
+            view! {
+                <section class="card">
+                    <h2>"Scopes"</h2>
+                    {(!missing.is_empty()).then(|| view! {
+                        <p class="warnings">{format!("PagerDuty granted fewer scopes than requested. Missing: {}.", missing.join(", "))}</p>
+                    })}
+                    <table>
+                        <thead><tr><th scope="col">"Scope"</th><th scope="col">"Status"</th><th scope="col">"Meaning"</th><th scope="col">"Unlocks"</th></tr></thead>
+                        <tbody>
+                            {rows.into_iter().map(|(scope, st)| {
+                                let status = match st {
+                                    ScopeStatus::Granted => "granted",
+                                    ScopeStatus::Missing => "requested, not granted",
+                                    ScopeStatus::Added => "granted, not requested",
+                                };
+                                let pages = inspect::pages_unlocked(&scope).join(", ");
+                                view! {
+                                    <tr>
+                                        <td><code>{scope.clone()}</code></td>
+                                        <td>{status}</td>
+                                        <td>{inspect::describe_scope(&scope)}</td>
+                                        <td>{if pages.is_empty() { "—".to_string() } else { pages }}</td>
+                                    </tr>
+                                }
+                            }).collect_view()}
+                        </tbody>
+                    </table>
+                </section>
+            }
+        })
+    };
+
+    let id_card = move || {
+        session().map(|s| {
+            let claims = s.id_claims().unwrap_or_default();
+            let get = |k: &str| claims.get(k).map(|v| v.as_str().map(str::to_string).unwrap_or_else(|| v.to_string())).unwrap_or_else(|| "—".into());
+            view! {
+                <section class="card">
+                    <h2>"Account"</h2>
+                    <dl class="facts">
+                        <dt>"Subdomain"</dt><dd>{s.subdomain.clone().unwrap_or_else(|| get("subdomain"))}</dd>
+                        <dt>"Region claim"</dt><dd>{get("region")}</dd>
+                        <dt>"Account id"</dt><dd>{get("account_id")}</dd>
+                        <dt>"User id"</dt><dd>{get("user_id")}</dd>
+                    </dl>
+                    <JwtView label="Access token" token=s.access_token.clone() />
+                    {s.id_token.clone().map(|t| view! { <JwtView label="id_token" token=t /> })}
+                </section>
+            }
+        })
+    };
+
+    let cfg_for_scopes = config.clone();
+    let chosen = RwSignal::new(Vec::<String>::new());
+    let choices: Vec<&'static str> = if config.is_scoped_app() {
+        SCOPED_CHOICES.to_vec()
+    } else {
+        vec!["read", "write"]
+    };
+    let actions = view! {
+        <section class="card">
+            <h2>"Actions"</h2>
+            <div class="actions">
+                <button on:click=move |_| {
+                    refresh_result.set(Some("Refreshing…".into()));
+                    leptos::task::spawn_local(async move {
+                        let r = refresh_now(auth).await;
+                        refresh_result.set(Some(match r {
+                            Ok(()) => "Refreshed: new access and refresh tokens.".into(),
+                            Err(e) => format!("Refresh failed: {e}"),
+                        }));
+                    });
+                }>"Refresh now"</button>
+                <button on:click=move |_| sign_out(auth)>"Revoke and sign out"</button>
+            </div>
+            <p role="status" aria-live="polite">{move || refresh_result.get()}</p>
+            <fieldset>
+                <legend>"Sign in again with more scopes"</legend>
+                {choices.into_iter().map(|c| {
+                    let c2 = c.to_string();
+                    view! {
+                        <label class="check">
+                            <input type="checkbox" on:change=move |ev| {
+                                let on = event_target_checked(&ev);
+                                chosen.update(|v| { v.retain(|x| x != &c2); if on { v.push(c2.clone()); } });
+                            } />
+                            " " {c}
+                        </label>
+                    }
+                }).collect_view()}
+                <div class="actions">
+                    <button class="primary" on:click=move |_| start_sign_in(auth, &cfg_for_scopes, &chosen.get_untracked(), "/token")>
+                        "Sign in again with these scopes"
+                    </button>
+                </div>
+            </fieldset>
+        </section>
+    };
+
+    view! {
+        {token_card}
+        {expiry_card}
+        {scopes_card}
+        <TryIt />
+        {id_card}
+        {actions}
+        <Timeline />
+    }
+}
+
+/// The result of a "Send".
+#[derive(Clone, Debug)]
+struct Sent {
+    status: u16,
+    headers: Vec<(String, String)>,
+    body: String,
+    explanation: Option<String>,
+}
+
+async fn send(auth: Auth, session: Session, endpoint: String) -> Result<Sent, ApiError> {
+    let api_url = session.api_url.clone().ok_or(ApiError::NoApiUrl)?;
+    let resp = gloo_net::http::Request::get(&format!("{api_url}{endpoint}"))
+        .header("Authorization", &format!("Bearer {}", session.access_token))
+        .header("Accept", api::ACCEPT)
+        .send()
+        .await
+        .map_err(|e| ApiError::Network(e.to_string()))?;
+    let status = resp.status();
+    let headers = ["ratelimit-limit", "ratelimit-remaining", "ratelimit-reset"]
+        .iter()
+        .map(|h| {
+            let v = resp
+                .headers()
+                .get(h)
+                .unwrap_or_else(|| "not readable (the API does not expose it to browsers)".into());
+            (h.to_string(), v)
+        })
+        .collect();
+    let text = resp.text().await.unwrap_or_default();
+    let explanation = (!(200..300).contains(&status))
+        .then(|| api::classify(status, &text, &endpoint, None).to_string());
+    if status == 401 {
+        let _ = refresh_now(auth).await;
+    }
+    let body = serde_json::from_str::<serde_json::Value>(&text)
+        .ok()
+        .and_then(|v| serde_json::to_string_pretty(&v).ok())
+        .unwrap_or(text);
+    Ok(Sent {
+        status,
+        headers,
+        body,
+        explanation,
+    })
+}
+
+/// "Try it": a ready curl command and an in-browser Send.
+#[component]
+fn TryIt() -> impl IntoView {
+    let auth = use_auth();
+    let endpoint = RwSignal::new(ENDPOINTS[0].to_string());
+    let result = RwSignal::new(None::<Result<Sent, ApiError>>);
+    let curl_masked = move || {
+        auth.session().map(|s| {
+            inspect::curl_command(
+                s.api_url.as_deref().unwrap_or("https://api.pagerduty.com"),
+                &endpoint.get(),
+                &inspect::mask(&s.access_token),
+            )
+        })
+    };
+    view! {
+        <section class="card">
+            <h2>"Try it"</h2>
+            <label>
+                "Endpoint "
+                <select on:change=move |ev| endpoint.set(event_target_value(&ev))>
+                    {ENDPOINTS.iter().map(|e| view! { <option value=*e>{*e}</option> }).collect_view()}
+                </select>
+            </label>
+            <pre><code>{curl_masked}</code></pre>
+            <div class="actions">
+                <button on:click=move |_| {
+                    if let Some(s) = auth.session_untracked() {
+                        copy(inspect::curl_command(s.api_url.as_deref().unwrap_or("https://api.pagerduty.com"), &endpoint.get_untracked(), &s.access_token));
+                    }
+                }>"Copy curl (with the token)"</button>
+                <button class="primary" on:click=move |_| {
+                    let Some(s) = auth.session_untracked() else { return };
+                    let e = endpoint.get_untracked();
+                    leptos::task::spawn_local(async move { result.set(Some(send(auth, s, e).await)); });
+                }>"Send"</button>
+            </div>
+            <div role="status" aria-live="polite">
+                {move || result.get().map(|r| match r {
+                    Err(e) => view! { <p class="error">{e.to_string()}</p> }.into_any(),
+                    Ok(sent) => view! {
+                        <p><strong>{format!("HTTP {}", sent.status)}</strong></p>
+                        {sent.explanation.map(|x| view! { <p class="warnings">{x}</p> })}
+                        <dl class="facts">
+                            {sent.headers.into_iter().map(|(k, v)| view! { <dt><code>{k}</code></dt><dd>{v}</dd> }).collect_view()}
+                        </dl>
+                        <pre class="body"><code>{sent.body}</code></pre>
+                    }.into_any(),
+                })}
+            </div>
+        </section>
+    }
+}
+
+/// The steps of the flow, secrets masked, for people learning OAuth.
+#[component]
+fn Timeline() -> impl IntoView {
+    let auth = use_auth();
+    let steps = move || {
+        let _ = auth.state.get();
+        load_timeline()
+    };
+    view! {
+        <section class="card">
+            <h2>"How this token was obtained"</h2>
+            <ol class="timeline">
+                {move || steps().into_iter().map(|s| view! {
+                    <li>
+                        <strong>{s.title}</strong>
+                        " "
+                        <span class="muted">{timefmt::iso(s.at_ms)}</span>
+                        <pre><code>{s.detail}</code></pre>
+                    </li>
+                }).collect_view()}
+            </ol>
+        </section>
+    }
+}
