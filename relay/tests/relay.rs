@@ -1,0 +1,451 @@
+use axum::body::Body;
+use axum::http::{header, Request, StatusCode};
+use axum::Router;
+use base64::Engine;
+use clap::Parser;
+use http_body_util::BodyExt;
+use pd_token_relay::{app, Relay, RelayConfig};
+use serde_json::Value;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+use tower::ServiceExt;
+
+const SECRET: &str = "s3cret-value-xyz";
+const ORIGIN: &str = "http://127.0.0.1:8080";
+const REDIRECT: &str = "http://127.0.0.1:8080/callback";
+const VERIFIER: &str = "dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk";
+
+async fn serve(router: Router) -> String {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    tokio::spawn(async move { axum::serve(listener, router).await });
+    format!("http://{addr}")
+}
+
+struct Setup {
+    relay: Router,
+    log: Arc<Mutex<Vec<String>>>,
+    sandbox: pd_sandbox::Shared,
+}
+
+async fn setup_with(upstream: Option<String>, per_minute: usize, timeout: Duration) -> Setup {
+    let options = pd_sandbox::Options::parse_from([
+        "pd-sandbox",
+        "--app-type",
+        "scoped",
+        "--client-secret",
+        SECRET,
+        "--app-scopes",
+        "services.read",
+        "--services",
+        "20",
+        "--users",
+        "5",
+        "--redirect-uri",
+        REDIRECT,
+    ]);
+    let sandbox = pd_sandbox::sandbox(options);
+    let identity_url = match upstream {
+        Some(u) => u,
+        None => serve(pd_sandbox::identity_app(sandbox.clone())).await,
+    };
+    let log = Arc::new(Mutex::new(Vec::new()));
+    let sink = log.clone();
+    let relay = Relay::new(
+        RelayConfig {
+            identity_url,
+            client_id: "pdscope-local".into(),
+            client_secret: SECRET.into(),
+            allow_origins: vec![ORIGIN.into()],
+            per_minute,
+            upstream_timeout: timeout,
+            trust_forwarded_for: false,
+        },
+        Arc::new(move |line| sink.lock().unwrap().push(line)),
+    )
+    .unwrap();
+    Setup {
+        relay: app(relay),
+        log,
+        sandbox,
+    }
+}
+
+async fn setup() -> Setup {
+    setup_with(None, 100, Duration::from_secs(5)).await
+}
+
+async fn call(router: &Router, req: Request<Body>) -> (StatusCode, Value, axum::http::HeaderMap) {
+    let resp = router.clone().oneshot(req).await.unwrap();
+    let status = resp.status();
+    let headers = resp.headers().clone();
+    let bytes = resp.into_body().collect().await.unwrap().to_bytes();
+    (
+        status,
+        serde_json::from_slice(&bytes).unwrap_or(Value::Null),
+        headers,
+    )
+}
+
+fn form(path: &str, pairs: &[(&str, &str)]) -> Request<Body> {
+    let body: String = form_urlencoded::Serializer::new(String::new())
+        .extend_pairs(pairs)
+        .finish();
+    Request::post(path)
+        .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
+        .body(Body::from(body))
+        .unwrap()
+}
+
+fn field(page: &str, name: &str) -> String {
+    let marker = format!("name=\"{name}\" value=\"");
+    let start = page.find(&marker).unwrap() + marker.len();
+    page[start..].split('"').next().unwrap().to_string()
+}
+
+async fn text(router: &Router, req: Request<Body>) -> (StatusCode, String, axum::http::HeaderMap) {
+    let resp = router.clone().oneshot(req).await.unwrap();
+    let (s, h) = (resp.status(), resp.headers().clone());
+    let b = resp.into_body().collect().await.unwrap().to_bytes();
+    (s, String::from_utf8_lossy(&b).into_owned(), h)
+}
+
+/// A real authorization code from the sandbox (sign-in and consent through its pages).
+async fn code(sandbox: &pd_sandbox::Shared) -> String {
+    let identity = pd_sandbox::identity_app(sandbox.clone());
+    let challenge = base64::engine::general_purpose::URL_SAFE_NO_PAD
+        .encode(<sha2::Sha256 as sha2::Digest>::digest(VERIFIER.as_bytes()));
+    let q: String = form_urlencoded::Serializer::new(String::new())
+        .extend_pairs([
+            ("client_id", "pdscope-local"),
+            ("redirect_uri", REDIRECT),
+            ("response_type", "code"),
+            ("scope", "services.read users.read"),
+            ("state", "s"),
+            ("code_challenge", &challenge),
+            ("code_challenge_method", "S256"),
+        ])
+        .finish();
+    let (_, page, _) = text(
+        &identity,
+        Request::get(format!("/oauth/authorize?{q}"))
+            .body(Body::empty())
+            .unwrap(),
+    )
+    .await;
+    let id = field(&page, "request_id");
+    let (_, page, _) = text(
+        &identity,
+        form(
+            "/oauth/authorize/sign_in",
+            &[
+                ("request_id", &id),
+                ("email", "admin@example.com"),
+                ("password", "sandbox"),
+            ],
+        ),
+    )
+    .await;
+    let id = field(&page, "request_id");
+    let (_, _, h) = text(
+        &identity,
+        form(
+            "/oauth/authorize/consent",
+            &[("request_id", &id), ("decision", "allow")],
+        ),
+    )
+    .await;
+    let loc = h
+        .get(header::LOCATION)
+        .unwrap()
+        .to_str()
+        .unwrap()
+        .to_string();
+    form_urlencoded::parse(loc.split_once('?').unwrap().1.as_bytes())
+        .find(|(k, _)| k == "code")
+        .unwrap()
+        .1
+        .into_owned()
+}
+
+fn assert_log_is_clean(s: &Setup, secrets: &[&str]) {
+    let lines = s.log.lock().unwrap().clone();
+    assert!(!lines.is_empty());
+    for line in &lines {
+        assert!(line.starts_with("POST /oauth/"), "{line}");
+        for secret in secrets.iter().chain([&SECRET]) {
+            assert!(!line.contains(secret), "log line leaks a secret: {line}");
+        }
+    }
+}
+
+#[tokio::test]
+async fn the_secret_is_added_and_the_scoped_flow_works_through_the_relay() {
+    let s = setup().await;
+    let code = code(&s.sandbox).await;
+    let exchange = [
+        ("grant_type", "authorization_code"),
+        ("code", code.as_str()),
+        ("redirect_uri", REDIRECT),
+        ("client_id", "pdscope-local"),
+        ("code_verifier", VERIFIER),
+    ];
+    let (status, body, headers) = call(&s.relay, form("/oauth/token", &exchange)).await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    assert_eq!(body["scope"], "openid services.read");
+    assert_eq!(headers.get(header::CACHE_CONTROL).unwrap(), "no-store");
+    let access = body["access_token"].as_str().unwrap().to_string();
+    let refresh = body["refresh_token"].as_str().unwrap().to_string();
+    let (status, body, _) = call(
+        &s.relay,
+        form(
+            "/oauth/token",
+            &[
+                ("grant_type", "refresh_token"),
+                ("refresh_token", &refresh),
+                ("client_id", "pdscope-local"),
+            ],
+        ),
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    let refresh2 = body["refresh_token"].as_str().unwrap().to_string();
+    let (status, _, _) = call(
+        &s.relay,
+        form(
+            "/oauth/revoke",
+            &[
+                ("token", &refresh2),
+                ("client_id", "pdscope-local"),
+                ("token_type_hint", "refresh_token"),
+            ],
+        ),
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK);
+    // PagerDuty's (the sandbox's) errors pass through unchanged: the code is spent.
+    let (status, body, _) = call(&s.relay, form("/oauth/token", &exchange)).await;
+    assert_eq!(
+        (status, body["error"].as_str()),
+        (StatusCode::BAD_REQUEST, Some("invalid_grant"))
+    );
+    assert_log_is_clean(&s, &[&code, &access, &refresh, &refresh2, VERIFIER]);
+}
+
+#[tokio::test]
+async fn other_clients_grants_paths_and_secrets_are_refused() {
+    let s = setup().await;
+    let cases = [
+        (
+            form(
+                "/oauth/token",
+                &[
+                    ("grant_type", "authorization_code"),
+                    ("client_id", "someone-else"),
+                    ("code", "x"),
+                ],
+            ),
+            StatusCode::UNAUTHORIZED,
+            "invalid_client",
+        ),
+        (
+            form(
+                "/oauth/token",
+                &[("grant_type", "authorization_code"), ("code", "x")],
+            ),
+            StatusCode::UNAUTHORIZED,
+            "invalid_client",
+        ),
+        (
+            form(
+                "/oauth/token",
+                &[
+                    ("grant_type", "client_credentials"),
+                    ("client_id", "pdscope-local"),
+                    ("scope", "as_account-us.x"),
+                ],
+            ),
+            StatusCode::BAD_REQUEST,
+            "unsupported_grant_type",
+        ),
+        (
+            form(
+                "/oauth/token",
+                &[("grant_type", "password"), ("client_id", "pdscope-local")],
+            ),
+            StatusCode::BAD_REQUEST,
+            "unsupported_grant_type",
+        ),
+        (
+            form(
+                "/oauth/token",
+                &[
+                    ("grant_type", "refresh_token"),
+                    ("client_id", "pdscope-local"),
+                    ("client_secret", "guess"),
+                ],
+            ),
+            StatusCode::BAD_REQUEST,
+            "invalid_request",
+        ),
+        (
+            form(
+                "/oauth/token",
+                &[
+                    ("grant_type", "refresh_token"),
+                    ("client_id", "pdscope-local"),
+                    ("client_id", "other"),
+                ],
+            ),
+            StatusCode::UNAUTHORIZED,
+            "invalid_client",
+        ),
+        (
+            form("/oauth/authorize", &[("client_id", "pdscope-local")]),
+            StatusCode::NOT_FOUND,
+            "invalid_request",
+        ),
+        (
+            form("/users/me", &[]),
+            StatusCode::NOT_FOUND,
+            "invalid_request",
+        ),
+        (
+            Request::post("/oauth/token")
+                .header(header::CONTENT_TYPE, "application/json")
+                .body(Body::from("{}"))
+                .unwrap(),
+            StatusCode::BAD_REQUEST,
+            "invalid_request",
+        ),
+        (
+            form(
+                "/oauth/token",
+                &[
+                    ("client_id", "pdscope-local"),
+                    ("grant_type", "refresh_token"),
+                    ("pad", &"x".repeat(8000)),
+                ],
+            ),
+            StatusCode::PAYLOAD_TOO_LARGE,
+            "invalid_request",
+        ),
+    ];
+    for (req, status, error) in cases {
+        let uri = req.uri().to_string();
+        let (got, body, _) = call(&s.relay, req).await;
+        assert_eq!(
+            (got, body["error"].as_str()),
+            (status, Some(error)),
+            "{uri}: {body}"
+        );
+    }
+    let (status, _, _) = call(
+        &s.relay,
+        Request::get("/oauth/token").body(Body::empty()).unwrap(),
+    )
+    .await;
+    assert_eq!(status, StatusCode::METHOD_NOT_ALLOWED);
+}
+
+#[tokio::test]
+async fn cors_only_for_the_configured_origins() {
+    let s = setup().await;
+    for (origin, allowed) in [(ORIGIN, true), ("https://evil.example", false)] {
+        let req = Request::builder()
+            .method("OPTIONS")
+            .uri("/oauth/token")
+            .header(header::ORIGIN, origin)
+            .header("access-control-request-method", "POST")
+            .body(Body::empty())
+            .unwrap();
+        let (_, _, h) = call(&s.relay, req).await;
+        assert_eq!(
+            h.get("access-control-allow-origin")
+                .map(|v| v == origin)
+                .unwrap_or(false),
+            allowed,
+            "{origin}"
+        );
+        assert!(
+            h.get("access-control-allow-credentials").is_none(),
+            "no cookies"
+        );
+    }
+}
+
+#[tokio::test]
+async fn upstream_failures_become_oauth_errors() {
+    let refresh = [
+        ("grant_type", "refresh_token"),
+        ("refresh_token", "r"),
+        ("client_id", "pdscope-local"),
+    ];
+    // Unreachable: nothing listens on this port.
+    let dead = {
+        let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        format!("http://{}", l.local_addr().unwrap())
+    };
+    let s = setup_with(Some(dead), 100, Duration::from_secs(2)).await;
+    let (status, body, _) = call(&s.relay, form("/oauth/token", &refresh)).await;
+    assert_eq!(
+        (status, body["error"].as_str()),
+        (StatusCode::BAD_GATEWAY, Some("temporarily_unavailable"))
+    );
+    // Slow: answers after the relay's timeout.
+    let slow = serve(Router::new().fallback(|| async {
+        tokio::time::sleep(Duration::from_secs(3)).await;
+        "{}"
+    }))
+    .await;
+    let s = setup_with(Some(slow), 100, Duration::from_millis(300)).await;
+    let (status, body, _) = call(&s.relay, form("/oauth/token", &refresh)).await;
+    assert_eq!(
+        (status, body["error"].as_str()),
+        (StatusCode::GATEWAY_TIMEOUT, Some("temporarily_unavailable"))
+    );
+    // Not JSON: an HTML error page from a proxy in between.
+    let html =
+        serve(Router::new().fallback(|| async { (StatusCode::BAD_GATEWAY, "<html>oops</html>") }))
+            .await;
+    let s = setup_with(Some(html), 100, Duration::from_secs(2)).await;
+    let (status, body, _) = call(&s.relay, form("/oauth/token", &refresh)).await;
+    assert_eq!(
+        (status, body["error"].as_str()),
+        (StatusCode::BAD_GATEWAY, Some("server_error"))
+    );
+    assert!(body["error_description"].as_str().unwrap().contains("502"));
+    assert_log_is_clean(&s, &["r"]);
+}
+
+#[tokio::test]
+async fn the_relay_cannot_be_used_to_hammer_pagerduty() {
+    let s = setup_with(None, 3, Duration::from_secs(2)).await;
+    let refresh = [
+        ("grant_type", "refresh_token"),
+        ("refresh_token", "nope"),
+        ("client_id", "pdscope-local"),
+    ];
+    for _ in 0..3 {
+        let (status, _, _) = call(&s.relay, form("/oauth/token", &refresh)).await;
+        assert_eq!(status, StatusCode::BAD_REQUEST, "forwarded (invalid_grant)");
+    }
+    let (status, body, _) = call(&s.relay, form("/oauth/token", &refresh)).await;
+    assert_eq!(
+        (status, body["error"].as_str()),
+        (StatusCode::TOO_MANY_REQUESTS, Some("slow_down"))
+    );
+}
+
+#[test]
+fn credentials_json_from_app_registration() {
+    let (id, secret) = pd_token_relay::read_credentials_json(
+        r#"{"client_id":"abc","client_secret":"def","redirect_uris":[]}"#,
+    )
+    .unwrap();
+    assert_eq!(
+        (id.as_deref(), secret.as_deref()),
+        (Some("abc"), Some("def"))
+    );
+    assert!(pd_token_relay::read_credentials_json("nope").is_err());
+}
