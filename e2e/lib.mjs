@@ -201,3 +201,24 @@ export async function assertTokenContained(page, session) {
   }
 }
 
+
+export const RELAY_BIN = path.join(ROOT, 'target/debug/pd-token-relay');
+
+/** Starts pd-token-relay in front of `identity` for `origin`, the secret in its environment. */
+export async function startRelay({ identity, origin, secret, clientId = 'pdscope-local' }) {
+  const port = await freePort();
+  const proc = spawn(RELAY_BIN, ['--listen', `127.0.0.1:${port}`, '--identity-url', identity,
+    '--client-id', clientId, '--allow-origin', origin], {
+    stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, PD_CLIENT_SECRET: secret },
+  });
+  let output = '';
+  proc.stdout.on('data', (d) => (output += d));
+  proc.stderr.on('data', (d) => (output += d));
+  const url = `http://127.0.0.1:${port}`;
+  const end = Date.now() + 10000;
+  while (!output.includes('pd-token-relay: http://')) {
+    if (Date.now() > end) { proc.kill(); throw new Error(`relay did not start:\n${output}`); }
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  return { url, output: () => output, stop: () => new Promise((r) => { proc.once('exit', r); proc.kill('SIGINT'); }) };
+}

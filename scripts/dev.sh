@@ -2,26 +2,62 @@
 # The README's first command: installs what is missing, starts the local PagerDuty sandbox
 # and `trunk serve` with a config pointing at it, and prints where to go.
 #   scripts/dev.sh            # Classic User OAuth app with PKCE (no secret anywhere)
+#   scripts/dev.sh --scoped   # Scoped OAuth app: sandbox + pd-token-relay holding the secret
 set -euo pipefail
 cd "$(dirname "$0")/.."
+MODE=classic
+for arg in "$@"; do
+  case "$arg" in
+    --scoped) MODE=scoped ;;
+    *) echo "usage: scripts/dev.sh [--scoped]" >&2; exit 2 ;;
+  esac
+done
 scripts/bootstrap.sh
 export PATH="$HOME/.cargo/bin:$PWD/node_modules/.bin:$PATH"
 
 APP_PORT=${APP_PORT:-8080}
-echo "==> building pd-sandbox"
-cargo build -q -p pd-sandbox
+echo "==> building pd-sandbox and pd-token-relay"
+cargo build -q -p pd-sandbox -p pd-token-relay
 
-./target/debug/pd-sandbox --identity-port 8788 --api-port 8789 --client-id pdscope-local \
-  --redirect-uri "http://127.0.0.1:${APP_PORT}/callback" \
-  --redirect-uri "http://localhost:${APP_PORT}/callback" &
-SANDBOX_PID=$!
-trap 'kill $SANDBOX_PID 2>/dev/null || true' EXIT INT TERM
+PIDS=()
+trap 'kill "${PIDS[@]}" 2>/dev/null || true' EXIT INT TERM
+REDIRECTS=(--redirect-uri "http://127.0.0.1:${APP_PORT}/callback" --redirect-uri "http://localhost:${APP_PORT}/callback")
+
+if [ "$MODE" = scoped ]; then
+  SECRET="sandbox-scoped-secret"
+  # The app is registered with services.read only, so asking for users.read shows
+  # PagerDuty's silent scope narrowing and the "Token missing required scopes" 403.
+  ./target/debug/pd-sandbox --identity-port 8788 --api-port 8789 --client-id pdscope-local \
+    --app-type scoped --client-secret "$SECRET" --app-scopes "services.read" "${REDIRECTS[@]}" &
+  PIDS+=($!)
+  PD_CLIENT_SECRET="$SECRET" ./target/debug/pd-token-relay --listen 127.0.0.1:8790 \
+    --identity-url http://127.0.0.1:8788 --client-id pdscope-local \
+    --allow-origin "http://127.0.0.1:${APP_PORT}" --allow-origin "http://localhost:${APP_PORT}" &
+  PIDS+=($!)
+  mkdir -p target/dev
+  cat > target/dev/config.scoped.json <<JSON
+{
+  "client_id": "pdscope-local",
+  "scopes": ["services.read", "users.read"],
+  "authorize_url": "http://127.0.0.1:8788/oauth/authorize",
+  "token_url": "http://127.0.0.1:8790/oauth/token",
+  "revoke_url": "http://127.0.0.1:8790/oauth/revoke",
+  "api_url": "http://127.0.0.1:8789"
+}
+JSON
+  export PDSCOPE_CONFIG="$PWD/target/dev/config.scoped.json"
+else
+  ./target/debug/pd-sandbox --identity-port 8788 --api-port 8789 --client-id pdscope-local "${REDIRECTS[@]}" &
+  PIDS+=($!)
+fi
 sleep 1
-kill -0 $SANDBOX_PID 2>/dev/null || { echo "pd-sandbox did not start (ports 8788/8789 busy?)" >&2; exit 1; }
+for pid in "${PIDS[@]}"; do
+  kill -0 "$pid" 2>/dev/null || { echo "a server did not start (ports 8788/8789/8790 busy?)" >&2; exit 1; }
+done
 
 cat <<MSG
 
-==> pdscope is building; when trunk says it is serving, open:
+==> pdscope ($MODE app) is building; when trunk says it is serving, open:
 
       http://127.0.0.1:${APP_PORT}/
 

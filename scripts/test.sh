@@ -18,7 +18,7 @@ env -u CHROMEDRIVER GECKODRIVER="$(command -v geckodriver)" cargo test --target 
 
 echo; echo "==> building the app for the end-to-end tests (trunk build)"
 trunk build --dist target/e2e-dist
-cargo build -q -p pd-sandbox
+cargo build -q -p pd-sandbox -p pd-token-relay
 
 echo; echo "==> end-to-end tests in headless Chromium against pd-sandbox"
 PDSCOPE_DIST=target/e2e-dist node --test --test-concurrency=1 e2e/
