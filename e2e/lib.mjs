@@ -9,7 +9,7 @@ import assert from 'node:assert/strict';
 import { chromium } from 'playwright-core';
 
 export const ROOT = path.resolve(new URL('..', import.meta.url).pathname);
-export const DIST = path.resolve(ROOT, process.env.PDSCOPE_DIST ?? 'target/e2e-dist');
+export const DIST = path.resolve(ROOT, process.env.PDSCOPE_DIST ?? 'target/release-dist');
 export const SANDBOX_BIN = path.join(ROOT, 'target/debug/pd-sandbox');
 
 export function freePort() {

@@ -4,7 +4,7 @@
 # tests in headless Chromium against the sandbox.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-scripts/bootstrap.sh --browsers
+scripts/bootstrap.sh --browsers --nginx
 export PATH="$HOME/.cargo/bin:$PWD/node_modules/.bin:$PATH"
 
 echo; echo "==> native tests (cargo test --workspace)"
@@ -16,9 +16,9 @@ env -u GECKODRIVER CHROMEDRIVER=/usr/bin/chromedriver cargo test --target wasm32
 echo; echo "==> wasm-bindgen-test in headless Firefox"
 env -u CHROMEDRIVER GECKODRIVER="$(command -v geckodriver)" cargo test --target wasm32-unknown-unknown -p pdscope
 
-echo; echo "==> building the app for the end-to-end tests (trunk build)"
-trunk build --dist target/e2e-dist
+echo; echo "==> the release build (trunk build --release), used by every end-to-end test"
+trunk build --release --dist target/release-dist
 cargo build -q -p pd-sandbox -p pd-token-relay
 
-echo; echo "==> end-to-end tests in headless Chromium against pd-sandbox"
-PDSCOPE_DIST=target/e2e-dist node --test --test-concurrency=1 e2e/
+echo; echo "==> end-to-end tests in headless Chromium against pd-sandbox (and nginx)"
+PDSCOPE_DIST=target/release-dist node --test --test-concurrency=1 e2e/

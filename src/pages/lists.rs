@@ -313,7 +313,7 @@ fn EntityList(
             {move || data.get().and_then(|r| r.ok()).map(|l| {
                 let l2 = l.clone();
                 view! {
-                    <div class="table-wrap">
+                    <div class="table-wrap" tabindex="0" role="region" aria-label=format!("{} table", kind.title())>
                         <table>
                             <thead><tr>{header_cells.clone()}</tr></thead>
                             <tbody>

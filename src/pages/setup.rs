@@ -16,7 +16,7 @@ pub fn Setup(
                     "Put a file named " <code>"config.json"</code>
                     " beside index.html. A valid file looks like this:"
                 </p>
-                <pre><code>{EXAMPLE}</code></pre>
+                <pre tabindex="0"><code>{EXAMPLE}</code></pre>
                 <p>
                     "Every field is described in " <code>"config.example.json"</code>
                     " and in the README. Then reload this page."

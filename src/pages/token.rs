@@ -54,7 +54,7 @@ fn JwtView(
             <details>
                 <summary>{format!("{label}: JWT, decoded locally, signature not verified")}</summary>
                 <h3>"Header"</h3>
-                <pre><code>{serde_json::to_string_pretty(&d.header).unwrap_or_default()}</code></pre>
+                <pre tabindex="0"><code>{serde_json::to_string_pretty(&d.header).unwrap_or_default()}</code></pre>
                 <h3>"Claims"</h3>
                 <table>
                     <thead><tr><th scope="col">"Claim"</th><th scope="col">"Value"</th></tr></thead>
@@ -327,7 +327,7 @@ fn TryIt() -> impl IntoView {
                     {ENDPOINTS.iter().map(|e| view! { <option value=*e>{*e}</option> }).collect_view()}
                 </select>
             </label>
-            <pre><code>{curl_masked}</code></pre>
+            <pre tabindex="0"><code>{curl_masked}</code></pre>
             <div class="actions">
                 <button on:click=move |_| {
                     if let Some(s) = auth.session_untracked() {
@@ -349,7 +349,7 @@ fn TryIt() -> impl IntoView {
                         <dl class="facts">
                             {sent.headers.into_iter().map(|(k, v)| view! { <dt><code>{k}</code></dt><dd>{v}</dd> }).collect_view()}
                         </dl>
-                        <pre class="body"><code>{sent.body}</code></pre>
+                        <pre class="body" tabindex="0"><code>{sent.body}</code></pre>
                     }.into_any(),
                 })}
             </div>
@@ -374,7 +374,7 @@ fn Timeline() -> impl IntoView {
                         <strong>{s.title}</strong>
                         " "
                         <span class="muted">{timefmt::iso(s.at_ms)}</span>
-                        <pre><code>{s.detail}</code></pre>
+                        <pre tabindex="0"><code>{s.detail}</code></pre>
                     </li>
                 }).collect_view()}
             </ol>

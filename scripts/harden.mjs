@@ -1,0 +1,71 @@
+#!/usr/bin/env node
+// Prepares a release dist/ for a static host: moves Trunk's inline boot script into a
+// hashed file (so the CSP needs no 'unsafe-inline'), sets <base href>, and writes the
+// Content-Security-Policy as a <meta> tag, with connect-src limited to the origins that
+// config.json names. Prints the header form of the CSP (with frame-ancestors) for servers.
+//
+//   node scripts/harden.mjs DIST [--base /pdscope/] [--config DIST/config.json]
+import { createHash } from 'node:crypto';
+import { readFileSync, writeFileSync, readdirSync, unlinkSync } from 'node:fs';
+import path from 'node:path';
+
+const args = process.argv.slice(2);
+const dist = args[0];
+if (!dist) { console.error('usage: node scripts/harden.mjs DIST [--base /path/] [--config FILE]'); process.exit(2); }
+const opt = (name, dflt) => { const i = args.indexOf(name); return i > 0 ? args[i + 1] : dflt; };
+const base = opt('--base', '/');
+const configPath = opt('--config', path.join(dist, 'config.json'));
+
+const PD_API = { us: 'https://api.pagerduty.com', eu: 'https://api.eu.pagerduty.com' };
+const origin = (u) => { try { return new URL(u).origin; } catch { return null; } };
+
+/** The connect-src origins a config needs: token, revoke and API hosts. */
+export function connectOrigins(config) {
+  const out = new Set();
+  for (const key of ['token_url', 'revoke_url']) {
+    out.add(origin(config[key] ?? 'https://identity.pagerduty.com/oauth/token'));
+  }
+  if (config.api_url) out.add(origin(config.api_url));
+  else if (config.region && PD_API[config.region.toLowerCase()]) out.add(PD_API[config.region.toLowerCase()]);
+  else { out.add(PD_API.us); out.add(PD_API.eu); }
+  out.delete(null);
+  return [...out].sort();
+}
+
+export function policy(config, { header }) {
+  const parts = [
+    "default-src 'none'",
+    "script-src 'self' 'wasm-unsafe-eval'",
+    "style-src 'self'",
+    "img-src 'self'",
+    `connect-src 'self' ${connectOrigins(config).join(' ')}`,
+    // 'self', not 'none': the <base href> element is how one build serves any sub-path.
+    "base-uri 'self'",
+    "form-action 'none'",
+    "object-src 'none'",
+  ];
+  if (header) parts.push("frame-ancestors 'none'");
+  return parts.join('; ');
+}
+
+const config = JSON.parse(readFileSync(configPath, 'utf8'));
+const indexPath = path.join(dist, 'index.html');
+let html = readFileSync(indexPath, 'utf8');
+
+for (const f of readdirSync(dist)) if (/^boot-[0-9a-f]{16}\.js$/.test(f)) unlinkSync(path.join(dist, f));
+const inline = html.match(/<script type="module">([\s\S]*?)<\/script>/);
+if (inline) {
+  const code = inline[1].trim() + '\n';
+  const name = `boot-${createHash('sha256').update(code).digest('hex').slice(0, 16)}.js`;
+  writeFileSync(path.join(dist, name), code);
+  html = html.replace(inline[0], `<script type="module" src="./${name}"></script>`);
+}
+if (/<script(?![^>]*\bsrc=)[^>]*>/.test(html)) {
+  console.error('harden: an inline script remains in index.html; the CSP would block it');
+  process.exit(1);
+}
+html = html.replace(/<base href="[^"]*">/, `<base href="${base}">`);
+html = html.replace(/\s*<meta http-equiv="Content-Security-Policy"[^>]*>/, '');
+html = html.replace('<meta charset="utf-8">', `<meta charset="utf-8">\n  <meta http-equiv="Content-Security-Policy" content="${policy(config, { header: false })}">`);
+writeFileSync(indexPath, html);
+console.log(policy(config, { header: true }));
