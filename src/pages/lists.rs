@@ -11,13 +11,14 @@ use crate::paging::{self, Listing};
 use crate::routes::AppRoute;
 use crate::table::{self, Index};
 use leptos::prelude::*;
-use leptos_router::components::A;
 use leptos_router::hooks::{use_location, use_navigate, use_query_map};
 use leptos_router::NavigateOptions;
 use std::sync::Arc;
 
 /// Rows rendered at a time; "Show more" adds this many (keeps 10,000-row lists fast).
-const RENDER_PAGE: usize = 200;
+const RENDER_PAGE: usize = 100;
+/// The URL follows the search box this long after the last keystroke (the table follows at once).
+const URL_DEBOUNCE_MS: u64 = 300;
 
 /// Which list a page shows.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -158,7 +159,17 @@ fn EntityList(
 
     let query = use_query_map();
     let navigate = use_navigate();
-    let q = Memo::new(move |_| query.with(|m| m.get("q").unwrap_or_default()));
+    let url_q = Memo::new(move |_| query.with(|m| m.get("q").unwrap_or_default()));
+    // The table filters on this signal at every keystroke; the URL follows, debounced, so a
+    // keystroke never waits for history and router work. Back/forward flow the other way.
+    let search = RwSignal::new(url_q.get_untracked());
+    Effect::new(move |_| {
+        let from_url = url_q.get();
+        if from_url != search.get_untracked() {
+            search.set(from_url);
+        }
+    });
+    let q = Memo::new(move |_| search.get());
     let sort_key = Memo::new(move |_| query.with(|m| m.get("sort").unwrap_or_default()));
     let desc = Memo::new(move |_| query.with(|m| m.get("dir").as_deref() == Some("desc")));
     let sort_col = Memo::new(move |_| table::column_index(kind.columns(), &sort_key.get()));
@@ -202,16 +213,22 @@ fn EntityList(
         })
     });
 
+    let typing = StoredValue::new(0u64);
     let on_search = {
         let set_query = set_query.clone();
         move |ev: leptos::ev::Event| {
+            let text = event_target_value(&ev);
             shown.set(RENDER_PAGE);
-            set_query(
-                event_target_value(&ev),
-                sort_key.get_untracked(),
-                desc.get_untracked(),
-                true,
-            );
+            search.set(text.clone());
+            let ticket = typing.get_value() + 1;
+            typing.set_value(ticket);
+            let set_query = set_query.clone();
+            leptos::task::spawn_local(async move {
+                crate::client::sleep_ms(URL_DEBOUNCE_MS).await;
+                if typing.get_value() == ticket && url_q.get_untracked() != text {
+                    set_query(text, sort_key.get_untracked(), desc.get_untracked(), true);
+                }
+            });
         }
     };
 
@@ -331,7 +348,9 @@ fn EntityList(
                                             <tr>
                                                 {cells.into_iter().enumerate().map(|(c, text)| {
                                                     if c == 0 {
-                                                        view! { <td><A href=link.clone()>{text}</A></td> }.into_any()
+                                                        // A plain link: the router still handles the click,
+                                                        // without a reactive component per row.
+                                                        view! { <td><a href=link.clone()>{text}</a></td> }.into_any()
                                                     } else {
                                                         view! { <td>{text}</td> }.into_any()
                                                     }

@@ -1,0 +1,16 @@
+#!/usr/bin/env bash
+# Benchmarks (tables, not timed tests):
+#   scripts/bench.sh size    release size against the budget, and cold-load times
+#   scripts/bench.sh lists   10,000 users: concurrent vs one-after-another, keystroke time
+#   scripts/bench.sh         both
+set -euo pipefail
+cd "$(dirname "$0")/.."
+scripts/bootstrap.sh --browsers
+export PATH="$HOME/.cargo/bin:$PWD/node_modules/.bin:$PATH"
+WHAT=${1:-all}
+trunk build --release --dist target/release-dist
+cargo build -q -p pd-sandbox
+status=0
+if [ "$WHAT" = size ] || [ "$WHAT" = all ]; then PDSCOPE_DIST=target/release-dist node bench/size.mjs || status=$?; fi
+if [ "$WHAT" = lists ] || [ "$WHAT" = all ]; then PDSCOPE_DIST=target/release-dist node bench/lists.mjs; fi
+exit $status
