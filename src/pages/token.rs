@@ -43,7 +43,7 @@ pub fn TokenPage() -> impl IntoView {
 
 /// A JWT's decoded parts, or why it is not one.
 #[component]
-fn JwtView(
+pub fn JwtView(
     /// Which token.
     label: &'static str,
     /// The token text.
