@@ -7,6 +7,7 @@ cd "$(dirname "$0")/.."
 TRUNK_VERSION=0.21.14
 GECKODRIVER_VERSION=0.37.1
 BINARYEN_NPM_VERSION=132.0.0
+PAGERDUTY_PY_VERSION=7.2.0
 WANT_BROWSERS=0
 WANT_NGINX=0
 for arg in "$@"; do
@@ -65,6 +66,15 @@ if [ "$WANT_BROWSERS" = 1 ]; then
   if ! geckodriver --version 2>/dev/null | head -1 | grep -q "$GECKODRIVER_VERSION"; then
     step "cargo install geckodriver $GECKODRIVER_VERSION"
     cargo install geckodriver --version "$GECKODRIVER_VERSION" --locked --force || fail "geckodriver did not build"
+  fi
+fi
+
+if [ "$WANT_BROWSERS" = 1 ]; then
+  # PagerDuty's own Python client, used by one end-to-end test as a client that is not ours.
+  if ! target/pyenv/bin/python -c "import pagerduty" 2>/dev/null; then
+    step "python venv with pagerduty==$PAGERDUTY_PY_VERSION (target/pyenv)"
+    python3 -m venv target/pyenv || fail "python3 -m venv failed"
+    target/pyenv/bin/pip install -q "pagerduty==$PAGERDUTY_PY_VERSION" || fail "pip install pagerduty failed"
   fi
 fi
 
