@@ -67,3 +67,25 @@ for (const [name, config, expected] of [
     }
   });
 }
+
+test('importing PagerDuty\'s credentials file takes the client id and never keeps the secret', async () => {
+  const web = await startStatic({ config: null });
+  const page = await newPage(browser);
+  try {
+    await page.goto(web.url);
+    await page.getByRole('alert').waitFor();
+    const file = { name: 'pagerduty-app.json', mimeType: 'application/json',
+      buffer: Buffer.from(JSON.stringify({ client_id: 'imported-123', client_secret: 'pdcs+TOPSECRET', redirect_uri: 'x' })) };
+    await page.getByLabel(/Import the app's credentials file/).setInputFiles(file);
+    await page.getByText(/did not keep it/).waitFor();
+    assert.match(await page.textContent('main'), /pd-token-relay/);
+    await page.getByRole('button', { name: 'Connect to PagerDuty' }).waitFor();
+    assert.match(await page.textContent('main'), /imported-123/);
+    const stored = await page.evaluate(() => JSON.stringify({ ...sessionStorage }) + JSON.stringify({ ...localStorage }));
+    assert.ok(stored.includes('imported-123') && !stored.includes('TOPSECRET'), stored);
+    assert.ok(!(await page.content()).includes('TOPSECRET'));
+  } finally {
+    await page.context().close();
+    await web.stop();
+  }
+});

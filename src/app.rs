@@ -26,6 +26,10 @@ pub struct ConfigCtx(pub Config);
 #[derive(Clone, Debug)]
 pub struct PageCtx(pub PageContext);
 
+/// Loads `config.json` again (after importing credentials).
+#[derive(Clone, Copy)]
+pub struct ReloadConfig(pub Callback<()>);
+
 /// Reads the configuration context; only valid inside [`Shell`].
 pub fn use_config() -> Config {
     expect_context::<ConfigCtx>().0
@@ -51,8 +55,10 @@ pub fn App() -> impl IntoView {
     let page_for_load = page.clone();
     let loaded = LocalResource::new(move || {
         let page = page_for_load.clone();
-        async move { browser::load_config(&page).await }
+        async move { browser::load_config_with_import(&page).await }
     });
+    provide_context(ReloadConfig(Callback::new(move |_| loaded.refetch())));
+    provide_context(crate::components::import::ImportNotice(RwSignal::new(None)));
     view! {
         {move || match loaded.get() {
             None => view! { <p class="loading" role="status">"Loading configuration…"</p> }.into_any(),

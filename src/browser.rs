@@ -53,6 +53,45 @@ pub async fn load_config_from(path: &str, page: &PageContext) -> Result<Config, 
     config::parse(&text, page)
 }
 
+/// sessionStorage key of a client id imported from PagerDuty's credentials file.
+pub const IMPORTED_KEY: &str = "imported_client_id";
+
+/// `config.json`, with a client id imported in this tab taking precedence; with no usable
+/// `config.json`, an imported client id alone gives PagerDuty's defaults.
+pub async fn load_config_with_import(page: &PageContext) -> Result<Config, ConfigError> {
+    let imported = session_get(IMPORTED_KEY).ok().flatten();
+    match (load_config(page).await, imported) {
+        (Ok(mut c), Some(id)) => {
+            c.warnings.push(format!(
+                "Client id {id} was imported in this tab and overrides config.json."
+            ));
+            c.client_id = id;
+            Ok(c)
+        }
+        (Err(_), Some(id)) => {
+            let minimal = serde_json::json!({ "client_id": id }).to_string();
+            config::parse(&minimal, page)
+        }
+        (result, None) => result,
+    }
+}
+
+/// Reads the text of the file chosen in a file input.
+pub async fn read_chosen_file(input: &web_sys::HtmlInputElement) -> Result<String, String> {
+    let file = input
+        .files()
+        .and_then(|f| f.get(0))
+        .ok_or_else(|| "no file was chosen".to_string())?;
+    if file.size() > 64.0 * 1024.0 {
+        return Err("the file is larger than a credentials file can be".into());
+    }
+    let text = wasm_bindgen_futures::JsFuture::from(file.text())
+        .await
+        .map_err(|_| "the file could not be read".to_string())?;
+    text.as_string()
+        .ok_or_else(|| "the file is not text".to_string())
+}
+
 /// Why sessionStorage could not be used.
 #[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
 pub enum StorageError {

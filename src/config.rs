@@ -451,3 +451,104 @@ mod tests {
         parse(file, &page()).expect("config.example.json must stay valid");
     }
 }
+
+/// What importing PagerDuty's app-registration JSON yields.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Imported {
+    pub client_id: String,
+    /// The file held a client secret, which was not kept.
+    pub had_secret: bool,
+}
+
+impl Imported {
+    /// What to tell the person.
+    pub fn message(&self) -> String {
+        let mut m = format!(
+            "Using client id {} in this tab. To keep it, put {{\"client_id\": \"{}\"}} in config.json.",
+            self.client_id, self.client_id
+        );
+        if self.had_secret {
+            m.push_str(" The file also holds a client secret: pdscope did not keep it, because anything a web page holds, everyone who loads the page can read. A Classic User OAuth app signs in with PKCE and needs no secret; a Scoped OAuth app needs its secret at the token endpoint, so run pd-token-relay and point token_url at it.");
+        }
+        m
+    }
+}
+
+/// Reads the JSON file PagerDuty offers when an app is registered (or any JSON with a
+/// client id): takes the client id, notes and drops any secret.
+pub fn import_credentials(text: &str) -> Result<Imported, ConfigError> {
+    if text.trim().is_empty() {
+        return Err(ConfigError::Empty);
+    }
+    let value: Value =
+        serde_json::from_str(text).map_err(|e| ConfigError::NotJson(e.to_string()))?;
+    fn find<'a>(v: &'a Value, keys: &[&str]) -> Option<&'a Value> {
+        match v {
+            Value::Object(m) => keys
+                .iter()
+                .find_map(|k| m.get(*k))
+                .or_else(|| m.values().find_map(|x| find(x, keys))),
+            _ => None,
+        }
+    }
+    let client_id = find(&value, &["client_id", "clientId", "PD_CLIENT_ID"])
+        .and_then(Value::as_str)
+        .map(str::trim)
+        .filter(|s| !s.is_empty())
+        .ok_or(ConfigError::MissingClientId)?
+        .to_string();
+    let had_secret = find(
+        &value,
+        &[
+            "client_secret",
+            "clientSecret",
+            "PD_CLIENT_SECRET",
+            "secret",
+        ],
+    )
+    .is_some();
+    Ok(Imported {
+        client_id,
+        had_secret,
+    })
+}
+
+#[cfg(test)]
+mod import_tests {
+    use super::*;
+
+    #[test]
+    fn takes_the_client_id_and_refuses_to_keep_a_secret() {
+        let i = import_credentials(
+            r#"{"client_id":"abc-123","client_secret":"pdcs+shh","redirect_uris":["x"]}"#,
+        )
+        .unwrap();
+        assert_eq!(
+            i,
+            Imported {
+                client_id: "abc-123".into(),
+                had_secret: true
+            }
+        );
+        assert!(!i.message().contains("pdcs+shh"));
+        assert!(i.message().contains("pd-token-relay"));
+        let nested = import_credentials(r#"{"app":{"oauth":{"clientId":"n1"}}}"#).unwrap();
+        assert_eq!(
+            nested,
+            Imported {
+                client_id: "n1".into(),
+                had_secret: false
+            }
+        );
+        assert!(!nested.message().contains("secret"));
+        assert_eq!(import_credentials(""), Err(ConfigError::Empty));
+        assert_eq!(
+            import_credentials(r#"{"client_secret":"x"}"#),
+            Err(ConfigError::MissingClientId)
+        );
+        assert!(matches!(
+            import_credentials("{"),
+            Err(ConfigError::NotJson(_))
+        ));
+    }
+}

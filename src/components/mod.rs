@@ -1,3 +1,4 @@
 //! Reusable view pieces.
 pub mod auth_views;
 pub mod header;
+pub mod import;

@@ -1,6 +1,7 @@
 use crate::app::{href, use_config};
 use crate::auth::{use_auth, AuthState};
 use crate::components::auth_views::{AuthErrorView, ConnectButton};
+use crate::components::import::CredentialsImport;
 use crate::routes::AppRoute;
 use leptos::prelude::*;
 use leptos_router::components::A;
@@ -66,6 +67,7 @@ pub fn Home() -> impl IntoView {
                 "Sign in with PagerDuty in this browser tab and see what your token can see."
             </p>
             <div class="actions"><ConnectButton /></div>
+            <CredentialsImport collapsible=true />
         }
         .into_any(),
     };

@@ -1,3 +1,4 @@
+use crate::components::import::CredentialsImport;
 use crate::config::{ConfigError, EXAMPLE};
 use leptos::prelude::*;
 
@@ -21,6 +22,8 @@ pub fn Setup(
                     "Every field is described in " <code>"config.example.json"</code>
                     " and in the README. Then reload this page."
                 </p>
+                <h2>"Or use your app's credentials in this tab"</h2>
+                <CredentialsImport />
             </section>
         </main>
     }

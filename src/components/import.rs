@@ -1,0 +1,78 @@
+use crate::app::ReloadConfig;
+use crate::browser;
+use crate::config::import_credentials;
+use leptos::prelude::*;
+use wasm_bindgen::JsCast;
+
+/// Choose (or drop on the button) the JSON file PagerDuty offers when an app is registered:
+/// its client id is used in this tab; a client secret in it is never kept.
+#[component]
+pub fn CredentialsImport(
+    /// Show behind a "Use another PagerDuty app" disclosure (open while there is a message).
+    #[prop(optional)]
+    collapsible: bool,
+) -> impl IntoView {
+    // Kept above the shell: importing reloads the configuration and rebuilds the pages.
+    let message = use_context::<ImportNotice>()
+        .map(|n| n.0)
+        .unwrap_or_else(|| RwSignal::new(None));
+    let reload = use_context::<ReloadConfig>();
+    let on_change = move |ev: leptos::ev::Event| {
+        let Some(input) = ev
+            .target()
+            .and_then(|t| t.dyn_into::<web_sys::HtmlInputElement>().ok())
+        else {
+            return;
+        };
+        leptos::task::spawn_local(async move {
+            let result = browser::read_chosen_file(&input)
+                .await
+                .map_err(|e| format!("Import failed: {e}."))
+                .and_then(|text| {
+                    import_credentials(&text).map_err(|e| format!("Import failed: {e}"))
+                });
+            input.set_value("");
+            match result {
+                Ok(imported) => {
+                    match browser::session_set(browser::IMPORTED_KEY, &imported.client_id) {
+                        Ok(()) => {
+                            message.set(Some((true, imported.message())));
+                            if let Some(r) = reload {
+                                r.0.run(());
+                            }
+                        }
+                        Err(e) => message.set(Some((false, e.to_string()))),
+                    }
+                }
+                Err(e) => message.set(Some((false, e))),
+            }
+        });
+    };
+    let body = view! {
+        <div class="import">
+            <label>
+                "Import the app's credentials file (JSON, from PagerDuty's App Registration) "
+                <input type="file" accept=".json,application/json" on:change=on_change />
+            </label>
+            <p role="status" aria-live="polite" class=move || match message.get() {
+                Some((false, _)) => "error",
+                _ => "",
+            }>{move || message.get().map(|(_, m)| m)}</p>
+        </div>
+    };
+    if collapsible {
+        view! {
+            <details open=move || message.get().is_some()>
+                <summary>"Use another PagerDuty app"</summary>
+                {body}
+            </details>
+        }
+        .into_any()
+    } else {
+        body.into_any()
+    }
+}
+
+/// The last import's outcome, provided by the app root so it survives the reload.
+#[derive(Clone, Copy)]
+pub struct ImportNotice(pub RwSignal<Option<(bool, String)>>);
