@@ -20,7 +20,7 @@ const rows = files.map((f) => { const b = readFileSync(path.join(dist, f)); retu
 const total = rows.reduce((s, r) => s + r.gz, 0);
 console.log('\n## First-load transfer (gzip -9)\n');
 console.log('| file | raw KB | gzip KB |\n|---|---:|---:|');
-for (const r of rows) console.log(`| ${r.f.replace(/-[0-9a-f]{16}/, '-<hash>')} | ${kb(r.raw)} | ${kb(r.gz)} |`);
+for (const r of rows) console.log(`| ${r.f.replace(/-[0-9a-f]{8,16}(?=[._])/, '-<hash>')} | ${kb(r.raw)} | ${kb(r.gz)} |`);
 console.log(`| **total** | ${kb(rows.reduce((s, r) => s + r.raw, 0))} | **${kb(total)}** |`);
 console.log(`\nbudget: ${kb(BUDGET)} KB gzip in total: ${total <= BUDGET ? 'UNDER' : 'OVER'} budget by ${kb(Math.abs(BUDGET - total))} KB`);
 const unlisted = readdirSync(dist).filter((f) => !files.includes(f));

@@ -10,7 +10,7 @@ import { chromium } from 'playwright-core';
 
 export const ROOT = path.resolve(new URL('..', import.meta.url).pathname);
 export const DIST = path.resolve(ROOT, process.env.PDSCOPE_DIST ?? 'target/release-dist');
-export const SANDBOX_BIN = path.join(ROOT, 'target/debug/pd-sandbox');
+export const SANDBOX_BIN = process.env.PD_SANDBOX_BIN ?? path.join(ROOT, 'target/debug/pd-sandbox');
 
 export function freePort() {
   return new Promise((resolve, reject) => {

@@ -16,7 +16,7 @@ use leptos_router::NavigateOptions;
 use std::sync::Arc;
 
 /// Rows rendered at a time; "Show more" adds this many (keeps 10,000-row lists fast).
-const RENDER_PAGE: usize = 100;
+const RENDER_PAGE: usize = 50;
 /// The URL follows the search box this long after the last keystroke (the table follows at once).
 const URL_DEBOUNCE_MS: u64 = 300;
 
@@ -218,7 +218,10 @@ fn EntityList(
         let set_query = set_query.clone();
         move |ev: leptos::ev::Event| {
             let text = event_target_value(&ev);
-            shown.set(RENDER_PAGE);
+            // Each set re-runs the table: only reset the page size when it changed.
+            if shown.get_untracked() != RENDER_PAGE {
+                shown.set(RENDER_PAGE);
+            }
             search.set(text.clone());
             let ticket = typing.get_value() + 1;
             typing.set_value(ticket);
