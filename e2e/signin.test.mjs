@@ -154,3 +154,25 @@ test('an unreachable token endpoint is its own error', async () => {
     await t.page.getByText('The token endpoint could not be reached').waitFor();
   } finally { await t.close(); }
 });
+
+test('a 401 from the API triggers one refresh and one retry (SECURITY.md rule 17)', async () => {
+  const t = await setup({ args: ['--users', '25'] });
+  try {
+    await t.page.goto(t.web.url);
+    await signIn(t);
+    await t.page.getByText('You are signed in.').waitFor();
+    const s = await storedSession(t.page);
+    // Revoke only the access token behind the app's back; the refresh token stays good.
+    const r = await fetch(`${t.sb.identity}/oauth/revoke`, { method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      body: new URLSearchParams({ token: s.access_token, client_id: 'pdscope-local' }) });
+    assert.equal(r.status, 200);
+    const before = t.tokenRequests.length;
+    await t.page.getByRole('link', { name: 'Users', exact: true }).first().click();
+    await t.page.getByText('25 users', { exact: true }).waitFor({ timeout: 30000 });
+    const after = await storedSession(t.page);
+    assert.notEqual(after.access_token, s.access_token);
+    assert.equal(after.rotations, 1);
+    assert.equal(t.tokenRequests.length - before, 1, 'exactly one refresh');
+  } finally { await t.close(); }
+});

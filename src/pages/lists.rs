@@ -323,7 +323,7 @@ fn EntityList(
                 Some(Ok(l)) if l.not_listed > 0 => Some(view! {
                     <p class="warnings">
                         {format!(
-                            "PagerDuty lists at most 10,000 rows by paging: {} of {} {} were not listed. Search narrows the list on PagerDuty's side; filter by team or search by name to find the rest.",
+                            "PagerDuty lists at most 10,000 rows by paging: {} of {} {} were not listed here. Find them in PagerDuty's web app, or with the REST API's query and team_ids[] filters, which narrow a listing below the ceiling.",
                             table::group(l.not_listed), table::group(l.total), kind.noun()
                         )}
                     </p>
