@@ -78,3 +78,17 @@ test('a restricted user sees only their team\'s services', async () => {
     await t.page.getByText(`${total} services`, { exact: true }).waitFor({ timeout: 30000 });
   } finally { await t.close(); }
 });
+
+test('past the 10,000-row ceiling nothing is dropped silently, and search asks PagerDuty', async () => {
+  const t = await setup({ args: ['--services', '10150', '--users', '10'] });
+  try {
+    await signInAt(t, '/services');
+    await t.page.getByText('10,000 services', { exact: true }).waitFor({ timeout: 90000 });
+    await t.page.getByText('150 of 10,150 services were not listed here').waitFor();
+    // The rows past the ceiling sort last: "Zahlungsdienst ..." names are among them.
+    await t.page.getByPlaceholder('Search services…').fill('zahlungsdienst');
+    await t.page.getByText(/services match "zahlungsdienst" on PagerDuty's side/).waitFor({ timeout: 30000 });
+    const rows = await t.page.locator('tbody tr').allTextContents();
+    assert.ok(rows.length > 0 && rows.every((r) => /Zahlungsdienst Zürich/.test(r)), rows.slice(0, 2).join('|'));
+  } finally { await t.close(); }
+});

@@ -78,3 +78,23 @@ impl crate::paging::PageSource for BrowserSource {
         js_sys::Math::random()
     }
 }
+
+/// [`get_json`] with bounded retries (backoff and jitter) on 429 and 5xx, for single reads
+/// such as detail pages. Listings retry per page in `paging` instead.
+pub async fn get_json_retrying(auth: Auth, path: &str) -> Result<Value, ApiError> {
+    let mut attempt = 0;
+    loop {
+        attempt += 1;
+        match get_json(auth, path).await {
+            Err(e) if e.retryable() && attempt < 4 => {
+                sleep_ms(crate::paging::backoff_ms(
+                    attempt,
+                    &e,
+                    js_sys::Math::random(),
+                ))
+                .await
+            }
+            other => return other,
+        }
+    }
+}

@@ -8,7 +8,7 @@ use leptos_router::components::A;
 
 /// Who is signed in: `/users/me` where the token allows it, else the id_token's claims.
 async fn who(auth: crate::auth::Auth, session: Session) -> String {
-    match client::get_json(auth, "/users/me").await {
+    match client::get_json_retrying(auth, "/users/me").await {
         Ok(v) => {
             let user = &v["user"];
             let name = user["name"].as_str().unwrap_or("PagerDuty user");

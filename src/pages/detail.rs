@@ -17,7 +17,7 @@ async fn fetch<T: for<'de> serde::Deserialize<'de>>(
     path: String,
     key: &str,
 ) -> Result<T, ApiError> {
-    let v = client::get_json(auth, &path).await?;
+    let v = client::get_json_retrying(auth, &path).await?;
     parse_one(&v, key).map_err(|detail| ApiError::Malformed {
         endpoint: path,
         detail,

@@ -76,22 +76,27 @@ fn loaded<T>(
     }
 }
 
+/// Loads every row, or with `query`, every row PagerDuty's own `query` filter matches.
 async fn load(
     kind: Kind,
     source: BrowserSource,
     progress: RwSignal<(u64, u64)>,
+    query: Option<String>,
 ) -> Result<Arc<Loaded>, ApiError> {
     let on_page = move |done, total| progress.set((done, total));
     let conc = paging::DEFAULT_CONCURRENCY;
+    let base = match &query {
+        Some(q) => format!("/{}?query={}", kind.noun(), crate::url::encode(q.trim())),
+        None => format!("/{}", kind.noun()),
+    };
     Ok(Arc::new(match kind {
         Kind::Services => {
             let l =
-                paging::fetch_all::<Service, _>(&source, "/services", "services", conc, on_page)
-                    .await?;
+                paging::fetch_all::<Service, _>(&source, &base, "services", conc, on_page).await?;
             loaded(l, |s| s.id.clone(), table::service_cells)
         }
         Kind::Users => {
-            let l = paging::fetch_all::<User, _>(&source, "/users", "users", conc, on_page).await?;
+            let l = paging::fetch_all::<User, _>(&source, &base, "users", conc, on_page).await?;
             loaded(l, |u| u.id.clone(), table::user_cells)
         }
     }))
@@ -154,7 +159,7 @@ fn EntityList(
     });
     let data = LocalResource::new(move || {
         let _ = who.get();
-        async move { load(kind, source, progress).await }
+        async move { load(kind, source, progress, None).await }
     });
 
     let query = use_query_map();
@@ -170,6 +175,28 @@ fn EntityList(
         }
     });
     let q = Memo::new(move |_| search.get());
+    // Past PagerDuty's 10,000-row paging ceiling the local list is incomplete: then a search
+    // (once typing pauses, with the URL) also asks PagerDuty itself, whose `query` reaches
+    // every row by name.
+    let remote_progress = RwSignal::new((0u64, 0u64));
+    let remote = LocalResource::new(move || {
+        let text = url_q.get();
+        let truncated = data.with(|d| matches!(d, Some(Ok(l)) if l.not_listed > 0));
+        async move {
+            if truncated && !text.trim().is_empty() {
+                Some(load(kind, source, remote_progress, Some(text)).await)
+            } else {
+                None
+            }
+        }
+    });
+    // The rows on show: PagerDuty's search results when there are some, else the full list.
+    let active = move || -> Option<(Arc<Loaded>, bool)> {
+        match remote.get().flatten() {
+            Some(Ok(r)) => Some((r, true)),
+            _ => data.get().and_then(|r| r.ok()).map(|l| (l, false)),
+        }
+    };
     let sort_key = Memo::new(move |_| query.with(|m| m.get("sort").unwrap_or_default()));
     let desc = Memo::new(move |_| query.with(|m| m.get("dir").as_deref() == Some("desc")));
     let sort_col = Memo::new(move |_| table::column_index(kind.columns(), &sort_key.get()));
@@ -206,11 +233,9 @@ fn EntityList(
         }
     };
 
-    let view_rows = Memo::new(move |_| {
-        data.with(|d| match d {
-            Some(Ok(l)) => l.index.view(&q.get(), sort_col.get(), desc.get()),
-            _ => Vec::new(),
-        })
+    let view_rows = Memo::new(move |_| match active() {
+        Some((l, _)) => l.index.view(&q.get(), sort_col.get(), desc.get()),
+        None => Vec::new(),
     });
 
     let typing = StoredValue::new(0u64);
@@ -308,7 +333,15 @@ fn EntityList(
                     }
                     Some(Ok(l)) => {
                         let n = view_rows.get().len() as u64;
-                        let text = if q.get().is_empty() {
+                        let searching = remote.get().flatten();
+                        let text = if let Some(Ok(r)) = searching {
+                            format!(
+                                "{} {} match \"{}\" on PagerDuty's side, past the 10,000-row listing",
+                                table::group(n.min(r.ids.len() as u64)), kind.noun(), url_q.get()
+                            )
+                        } else if matches!(searching, Some(Err(_))) {
+                            "PagerDuty's own search failed; showing local matches only.".to_string()
+                        } else if q.get().is_empty() {
                             format!("{} {}", table::group(l.ids.len() as u64), kind.noun())
                         } else {
                             format!("{} of {} {} match", table::group(n), table::group(l.ids.len() as u64), kind.noun())
@@ -323,14 +356,14 @@ fn EntityList(
                 Some(Ok(l)) if l.not_listed > 0 => Some(view! {
                     <p class="warnings">
                         {format!(
-                            "PagerDuty lists at most 10,000 rows by paging: {} of {} {} were not listed here. Find them in PagerDuty's web app, or with the REST API's query and team_ids[] filters, which narrow a listing below the ceiling.",
+                            "PagerDuty lists at most 10,000 rows by paging: {} of {} {} were not listed here. Search asks PagerDuty itself once you pause typing, so those are found by name; PagerDuty's web app finds them too.",
                             table::group(l.not_listed), table::group(l.total), kind.noun()
                         )}
                     </p>
                 }.into_any()),
                 _ => None,
             }}
-            {move || data.get().and_then(|r| r.ok()).map(|l| {
+            {move || active().map(|(l, _)| {
                 let l2 = l.clone();
                 view! {
                     <div class="table-wrap" tabindex="0" role="region" aria-label=format!("{} table", kind.title())>
