@@ -1,0 +1,139 @@
+//! Browser tests of the Services table: rows render, hostile names stay text, search filters,
+//! and a failing API shows its error. The test server serves `tests/fixtures/api/services`
+//! as the API's answer (it ignores the query string), so the real client code runs.
+#![cfg(target_arch = "wasm32")]
+
+use leptos::prelude::*;
+use leptos_router::components::Router;
+use pdscope::app::ConfigCtx;
+use pdscope::auth::{Auth, AuthState};
+use pdscope::browser;
+use pdscope::config;
+use pdscope::oauth::{parse_token_response, Session};
+use pdscope::pages::lists::ServicesPage;
+use wasm_bindgen::JsCast;
+use wasm_bindgen_test::*;
+
+wasm_bindgen_test_configure!(run_in_browser);
+
+fn mount_services(api_path: &str) -> web_sys::HtmlElement {
+    let doc = web_sys::window().unwrap().document().unwrap();
+    let el: web_sys::HtmlElement = doc.create_element("div").unwrap().unchecked_into();
+    doc.body().unwrap().append_child(&el).unwrap();
+    let page = browser::page_context();
+    let cfg = config::parse(
+        &format!(
+            r#"{{"client_id":"web","api_url":"{}{}"}}"#,
+            page.origin, api_path
+        ),
+        &page,
+    )
+    .unwrap();
+    let tokens = parse_token_response(
+        200,
+        r#"{"access_token":"t","token_type":"bearer","expires_in":3600}"#,
+        &[],
+    )
+    .unwrap();
+    let session = Session::new(
+        tokens,
+        &cfg,
+        &["read".into()],
+        js_sys::Date::now(),
+        None,
+        None,
+    );
+    leptos::mount::mount_to(el.clone(), move || {
+        provide_context(ConfigCtx(cfg.clone()));
+        provide_context(Auth {
+            state: RwSignal::new(AuthState::SignedIn(Box::new(session.clone()))),
+            notice: RwSignal::new(None),
+        });
+        view! { <Router><ServicesPage /></Router> }
+    })
+    .forget();
+    el
+}
+
+async fn sleep(ms: i32) {
+    let promise = js_sys::Promise::new(&mut |resolve, _| {
+        web_sys::window()
+            .unwrap()
+            .set_timeout_with_callback_and_timeout_and_arguments_0(&resolve, ms)
+            .unwrap();
+    });
+    wasm_bindgen_futures::JsFuture::from(promise).await.unwrap();
+}
+
+fn rows(el: &web_sys::HtmlElement) -> Vec<String> {
+    let list = el.query_selector_all("tbody tr").unwrap();
+    (0..list.length())
+        .filter_map(|i| list.item(i))
+        .filter_map(|n| n.text_content())
+        .collect()
+}
+
+#[wasm_bindgen_test]
+async fn the_table_renders_rows_as_text_and_filters() {
+    let el = mount_services("/tests/fixtures/api");
+    for _ in 0..50 {
+        if rows(&el).len() == 3 {
+            break;
+        }
+        sleep(20).await;
+    }
+    let r = rows(&el);
+    assert_eq!(r.len(), 3, "{r:?}");
+    assert!(
+        r[0].contains("Payments API")
+            && r[0].contains("Payments EP")
+            && r[0].contains("Takes the money")
+    );
+    assert!(
+        r[1].contains("<img src=x onerror=alert(1)>"),
+        "hostile name shown as text"
+    );
+    assert!(
+        el.query_selector("tbody img").unwrap().is_none(),
+        "never as markup"
+    );
+    assert!(r[2].contains("Zürich 支付"));
+    assert!(el.text_content().unwrap().contains("3 services"));
+    let input: web_sys::HtmlInputElement = el
+        .query_selector("input[type=search]")
+        .unwrap()
+        .unwrap()
+        .unchecked_into();
+    input.set_value("zürich");
+    input
+        .dispatch_event(
+            &web_sys::Event::new_with_event_init_dict("input", &{
+                let init = web_sys::EventInit::new();
+                init.set_bubbles(true);
+                init
+            })
+            .unwrap(),
+        )
+        .unwrap();
+    sleep(20).await;
+    let r = rows(&el);
+    assert_eq!(r.len(), 1, "{r:?}");
+    assert!(el.text_content().unwrap().contains("1 of 3 services match"));
+}
+
+#[wasm_bindgen_test]
+async fn a_failing_api_shows_its_error() {
+    let el = mount_services("/tests/fixtures/no-such-api");
+    for _ in 0..50 {
+        if el.query_selector("[role=alert]").unwrap().is_some() {
+            break;
+        }
+        sleep(20).await;
+    }
+    let text = el.text_content().unwrap();
+    assert!(
+        text.contains("Not found: PagerDuty has nothing at /services"),
+        "{text}"
+    );
+    assert!(rows(&el).is_empty());
+}
