@@ -29,7 +29,7 @@ test('the inspector shows everything, masked until asked; refresh and revoke wor
     assert.match(await t.page.locator('pre').first().textContent(), new RegExp(`Authorization: Bearer ${masked.replace('+', '\\+')}`));
     // Send shows status, rate-limit headers and body.
     await t.page.getByRole('button', { name: 'Send' }).click();
-    await t.page.getByText('HTTP 200').waitFor();
+    await t.page.getByText('HTTP 200', { exact: true }).waitFor();
     assert.match(await t.page.textContent('main'), /ratelimit-remaining/);
     assert.match(await t.page.textContent('main'), /Avery Admin/);
     // Reveal is a deliberate act.
