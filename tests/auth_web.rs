@@ -12,6 +12,8 @@ use std::cell::Cell;
 use std::rc::Rc;
 use wasm_bindgen_test::*;
 
+mod common;
+
 wasm_bindgen_test_configure!(run_in_browser);
 
 fn config() -> Config {
@@ -44,16 +46,6 @@ fn set_url(url: &str) {
 fn location() -> (String, String) {
     let l = web_sys::window().unwrap().location();
     (l.pathname().unwrap(), l.search().unwrap())
-}
-
-async fn sleep(ms: i32) {
-    let promise = js_sys::Promise::new(&mut |resolve, _| {
-        web_sys::window()
-            .unwrap()
-            .set_timeout_with_callback_and_timeout_and_arguments_0(&resolve, ms)
-            .unwrap();
-    });
-    wasm_bindgen_futures::JsFuture::from(promise).await.unwrap();
 }
 
 fn stored_attempts() -> Vec<Attempt> {
@@ -139,7 +131,7 @@ async fn the_callback_cleans_the_url_and_redeems_its_code_once_even_if_run_twice
         stored_attempts().is_empty(),
         "the attempt is consumed before redeeming"
     );
-    sleep(300).await;
+    common::sleep(300).await;
     // One exchange ran (against a 404 endpoint) and failed once; the second run did nothing.
     assert_eq!(errors.get(), 1);
     assert_eq!(done.get(), 0);

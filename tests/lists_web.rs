@@ -14,6 +14,8 @@ use pdscope::pages::lists::ServicesPage;
 use wasm_bindgen::JsCast;
 use wasm_bindgen_test::*;
 
+mod common;
+
 wasm_bindgen_test_configure!(run_in_browser);
 
 fn mount_services(api_path: &str) -> web_sys::HtmlElement {
@@ -55,16 +57,6 @@ fn mount_services(api_path: &str) -> web_sys::HtmlElement {
     el
 }
 
-async fn sleep(ms: i32) {
-    let promise = js_sys::Promise::new(&mut |resolve, _| {
-        web_sys::window()
-            .unwrap()
-            .set_timeout_with_callback_and_timeout_and_arguments_0(&resolve, ms)
-            .unwrap();
-    });
-    wasm_bindgen_futures::JsFuture::from(promise).await.unwrap();
-}
-
 fn rows(el: &web_sys::HtmlElement) -> Vec<String> {
     let list = el.query_selector_all("tbody tr").unwrap();
     (0..list.length())
@@ -80,7 +72,7 @@ async fn the_table_renders_rows_as_text_and_filters() {
         if rows(&el).len() == 3 {
             break;
         }
-        sleep(20).await;
+        common::sleep(20).await;
     }
     let r = rows(&el);
     assert_eq!(r.len(), 3, "{r:?}");
@@ -115,7 +107,7 @@ async fn the_table_renders_rows_as_text_and_filters() {
             .unwrap(),
         )
         .unwrap();
-    sleep(20).await;
+    common::sleep(20).await;
     let r = rows(&el);
     assert_eq!(r.len(), 1, "{r:?}");
     assert!(el.text_content().unwrap().contains("1 of 3 services match"));
@@ -128,7 +120,7 @@ async fn a_failing_api_shows_its_error() {
         if el.query_selector("[role=alert]").unwrap().is_some() {
             break;
         }
-        sleep(20).await;
+        common::sleep(20).await;
     }
     let text = el.text_content().unwrap();
     assert!(

@@ -10,17 +10,11 @@ use pdscope::browser;
 use pdscope::config;
 use pdscope::pages::lists::ApiErrorView;
 use pdscope::pages::token::JwtView;
-use wasm_bindgen::JsCast;
 use wasm_bindgen_test::*;
 
-wasm_bindgen_test_configure!(run_in_browser);
+mod common;
 
-fn container() -> web_sys::HtmlElement {
-    let doc = web_sys::window().unwrap().document().unwrap();
-    let el = doc.create_element("div").unwrap();
-    doc.body().unwrap().append_child(&el).unwrap();
-    el.unchecked_into()
-}
+wasm_bindgen_test_configure!(run_in_browser);
 
 fn buttons(el: &web_sys::HtmlElement) -> Vec<String> {
     let list = el.get_elements_by_tag_name("button");
@@ -32,7 +26,7 @@ fn buttons(el: &web_sys::HtmlElement) -> Vec<String> {
 
 #[wasm_bindgen_test]
 fn a_missing_scope_is_explained_with_a_way_to_ask_for_it() {
-    let el = container();
+    let el = common::container();
     let page = browser::page_context();
     let cfg = config::parse(r#"{"client_id":"v","scopes":["services.read"]}"#, &page).unwrap();
     let _h = leptos::mount::mount_to(el.clone(), move || {
@@ -58,7 +52,7 @@ fn a_missing_scope_is_explained_with_a_way_to_ask_for_it() {
 
 #[wasm_bindgen_test]
 fn server_errors_are_shown_without_a_sign_in_button() {
-    let el = container();
+    let el = common::container();
     let page = browser::page_context();
     let cfg = config::parse(r#"{"client_id":"v"}"#, &page).unwrap();
     let _h = leptos::mount::mount_to(el.clone(), move || {
@@ -82,7 +76,7 @@ fn server_errors_are_shown_without_a_sign_in_button() {
 
 #[wasm_bindgen_test]
 fn jwts_are_decoded_locally_and_opaque_tokens_say_so() {
-    let el = container();
+    let el = common::container();
     // {"alg":"RS256"} . {"exp":1646086260,"sub":"<b>x</b>"}
     let jwt = "eyJhbGciOiJSUzI1NiJ9.eyJleHAiOjE2NDYwODYyNjAsInN1YiI6IjxiPng8L2I-In0.sig";
     let _h = leptos::mount::mount_to(el.clone(), move || {

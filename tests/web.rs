@@ -7,8 +7,9 @@ use pdscope::app::Shell;
 use pdscope::browser;
 use pdscope::config::{self, ConfigError, PageContext};
 use pdscope::pages::setup::Setup;
-use wasm_bindgen::JsCast;
 use wasm_bindgen_test::*;
+
+mod common;
 
 wasm_bindgen_test_configure!(run_in_browser);
 
@@ -16,33 +17,9 @@ fn document() -> web_sys::Document {
     web_sys::window().unwrap().document().unwrap()
 }
 
-/// A fresh container for one test's view.
-fn container() -> web_sys::HtmlElement {
-    let el = document().create_element("div").unwrap();
-    document().body().unwrap().append_child(&el).unwrap();
-    el.unchecked_into()
-}
-
-async fn tick() {
-    // Let effects and microtasks run.
-    let promise = js_sys::Promise::resolve(&wasm_bindgen::JsValue::NULL);
-    wasm_bindgen_futures::JsFuture::from(promise).await.unwrap();
-    gloo_timers_sleep(20).await;
-}
-
-async fn gloo_timers_sleep(ms: i32) {
-    let promise = js_sys::Promise::new(&mut |resolve, _| {
-        web_sys::window()
-            .unwrap()
-            .set_timeout_with_callback_and_timeout_and_arguments_0(&resolve, ms)
-            .unwrap();
-    });
-    wasm_bindgen_futures::JsFuture::from(promise).await.unwrap();
-}
-
 #[wasm_bindgen_test]
 fn setup_screen_says_what_is_wrong_and_shows_a_valid_example() {
-    let el = container();
+    let el = common::container();
     let handle = leptos::mount::mount_to(el.clone(), || {
         view! { <Setup error=ConfigError::UnknownRegion("apac".into()) /> }
     });
@@ -61,12 +38,12 @@ async fn shell_renders_header_navigation_and_home() {
         &page,
     )
     .unwrap();
-    let el = container();
+    let el = common::container();
     let handle = leptos::mount::mount_to(
         el.clone(),
         move || view! { <Shell config=cfg.clone() page=page.clone() /> },
     );
-    tick().await;
+    common::sleep(20).await;
     let links: Vec<String> = {
         let list = el.query_selector_all("nav a").unwrap();
         (0..list.length())
