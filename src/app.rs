@@ -48,6 +48,12 @@ pub fn href(path: &str) -> String {
     format!("{}{path}", base_prefix())
 }
 
+/// An address-bar path with the base path removed, as a route to return to.
+pub fn strip_base(path: &str) -> String {
+    let prefix = base_prefix();
+    path.strip_prefix(&prefix).unwrap_or(path).to_string()
+}
+
 /// The whole app.
 #[component]
 pub fn App() -> impl IntoView {

@@ -84,10 +84,7 @@ impl Auth {
         }
     }
     pub fn session_untracked(&self) -> Option<Session> {
-        match self.state.get_untracked() {
-            AuthState::SignedIn(s) => Some(*s),
-            _ => None,
-        }
+        untrack(|| self.session())
     }
 }
 
@@ -365,7 +362,6 @@ pub fn handle_callback(
                     ok.subdomain,
                 );
                 if let Err(e) = save_session(&session) {
-                    auth.state.set(AuthState::Failed(e.clone().into()));
                     fail(e.into());
                     return;
                 }
@@ -379,10 +375,7 @@ pub fn handle_callback(
                 auth.state.set(AuthState::SignedIn(Box::new(session)));
                 on_done(ok.attempt.return_to);
             }
-            Err(e) => {
-                auth.state.set(AuthState::Failed(e.clone()));
-                fail(e);
-            }
+            Err(e) => fail(e),
         }
     });
 }

@@ -5,11 +5,16 @@ use crate::api::{self, ApiError};
 use crate::auth::{self, Auth};
 use serde_json::Value;
 
-async fn get_once(api_url: &str, path: &str, token: &str) -> Result<Value, ApiError> {
-    let url = format!("{api_url}{path}");
-    let resp = gloo_net::http::Request::get(&url)
+/// A GET with the bearer token and PagerDuty's `Accept`, and no other custom header
+/// (PagerDuty's CORS preflight allows only a short list).
+pub fn signed_get(url: &str, token: &str) -> gloo_net::http::RequestBuilder {
+    gloo_net::http::Request::get(url)
         .header("Authorization", &format!("Bearer {token}"))
         .header("Accept", api::ACCEPT)
+}
+
+async fn get_once(api_url: &str, path: &str, token: &str) -> Result<Value, ApiError> {
+    let resp = signed_get(&format!("{api_url}{path}"), token)
         .send()
         .await
         .map_err(|e| ApiError::Network(e.to_string()))?;

@@ -2,7 +2,6 @@
 //! Pure, so the per-keystroke work is measured and tested natively.
 
 use crate::models::{Service, User};
-use std::cmp::Ordering;
 
 /// Column keys and titles of the Services table.
 pub const SERVICE_COLUMNS: &[(&str, &str)] = &[
@@ -98,7 +97,7 @@ impl Index {
                     .cmp(&self.lower[b].get(col))
                     .then(a.cmp(&b));
                 if desc {
-                    o.reverse().then(Ordering::Equal)
+                    o.reverse()
                 } else {
                     o
                 }

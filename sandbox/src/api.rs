@@ -263,6 +263,30 @@ fn list_query(
     Ok(q)
 }
 
+/// `include[]` values of `/services` and `/services/{id}` (PagerDuty's spec).
+const SERVICE_INCLUDES: &[&str] = &[
+    "escalation_policies",
+    "teams",
+    "integrations",
+    "auto_pause_notifications_parameters",
+];
+/// `include[]` values of `/users/{id}` and `/users/me` (the list adds no `calendar_urls`).
+const USER_ONE_INCLUDES: &[&str] = &[
+    "contact_methods",
+    "notification_rules",
+    "teams",
+    "subdomains",
+    "calendar_urls",
+];
+
+/// Whether an object on `teams` passes the `team_ids[]` filter (none given: everything).
+fn in_teams(sb: &Shared, q: &ListQuery, teams: &[usize]) -> bool {
+    q.team_ids.is_empty()
+        || team_ids_of(sb, teams)
+            .iter()
+            .any(|t| q.team_ids.contains(t))
+}
+
 fn team_ids_of(sb: &Shared, teams: &[usize]) -> Vec<String> {
     teams.iter().map(|t| sb.data.teams[*t].id.clone()).collect()
 }
@@ -285,16 +309,7 @@ async fn list_services(
     RawQuery(raw): RawQuery,
 ) -> Result<Json<Value>, ApiError> {
     caller.require("services.read")?;
-    let q = list_query(
-        raw,
-        &[
-            "escalation_policies",
-            "teams",
-            "integrations",
-            "auto_pause_notifications_parameters",
-        ],
-        &["name"],
-    )?;
+    let q = list_query(raw, SERVICE_INCLUDES, &["name"])?;
     let mut rows: Vec<_> = sb
         .data
         .services
@@ -305,12 +320,7 @@ async fn list_services(
                 .as_ref()
                 .is_none_or(|needle| s.name.to_lowercase().contains(needle))
         })
-        .filter(|s| {
-            q.team_ids.is_empty()
-                || team_ids_of(&sb, &s.teams)
-                    .iter()
-                    .any(|t| q.team_ids.contains(t))
-        })
+        .filter(|s| in_teams(&sb, &q, &s.teams))
         .collect();
     if q.sort_desc {
         rows.reverse();
@@ -328,16 +338,7 @@ async fn get_service(
     RawQuery(raw): RawQuery,
 ) -> Result<Json<Value>, ApiError> {
     caller.require("services.read")?;
-    let q = list_query(
-        raw,
-        &[
-            "escalation_policies",
-            "teams",
-            "integrations",
-            "auto_pause_notifications_parameters",
-        ],
-        &[],
-    )?;
+    let q = list_query(raw, SERVICE_INCLUDES, &[])?;
     let s = sb
         .data
         .services
@@ -372,12 +373,7 @@ async fn list_users(
                 u.name.to_lowercase().contains(n) || u.email.to_lowercase().contains(n)
             })
         })
-        .filter(|u| {
-            q.team_ids.is_empty()
-                || team_ids_of(&sb, &u.teams)
-                    .iter()
-                    .any(|t| q.team_ids.contains(t))
-        })
+        .filter(|u| in_teams(&sb, &q, &u.teams))
         .collect();
     if q.sort_by_email {
         rows.sort_by(|a, b| a.email.to_lowercase().cmp(&b.email.to_lowercase()));
@@ -398,17 +394,7 @@ async fn get_user(
     RawQuery(raw): RawQuery,
 ) -> Result<Json<Value>, ApiError> {
     caller.require("users.read")?;
-    let q = list_query(
-        raw,
-        &[
-            "contact_methods",
-            "notification_rules",
-            "teams",
-            "subdomains",
-            "calendar_urls",
-        ],
-        &[],
-    )?;
+    let q = list_query(raw, USER_ONE_INCLUDES, &[])?;
     let u = sb.data.user_by_id(&id).ok_or(ApiError::NotFound)?;
     Ok(Json(
         json!({"user": sb.data.user_json(&sb.options.api_url(), u, &q.include)}),
@@ -421,17 +407,7 @@ async fn get_me(
     caller: Caller,
     RawQuery(raw): RawQuery,
 ) -> Result<Json<Value>, ApiError> {
-    let q = list_query(
-        raw,
-        &[
-            "contact_methods",
-            "notification_rules",
-            "teams",
-            "subdomains",
-            "calendar_urls",
-        ],
-        &[],
-    )?;
+    let q = list_query(raw, USER_ONE_INCLUDES, &[])?;
     Ok(Json(
         json!({"user": sb.data.user_json(&sb.options.api_url(), &caller.user, &q.include)}),
     ))

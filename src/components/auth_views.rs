@@ -65,9 +65,7 @@ pub fn RequireAuth(
             } else {
                 "?"
             };
-            let here = format!("{}{sep}{search}", location.pathname.get());
-            let prefix = crate::app::base_prefix();
-            let path = here.strip_prefix(&prefix).unwrap_or(&here).to_string();
+            let path = crate::app::strip_base(&format!("{}{sep}{search}", location.pathname.get()));
             view! {
                 <section class="card">
                     <h1>{what}</h1>

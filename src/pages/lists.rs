@@ -109,12 +109,7 @@ pub fn ApiErrorView(
     error: ApiError,
 ) -> impl IntoView {
     let location = use_location();
-    let return_to = location.pathname.get_untracked();
-    let prefix = crate::app::base_prefix();
-    let return_to = return_to
-        .strip_prefix(&prefix)
-        .unwrap_or(&return_to)
-        .to_string();
+    let return_to = crate::app::strip_base(&location.pathname.get_untracked());
     let action = match &error {
         ApiError::MissingScope { required, .. } => {
             let label = format!("Sign in again with {}", required.join(" "));

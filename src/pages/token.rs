@@ -268,9 +268,7 @@ struct Sent {
 
 async fn send(auth: Auth, session: Session, endpoint: String) -> Result<Sent, ApiError> {
     let api_url = session.api_url.clone().ok_or(ApiError::NoApiUrl)?;
-    let resp = gloo_net::http::Request::get(&format!("{api_url}{endpoint}"))
-        .header("Authorization", &format!("Bearer {}", session.access_token))
-        .header("Accept", api::ACCEPT)
+    let resp = crate::client::signed_get(&format!("{api_url}{endpoint}"), &session.access_token)
         .send()
         .await
         .map_err(|e| ApiError::Network(e.to_string()))?;
