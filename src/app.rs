@@ -4,6 +4,7 @@ use crate::auth::{provide_auth, use_auth};
 use crate::browser;
 use crate::components::header::Header;
 use crate::config::{Config, PageContext};
+use crate::nav::provide_nav;
 use crate::pages::{
     callback::Callback,
     detail::{ServiceDetail, UserDetail},
@@ -13,10 +14,9 @@ use crate::pages::{
     setup::Setup,
     token::TokenPage,
 };
+use crate::routes::AppRoute;
 use crate::url;
 use leptos::prelude::*;
-use leptos_router::components::{Route, Router, Routes};
-use leptos_router::path;
 
 /// The validated configuration, provided to every page.
 #[derive(Clone, Debug)]
@@ -42,16 +42,9 @@ pub fn base_prefix() -> String {
         .unwrap_or_default()
 }
 
-/// The full href of an app path under the page's base path (the router's `<A>` does not
-/// add the base itself).
+/// The full href of an app path under the page's base path.
 pub fn href(path: &str) -> String {
     format!("{}{path}", base_prefix())
-}
-
-/// An address-bar path with the base path removed, as a route to return to.
-pub fn strip_base(path: &str) -> String {
-    let prefix = base_prefix();
-    path.strip_prefix(&prefix).unwrap_or(path).to_string()
 }
 
 /// The whole app.
@@ -59,11 +52,16 @@ pub fn strip_base(path: &str) -> String {
 pub fn App() -> impl IntoView {
     let page = browser::page_context();
     let page_for_load = page.clone();
-    let loaded = LocalResource::new(move || {
+    let loaded = RwSignal::new(None);
+    let load = move || {
         let page = page_for_load.clone();
-        async move { browser::load_config_with_import(&page).await }
-    });
-    provide_context(ReloadConfig(Callback::new(move |_| loaded.refetch())));
+        leptos::task::spawn_local(async move {
+            let config = browser::load_config_with_import(&page).await;
+            loaded.set(Some(config));
+        });
+    };
+    load();
+    provide_context(ReloadConfig(Callback::new(move |_| load())));
     provide_context(crate::components::import::ImportNotice(RwSignal::new(None)));
     view! {
         {move || match loaded.get() {
@@ -99,26 +97,27 @@ pub fn Shell(
     /// Where the page lives (origin and base path).
     page: PageContext,
 ) -> impl IntoView {
-    let base = url::router_base(&page.base_path);
+    let nav = provide_nav(&page.base_path, true);
     provide_context(ConfigCtx(config));
     provide_context(PageCtx(page));
     provide_auth();
+    // Only a change of page re-renders: a new query string (search, sort) does not.
+    let route = Memo::new(move |_| nav.route());
     view! {
-        <Router base=base>
-            <a class="skip-link" href="#main">"Skip to content"</a>
-            <Header />
-            <main id="main" tabindex="-1">
-                <Notice />
-                <Routes fallback=|| view! { <NotFound /> }>
-                    <Route path=path!("/") view=Home />
-                    <Route path=path!("/callback") view=Callback />
-                    <Route path=path!("/services") view=ServicesPage />
-                    <Route path=path!("/services/:id") view=ServiceDetail />
-                    <Route path=path!("/users") view=UsersPage />
-                    <Route path=path!("/users/:id") view=UserDetail />
-                    <Route path=path!("/token") view=TokenPage />
-                </Routes>
-            </main>
-        </Router>
+        <a class="skip-link" href="#main">"Skip to content"</a>
+        <Header />
+        <main id="main" tabindex="-1">
+            <Notice />
+            {move || match route.get() {
+                AppRoute::Home => view! { <Home /> }.into_any(),
+                AppRoute::Callback => view! { <Callback /> }.into_any(),
+                AppRoute::Services => view! { <ServicesPage /> }.into_any(),
+                AppRoute::Service(id) => view! { <ServiceDetail id=id /> }.into_any(),
+                AppRoute::Users => view! { <UsersPage /> }.into_any(),
+                AppRoute::User(id) => view! { <UserDetail id=id /> }.into_any(),
+                AppRoute::Token => view! { <TokenPage /> }.into_any(),
+                AppRoute::NotFound => view! { <NotFound /> }.into_any(),
+            }}
+        </main>
     }
 }

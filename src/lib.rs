@@ -28,7 +28,11 @@ pub mod client;
 #[cfg(target_arch = "wasm32")]
 pub mod components;
 #[cfg(target_arch = "wasm32")]
+pub mod nav;
+#[cfg(target_arch = "wasm32")]
 pub mod pages;
+#[cfg(target_arch = "wasm32")]
+pub mod task;
 
 /// Installs the panic hook and mounts the app on `<body>`.
 #[cfg(target_arch = "wasm32")]

@@ -4,11 +4,11 @@
 #![cfg(target_arch = "wasm32")]
 
 use leptos::prelude::*;
-use leptos_router::components::Router;
 use pdscope::app::ConfigCtx;
 use pdscope::auth::{Auth, AuthState};
 use pdscope::browser;
 use pdscope::config;
+use pdscope::nav::provide_nav;
 use pdscope::oauth::{parse_token_response, Session};
 use pdscope::pages::lists::ServicesPage;
 use wasm_bindgen::JsCast;
@@ -51,7 +51,8 @@ fn mount_services(api_path: &str) -> web_sys::HtmlElement {
             state: RwSignal::new(AuthState::SignedIn(Box::new(session.clone()))),
             notice: RwSignal::new(None),
         });
-        view! { <Router><ServicesPage /></Router> }
+        provide_nav("/", false);
+        view! { <ServicesPage /> }
     })
     .forget();
     el

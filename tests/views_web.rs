@@ -2,12 +2,12 @@
 #![cfg(target_arch = "wasm32")]
 
 use leptos::prelude::*;
-use leptos_router::components::Router;
 use pdscope::api::ApiError;
 use pdscope::app::ConfigCtx;
 use pdscope::auth::{Auth, AuthState};
 use pdscope::browser;
 use pdscope::config;
+use pdscope::nav::provide_nav;
 use pdscope::pages::lists::ApiErrorView;
 use pdscope::pages::token::JwtView;
 use wasm_bindgen_test::*;
@@ -39,7 +39,8 @@ fn a_missing_scope_is_explained_with_a_way_to_ask_for_it() {
             required: vec!["users.read".into()],
             granted: vec!["openid".into(), "services.read".into()],
         };
-        view! { <Router><ApiErrorView error=error /></Router> }
+        provide_nav("/", false);
+        view! { <ApiErrorView error=error /> }
     });
     let text = el.text_content().unwrap();
     assert!(
@@ -65,7 +66,8 @@ fn server_errors_are_shown_without_a_sign_in_button() {
             status: 503,
             endpoint: "/services".into(),
         };
-        view! { <Router><ApiErrorView error=error /></Router> }
+        provide_nav("/", false);
+        view! { <ApiErrorView error=error /> }
     });
     assert!(el
         .text_content()

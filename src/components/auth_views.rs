@@ -52,20 +52,14 @@ pub fn RequireAuth(
     children: ChildrenFn,
 ) -> impl IntoView {
     let auth = use_auth();
-    let location = leptos_router::hooks::use_location();
+    let nav = crate::nav::use_nav();
     // Only signing in or out re-renders the page, not each token refresh.
     let signed_in = Memo::new(move |_| auth.session().is_some());
     move || {
         if signed_in.get() {
             children().into_any()
         } else {
-            let search = location.search.get();
-            let sep = if search.is_empty() || search.starts_with('?') {
-                ""
-            } else {
-                "?"
-            };
-            let path = crate::app::strip_base(&format!("{}{sep}{search}", location.pathname.get()));
+            let path = nav.location().path_and_query();
             view! {
                 <section class="card">
                     <h1>{what}</h1>

@@ -4,7 +4,6 @@ use crate::client;
 use crate::oauth::Session;
 use crate::routes::AppRoute;
 use leptos::prelude::*;
-use leptos_router::components::A;
 
 /// Who is signed in: `/users/me` where the token allows it, else the id_token's claims.
 async fn who(auth: crate::auth::Auth, session: Session) -> String {
@@ -35,33 +34,40 @@ async fn who(auth: crate::auth::Auth, session: Session) -> String {
 #[component]
 pub fn Header() -> impl IntoView {
     let auth = use_auth();
-    let nav = [AppRoute::Services, AppRoute::Users, AppRoute::Token];
+    let router = crate::nav::use_nav();
+    let sections = [AppRoute::Services, AppRoute::Users, AppRoute::Token];
     // Refetch only when the person changes, not on every token refresh.
     let identity = Memo::new(move |_| auth.session().map(|s| (s.client_id, s.id_token)));
-    let me = LocalResource::new(move || {
-        let _ = identity.get();
-        let session = auth.session_untracked();
-        async move {
-            match session {
-                Some(s) => Some(who(auth, s).await),
-                None => None,
+    let me = crate::task::load_keyed(
+        // `get`, not `track`: a memo nobody reads is never computed, so never changes.
+        move || identity.get(),
+        move |_| {
+            let session = auth.session_untracked();
+            async move {
+                match session {
+                    Some(s) => Some(who(auth, s).await),
+                    None => None,
+                }
             }
-        }
-    });
+        },
+    );
     view! {
         <header class="topbar">
-            <A href=href(&AppRoute::Home.path()) attr:class="brand">
+            <a href=href(&AppRoute::Home.path()) class="brand">
                 <span class="brand-mark" aria-hidden="true">"◉"</span>
                 " pdscope"
-            </A>
+            </a>
             <nav aria-label="Main">
                 <ul>
-                    {nav
+                    {sections
                         .into_iter()
                         .map(|r| {
+                            let title = r.title();
+                            // The current section, for the eye (CSS) and for screen readers.
+                            let current = move || (router.route().title() == title).then_some("page");
                             view! {
                                 <li>
-                                    <A href=href(&r.path())>{r.title()}</A>
+                                    <a href=href(&r.path()) aria-current=current>{title}</a>
                                 </li>
                             }
                         })

@@ -3,28 +3,17 @@ use crate::auth::{handle_callback, use_auth, AuthError, AuthState};
 use crate::components::auth_views::AuthErrorView;
 use crate::oauth::CallbackError;
 use leptos::prelude::*;
-use leptos_router::hooks::use_navigate;
-use leptos_router::NavigateOptions;
 
 /// `/callback`: validates the answer, redeems the code once, returns to the saved route.
 #[component]
 pub fn Callback() -> impl IntoView {
     let auth = use_auth();
-    let navigate = use_navigate();
+    let nav = crate::nav::use_nav();
     let error = RwSignal::new(None::<AuthError>);
     handle_callback(
         auth,
         use_config(),
-        move |to| {
-            // `navigate` adds the router's base itself (unlike `<A href>`).
-            navigate(
-                &to,
-                NavigateOptions {
-                    replace: true,
-                    ..Default::default()
-                },
-            )
-        },
+        move |to| nav.navigate(&to, true, true),
         move |e| error.set(Some(e)),
     );
     move || match (error.get(), auth.state.get()) {

@@ -9,8 +9,6 @@ use crate::models::{parse_one, safe_link, Reference, Service, User};
 use crate::pages::lists::ApiErrorView;
 use crate::routes::AppRoute;
 use leptos::prelude::*;
-use leptos_router::components::A;
-use leptos_router::hooks::use_params_map;
 
 async fn fetch<T: for<'de> serde::Deserialize<'de>>(
     auth: crate::auth::Auth,
@@ -54,24 +52,20 @@ fn refs(list: &[Reference]) -> String {
 }
 
 #[component]
-pub fn ServiceDetail() -> impl IntoView {
-    view! { <RequireAuth what="Service"><ServiceInner /></RequireAuth> }
+pub fn ServiceDetail(
+    /// The service id from the address.
+    id: String,
+) -> impl IntoView {
+    view! { <RequireAuth what="Service"><ServiceInner id=id.clone() /></RequireAuth> }
 }
 
 #[component]
-fn ServiceInner() -> impl IntoView {
+fn ServiceInner(id: String) -> impl IntoView {
     let auth = use_auth();
-    let params = use_params_map();
-    let id = Memo::new(move |_| params.with(|p| p.get("id").unwrap_or_default()));
-    let data = LocalResource::new(move || {
-        let path = format!(
-            "/services/{}?include%5B%5D=teams",
-            crate::url::encode(&id.get())
-        );
-        fetch::<Service>(auth, path, "service")
-    });
+    let path = format!("/services/{}?include%5B%5D=teams", crate::url::encode(&id));
+    let data = crate::task::spawn_into(fetch::<Service>(auth, path, "service"));
     view! {
-        <p><A href=href(&AppRoute::Services.path())>"← All services"</A></p>
+        <p><a href=href(&AppRoute::Services.path())>"← All services"</a></p>
         {move || match data.get() {
             None => view! { <p role="status">"Loading…"</p> }.into_any(),
             Some(Err(e)) => view! { <ApiErrorView error=e /> }.into_any(),
@@ -97,24 +91,23 @@ fn ServiceInner() -> impl IntoView {
 }
 
 #[component]
-pub fn UserDetail() -> impl IntoView {
-    view! { <RequireAuth what="User"><UserInner /></RequireAuth> }
+pub fn UserDetail(
+    /// The user id from the address.
+    id: String,
+) -> impl IntoView {
+    view! { <RequireAuth what="User"><UserInner id=id.clone() /></RequireAuth> }
 }
 
 #[component]
-fn UserInner() -> impl IntoView {
+fn UserInner(id: String) -> impl IntoView {
     let auth = use_auth();
-    let params = use_params_map();
-    let id = Memo::new(move |_| params.with(|p| p.get("id").unwrap_or_default()));
-    let data = LocalResource::new(move || {
-        let path = format!(
-            "/users/{}?include%5B%5D=contact_methods&include%5B%5D=teams",
-            crate::url::encode(&id.get())
-        );
-        fetch::<User>(auth, path, "user")
-    });
+    let path = format!(
+        "/users/{}?include%5B%5D=contact_methods&include%5B%5D=teams",
+        crate::url::encode(&id)
+    );
+    let data = crate::task::spawn_into(fetch::<User>(auth, path, "user"));
     view! {
-        <p><A href=href(&AppRoute::Users.path())>"← All users"</A></p>
+        <p><a href=href(&AppRoute::Users.path())>"← All users"</a></p>
         {move || match data.get() {
             None => view! { <p role="status">"Loading…"</p> }.into_any(),
             Some(Err(e)) => view! { <ApiErrorView error=e /> }.into_any(),

@@ -4,7 +4,6 @@ use crate::components::auth_views::{AuthErrorView, ConnectButton};
 use crate::components::import::CredentialsImport;
 use crate::routes::AppRoute;
 use leptos::prelude::*;
-use leptos_router::components::A;
 
 /// The home page: connect when signed out, a summary when signed in.
 #[component]
@@ -51,9 +50,9 @@ pub fn Home() -> impl IntoView {
                     <p class="warnings">{format!("PagerDuty did not grant: {}.", missing.join(", "))}</p>
                 })}
                 <div class="actions">
-                    <A href=href(&AppRoute::Services.path()) attr:class="button">"Services"</A>
-                    <A href=href(&AppRoute::Users.path()) attr:class="button">"Users"</A>
-                    <A href=href(&AppRoute::Token.path()) attr:class="button">"Token inspector"</A>
+                    <a href=href(&AppRoute::Services.path()) class="button">"Services"</a>
+                    <a href=href(&AppRoute::Users.path()) class="button">"Users"</a>
+                    <a href=href(&AppRoute::Token.path()) class="button">"Token inspector"</a>
                 </div>
             }
             .into_any()

@@ -11,8 +11,6 @@ use crate::paging::{self, Listing};
 use crate::routes::AppRoute;
 use crate::table::{self, Index};
 use leptos::prelude::*;
-use leptos_router::hooks::{use_location, use_navigate, use_query_map};
-use leptos_router::NavigateOptions;
 use std::sync::Arc;
 
 /// Rows rendered at a time; "Show more" adds this many (keeps 10,000-row lists fast).
@@ -108,8 +106,7 @@ pub fn ApiErrorView(
     /// The error.
     error: ApiError,
 ) -> impl IntoView {
-    let location = use_location();
-    let return_to = crate::app::strip_base(&location.pathname.get_untracked());
+    let return_to = crate::nav::use_nav().location_untracked().path_and_query();
     let action = match &error {
         ApiError::MissingScope { required, .. } => {
             let label = format!("Sign in again with {}", required.join(" "));
@@ -152,14 +149,13 @@ fn EntityList(
         auth.session()
             .map(|s| (s.client_id, s.id_token, s.granted_scopes))
     });
-    let data = LocalResource::new(move || {
-        let _ = who.get();
-        async move { load(kind, source, progress, None).await }
-    });
+    let data = crate::task::load_keyed(
+        move || who.get(),
+        move |_| load(kind, source, progress, None),
+    );
 
-    let query = use_query_map();
-    let navigate = use_navigate();
-    let url_q = Memo::new(move |_| query.with(|m| m.get("q").unwrap_or_default()));
+    let nav = crate::nav::use_nav();
+    let url_q = Memo::new(move |_| nav.query("q").unwrap_or_default());
     // The table filters on this signal at every keystroke; the URL follows, debounced, so a
     // keystroke never waits for history and router work. Back/forward flow the other way.
     let search = RwSignal::new(url_q.get_untracked());
@@ -174,17 +170,19 @@ fn EntityList(
     // (once typing pauses, with the URL) also asks PagerDuty itself, whose `query` reaches
     // every row by name.
     let remote_progress = RwSignal::new((0u64, 0u64));
-    let remote = LocalResource::new(move || {
-        let text = url_q.get();
-        let truncated = data.with(|d| matches!(d, Some(Ok(l)) if l.not_listed > 0));
-        async move {
-            if truncated && !text.trim().is_empty() {
-                Some(load(kind, source, remote_progress, Some(text)).await)
-            } else {
-                None
+    let remote = crate::task::load_keyed(
+        move || {
+            let text = url_q.get();
+            let truncated = data.with(|d| matches!(d, Some(Ok(l)) if l.not_listed > 0));
+            (truncated && !text.trim().is_empty()).then_some(text)
+        },
+        move |text| async move {
+            match text {
+                Some(text) => Some(load(kind, source, remote_progress, Some(text)).await),
+                None => None,
             }
-        }
-    });
+        },
+    );
     // The rows on show: PagerDuty's search results when there are some, else the full list.
     let active = move || -> Option<(Arc<Loaded>, bool)> {
         match remote.get().flatten() {
@@ -192,40 +190,30 @@ fn EntityList(
             _ => data.get().and_then(|r| r.ok()).map(|l| (l, false)),
         }
     };
-    let sort_key = Memo::new(move |_| query.with(|m| m.get("sort").unwrap_or_default()));
-    let desc = Memo::new(move |_| query.with(|m| m.get("dir").as_deref() == Some("desc")));
+    let sort_key = Memo::new(move |_| nav.query("sort").unwrap_or_default());
+    let desc = Memo::new(move |_| nav.query("dir").as_deref() == Some("desc"));
     let sort_col = Memo::new(move |_| table::column_index(kind.columns(), &sort_key.get()));
     let shown = RwSignal::new(RENDER_PAGE);
 
-    let set_query = {
-        let navigate = navigate.clone();
-        move |q: String, sort: String, desc: bool, replace: bool| {
-            let mut pairs: Vec<(&str, &str)> = Vec::new();
-            if !q.is_empty() {
-                pairs.push(("q", &q));
-            }
-            if !sort.is_empty() {
-                pairs.push(("sort", &sort));
-                if desc {
-                    pairs.push(("dir", "desc"));
-                }
-            }
-            let query = crate::url::form(&pairs);
-            let path = format!(
-                "/{}{}{}",
-                kind.noun(),
-                if query.is_empty() { "" } else { "?" },
-                query
-            );
-            navigate(
-                &path,
-                NavigateOptions {
-                    replace,
-                    scroll: false,
-                    ..Default::default()
-                },
-            );
+    let set_query = move |q: String, sort: String, desc: bool, replace: bool| {
+        let mut pairs: Vec<(&str, &str)> = Vec::new();
+        if !q.is_empty() {
+            pairs.push(("q", &q));
         }
+        if !sort.is_empty() {
+            pairs.push(("sort", &sort));
+            if desc {
+                pairs.push(("dir", "desc"));
+            }
+        }
+        let query = crate::url::form(&pairs);
+        let path = format!(
+            "/{}{}{}",
+            kind.noun(),
+            if query.is_empty() { "" } else { "?" },
+            query
+        );
+        nav.navigate(&path, replace, false);
     };
 
     let view_rows = Memo::new(move |_| match active() {
@@ -235,7 +223,6 @@ fn EntityList(
 
     let typing = StoredValue::new(0u64);
     let on_search = {
-        let set_query = set_query.clone();
         move |ev: leptos::ev::Event| {
             let text = event_target_value(&ev);
             // Each set re-runs the table: only reset the page size when it changed.
@@ -245,7 +232,6 @@ fn EntityList(
             search.set(text.clone());
             let ticket = typing.get_value() + 1;
             typing.set_value(ticket);
-            let set_query = set_query.clone();
             leptos::task::spawn_local(async move {
                 crate::client::sleep_ms(URL_DEBOUNCE_MS).await;
                 if typing.get_value() == ticket && url_q.get_untracked() != text {
@@ -269,36 +255,36 @@ fn EntityList(
     };
 
     let header_cells = {
-        let set_query = set_query.clone();
-        kind.columns()
-            .iter()
-            .map(move |(key, title)| {
-                let key = key.to_string();
-                let set_query = set_query.clone();
-                let k2 = key.clone();
-                let aria = move || {
-                    if sort_key.get() == k2 {
-                        if desc.get() {
-                            "descending"
+        move || {
+            kind.columns()
+                .iter()
+                .map(move |(key, title)| {
+                    let key = key.to_string();
+                    let k2 = key.clone();
+                    let aria = move || {
+                        if sort_key.get() == k2 {
+                            if desc.get() {
+                                "descending"
+                            } else {
+                                "ascending"
+                            }
                         } else {
-                            "ascending"
+                            "none"
                         }
-                    } else {
-                        "none"
+                    };
+                    let k3 = key.clone();
+                    view! {
+                        <th scope="col" aria-sort=aria>
+                            <button class="sort" on:click=move |_| {
+                                let same = sort_key.get_untracked() == k3;
+                                let next_desc = same && !desc.get_untracked();
+                                set_query(q.get_untracked(), k3.clone(), next_desc, false);
+                            }>{*title}</button>
+                        </th>
                     }
-                };
-                let k3 = key.clone();
-                view! {
-                    <th scope="col" aria-sort=aria>
-                        <button class="sort" on:click=move |_| {
-                            let same = sort_key.get_untracked() == k3;
-                            let next_desc = same && !desc.get_untracked();
-                            set_query(q.get_untracked(), k3.clone(), next_desc, false);
-                        }>{*title}</button>
-                    </th>
-                }
-            })
-            .collect_view()
+                })
+                .collect_view()
+        }
     };
 
     view! {
@@ -363,7 +349,7 @@ fn EntityList(
                 view! {
                     <div class="table-wrap" tabindex="0" role="region" aria-label=format!("{} table", kind.title())>
                         <table>
-                            <thead><tr>{header_cells.clone()}</tr></thead>
+                            <thead><tr>{header_cells()}</tr></thead>
                             <tbody>
                                 <For
                                     each=move || {

@@ -1,7 +1,6 @@
 use crate::app::href;
 use crate::routes::AppRoute;
 use leptos::prelude::*;
-use leptos_router::components::A;
 
 /// Shown for any path the app does not know.
 #[component]
@@ -10,7 +9,7 @@ pub fn NotFound() -> impl IntoView {
         <section class="card">
             <h1>"Page not found"</h1>
             <p>"There is no pdscope page at this address."</p>
-            <p><A href=href(&AppRoute::Home.path())>"Go to the home page"</A></p>
+            <p><a href=href(&AppRoute::Home.path())>"Go to the home page"</a></p>
         </section>
     }
 }
