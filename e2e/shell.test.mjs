@@ -15,8 +15,29 @@ test('the shell renders at the root and navigates', async () => {
     await page.goto(web.url);
     await page.getByRole('navigation', { name: 'Main' }).waitFor();
     assert.match(await page.textContent('main'), /e2e-client/);
+    // Links change page in place (no reload: a marker on window survives) and mark the section.
+    await page.evaluate(() => { window.__samePage = true; });
     await page.getByRole('link', { name: 'Users' }).click();
     await page.waitForURL(web.origin + '/users');
+    await page.getByRole('heading', { name: 'Users' }).waitFor();
+    assert.equal(await page.getByRole('link', { name: 'Users' }).getAttribute('aria-current'), 'page');
+    assert.equal(await page.getByRole('link', { name: 'Services' }).getAttribute('aria-current'), null);
+    await page.getByRole('link', { name: 'Token' }).click();
+    await page.getByRole('heading', { name: 'Token' }).waitFor();
+    assert.equal(await page.evaluate(() => document.activeElement.id), 'main', 'a new page starts at its content');
+    // Back and Forward.
+    await page.goBack();
+    await page.getByRole('heading', { name: 'Users' }).waitFor();
+    assert.equal(new URL(page.url()).pathname, '/users');
+    await page.goForward();
+    await page.getByRole('heading', { name: 'Token' }).waitFor();
+    assert.equal(await page.evaluate(() => window.__samePage), true, 'no page load');
+    // The skip link moves focus to the main region and stays on this page.
+    await page.getByRole('link', { name: 'Skip to content' }).focus();
+    await page.keyboard.press('Enter');
+    assert.equal(await page.evaluate(() => document.activeElement.id), 'main');
+    assert.equal(new URL(page.url()).pathname, '/token');
+    assert.equal(await page.evaluate(() => window.__samePage), true);
     await page.goto(web.origin + '/nowhere');
     await page.getByRole('heading', { name: 'Page not found' }).waitFor();
   } finally {

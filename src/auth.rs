@@ -5,12 +5,14 @@
 use crate::browser::{self, StorageError};
 use crate::config::Config;
 use crate::inspect::{mask_json, mask_query, Step};
+use crate::json::{self, FromJson};
 use crate::oauth::{self, Attempt, CallbackError, Session, TokenError};
 use crate::pkce;
 use crate::refresh::{HttpReply, Refresher, Transport};
 use crate::routes;
 use futures::future::{FutureExt, LocalBoxFuture};
 use leptos::prelude::*;
+use serde_json::Value;
 use std::cell::RefCell;
 use std::collections::HashSet;
 use std::time::Duration;
@@ -25,7 +27,8 @@ pub fn load_timeline() -> Vec<Step> {
     browser::session_get(TIMELINE_KEY)
         .ok()
         .flatten()
-        .and_then(|s| serde_json::from_str(&s).ok())
+        .and_then(|s| json::parse(&s))
+        .map(|v| json::items(&v))
         .unwrap_or_default()
 }
 
@@ -34,8 +37,9 @@ fn record(steps: Vec<Step>, replace: bool) {
     all.extend(steps);
     // Bounded: a long-lived tab refreshing every few seconds must not grow without end.
     let keep = all.len().saturating_sub(40);
-    let json = serde_json::to_string(&all[keep..]).unwrap_or_default();
-    let _ = browser::session_set(TIMELINE_KEY, &json);
+    let steps = all[keep..].iter().map(Step::to_json).collect();
+    let text = Value::Array(steps).to_string();
+    let _ = browser::session_set(TIMELINE_KEY, &text);
 }
 
 fn step(title: &str, detail: String) -> Step {
@@ -113,7 +117,8 @@ pub fn load_attempts() -> Vec<Attempt> {
     browser::session_get(ATTEMPTS_KEY)
         .ok()
         .flatten()
-        .and_then(|s| serde_json::from_str::<Vec<Attempt>>(&s).ok())
+        .and_then(|s| json::parse(&s))
+        .map(|v| json::items::<Attempt>(&v))
         .unwrap_or_default()
         .into_iter()
         .filter(|a| now - a.created_ms < oauth::ATTEMPT_TTL_MS)
@@ -125,13 +130,13 @@ fn save_attempts(attempts: &[Attempt]) -> Result<(), StorageError> {
         browser::session_remove(ATTEMPTS_KEY);
         return Ok(());
     }
-    let json = serde_json::to_string(attempts).unwrap_or_else(|_| "[]".into());
-    browser::session_set(ATTEMPTS_KEY, &json)
+    let list = attempts.iter().map(Attempt::to_json).collect();
+    let text = Value::Array(list).to_string();
+    browser::session_set(ATTEMPTS_KEY, &text)
 }
 
 fn save_session(session: &Session) -> Result<(), StorageError> {
-    let json = serde_json::to_string(session).unwrap_or_default();
-    browser::session_set(SESSION_KEY, &json)
+    browser::session_set(SESSION_KEY, &session.to_json().to_string())
 }
 
 /// Creates the auth context, restoring a session saved in this tab.
@@ -139,13 +144,13 @@ pub fn provide_auth() -> Auth {
     let initial = match browser::session_get(SESSION_KEY) {
         Err(e) => AuthState::Failed(e.into()),
         Ok(None) => AuthState::SignedOut,
-        Ok(Some(json)) => match serde_json::from_str::<Session>(&json) {
-            Ok(s) if s.is_expired(now_ms()) && s.refresh_token.is_none() => {
+        Ok(Some(text)) => match json::parse(&text).as_ref().and_then(Session::from_json) {
+            Some(s) if s.is_expired(now_ms()) && s.refresh_token.is_none() => {
                 browser::session_remove(SESSION_KEY);
                 AuthState::SignedOut
             }
-            Ok(s) => AuthState::SignedIn(Box::new(s)),
-            Err(_) => {
+            Some(s) => AuthState::SignedIn(Box::new(s)),
+            None => {
                 browser::session_remove(SESSION_KEY);
                 AuthState::SignedOut
             }

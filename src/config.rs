@@ -1,8 +1,8 @@
 //! Runtime configuration: `config.json`, fetched from beside `index.html` at start, so one
 //! build serves any host. Parsing and validation are pure and tested natively.
 
+use crate::json;
 use crate::url::{self, Origin};
-use serde::Deserialize;
 use serde_json::Value;
 use std::collections::BTreeMap;
 use thiserror::Error;
@@ -13,8 +13,7 @@ pub const PD_IDENTITY: &str = "https://identity.pagerduty.com";
 pub const DEFAULT_SCOPES: &[&str] = &["read"];
 
 /// A PagerDuty service region, which chooses the REST API host.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
-#[serde(rename_all = "lowercase")]
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Region {
     Us,
     Eu,
@@ -35,6 +34,14 @@ impl Region {
         match self {
             Region::Us => "https://api.pagerduty.com",
             Region::Eu => "https://api.eu.pagerduty.com",
+        }
+    }
+
+    /// `us` or `eu`, as config.json and the session store it.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Region::Us => "us",
+            Region::Eu => "eu",
         }
     }
 
@@ -144,13 +151,6 @@ pub const EXAMPLE: &str = r#"{
   "region": "us"
 }"#;
 
-#[derive(Deserialize)]
-#[serde(untagged)]
-enum ScopesField {
-    List(Vec<String>),
-    Spaced(String),
-}
-
 /// Parses and validates the text of `config.json` for a page at `page`.
 pub fn parse(text: &str, page: &PageContext) -> Result<Config, ConfigError> {
     if text.trim().is_empty() {
@@ -178,15 +178,12 @@ pub fn parse(text: &str, page: &PageContext) -> Result<Config, ConfigError> {
     let scopes = match fields.remove("scopes") {
         None | Some(Value::Null) => DEFAULT_SCOPES.iter().map(|s| s.to_string()).collect(),
         Some(v) => {
-            let raw = match serde_json::from_value::<ScopesField>(v) {
-                Ok(ScopesField::List(l)) => l,
-                Ok(ScopesField::Spaced(s)) => s.split_whitespace().map(str::to_string).collect(),
-                Err(_) => {
-                    return Err(ConfigError::WrongType {
-                        field: "scopes",
-                        expected: "a list of strings such as [\"read\"]",
-                    })
-                }
+            let raw = match v {
+                Value::String(s) => s.split_whitespace().map(str::to_string).collect(),
+                other => json::string_list(&other).ok_or(ConfigError::WrongType {
+                    field: "scopes",
+                    expected: "a list of strings such as [\"read\"]",
+                })?,
             };
             normalise_scopes(raw)?
         }

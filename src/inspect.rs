@@ -1,8 +1,8 @@
 //! The token inspector's derivations: masking, scope diff and descriptions, claims as dates,
 //! curl commands with shell quoting, and the masked timeline of the flow. Pure.
 
+use crate::json::{self, FromJson};
 use crate::timefmt;
-use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 
 /// `pdus+_0X…d4f`: the prefix and the last four characters, never the middle.
@@ -119,11 +119,32 @@ pub fn curl_command(api_url: &str, endpoint: &str, token: &str) -> String {
 }
 
 /// One step of the sign-in, recorded for the timeline with secrets masked.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq)]
 pub struct Step {
     pub at_ms: f64,
     pub title: String,
     pub detail: String,
+}
+
+impl Step {
+    /// The step as kept in sessionStorage.
+    pub fn to_json(&self) -> Value {
+        json::object(vec![
+            ("at_ms", self.at_ms.into()),
+            ("title", self.title.clone().into()),
+            ("detail", self.detail.clone().into()),
+        ])
+    }
+}
+
+impl FromJson for Step {
+    fn from_json(v: &Value) -> Option<Self> {
+        Some(Step {
+            at_ms: json::number(v, "at_ms")?,
+            title: json::string(v, "title")?,
+            detail: json::string(v, "detail")?,
+        })
+    }
 }
 
 const SECRET_KEYS: &[&str] = &[
@@ -174,6 +195,19 @@ pub fn mask_query(q: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn steps_round_trip_through_storage() {
+        let st = Step {
+            at_ms: 12.5,
+            title: "Token".into(),
+            detail: "pdus+_0…".into(),
+        };
+        assert_eq!(Step::from_json(&st.to_json()), Some(st.clone()));
+        let mut v = st.to_json();
+        v["title"] = Value::from(1);
+        assert_eq!(Step::from_json(&v), None);
+    }
 
     const TOKEN: &str = "pdus+_0XBPWQQ_b2b2060b-e7af-44a1-8ddf-9c56fedd8d4f";
 

@@ -34,8 +34,12 @@ fn part(segment: &str, name: &'static str) -> Result<Map<String, Value>, JwtErro
         .decode(trimmed)
         .or_else(|_| URL_SAFE.decode(segment))
         .map_err(|_| JwtError::Base64(name))?;
-    match serde_json::from_slice::<Value>(&bytes) {
-        Ok(Value::Object(m)) => Ok(m),
+    // One JSON parser in the app (text), not a second one for byte slices.
+    match std::str::from_utf8(&bytes)
+        .ok()
+        .and_then(crate::json::parse)
+    {
+        Some(Value::Object(m)) => Ok(m),
         _ => Err(JwtError::NotJson(name)),
     }
 }

@@ -6,6 +6,7 @@
 pub mod api;
 pub mod config;
 pub mod inspect;
+pub mod json;
 pub mod jwt;
 pub mod models;
 pub mod oauth;

@@ -1,41 +1,20 @@
 //! Typed PagerDuty REST v2 models for services and users: tolerant of fields PagerDuty adds
 //! later (ignored), of nulls and of missing fields (every field optional or defaulted).
+//! Every text field is read leniently with [`json::text`] (PagerDuty's spec examples hold
+//! numbers where strings are documented, and `created_via_sso: "true,"`).
 
-use serde::{Deserialize, Deserializer, Serialize};
+use crate::json::{self, FromJson};
 use serde_json::Value;
 
-fn null_as_default<'de, D, T>(d: D) -> Result<T, D::Error>
-where
-    D: Deserializer<'de>,
-    T: Default + Deserialize<'de>,
-{
-    Ok(Option::<T>::deserialize(d)?.unwrap_or_default())
-}
-
-/// Any JSON scalar as text (PagerDuty's spec example has `created_via_sso: "true,"`).
-fn lenient_string<'de, D: Deserializer<'de>>(d: D) -> Result<Option<String>, D::Error> {
-    Ok(match Value::deserialize(d)? {
-        Value::Null => None,
-        Value::String(s) => Some(s),
-        other => Some(other.to_string()),
-    })
-}
-
 /// A reference to another object (team, escalation policy, contact method, ...).
-#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct Reference {
-    #[serde(default, deserialize_with = "null_as_default")]
     pub id: String,
-    #[serde(default, rename = "type", deserialize_with = "null_as_default")]
     pub kind: String,
-    #[serde(default, deserialize_with = "lenient_string")]
     pub summary: Option<String>,
-    #[serde(default, rename = "self", deserialize_with = "lenient_string")]
     pub self_url: Option<String>,
-    #[serde(default, deserialize_with = "lenient_string")]
     pub html_url: Option<String>,
     /// Present when the reference was expanded with `include[]`.
-    #[serde(default, deserialize_with = "lenient_string")]
     pub name: Option<String>,
 }
 
@@ -50,31 +29,19 @@ impl Reference {
     }
 }
 
-#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct Service {
-    #[serde(default, deserialize_with = "null_as_default")]
     pub id: String,
-    #[serde(default, deserialize_with = "lenient_string")]
     pub name: Option<String>,
-    #[serde(default, deserialize_with = "lenient_string")]
     pub summary: Option<String>,
-    #[serde(default, deserialize_with = "lenient_string")]
     pub description: Option<String>,
-    #[serde(default, deserialize_with = "lenient_string")]
     pub status: Option<String>,
-    #[serde(default)]
     pub escalation_policy: Option<Reference>,
-    #[serde(default, deserialize_with = "null_as_default")]
     pub teams: Vec<Reference>,
-    #[serde(default, deserialize_with = "lenient_string")]
     pub html_url: Option<String>,
-    #[serde(default, deserialize_with = "lenient_string")]
     pub created_at: Option<String>,
-    #[serde(default, deserialize_with = "lenient_string")]
     pub last_incident_timestamp: Option<String>,
-    #[serde(default, deserialize_with = "lenient_string")]
     pub auto_resolve_timeout: Option<String>,
-    #[serde(default, deserialize_with = "lenient_string")]
     pub acknowledgement_timeout: Option<String>,
 }
 
@@ -87,17 +54,12 @@ impl Service {
     }
 }
 
-#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct ContactMethod {
-    #[serde(default, deserialize_with = "null_as_default")]
     pub id: String,
-    #[serde(default, rename = "type", deserialize_with = "null_as_default")]
     pub kind: String,
-    #[serde(default, deserialize_with = "lenient_string")]
     pub summary: Option<String>,
-    #[serde(default, deserialize_with = "lenient_string")]
     pub label: Option<String>,
-    #[serde(default, deserialize_with = "lenient_string")]
     pub address: Option<String>,
 }
 
@@ -110,31 +72,19 @@ impl ContactMethod {
     }
 }
 
-#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct User {
-    #[serde(default, deserialize_with = "null_as_default")]
     pub id: String,
-    #[serde(default, deserialize_with = "lenient_string")]
     pub name: Option<String>,
-    #[serde(default, deserialize_with = "lenient_string")]
     pub summary: Option<String>,
-    #[serde(default, deserialize_with = "lenient_string")]
     pub email: Option<String>,
-    #[serde(default, deserialize_with = "lenient_string")]
     pub role: Option<String>,
-    #[serde(default, deserialize_with = "lenient_string")]
     pub job_title: Option<String>,
-    #[serde(default, deserialize_with = "lenient_string")]
     pub time_zone: Option<String>,
-    #[serde(default, deserialize_with = "lenient_string")]
     pub description: Option<String>,
-    #[serde(default, deserialize_with = "lenient_string")]
     pub html_url: Option<String>,
-    #[serde(default, deserialize_with = "lenient_string")]
     pub created_via_sso: Option<String>,
-    #[serde(default, deserialize_with = "null_as_default")]
     pub teams: Vec<Reference>,
-    #[serde(default, deserialize_with = "null_as_default")]
     pub contact_methods: Vec<ContactMethod>,
 }
 
@@ -144,6 +94,75 @@ impl User {
             .as_deref()
             .or(self.summary.as_deref())
             .unwrap_or(&self.id)
+    }
+}
+
+/// An object's `id` (text); objects only, so a row of another shape is an error upstream.
+fn id_of(v: &Value) -> Option<String> {
+    v.as_object()?;
+    Some(json::text(v, "id").unwrap_or_default())
+}
+
+impl FromJson for Reference {
+    fn from_json(v: &Value) -> Option<Self> {
+        Some(Reference {
+            id: id_of(v)?,
+            kind: json::text(v, "type").unwrap_or_default(),
+            summary: json::text(v, "summary"),
+            self_url: json::text(v, "self"),
+            html_url: json::text(v, "html_url"),
+            name: json::text(v, "name"),
+        })
+    }
+}
+
+impl FromJson for Service {
+    fn from_json(v: &Value) -> Option<Self> {
+        Some(Service {
+            id: id_of(v)?,
+            name: json::text(v, "name"),
+            summary: json::text(v, "summary"),
+            description: json::text(v, "description"),
+            status: json::text(v, "status"),
+            escalation_policy: v.get("escalation_policy").and_then(Reference::from_json),
+            teams: json::list(v, "teams"),
+            html_url: json::text(v, "html_url"),
+            created_at: json::text(v, "created_at"),
+            last_incident_timestamp: json::text(v, "last_incident_timestamp"),
+            auto_resolve_timeout: json::text(v, "auto_resolve_timeout"),
+            acknowledgement_timeout: json::text(v, "acknowledgement_timeout"),
+        })
+    }
+}
+
+impl FromJson for ContactMethod {
+    fn from_json(v: &Value) -> Option<Self> {
+        Some(ContactMethod {
+            id: id_of(v)?,
+            kind: json::text(v, "type").unwrap_or_default(),
+            summary: json::text(v, "summary"),
+            label: json::text(v, "label"),
+            address: json::text(v, "address"),
+        })
+    }
+}
+
+impl FromJson for User {
+    fn from_json(v: &Value) -> Option<Self> {
+        Some(User {
+            id: id_of(v)?,
+            name: json::text(v, "name"),
+            summary: json::text(v, "summary"),
+            email: json::text(v, "email"),
+            role: json::text(v, "role"),
+            job_title: json::text(v, "job_title"),
+            time_zone: json::text(v, "time_zone"),
+            description: json::text(v, "description"),
+            html_url: json::text(v, "html_url"),
+            created_via_sso: json::text(v, "created_via_sso"),
+            teams: json::list(v, "teams"),
+            contact_methods: json::list(v, "contact_methods"),
+        })
     }
 }
 
@@ -159,10 +178,7 @@ pub struct ListPage<T> {
 
 /// Reads `{"<key>": [...], "limit", "offset", "more", "total"}`; rows that do not parse
 /// are an error naming the key, never a panic.
-pub fn parse_page<T: for<'de> Deserialize<'de>>(
-    v: &Value,
-    key: &str,
-) -> Result<ListPage<T>, String> {
+pub fn parse_page<T: FromJson>(v: &Value, key: &str) -> Result<ListPage<T>, String> {
     let rows = v
         .get(key)
         .and_then(Value::as_array)
@@ -170,8 +186,7 @@ pub fn parse_page<T: for<'de> Deserialize<'de>>(
     let items = rows
         .iter()
         .map(|r| {
-            serde_json::from_value(r.clone())
-                .map_err(|e| format!("a row of \"{key}\" is malformed: {e}"))
+            T::from_json(r).ok_or_else(|| format!("a row of \"{key}\" is malformed: not an object"))
         })
         .collect::<Result<Vec<T>, String>>()?;
     let num = |name: &str| v.get(name).and_then(Value::as_u64);
@@ -185,11 +200,11 @@ pub fn parse_page<T: for<'de> Deserialize<'de>>(
 }
 
 /// Reads a wrapped single object such as `{"service": {...}}`.
-pub fn parse_one<T: for<'de> Deserialize<'de>>(v: &Value, key: &str) -> Result<T, String> {
+pub fn parse_one<T: FromJson>(v: &Value, key: &str) -> Result<T, String> {
     let inner = v
         .get(key)
         .ok_or_else(|| format!("no \"{key}\" in the answer"))?;
-    serde_json::from_value(inner.clone()).map_err(|e| format!("\"{key}\" is malformed: {e}"))
+    T::from_json(inner).ok_or_else(|| format!("\"{key}\" is malformed: not an object"))
 }
 
 /// Only `https:` URLs (or ones on `allowed_origin`) may become links (SECURITY.md rule 20).

@@ -89,8 +89,10 @@ impl Nav {
     }
 
     /// Goes to an app path (with optional query): a new history entry, or with `replace` the
-    /// current one. `scroll_top` scrolls to the top, as a page change should.
-    pub fn navigate(&self, to: &str, replace: bool, scroll_top: bool) {
+    /// current one. With `new_page` (not for a changed search or sort) it scrolls to the top
+    /// and moves focus to `<main>`, so keyboard and screen-reader users start at the new
+    /// page's content rather than on the link they left.
+    pub fn navigate(&self, to: &str, replace: bool, new_page: bool) {
         let Some(window) = web_sys::window() else {
             return;
         };
@@ -113,8 +115,15 @@ impl Nav {
             },
             query: query.split('#').next().unwrap_or("").to_string(),
         });
-        if scroll_top {
+        if new_page {
             window.scroll_to_with_x_and_y(0.0, 0.0);
+            if let Some(main) = window
+                .document()
+                .and_then(|d| d.get_element_by_id("main"))
+                .and_then(|e| e.dyn_into::<web_sys::HtmlElement>().ok())
+            {
+                let _ = main.focus();
+            }
         }
     }
 

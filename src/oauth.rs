@@ -2,9 +2,9 @@
 //! request, token-response validation, the session and its expiry. No browser API here.
 
 use crate::config::{Config, Region};
+use crate::json::{self, FromJson};
 use crate::jwt;
 use crate::url;
-use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use thiserror::Error;
 
@@ -14,7 +14,7 @@ pub const ATTEMPT_TTL_MS: f64 = 15.0 * 60.0 * 1000.0;
 pub const REFRESH_MARGIN_MS: f64 = 60_000.0;
 
 /// A sign-in attempt, saved in this tab before leaving for the authorize page.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq)]
 pub struct Attempt {
     pub state: String,
     pub verifier: String,
@@ -26,6 +26,38 @@ pub struct Attempt {
     pub scopes: Vec<String>,
     /// The authorize URL that was opened (holds the challenge, never the verifier).
     pub authorize_url: String,
+}
+
+impl Attempt {
+    /// The attempt as kept in sessionStorage.
+    pub fn to_json(&self) -> Value {
+        json::object(vec![
+            ("state", self.state.clone().into()),
+            ("verifier", self.verifier.clone().into()),
+            ("return_to", self.return_to.clone().into()),
+            ("created_ms", self.created_ms.into()),
+            ("redirect_uri", self.redirect_uri.clone().into()),
+            ("client_id", self.client_id.clone().into()),
+            ("scopes", json::str_list(&self.scopes)),
+            ("authorize_url", self.authorize_url.clone().into()),
+        ])
+    }
+}
+
+impl FromJson for Attempt {
+    /// `None` unless every field is there with its type (a damaged entry is dropped).
+    fn from_json(v: &Value) -> Option<Self> {
+        Some(Attempt {
+            state: json::string(v, "state")?,
+            verifier: json::string(v, "verifier")?,
+            return_to: json::string(v, "return_to")?,
+            created_ms: json::number(v, "created_ms")?,
+            redirect_uri: json::string(v, "redirect_uri")?,
+            client_id: json::string(v, "client_id")?,
+            scopes: json::strings(v, "scopes")?,
+            authorize_url: json::string(v, "authorize_url")?,
+        })
+    }
 }
 
 /// Builds the authorization request URL (SECURITY.md rules 1 to 5).
@@ -211,7 +243,7 @@ pub fn revoke_body(client_id: &str, token: &str, hint: &str) -> String {
 }
 
 /// A successful token response, validated.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq)]
 pub struct TokenSet {
     pub access_token: String,
     pub token_type: String,
@@ -324,7 +356,7 @@ pub fn parse_token_response(
 }
 
 /// The signed-in session, kept in this tab's sessionStorage.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq)]
 pub struct Session {
     pub access_token: String,
     pub refresh_token: Option<String>,
@@ -345,6 +377,63 @@ pub struct Session {
     pub subdomain: Option<String>,
     pub rotations: u32,
     pub last_refresh: Option<String>,
+}
+
+impl Session {
+    /// The session as kept in sessionStorage.
+    pub fn to_json(&self) -> Value {
+        json::object(vec![
+            ("access_token", self.access_token.clone().into()),
+            ("refresh_token", json::opt_str(&self.refresh_token)),
+            ("token_type", self.token_type.clone().into()),
+            ("id_token", json::opt_str(&self.id_token)),
+            ("granted_scopes", json::str_list(&self.granted_scopes)),
+            ("requested_scopes", json::str_list(&self.requested_scopes)),
+            ("received_ms", self.received_ms.into()),
+            ("expires_ms", json::opt_num(self.expires_ms)),
+            ("lifetime_s", json::opt_num(self.lifetime_s)),
+            ("client_id", self.client_id.clone().into()),
+            ("token_url", self.token_url.clone().into()),
+            ("revoke_url", self.revoke_url.clone().into()),
+            ("api_url", json::opt_str(&self.api_url)),
+            (
+                "region",
+                json::opt_str(&self.region.map(|r| r.as_str().to_string())),
+            ),
+            ("subdomain", json::opt_str(&self.subdomain)),
+            ("rotations", self.rotations.into()),
+            ("last_refresh", json::opt_str(&self.last_refresh)),
+        ])
+    }
+}
+
+impl FromJson for Session {
+    /// `None` unless the required fields are there with their types; optional ones that are
+    /// missing, `null` or of another type read as absent.
+    fn from_json(v: &Value) -> Option<Self> {
+        Some(Session {
+            access_token: json::string(v, "access_token")?,
+            refresh_token: json::string(v, "refresh_token"),
+            token_type: json::string(v, "token_type")?,
+            id_token: json::string(v, "id_token"),
+            granted_scopes: json::strings(v, "granted_scopes")?,
+            requested_scopes: json::strings(v, "requested_scopes")?,
+            received_ms: json::number(v, "received_ms")?,
+            expires_ms: json::number(v, "expires_ms"),
+            lifetime_s: json::number(v, "lifetime_s"),
+            client_id: json::string(v, "client_id")?,
+            token_url: json::string(v, "token_url")?,
+            revoke_url: json::string(v, "revoke_url")?,
+            api_url: json::string(v, "api_url"),
+            region: json::string(v, "region").and_then(|r| Region::parse(&r)),
+            subdomain: json::string(v, "subdomain"),
+            rotations: v
+                .get("rotations")
+                .and_then(Value::as_u64)
+                .map_or(0, |n| n.min(u32::MAX as u64) as u32),
+            last_refresh: json::string(v, "last_refresh"),
+        })
+    }
 }
 
 impl Session {
@@ -817,5 +906,53 @@ mod tests {
             "no new refresh token keeps the old one"
         );
         assert_eq!(s4.expires_ms, None);
+    }
+
+    #[test]
+    fn sessions_and_attempts_round_trip_through_storage_and_damage_is_refused() {
+        let c = config(r#","region":"eu""#);
+        let body = include_str!("../fixtures/pagerduty/token-response-authorization-code.json");
+        let requested = vec!["read".to_string()];
+        let t = parse_token_response(200, body, &requested).unwrap();
+        let mut s = Session::new(t, &c, &requested, NOW, None, Some("acme".into()));
+        s.rotations = 3;
+        s.last_refresh = Some("succeeded".into());
+        let text = s.to_json().to_string();
+        let back = Session::from_json(&crate::json::parse(&text).unwrap());
+        assert_eq!(back.as_ref(), Some(&s));
+        assert_eq!(back.unwrap().region, Some(Region::Eu));
+        // A session without optional parts round-trips too.
+        let short = parse_token_response(
+            200,
+            r#"{"access_token":"a","token_type":"bearer"}"#,
+            &requested,
+        )
+        .unwrap();
+        let bare = Session::new(short, &config(""), &requested, NOW, None, None);
+        assert_eq!(Session::from_json(&bare.to_json()), Some(bare.clone()));
+        // Damaged storage: a required field missing or of another type is no session.
+        for damage in [
+            ("access_token", Value::Null),
+            ("access_token", Value::from(5)),
+            ("granted_scopes", Value::from("read")),
+            ("received_ms", Value::from("now")),
+        ] {
+            let mut v = bare.to_json();
+            v[damage.0] = damage.1.clone();
+            assert_eq!(Session::from_json(&v), None, "{damage:?}");
+        }
+        assert_eq!(Session::from_json(&Value::from(vec!["x"])), None);
+
+        let a = attempt("st", NOW);
+        assert_eq!(Attempt::from_json(&a.to_json()), Some(a.clone()));
+        let mut v = a.to_json();
+        v["verifier"] = Value::Null;
+        assert_eq!(Attempt::from_json(&v), None);
+        let list = crate::json::parse(&format!("[{}, 7, {{}}]", a.to_json())).unwrap();
+        assert_eq!(
+            crate::json::items::<Attempt>(&list),
+            vec![a],
+            "other shapes skipped"
+        );
     }
 }

@@ -4,10 +4,10 @@
 //! Pure: the transport and the clock are a trait, tested natively with a fake.
 
 use crate::api::ApiError;
+use crate::json::FromJson;
 use crate::models::{parse_page, Service, User};
 use futures::future::LocalBoxFuture;
 use futures::stream::{self, StreamExt};
-use serde::Deserialize;
 use serde_json::Value;
 use std::collections::{BTreeMap, HashSet};
 
@@ -87,7 +87,7 @@ fn with_paging(base: &str, limit: u64, offset: u64, total: bool) -> String {
     q
 }
 
-async fn page_with_retry<S: PageSource, T: for<'de> Deserialize<'de>>(
+async fn page_with_retry<S: PageSource, T: FromJson>(
     src: &S,
     url: String,
     key: &str,
@@ -120,7 +120,7 @@ pub async fn fetch_all<T, S>(
     mut progress: impl FnMut(u64, u64),
 ) -> Result<Listing<T>, ApiError>
 where
-    T: HasId + Clone + for<'de> Deserialize<'de>,
+    T: HasId + Clone + FromJson,
     S: PageSource,
 {
     let first = page_with_retry::<S, T>(src, with_paging(base, PAGE_SIZE, 0, true), key).await?;

@@ -51,7 +51,7 @@ fn location() -> (String, String) {
 fn stored_attempts() -> Vec<Attempt> {
     browser::session_get("attempts")
         .unwrap()
-        .map(|s| serde_json::from_str(&s).unwrap())
+        .map(|s| pdscope::json::items(&serde_json::from_str(&s).unwrap()))
         .unwrap_or_default()
 }
 

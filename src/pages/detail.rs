@@ -10,7 +10,7 @@ use crate::pages::lists::ApiErrorView;
 use crate::routes::AppRoute;
 use leptos::prelude::*;
 
-async fn fetch<T: for<'de> serde::Deserialize<'de>>(
+async fn fetch<T: crate::json::FromJson>(
     auth: crate::auth::Auth,
     path: String,
     key: &str,
