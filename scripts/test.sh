@@ -18,6 +18,8 @@ env -u CHROMEDRIVER GECKODRIVER="$(command -v geckodriver)" cargo test --target 
 
 echo; echo "==> the release build (trunk build --release), used by every end-to-end test"
 trunk build --release --dist target/release-dist
+echo; echo "==> the release against its size budget (bench/size.mjs, sizes only)"
+SIZE_ONLY=1 node bench/size.mjs target/release-dist
 cargo build -q -p pd-sandbox -p pd-token-relay
 
 echo; echo "==> end-to-end tests in headless Chromium against pd-sandbox (and nginx)"
