@@ -222,23 +222,21 @@ fn EntityList(
     });
 
     let typing = StoredValue::new(0u64);
-    let on_search = {
-        move |ev: leptos::ev::Event| {
-            let text = event_target_value(&ev);
-            // Each set re-runs the table: only reset the page size when it changed.
-            if shown.get_untracked() != RENDER_PAGE {
-                shown.set(RENDER_PAGE);
-            }
-            search.set(text.clone());
-            let ticket = typing.get_value() + 1;
-            typing.set_value(ticket);
-            leptos::task::spawn_local(async move {
-                crate::client::sleep_ms(URL_DEBOUNCE_MS).await;
-                if typing.get_value() == ticket && url_q.get_untracked() != text {
-                    set_query(text, sort_key.get_untracked(), desc.get_untracked(), true);
-                }
-            });
+    let on_search = move |ev: leptos::ev::Event| {
+        let text = event_target_value(&ev);
+        // Each set re-runs the table: only reset the page size when it changed.
+        if shown.get_untracked() != RENDER_PAGE {
+            shown.set(RENDER_PAGE);
         }
+        search.set(text.clone());
+        let ticket = typing.get_value() + 1;
+        typing.set_value(ticket);
+        leptos::task::spawn_local(async move {
+            crate::client::sleep_ms(URL_DEBOUNCE_MS).await;
+            if typing.get_value() == ticket && url_q.get_untracked() != text {
+                set_query(text, sort_key.get_untracked(), desc.get_untracked(), true);
+            }
+        });
     };
 
     let export = move |_| {
@@ -254,37 +252,35 @@ fn EntityList(
         );
     };
 
-    let header_cells = {
-        move || {
-            kind.columns()
-                .iter()
-                .map(move |(key, title)| {
-                    let key = key.to_string();
-                    let k2 = key.clone();
-                    let aria = move || {
-                        if sort_key.get() == k2 {
-                            if desc.get() {
-                                "descending"
-                            } else {
-                                "ascending"
-                            }
+    let header_cells = move || {
+        kind.columns()
+            .iter()
+            .map(move |(key, title)| {
+                let key = key.to_string();
+                let k2 = key.clone();
+                let aria = move || {
+                    if sort_key.get() == k2 {
+                        if desc.get() {
+                            "descending"
                         } else {
-                            "none"
+                            "ascending"
                         }
-                    };
-                    let k3 = key.clone();
-                    view! {
-                        <th scope="col" aria-sort=aria>
-                            <button class="sort" on:click=move |_| {
-                                let same = sort_key.get_untracked() == k3;
-                                let next_desc = same && !desc.get_untracked();
-                                set_query(q.get_untracked(), k3.clone(), next_desc, false);
-                            }>{*title}</button>
-                        </th>
+                    } else {
+                        "none"
                     }
-                })
-                .collect_view()
-        }
+                };
+                let k3 = key.clone();
+                view! {
+                    <th scope="col" aria-sort=aria>
+                        <button class="sort" on:click=move |_| {
+                            let same = sort_key.get_untracked() == k3;
+                            let next_desc = same && !desc.get_untracked();
+                            set_query(q.get_untracked(), k3.clone(), next_desc, false);
+                        }>{*title}</button>
+                    </th>
+                }
+            })
+            .collect_view()
     };
 
     view! {
