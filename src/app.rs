@@ -15,16 +15,11 @@ use crate::pages::{
     token::TokenPage,
 };
 use crate::routes::AppRoute;
-use crate::url;
 use leptos::prelude::*;
 
 /// The validated configuration, provided to every page.
 #[derive(Clone, Debug)]
 pub struct ConfigCtx(pub Config);
-
-/// Where the page lives, provided to every page.
-#[derive(Clone, Debug)]
-pub struct PageCtx(pub PageContext);
 
 /// Loads `config.json` again (after importing credentials).
 #[derive(Clone, Copy)]
@@ -35,16 +30,12 @@ pub fn use_config() -> Config {
     expect_context::<ConfigCtx>().0
 }
 
-/// The base path prefix for app paths (`""` at the root, `/tools/pdscope` under a sub-path).
-pub fn base_prefix() -> String {
-    use_context::<PageCtx>()
-        .map(|p| url::router_base(&p.0.base_path))
-        .unwrap_or_default()
-}
-
-/// The full href of an app path under the page's base path.
+/// The full href of an app path under the page's base path (the path as is outside the
+/// router, e.g. in a test that mounts one view).
 pub fn href(path: &str) -> String {
-    format!("{}{path}", base_prefix())
+    use_context::<crate::nav::Nav>()
+        .map(|nav| nav.href(path))
+        .unwrap_or_else(|| path.to_string())
 }
 
 /// The whole app.
@@ -99,7 +90,6 @@ pub fn Shell(
 ) -> impl IntoView {
     let nav = provide_nav(&page.base_path, true);
     provide_context(ConfigCtx(config));
-    provide_context(PageCtx(page));
     provide_auth();
     // Only a change of page re-renders: a new query string (search, sort) does not.
     let route = Memo::new(move |_| nav.route());
