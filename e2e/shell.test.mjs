@@ -22,6 +22,7 @@ test('the shell renders at the root and navigates', async () => {
     await page.getByRole('heading', { name: 'Users' }).waitFor();
     assert.equal(await page.getByRole('link', { name: 'Users' }).getAttribute('aria-current'), 'page');
     assert.equal(await page.getByRole('link', { name: 'Services' }).getAttribute('aria-current'), null);
+    await page.waitForFunction((t) => document.title === t, 'Users · pdscope');
     await page.getByRole('link', { name: 'Token' }).click();
     await page.getByRole('heading', { name: 'Token' }).waitFor();
     assert.equal(await page.evaluate(() => document.activeElement.id), 'main', 'a new page starts at its content');
@@ -38,8 +39,10 @@ test('the shell renders at the root and navigates', async () => {
     assert.equal(await page.evaluate(() => document.activeElement.id), 'main');
     assert.equal(new URL(page.url()).pathname, '/token');
     assert.equal(await page.evaluate(() => window.__samePage), true);
+    await page.waitForFunction((t) => document.title === t, 'Token · pdscope');
     await page.goto(web.origin + '/nowhere');
     await page.getByRole('heading', { name: 'Page not found' }).waitFor();
+    await page.waitForFunction((t) => document.title === t, 'Not found · pdscope');
   } finally {
     await page.context().close();
     await web.stop();

@@ -93,6 +93,17 @@ pub fn Shell(
     provide_auth();
     // Only a change of page re-renders: a new query string (search, sort) does not.
     let route = Memo::new(move |_| nav.route());
+    // Each page names itself in the tab and to screen readers (WCAG 2.4.2): static titles
+    // only, never anything from a token or an API answer.
+    Effect::new(move |_| {
+        let title = match route.get() {
+            AppRoute::Home => "pdscope".to_string(),
+            r => format!("{} · pdscope", r.title()),
+        };
+        if let Some(doc) = web_sys::window().and_then(|w| w.document()) {
+            doc.set_title(&title);
+        }
+    });
     view! {
         <a class="skip-link" href="#main">"Skip to content"</a>
         <Header />
