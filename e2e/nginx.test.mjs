@@ -70,6 +70,16 @@ test('the release on nginx under /pdscope/: headers, sign-in, services, no CSP v
     assert.equal(wasm.headers.get('content-type'), 'application/wasm');
     assert.match(wasm.headers.get('cache-control'), /max-age=31536000, immutable/);
     assert.equal(wasm.headers.get('content-security-policy'), web.csp);
+    // Every hashed asset the page links (script, wasm, CSS, icon) is cached for a year.
+    const hashed = [...html.matchAll(/(?:href|src)="\.\/([^"]+-[0-9a-f]{8,16}(?:_bg)?\.[a-z]+)"/g)];
+    assert.ok(hashed.length >= 5, `script, boot script, wasm, CSS and icon: ${hashed.map((m) => m[1])}`);
+    for (const name of hashed) {
+      const r = await fetch(`${web.origin}/pdscope/${name[1]}`);
+      assert.equal(r.status, 200, name[1]);
+      assert.match(r.headers.get('cache-control'), /max-age=31536000, immutable/, name[1]);
+    }
+    const icon = html.match(/rel="icon" href="\.\/([^"]+)"/)[1];
+    assert.equal((await fetch(`${web.origin}/pdscope/${icon}`)).headers.get('content-type'), 'image/svg+xml');
     const config = await fetch(web.origin + '/pdscope/config.json');
     assert.equal(config.headers.get('cache-control'), 'no-store');
 

@@ -108,7 +108,10 @@ fn Inspector() -> impl IntoView {
                         <dt>"Client id"</dt><dd><code>{s.client_id.clone()}</code></dd>
                         <dt>"Region"</dt><dd>{s.region.map(|r| r.label().to_string()).unwrap_or_else(|| "unknown".into())}</dd>
                         <dt>"API host"</dt><dd><code>{s.api_url.clone().unwrap_or_else(|| "unknown".into())}</code></dd>
-                        <dt>"Refresh token"</dt><dd>{s.refresh_token.as_deref().map(inspect::mask).unwrap_or_else(|| "none".into())}</dd>
+                        <dt>"Refresh token"</dt><dd>{match s.refresh_token.as_deref() {
+                            Some(t) => view! { <code>{inspect::mask(t)}</code> }.into_any(),
+                            None => "none".into_any(),
+                        }}</dd>
                     </dl>
                 </section>
             }
