@@ -2,7 +2,6 @@
 //! search and sort kept in the URL, rendering in pages, and CSV export.
 
 use crate::api::ApiError;
-use crate::app::href;
 use crate::auth::use_auth;
 use crate::client::BrowserSource;
 use crate::components::auth_views::{ConnectButton, RequireAuth};
@@ -354,20 +353,15 @@ fn EntityList(
                                     }
                                     key=move |i| l2.ids[*i].clone()
                                     children=move |i| {
-                                        let id = l.ids[i].clone();
-                                        let cells = l.index.cells[i].clone();
-                                        let link = href(&kind.detail(&id).path());
+                                        let mut cells = l.index.cells[i].iter().cloned();
+                                        let name = cells.next().unwrap_or_default();
+                                        let link = nav.href(&kind.detail(&l.ids[i]).path());
+                                        // One fixed row shape (no type-erased cell views), and a
+                                        // plain link the router handles: rows are cheap to build.
                                         view! {
                                             <tr>
-                                                {cells.into_iter().enumerate().map(|(c, text)| {
-                                                    if c == 0 {
-                                                        // A plain link: the router still handles the click,
-                                                        // without a reactive component per row.
-                                                        view! { <td><a href=link.clone()>{text}</a></td> }.into_any()
-                                                    } else {
-                                                        view! { <td>{text}</td> }.into_any()
-                                                    }
-                                                }).collect_view()}
+                                                <td><a href=link>{name}</a></td>
+                                                {cells.map(|text| view! { <td>{text}</td> }).collect_view()}
                                             </tr>
                                         }
                                     }
