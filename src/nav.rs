@@ -201,6 +201,10 @@ impl Nav {
             // Same site, outside the app: let the browser load it.
             return;
         };
+        if AppRoute::parse(app) == AppRoute::NotFound {
+            // Not one of the app's pages (a file hosted beside it, say): the server's answer.
+            return;
+        }
         ev.prevent_default();
         let to = format!("{app}{}", dest.search());
         let same = self.location.with_untracked(|l| l.path_and_query() == to);

@@ -80,22 +80,28 @@ fn the_router_follows_links_and_history_and_leaves_other_clicks_alone() {
             <a id="out" href="https://example.com/users">elsewhere</a>
             <a id="blank" href="/token" target="_blank">new tab</a>
             <a id="file" href="/token" download>download</a>
+            <a id="beside" href="/notes.txt">a file beside the app</a>
             <a id="skip" href="#skip-target">skip</a><p id="skip-target" tabindex="-1">here</p>"##,
         );
         // A link into the app, even clicked on an element inside it, is handled in the page.
         assert!(click(&root, "inner", false, &taken));
         assert_eq!(route(&nav), AppRoute::User("P/1".into()));
         assert_eq!(address(), "/users/P%2F1");
-        // Other origins, new tabs, downloads and modified clicks are the browser's.
+        // Other origins, new tabs, downloads, paths that are no page of the app and modified
+        // clicks are the browser's.
         for (id, ctrl) in [
             ("out", false),
             ("blank", false),
             ("file", false),
+            ("beside", false),
             ("in", true),
         ] {
             assert!(!click(&root, id, ctrl, &taken), "{id} ctrl={ctrl}");
         }
-        assert_eq!(*taken.borrow(), vec![true, false, false, false, false]);
+        assert_eq!(
+            *taken.borrow(),
+            vec![true, false, false, false, false, false]
+        );
         assert_eq!(route(&nav), AppRoute::User("P/1".into()), "no route change");
         // An #id link moves focus in the page instead of loading the base URL.
         assert!(click(&root, "skip", false, &taken));
