@@ -5,30 +5,11 @@
 //! (leptos_router did this job before, at about a fifth of the release's wasm: see the README's
 //! size table.)
 
-use crate::routes::AppRoute;
+use crate::routes::{AppRoute, Location};
 use crate::url;
 use leptos::prelude::*;
 use wasm_bindgen::closure::Closure;
 use wasm_bindgen::JsCast;
-
-/// Where the app is: the path under the base (always starts with `/`) and the query string
-/// (without `?`).
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
-pub struct Location {
-    pub path: String,
-    pub query: String,
-}
-
-impl Location {
-    /// Path and query together, as a route to return to.
-    pub fn path_and_query(&self) -> String {
-        if self.query.is_empty() {
-            self.path.clone()
-        } else {
-            format!("{}?{}", self.path, self.query)
-        }
-    }
-}
 
 /// The router handle, provided as context by [`provide_nav`].
 #[derive(Clone, Copy)]
@@ -70,17 +51,12 @@ impl Nav {
 
     /// The page the address names (tracked).
     pub fn route(&self) -> AppRoute {
-        self.location.with(|l| AppRoute::parse(&l.path))
+        self.location.with(Location::route)
     }
 
     /// One decoded query parameter of the current location (tracked).
     pub fn query(&self, key: &str) -> Option<String> {
-        self.location.with(|l| {
-            url::parse_query(&l.query)
-                .into_iter()
-                .find(|(k, _)| k == key)
-                .map(|(_, v)| v)
-        })
+        self.location.with(|l| l.param(key))
     }
 
     /// The full href of an app path (base added).
@@ -105,16 +81,7 @@ impl Nav {
                 history.push_state_with_url(&null, "", Some(&full))
             };
         }
-        let (path, query) = to.split_once('?').unwrap_or((to, ""));
-        let path = path.split('#').next().unwrap_or("/");
-        self.location.set(Location {
-            path: if path.is_empty() {
-                "/".into()
-            } else {
-                path.into()
-            },
-            query: query.split('#').next().unwrap_or("").to_string(),
-        });
+        self.location.set(Location::parse(to));
         if new_page {
             window.scroll_to_with_x_and_y(0.0, 0.0);
             if let Some(main) = window

@@ -73,6 +73,49 @@ impl AppRoute {
     }
 }
 
+/// Where the app is: the path under the base (always starts with `/`) and the query string
+/// (without `?`). The router (`nav`) keeps one of these as the address bar's signal.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Location {
+    pub path: String,
+    pub query: String,
+}
+
+impl Location {
+    /// Reads an app path with optional query and fragment (`/services?q=db#top`); the fragment
+    /// is dropped and an empty path is `/`.
+    pub fn parse(to: &str) -> Location {
+        let to = to.split('#').next().unwrap_or("");
+        let (path, query) = to.split_once('?').unwrap_or((to, ""));
+        Location {
+            path: if path.is_empty() { "/" } else { path }.to_string(),
+            query: query.to_string(),
+        }
+    }
+
+    /// Path and query together, as a route to return to.
+    pub fn path_and_query(&self) -> String {
+        if self.query.is_empty() {
+            self.path.clone()
+        } else {
+            format!("{}?{}", self.path, self.query)
+        }
+    }
+
+    /// The page this location names.
+    pub fn route(&self) -> AppRoute {
+        AppRoute::parse(&self.path)
+    }
+
+    /// The first value of a query parameter, decoded.
+    pub fn param(&self, key: &str) -> Option<String> {
+        crate::url::parse_query(&self.query)
+            .into_iter()
+            .find(|(k, _)| k == key)
+            .map(|(_, v)| v)
+    }
+}
+
 /// Accepts a route to return to after sign-in only if it is a same-origin app path that
 /// names a real page other than the callback (no `//host`, no scheme, no backslashes,
 /// no control characters). Anything else gives `None` and the caller falls back to `/`.
@@ -148,5 +191,27 @@ mod tests {
         ] {
             assert_eq!(safe_return_path(bad), None, "{bad:?}");
         }
+    }
+
+    #[test]
+    fn locations_parse_and_read_their_query() {
+        let l = Location::parse("/services?q=db%20one&sort=name&q=second#top");
+        assert_eq!(l.path, "/services");
+        assert_eq!(l.query, "q=db%20one&sort=name&q=second");
+        assert_eq!(l.route(), AppRoute::Services);
+        assert_eq!(l.param("q").as_deref(), Some("db one"), "the first value");
+        assert_eq!(l.param("sort").as_deref(), Some("name"));
+        assert_eq!(l.param("dir"), None);
+        assert_eq!(
+            l.path_and_query(),
+            "/services?q=db%20one&sort=name&q=second"
+        );
+        assert_eq!(Location::parse(""), Location::parse("/"));
+        assert_eq!(Location::parse("?q=x").path, "/");
+        assert_eq!(Location::parse("/token#x").path_and_query(), "/token");
+        assert_eq!(
+            Location::parse("/users/P%2F1").route(),
+            AppRoute::User("P/1".into())
+        );
     }
 }
