@@ -55,13 +55,11 @@ fn scope_list(v: Option<&Value>) -> Vec<String> {
 
 /// Maps a non-2xx answer to an error. `reset_s` is `ratelimit-reset` when readable.
 pub fn classify(status: u16, body: &str, endpoint: &str, reset_s: Option<u64>) -> ApiError {
-    let json: Option<Value> = serde_json::from_str(body).ok();
-    let err = json.as_ref().and_then(|j| j.get("error"));
+    let answer = crate::json::parse(body);
+    let err = answer.as_ref().and_then(|j| j.get("error"));
     let message = err
-        .and_then(|e| e.get("message"))
-        .and_then(Value::as_str)
-        .unwrap_or("")
-        .to_string();
+        .and_then(|e| crate::json::string(e, "message"))
+        .unwrap_or_default();
     let details: Vec<String> = err
         .and_then(|e| e.get("errors"))
         .and_then(Value::as_array)

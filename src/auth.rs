@@ -22,9 +22,10 @@ const ATTEMPTS_KEY: &str = "attempts";
 const SESSION_KEY: &str = "session";
 const TIMELINE_KEY: &str = "timeline";
 
-/// The recorded steps of the last sign-in (secrets masked), for the inspector.
-pub fn load_timeline() -> Vec<Step> {
-    browser::session_get(TIMELINE_KEY)
+/// A list kept in this tab's sessionStorage (missing or unreadable: empty; damaged entries
+/// are dropped).
+fn load_list<T: FromJson>(key: &str) -> Vec<T> {
+    browser::session_get(key)
         .ok()
         .flatten()
         .and_then(|s| json::parse(&s))
@@ -32,14 +33,25 @@ pub fn load_timeline() -> Vec<Step> {
         .unwrap_or_default()
 }
 
+/// Keeps a list in this tab's sessionStorage.
+fn save_list(key: &str, items: Vec<Value>) -> Result<(), StorageError> {
+    browser::session_set(key, &Value::Array(items).to_string())
+}
+
+/// The recorded steps of the last sign-in (secrets masked), for the inspector.
+pub fn load_timeline() -> Vec<Step> {
+    load_list(TIMELINE_KEY)
+}
+
 fn record(steps: Vec<Step>, replace: bool) {
     let mut all = if replace { Vec::new() } else { load_timeline() };
     all.extend(steps);
     // Bounded: a long-lived tab refreshing every few seconds must not grow without end.
     let keep = all.len().saturating_sub(40);
-    let steps = all[keep..].iter().map(Step::to_json).collect();
-    let text = Value::Array(steps).to_string();
-    let _ = browser::session_set(TIMELINE_KEY, &text);
+    let _ = save_list(
+        TIMELINE_KEY,
+        all[keep..].iter().map(Step::to_json).collect(),
+    );
 }
 
 fn step(title: &str, detail: String) -> Step {
@@ -114,12 +126,7 @@ fn random_bytes(n: usize) -> Result<Vec<u8>, AuthError> {
 /// Pending attempts in this tab, without stale ones.
 pub fn load_attempts() -> Vec<Attempt> {
     let now = now_ms();
-    browser::session_get(ATTEMPTS_KEY)
-        .ok()
-        .flatten()
-        .and_then(|s| json::parse(&s))
-        .map(|v| json::items::<Attempt>(&v))
-        .unwrap_or_default()
+    load_list::<Attempt>(ATTEMPTS_KEY)
         .into_iter()
         .filter(|a| now - a.created_ms < oauth::ATTEMPT_TTL_MS)
         .collect()
@@ -130,9 +137,10 @@ fn save_attempts(attempts: &[Attempt]) -> Result<(), StorageError> {
         browser::session_remove(ATTEMPTS_KEY);
         return Ok(());
     }
-    let list = attempts.iter().map(Attempt::to_json).collect();
-    let text = Value::Array(list).to_string();
-    browser::session_set(ATTEMPTS_KEY, &text)
+    save_list(
+        ATTEMPTS_KEY,
+        attempts.iter().map(Attempt::to_json).collect(),
+    )
 }
 
 fn save_session(session: &Session) -> Result<(), StorageError> {

@@ -159,8 +159,8 @@ const SECRET_KEYS: &[&str] = &[
 
 /// Masks secret values in a JSON text (non-JSON text is returned as is).
 pub fn mask_json(text: &str) -> String {
-    match serde_json::from_str::<Value>(text) {
-        Ok(Value::Object(mut m)) => {
+    match json::parse(text) {
+        Some(Value::Object(mut m)) => {
             for k in SECRET_KEYS {
                 if let Some(Value::String(s)) = m.get(*k) {
                     let masked = mask(s);
@@ -169,8 +169,8 @@ pub fn mask_json(text: &str) -> String {
             }
             serde_json::to_string_pretty(&Value::Object(m)).unwrap_or_default()
         }
-        Ok(other) => serde_json::to_string_pretty(&other).unwrap_or_default(),
-        Err(_) => text.to_string(),
+        Some(other) => serde_json::to_string_pretty(&other).unwrap_or_default(),
+        None => text.to_string(),
     }
 }
 

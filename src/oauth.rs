@@ -279,18 +279,12 @@ pub fn parse_token_response(
     body: &str,
     requested: &[String],
 ) -> Result<TokenSet, TokenError> {
-    let json: Option<Value> = serde_json::from_str(body).ok();
+    let answer = json::parse(body);
     if !(200..300).contains(&status) {
-        let error = json
+        let error = answer.as_ref().and_then(|j| json::string(j, "error"));
+        let description = answer
             .as_ref()
-            .and_then(|j| j.get("error"))
-            .and_then(Value::as_str)
-            .map(str::to_string);
-        let description = json
-            .as_ref()
-            .and_then(|j| j.get("error_description"))
-            .and_then(Value::as_str)
-            .map(str::to_string);
+            .and_then(|j| json::string(j, "error_description"));
         return Err(match error.as_deref() {
             Some("invalid_client") => TokenError::InvalidClient,
             Some("invalid_grant") => TokenError::InvalidGrant(description),
@@ -303,7 +297,7 @@ pub fn parse_token_response(
             None => TokenError::Malformed(format!("HTTP {status} without an OAuth error")),
         });
     }
-    let Some(Value::Object(obj)) = json else {
+    let Some(Value::Object(obj)) = answer else {
         return Err(TokenError::Malformed(
             "the body is not a JSON object".into(),
         ));
@@ -398,7 +392,7 @@ impl Session {
             ("api_url", json::opt_str(&self.api_url)),
             (
                 "region",
-                json::opt_str(&self.region.map(|r| r.as_str().to_string())),
+                self.region.map_or(Value::Null, |r| r.as_str().into()),
             ),
             ("subdomain", json::opt_str(&self.subdomain)),
             ("rotations", self.rotations.into()),

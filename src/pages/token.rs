@@ -292,8 +292,7 @@ async fn send(auth: Auth, session: Session, endpoint: String) -> Result<Sent, Ap
     if status == 401 {
         let _ = refresh_now(auth).await;
     }
-    let body = serde_json::from_str::<serde_json::Value>(&text)
-        .ok()
+    let body = crate::json::parse(&text)
         .and_then(|v| serde_json::to_string_pretty(&v).ok())
         .unwrap_or(text);
     Ok(Sent {
