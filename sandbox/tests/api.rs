@@ -236,21 +236,7 @@ async fn restricted_user_sees_only_their_teams_services() {
 
 #[tokio::test]
 async fn scoped_token_without_users_read_gets_the_missing_scope_403() {
-    let sb = start(&[
-        "--app-type",
-        "scoped",
-        "--client-secret",
-        "s3cret",
-        "--app-scopes",
-        "services.read",
-    ]);
-    let t = token_for(
-        &sb,
-        "admin@example.com",
-        "services.read users.read",
-        &[("client_secret", "s3cret")],
-    )
-    .await;
+    let (sb, t) = scoped_services_read_token().await;
     let t = t["access_token"].as_str().unwrap();
     assert_eq!(
         get(&sb.api, "/services", Some(t)).await.status,

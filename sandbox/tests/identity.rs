@@ -111,28 +111,14 @@ async fn scopes_the_app_may_not_have_are_dropped_silently() {
     let sb = start(&[]);
     let t = token_for(&sb, "admin@example.com", "services.read read banana", &[]).await;
     assert_eq!(t["scope"], "openid read");
-    let sb = start(&[
-        "--app-type",
-        "scoped",
-        "--client-secret",
-        "s3cret",
-        "--app-scopes",
-        "services.read",
-    ]);
-    let t = token_for(
-        &sb,
-        "admin@example.com",
-        "services.read users.read",
-        &[("client_secret", "s3cret")],
-    )
-    .await;
+    let (sb, t) = scoped_services_read_token().await;
     assert_eq!(t["scope"], "openid services.read");
     assert_eq!(t["expires_in"], 86400);
     let t = token_for(
         &sb,
         "admin@example.com",
         "users.read",
-        &[("client_secret", "s3cret")],
+        &[("client_secret", SECRET)],
     )
     .await;
     assert_eq!(t["scope"], "openid");

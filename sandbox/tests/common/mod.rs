@@ -184,3 +184,27 @@ pub async fn token_for(sb: &Sb, email: &str, scope: &str, extra: &[(&str, &str)]
     assert_eq!(resp.status, StatusCode::OK, "{}", resp.body);
     resp.json()
 }
+
+/// The client secret the tests register for Scoped apps.
+pub const SECRET: &str = "s3cret";
+
+/// A sandbox with a Scoped app registered for `services.read` only, and the admin's token
+/// response to a sign-in that asked for `services.read users.read` (sent with the secret).
+pub async fn scoped_services_read_token() -> (Sb, Value) {
+    let sb = start(&[
+        "--app-type",
+        "scoped",
+        "--client-secret",
+        SECRET,
+        "--app-scopes",
+        "services.read",
+    ]);
+    let t = token_for(
+        &sb,
+        "admin@example.com",
+        "services.read users.read",
+        &[("client_secret", SECRET)],
+    )
+    .await;
+    (sb, t)
+}
