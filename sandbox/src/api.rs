@@ -376,7 +376,7 @@ async fn list_users(
         .filter(|u| in_teams(&sb, &q, &u.teams))
         .collect();
     if q.sort_by_email {
-        rows.sort_by(|a, b| a.email.to_lowercase().cmp(&b.email.to_lowercase()));
+        rows.sort_by_key(|u| u.email.to_lowercase());
     }
     if q.sort_desc {
         rows.reverse();
