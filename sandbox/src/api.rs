@@ -3,7 +3,7 @@
 
 use crate::data::User;
 use crate::error::ApiError;
-use crate::state::Window;
+use crate::state::{Window, RATE_WINDOW};
 use crate::Shared;
 use axum::extract::{FromRequestParts, Path, RawQuery, Request, State};
 use axum::http::request::Parts;
@@ -14,7 +14,7 @@ use axum::routing::get;
 use axum::{Json, Router};
 use rand::Rng;
 use serde_json::{json, Value};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 use tower_http::cors::{AllowOrigin, CorsLayer};
 
 /// The request headers PagerDuty's CORS preflight allows.
@@ -102,7 +102,7 @@ fn resolve(sb: &Shared, token: &str) -> Option<Caller> {
     let inner = sb.lock();
     let access = inner.access.get(token)?;
     let family = inner.families.get(&access.family)?;
-    if access.revoked || family.revoked || access.expires <= Instant::now() {
+    if access.revoked || family.revoked || access.expires <= sb.now() {
         return None;
     }
     Some(Caller {
@@ -136,21 +136,23 @@ async fn limits_and_faults(State(sb): State<Shared>, req: Request, next: Next) -
     let req = Request::from_parts(parts, body);
     let mut headers = None;
     if let Some(c) = &caller {
+        let now = sb.now();
         let mut inner = sb.lock();
         let w = inner
             .windows
             .entry((c.client_id.clone(), c.user.id.clone()))
             .or_insert(Window {
-                start: Instant::now(),
+                start: now,
                 count: 0,
             });
-        if w.start.elapsed() >= Duration::from_secs(60) {
+        if now.saturating_duration_since(w.start) >= RATE_WINDOW {
             *w = Window {
-                start: Instant::now(),
+                start: now,
                 count: 0,
             };
         }
-        let reset = 60u64.saturating_sub(w.start.elapsed().as_secs()).max(1);
+        let age = now.saturating_duration_since(w.start).as_secs();
+        let reset = RATE_WINDOW.as_secs().saturating_sub(age).max(1);
         let limited = w.count >= o.rate_limit;
         if !limited {
             w.count += 1;

@@ -6,7 +6,7 @@ use crate::data::{ADMIN_EMAIL, PASSWORD, RESPONDER_EMAIL, SUBDOMAIN};
 use crate::error::OAuthError;
 use crate::html::Page;
 use crate::jwt;
-use crate::state::{self, Access, Code, Family, Pending, CODE_TTL, PENDING_TTL};
+use crate::state::{self, Code, Family, Pending, CODE_TTL, PENDING_TTL};
 use crate::{origin_of, AppType, Shared};
 use axum::extract::{RawQuery, State};
 use axum::http::{header, HeaderMap, HeaderValue, Method, StatusCode};
@@ -18,7 +18,7 @@ use base64::Engine;
 use serde_json::json;
 use sha2::{Digest, Sha256};
 use std::collections::HashMap;
-use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
 use tower_http::cors::{AllowOrigin, CorsLayer};
 
 pub fn router(shared: Shared) -> Router {
@@ -174,7 +174,7 @@ async fn authorize(State(sb): State<Shared>, RawQuery(query): RawQuery) -> Respo
         state: params.get("state").cloned(),
         code_challenge: params.get("code_challenge").cloned(),
         user_id: None,
-        created: Instant::now(),
+        created: sb.now(),
     };
     let drop_state = o.drop_state;
     if let Some(k) = duplicate {
@@ -236,13 +236,7 @@ async fn authorize(State(sb): State<Shared>, RawQuery(query): RawQuery) -> Respo
         }
     }
     let id = state::random_string(32);
-    {
-        let mut inner = sb.lock();
-        inner
-            .pending
-            .retain(|_, p| p.created.elapsed() < PENDING_TTL);
-        inner.pending.insert(id.clone(), pending);
-    }
+    sb.lock().add_pending(sb.now(), id.clone(), pending);
     Html(sign_in_page(&id, None)).into_response()
 }
 
@@ -286,11 +280,12 @@ async fn sign_in(State(sb): State<Shared>, Form(form): Form<HashMap<String, Stri
         .user_by_email(&email)
         .filter(|_| password == PASSWORD)
         .cloned();
+    let now = sb.now();
     let mut inner = sb.lock();
     let Some(pending) = inner
         .pending
         .get_mut(&id)
-        .filter(|p| p.created.elapsed() < PENDING_TTL)
+        .filter(|p| now.saturating_duration_since(p.created) < PENDING_TTL)
     else {
         return expired_request();
     };
@@ -326,11 +321,12 @@ async fn sign_in(State(sb): State<Shared>, Form(form): Form<HashMap<String, Stri
 
 async fn consent(State(sb): State<Shared>, Form(form): Form<HashMap<String, String>>) -> Response {
     let id = form.get("request_id").cloned().unwrap_or_default();
+    let now = sb.now();
     let mut inner = sb.lock();
     let Some(pending) = inner
         .pending
         .remove(&id)
-        .filter(|p| p.created.elapsed() < PENDING_TTL)
+        .filter(|p| now.saturating_duration_since(p.created) < PENDING_TTL)
     else {
         return expired_request();
     };
@@ -347,10 +343,8 @@ async fn consent(State(sb): State<Shared>, Form(form): Form<HashMap<String, Stri
         );
     }
     let code = state::random_string(40);
-    inner
-        .codes
-        .retain(|_, c| c.issued.elapsed() < CODE_TTL * 10);
-    inner.codes.insert(
+    inner.add_code(
+        now,
         code.clone(),
         Code {
             client_id: pending.client_id.clone(),
@@ -358,7 +352,7 @@ async fn consent(State(sb): State<Shared>, Form(form): Form<HashMap<String, Stri
             user_id,
             scopes: pending.scopes.clone(),
             code_challenge: pending.code_challenge.clone(),
-            issued: Instant::now(),
+            issued: now,
             redeemed_family: None,
         },
     );
@@ -452,7 +446,7 @@ fn exchange_code(sb: &Shared, form: &HashMap<String, String>) -> Result<Response
             "The authorization code was already used; the tokens it issued are revoked.",
         ));
     }
-    if grant.issued.elapsed() > CODE_TTL {
+    if sb.now().saturating_duration_since(grant.issued) > CODE_TTL {
         return Err(OAuthError::invalid_grant(
             "The authorization code has expired (codes live 30 seconds).",
         ));
@@ -525,6 +519,11 @@ fn issue(
 ) -> (String, String) {
     let access = state::pd_token(0);
     let refresh = state::pd_token(1);
+    let now = sb.now();
+    let expires = now + Duration::from_secs(sb.options.token_ttl_secs());
+    // The tokens first: adding them may prune, and a family with none of its tokens kept yet
+    // would be pruned.
+    inner.add_tokens(now, family_id, (access.clone(), expires), refresh.clone());
     if let Some(g) = grant {
         inner.families.insert(
             family_id.to_string(),
@@ -541,15 +540,6 @@ fn issue(
         f.current_refresh = refresh.clone();
         f.rotations += 1;
     }
-    inner.access.insert(
-        access.clone(),
-        Access {
-            family: family_id.to_string(),
-            expires: Instant::now() + Duration::from_secs(sb.options.token_ttl_secs()),
-            revoked: false,
-        },
-    );
-    inner.refresh.insert(refresh.clone(), family_id.to_string());
     (access, refresh)
 }
 
@@ -562,7 +552,7 @@ fn refresh(sb: &Shared, form: &HashMap<String, String>) -> Result<Response, OAut
     let family_id = inner
         .refresh
         .get(token)
-        .cloned()
+        .map(|r| r.family.clone())
         .ok_or_else(|| OAuthError::invalid_grant("The refresh token is invalid."))?;
     let family = inner
         .families
@@ -613,7 +603,7 @@ async fn revoke(State(sb): State<Shared>, RawQuery(query): RawQuery, body: Strin
     let mut inner = sb.lock();
     if let Some(a) = inner.access.get_mut(&token) {
         a.revoked = true;
-    } else if let Some(family) = inner.refresh.get(&token).cloned() {
+    } else if let Some(family) = inner.refresh.get(&token).map(|r| r.family.clone()) {
         // Revoking a refresh token ends the whole authorization (RFC 7009 section 2.1).
         if let Some(f) = inner.families.get_mut(&family) {
             f.revoked = true;

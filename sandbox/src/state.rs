@@ -4,13 +4,23 @@ use crate::data::Dataset;
 use crate::{AppType, Options};
 use rand::Rng;
 use std::collections::{HashMap, HashSet};
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Mutex, MutexGuard};
 use std::time::{Duration, Instant};
 
 /// Authorization codes live 30 seconds, as PagerDuty's.
 pub const CODE_TTL: Duration = Duration::from_secs(30);
+/// A code is remembered this long after it was issued, so that a replay after its 30 seconds
+/// still revokes the tokens its first use issued, and a late exchange is told it expired.
+pub const CODE_KEEP: Duration = Duration::from_secs(5 * 60);
 /// A sign-in page left open longer than this must start again.
 pub const PENDING_TTL: Duration = Duration::from_secs(15 * 60);
+/// At most this many sign-in attempts wait for sign-in and consent.
+pub const MAX_PENDING: usize = 10_000;
+/// At most this many authorization codes are remembered.
+pub const MAX_CODES: usize = 10_000;
+/// At most this many access tokens, and as many refresh tokens, are remembered.
+pub const MAX_TOKENS: usize = 10_000;
 
 /// A validated authorize request waiting for sign-in and consent.
 #[derive(Clone, Debug)]
@@ -57,6 +67,13 @@ pub struct Access {
     pub revoked: bool,
 }
 
+/// An issued refresh token.
+#[derive(Clone, Debug)]
+pub struct Refresh {
+    pub family: String,
+    pub issued: Instant,
+}
+
 /// The rate-limit window of one app and user.
 #[derive(Clone, Debug)]
 pub struct Window {
@@ -64,15 +81,125 @@ pub struct Window {
     pub count: u32,
 }
 
+/// The length of a rate-limit window.
+pub const RATE_WINDOW: Duration = Duration::from_secs(60);
+/// Expired entries are looked for at most this often (and whenever a map is full).
+const PRUNE_EVERY: Duration = Duration::from_secs(1);
+
+/// Every map here grows with requests, so each is pruned and capped (see `prune`); inserts go
+/// through `add_pending`, `add_code` and `add_tokens`.
 #[derive(Default)]
 pub struct Inner {
+    /// Sign-in attempts, by the random id in the sign-in form: kept `PENDING_TTL`, at most
+    /// `MAX_PENDING` (an unauthenticated `GET /oauth/authorize` adds one).
     pub pending: HashMap<String, Pending>,
+    /// Kept `CODE_KEEP` after issue, at most `MAX_CODES`.
     pub codes: HashMap<String, Code>,
+    /// Kept while not revoked and while its current refresh token or an access token is kept.
     pub families: HashMap<String, Family>,
+    /// Kept until expired or revoked, at most `MAX_TOKENS`.
     pub access: HashMap<String, Access>,
-    /// Every refresh token ever issued, with its family.
-    pub refresh: HashMap<String, String>,
+    /// Refresh tokens, the rotated ones too (reusing one revokes its family). They do not
+    /// expire: each is kept while its family lives, at most `MAX_TOKENS` in all.
+    pub refresh: HashMap<String, Refresh>,
+    /// By app and user: bounded by the seeded users (there is one registered app); a window
+    /// older than `RATE_WINDOW` counts as none and is dropped.
     pub windows: HashMap<(String, String), Window>,
+    /// When expired entries were last dropped.
+    last_prune: Option<Instant>,
+}
+
+impl Inner {
+    /// Adds a sign-in attempt; the oldest go first when `MAX_PENDING` are waiting.
+    pub fn add_pending(&mut self, now: Instant, id: String, pending: Pending) {
+        self.prune_if_due(now, self.pending.len() >= MAX_PENDING);
+        make_room(&mut self.pending, MAX_PENDING, |p| p.created);
+        self.pending.insert(id, pending);
+    }
+
+    /// Adds an authorization code; the oldest go first when `MAX_CODES` are kept.
+    pub fn add_code(&mut self, now: Instant, code: String, grant: Code) {
+        self.prune_if_due(now, self.codes.len() >= MAX_CODES);
+        make_room(&mut self.codes, MAX_CODES, |c| c.issued);
+        self.codes.insert(code, grant);
+    }
+
+    /// Adds an access token and a refresh token of `family` (already in `families`); the
+    /// oldest of each go first when `MAX_TOKENS` are kept.
+    pub fn add_tokens(
+        &mut self,
+        now: Instant,
+        family: &str,
+        (access, expires): (String, Instant),
+        refresh: String,
+    ) {
+        let full = self.access.len() >= MAX_TOKENS || self.refresh.len() >= MAX_TOKENS;
+        self.prune_if_due(now, full);
+        make_room(&mut self.access, MAX_TOKENS, |a| a.expires);
+        make_room(&mut self.refresh, MAX_TOKENS, |r| r.issued);
+        self.access.insert(
+            access,
+            Access {
+                family: family.to_string(),
+                expires,
+                revoked: false,
+            },
+        );
+        self.refresh.insert(
+            refresh,
+            Refresh {
+                family: family.to_string(),
+                issued: now,
+            },
+        );
+    }
+
+    /// Prunes when a map is `full` or the last pruning is `PRUNE_EVERY` old, so that a
+    /// request costs no full scan.
+    fn prune_if_due(&mut self, now: Instant, full: bool) {
+        let due = self
+            .last_prune
+            .is_none_or(|t| now.saturating_duration_since(t) >= PRUNE_EVERY);
+        if full || due {
+            self.prune(now);
+        }
+    }
+
+    /// Drops every entry that can no longer be used.
+    fn prune(&mut self, now: Instant) {
+        self.last_prune = Some(now);
+        let age = |t: Instant| now.saturating_duration_since(t);
+        self.pending.retain(|_, p| age(p.created) < PENDING_TTL);
+        self.codes.retain(|_, c| age(c.issued) < CODE_KEEP);
+        self.windows.retain(|_, w| age(w.start) < RATE_WINDOW);
+        // A revoked family's tokens all fail; unknown ones fail the same way.
+        self.families.retain(|_, f| !f.revoked);
+        let families = &self.families;
+        self.access
+            .retain(|_, a| !a.revoked && a.expires > now && families.contains_key(&a.family));
+        // A family none of whose tokens is kept any more can never be used again.
+        let used: HashSet<&String> = self.access.values().map(|a| &a.family).collect();
+        let refresh = &self.refresh;
+        self.families
+            .retain(|id, f| used.contains(id) || refresh.contains_key(&f.current_refresh));
+        let families = &self.families;
+        self.refresh.retain(|_, r| families.contains_key(&r.family));
+    }
+}
+
+/// When `map` holds `cap` entries, drops the oldest tenth by `born`, so that a flood pays one
+/// scan per `cap / 10` inserts.
+fn make_room<V>(map: &mut HashMap<String, V>, cap: usize, born: impl Fn(&V) -> Instant) {
+    if map.len() < cap {
+        return;
+    }
+    let drop = map.len() + 1 - cap + cap / 10;
+    let mut ages: Vec<(Instant, &String)> = map.iter().map(|(k, v)| (born(v), k)).collect();
+    ages.select_nth_unstable(drop - 1);
+    let oldest: Vec<String> = ages[..drop].iter().map(|(_, k)| (*k).clone()).collect();
+    for k in oldest {
+        map.remove(&k);
+    }
 }
 
 /// Everything both servers share.
@@ -82,6 +209,19 @@ pub struct Sandbox {
     /// Scopes the registered app may be granted (besides `openid`).
     pub app_scopes: HashSet<String>,
     inner: Mutex<Inner>,
+    /// How far `now()` runs ahead of the real clock, in milliseconds (see `advance`).
+    skew_ms: AtomicU64,
+}
+
+/// How many entries each map that grows with requests holds.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct MapSizes {
+    pub pending: usize,
+    pub codes: usize,
+    pub families: usize,
+    pub access: usize,
+    pub refresh: usize,
+    pub windows: usize,
 }
 
 impl Sandbox {
@@ -100,6 +240,31 @@ impl Sandbox {
             data,
             app_scopes,
             inner: Mutex::new(Inner::default()),
+            skew_ms: AtomicU64::new(0),
+        }
+    }
+
+    /// The sandbox's clock: the real one, moved forward by `advance`.
+    pub fn now(&self) -> Instant {
+        Instant::now() + Duration::from_millis(self.skew_ms.load(Ordering::Relaxed))
+    }
+
+    /// Moves the sandbox's clock forward (tests use it to expire codes, tokens and sign-ins).
+    pub fn advance(&self, by: Duration) {
+        let ms = u64::try_from(by.as_millis()).unwrap_or(u64::MAX);
+        self.skew_ms.fetch_add(ms, Ordering::Relaxed);
+    }
+
+    /// The sizes of the maps that grow with requests.
+    pub fn map_sizes(&self) -> MapSizes {
+        let inner = self.lock();
+        MapSizes {
+            pending: inner.pending.len(),
+            codes: inner.codes.len(),
+            families: inner.families.len(),
+            access: inner.access.len(),
+            refresh: inner.refresh.len(),
+            windows: inner.windows.len(),
         }
     }
 

@@ -4,6 +4,8 @@ use axum::body::Body;
 use axum::http::{header, Request, StatusCode};
 use common::*;
 use pd_sandbox::jwt::decode_claims;
+use pd_sandbox::state::{MapSizes, CODE_KEEP, MAX_PENDING, MAX_TOKENS, PENDING_TTL};
+use std::time::Duration;
 
 #[tokio::test]
 async fn full_classic_pkce_flow_issues_pagerduty_shaped_tokens() {
@@ -438,4 +440,177 @@ async fn jwks_and_discovery_are_published() {
     let d = r.json();
     assert_eq!(d["code_challenge_methods_supported"][0], "S256");
     assert_eq!(d["issuer"], "http://127.0.0.1:8788/global/oauth/anonymous");
+}
+
+/// Signs in to the sign-in attempt `id` as the admin; true when the consent page answers.
+async fn signs_in(sb: &Sb, id: &str) -> bool {
+    let r = post_form(
+        &sb.identity,
+        "/oauth/authorize/sign_in",
+        &[
+            ("request_id", id),
+            ("email", "admin@example.com"),
+            ("password", "sandbox"),
+        ],
+    )
+    .await;
+    r.status == StatusCode::OK && r.body.contains("Submit Consent")
+}
+
+#[tokio::test]
+async fn a_flood_of_authorize_requests_keeps_at_most_the_cap_of_sign_in_attempts() {
+    const REQUESTS: usize = 100_000;
+    let sb = start(&[]);
+    let uri = authorize_uri("read", "s");
+    let started = std::time::Instant::now();
+    let (mut first, mut recent, mut last) = (String::new(), String::new(), String::new());
+    let mut most = 0;
+    for i in 0..REQUESTS {
+        let page = get(&sb.identity, &uri, None).await;
+        assert_eq!(page.status, StatusCode::OK, "request {i}");
+        let pending = sb.shared.map_sizes().pending;
+        assert!(
+            pending <= MAX_PENDING,
+            "{pending} attempts after request {i}"
+        );
+        most = most.max(pending);
+        if i == 0 || i == REQUESTS - MAX_PENDING / 2 || i == REQUESTS - 1 {
+            let id = request_id(&page.body);
+            match i {
+                0 => first = id,
+                i if i == REQUESTS - 1 => last = id,
+                _ => recent = id,
+            }
+        }
+    }
+    eprintln!(
+        "{REQUESTS} authorize requests in {:?}; at most {most} attempts kept",
+        started.elapsed()
+    );
+    assert_eq!(most, MAX_PENDING, "the cap is reached, not undercut");
+    // The oldest attempts were dropped first; the newest still work.
+    assert!(!signs_in(&sb, &first).await, "the first attempt is dropped");
+    assert!(signs_in(&sb, &recent).await, "a recent attempt is kept");
+    assert!(signs_in(&sb, &last).await, "the last attempt is kept");
+}
+
+#[tokio::test]
+async fn expired_codes_tokens_and_sign_in_attempts_are_pruned() {
+    let sb = start(&["--token-ttl", "60"]);
+    let t = token_for(&sb, "admin@example.com", "read", &[]).await;
+    let access = t["access_token"].as_str().unwrap();
+    let refresh = t["refresh_token"].as_str().unwrap().to_string();
+    let me = get(&sb.api, "/users/me", Some(access)).await;
+    assert_eq!(me.status, StatusCode::OK);
+    let open = get(&sb.identity, &authorize_uri("read", "s"), None).await;
+    let open = request_id(&open.body);
+    let sizes = sb.shared.map_sizes();
+    assert_eq!(
+        sizes,
+        MapSizes {
+            pending: 1,
+            codes: 1,
+            families: 1,
+            access: 1,
+            refresh: 1,
+            windows: 1
+        }
+    );
+    // Past the code's lifetime (and the access token's, and the rate-limit window's): the next
+    // new sign-in attempt prunes them. The open sign-in page and the refresh token are kept.
+    sb.shared.advance(CODE_KEEP + Duration::from_secs(1));
+    get(&sb.identity, &authorize_uri("read", "s"), None).await;
+    let sizes = sb.shared.map_sizes();
+    assert_eq!(
+        sizes,
+        MapSizes {
+            pending: 2,
+            codes: 0,
+            families: 1,
+            access: 0,
+            refresh: 1,
+            windows: 0
+        }
+    );
+    assert_eq!(
+        get(&sb.api, "/users/me", Some(access)).await.status,
+        StatusCode::UNAUTHORIZED
+    );
+    let refreshed = post_form(
+        &sb.identity,
+        "/oauth/token",
+        &[
+            ("grant_type", "refresh_token"),
+            ("refresh_token", &refresh),
+            ("client_id", "pdscope-local"),
+        ],
+    )
+    .await;
+    assert_eq!(refreshed.status, StatusCode::OK, "{}", refreshed.body);
+    let refresh2 = refreshed.json()["refresh_token"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    // The rotated refresh token is kept while its authorization lives (its reuse revokes it).
+    assert_eq!(
+        (sb.shared.map_sizes().access, sb.shared.map_sizes().refresh),
+        (1, 2)
+    );
+    // Past a sign-in page's lifetime: the first attempt is gone, and it no longer signs in.
+    sb.shared.advance(PENDING_TTL - CODE_KEEP);
+    get(&sb.identity, &authorize_uri("read", "s"), None).await;
+    assert_eq!(sb.shared.map_sizes().pending, 2);
+    assert!(!signs_in(&sb, &open).await);
+    // A revoked authorization is dropped with all its tokens at the next pruning.
+    let r = post_form(
+        &sb.identity,
+        "/oauth/revoke",
+        &[("token", &refresh2), ("client_id", "pdscope-local")],
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::OK);
+    sb.shared.advance(Duration::from_secs(2));
+    get(&sb.identity, &authorize_uri("read", "s"), None).await;
+    let sizes = sb.shared.map_sizes();
+    assert_eq!(
+        (sizes.families, sizes.access, sizes.refresh),
+        (0, 0, 0),
+        "{sizes:?}"
+    );
+}
+
+#[tokio::test]
+async fn a_refresh_loop_keeps_at_most_the_cap_of_tokens() {
+    let sb = start(&[]);
+    let t = token_for(&sb, "admin@example.com", "read", &[]).await;
+    let mut refresh = t["refresh_token"].as_str().unwrap().to_string();
+    let mut access = String::new();
+    let started = std::time::Instant::now();
+    let rounds = MAX_TOKENS + MAX_TOKENS / 5;
+    for i in 0..rounds {
+        let r = post_form(
+            &sb.identity,
+            "/oauth/token",
+            &[
+                ("grant_type", "refresh_token"),
+                ("refresh_token", &refresh),
+                ("client_id", "pdscope-local"),
+            ],
+        )
+        .await;
+        assert_eq!(r.status, StatusCode::OK, "round {i}: {}", r.body);
+        let t = r.json();
+        refresh = t["refresh_token"].as_str().unwrap().to_string();
+        access = t["access_token"].as_str().unwrap().to_string();
+        let sizes = sb.shared.map_sizes();
+        assert!(
+            sizes.access <= MAX_TOKENS && sizes.refresh <= MAX_TOKENS,
+            "round {i}: {sizes:?}"
+        );
+    }
+    eprintln!("{rounds} refreshes in {:?}", started.elapsed());
+    assert_eq!(
+        get(&sb.api, "/users/me", Some(&access)).await.status,
+        StatusCode::OK
+    );
 }
