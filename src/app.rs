@@ -80,6 +80,47 @@ fn Notice() -> impl IntoView {
     }
 }
 
+/// Automatic refresh gave up (the token expired after failed refreshes): say so and offer
+/// the two ways on. Nothing retries by itself from here.
+#[component]
+fn RefreshStalled() -> impl IntoView {
+    let auth = use_auth();
+    let config = use_config();
+    let nav = crate::nav::use_nav();
+    let retrying = RwSignal::new(false);
+    let retry = move |_| {
+        retrying.set(true);
+        leptos::task::spawn_local(async move {
+            let _ = crate::auth::refresh_now(auth).await;
+            retrying.set(false);
+        });
+    };
+    move || {
+        auth.refresh_stalled.get().map(|why| {
+            let config = config.clone();
+            let sign_in = move |_| {
+                let here = nav.location_untracked().path_and_query();
+                crate::auth::start_sign_in(auth, &config, &[], &here);
+            };
+            view! {
+                <div class="card stalled" role="alert">
+                    <p class="error">
+                        "Could not refresh the session: the access token has expired and PagerDuty's identity service did not give a new one ("
+                        {why}
+                        "). pdscope stopped trying on its own."
+                    </p>
+                    <div class="actions">
+                        <button on:click=retry disabled=move || retrying.get()>
+                            {move || if retrying.get() { "Retrying…" } else { "Retry" }}
+                        </button>
+                        <button class="primary" on:click=sign_in>"Sign in again"</button>
+                    </div>
+                </div>
+            }
+        })
+    }
+}
+
 /// The routed app once the configuration is valid.
 #[component]
 pub fn Shell(
@@ -109,6 +150,7 @@ pub fn Shell(
         <Header />
         <main id="main" tabindex="-1">
             <Notice />
+            <RefreshStalled />
             {move || match route.get() {
                 AppRoute::Home => view! { <Home /> }.into_any(),
                 AppRoute::Callback => view! { <Callback /> }.into_any(),

@@ -8,7 +8,7 @@ use crate::inspect::{mask_json, mask_query, Step};
 use crate::json::{self, FromJson};
 use crate::oauth::{self, Attempt, CallbackError, Session, TokenError};
 use crate::pkce;
-use crate::refresh::{HttpReply, Refresher, Transport};
+use crate::refresh::{AutoRefresh, Due, HttpReply, RefreshFailure, Refresher, Transport};
 use crate::routes;
 use futures::future::{FutureExt, LocalBoxFuture};
 use leptos::prelude::*;
@@ -90,9 +90,20 @@ pub enum AuthError {
 pub struct Auth {
     pub state: RwSignal<AuthState>,
     pub notice: RwSignal<Option<String>>,
+    /// Set when automatic refresh has given up (the token expired after failed refreshes):
+    /// the last error. The page then offers Retry and Sign in again.
+    pub refresh_stalled: RwSignal<Option<String>>,
 }
 
 impl Auth {
+    /// A context in `state`, with no notice.
+    pub fn new(state: AuthState) -> Auth {
+        Auth {
+            state: RwSignal::new(state),
+            notice: RwSignal::new(None),
+            refresh_stalled: RwSignal::new(None),
+        }
+    }
     pub fn session(&self) -> Option<Session> {
         match self.state.get() {
             AuthState::SignedIn(s) => Some(*s),
@@ -164,21 +175,32 @@ pub fn provide_auth() -> Auth {
             }
         },
     };
-    let auth = Auth {
-        state: RwSignal::new(initial),
-        notice: RwSignal::new(None),
-    };
+    let auth = Auth::new(initial);
     provide_context(auth);
     // Refresh shortly before expiry: a cheap once-a-second check, robust to sleep and
-    // timer throttling in background tabs.
+    // timer throttling in background tabs. After a failure it backs off, and once the token
+    // has expired it stops and asks the person (`refresh::AutoRefresh`).
     let handle = set_interval_with_handle(
         move || {
-            if let Some(s) = auth.session_untracked() {
-                let due = s.refresh_due_ms().is_some_and(|d| now_ms() >= d);
-                if due && s.refresh_token.is_some() && !REFRESHER.with(|r| r.busy()) {
-                    leptos::task::spawn_local(async move {
-                        let _ = refresh_now(auth).await;
-                    });
+            let Some(s) = auth.session_untracked() else {
+                return;
+            };
+            if REFRESHER.with(|r| r.busy()) {
+                return;
+            }
+            match AUTO.with(|a| a.borrow().due(&s, now_ms())) {
+                Due::Wait => {}
+                Due::Refresh => leptos::task::spawn_local(async move {
+                    let _ = refresh_now(auth).await;
+                }),
+                Due::Stalled => {
+                    if auth.refresh_stalled.get_untracked().is_none() {
+                        let why = s
+                            .last_refresh
+                            .clone()
+                            .unwrap_or_else(|| "the token endpoint did not answer".into());
+                        auth.refresh_stalled.set(Some(why));
+                    }
                 }
             }
         },
@@ -246,6 +268,8 @@ thread_local! {
     /// callback view runs twice.
     static REDEEMED: RefCell<HashSet<String>> = RefCell::new(HashSet::new());
     static REFRESHER: Refresher<BrowserTransport> = Refresher::new(BrowserTransport);
+    /// Backoff of the automatic refresh after failures.
+    static AUTO: RefCell<AutoRefresh> = RefCell::new(AutoRefresh::default());
 }
 
 /// Removes the authorization response parameters from the address bar (SECURITY.md rule 8).
@@ -314,6 +338,7 @@ pub fn handle_callback(
             CallbackError::Denied
             | CallbackError::InvalidScope { .. }
             | CallbackError::Server { .. }
+            | CallbackError::ErrorWithoutState
             | CallbackError::Malformed,
         ) => crate::url::parse_query(&search)
             .into_iter()
@@ -393,15 +418,30 @@ pub fn handle_callback(
     });
 }
 
-/// Refreshes now (joining a refresh in flight). `invalid_grant` signs the tab out.
+/// Refreshes now (joining a refresh in flight). `invalid_grant` signs the tab out; any other
+/// failure backs off the automatic refresh. Tokens that arrive after the tab signed out (or
+/// signed in as someone else) are revoked, not kept.
 pub async fn refresh_now(auth: Auth) -> Result<(), TokenError> {
     let Some(session) = auth.session_untracked() else {
         return Err(TokenError::InvalidGrant(Some("not signed in".into())));
     };
     let refresher = REFRESHER.with(|r| r.clone());
-    let result = refresher.refresh(session, now_ms()).await;
+    let result = refresher.refresh(session.clone(), now_ms()).await;
+    // Is the tab still on the session this refresh started from?
+    let same_session = auth
+        .session_untracked()
+        .is_some_and(|s| s.refresh_token == session.refresh_token);
     match result {
+        Ok(new) if !same_session => {
+            // Nothing is written to this tab: sign-out cleared it and it stays clear.
+            leptos::task::spawn_local(async move {
+                let _ = revoke_all(&new).await;
+            });
+            Err(TokenError::InvalidGrant(Some("signed out".into())))
+        }
         Ok(new) => {
+            AUTO.with(|a| a.borrow_mut().reset());
+            auth.refresh_stalled.set(None);
             record(
                 vec![step(
                     &format!("Refresh (rotation {})", new.rotations),
@@ -410,14 +450,17 @@ pub async fn refresh_now(auth: Auth) -> Result<(), TokenError> {
                 )],
                 false,
             );
-            // Another tab action may have signed out meanwhile: do not resurrect.
-            if auth.session_untracked().is_some() {
-                let _ = save_session(&new);
-                auth.state.set(AuthState::SignedIn(Box::new(new)));
-            }
+            let _ = save_session(&new);
+            auth.state.set(AuthState::SignedIn(Box::new(new)));
             Ok(())
         }
-        Err(TokenError::InvalidGrant(d)) => {
+        Err(RefreshFailure { error, .. }) if !same_session => Err(error),
+        Err(RefreshFailure {
+            error: TokenError::InvalidGrant(d),
+            ..
+        }) => {
+            AUTO.with(|a| a.borrow_mut().reset());
+            auth.refresh_stalled.set(None);
             browser::session_remove(SESSION_KEY);
             auth.state.set(AuthState::SignedOut);
             auth.notice.set(Some(
@@ -425,42 +468,70 @@ pub async fn refresh_now(auth: Auth) -> Result<(), TokenError> {
             ));
             Err(TokenError::InvalidGrant(d))
         }
-        Err(e) => {
-            record(vec![step("Refresh failed", e.to_string())], false);
+        Err(RefreshFailure {
+            error,
+            retry_after_s,
+        }) => {
+            let wait_ms = AUTO.with(|a| {
+                a.borrow_mut()
+                    .failed(now_ms(), &error, retry_after_s, js_sys::Math::random())
+            });
+            record(
+                vec![step(
+                    "Refresh failed",
+                    format!(
+                        "{error}\nNext automatic attempt in {} s at the earliest (none once the access token has expired).",
+                        (wait_ms / 1000.0).ceil()
+                    ),
+                )],
+                false,
+            );
             if let Some(mut s) = auth.session_untracked() {
-                s.last_refresh = Some(format!("failed: {e}"));
+                s.last_refresh = Some(format!("failed: {error}"));
+                if auth.refresh_stalled.get_untracked().is_some() {
+                    auth.refresh_stalled.set(Some(format!("failed: {error}")));
+                }
+                let _ = save_session(&s);
                 auth.state.set(AuthState::SignedIn(Box::new(s)));
             }
-            Err(e)
+            Err(error)
         }
     }
 }
 
-/// Signs out: local state first, then revocation of the refresh and access tokens.
+/// Revokes a session's refresh and access tokens (RFC 7009). Returns the failures.
+async fn revoke_all(s: &Session) -> Vec<String> {
+    let mut failures = Vec::new();
+    let tokens = [
+        (s.refresh_token.clone(), "refresh_token"),
+        (Some(s.access_token.clone()), "access_token"),
+    ];
+    for (token, hint) in tokens {
+        let Some(token) = token else { continue };
+        let body = oauth::revoke_body(&s.client_id, &token, hint);
+        match BrowserTransport.post_form(&s.revoke_url, body).await {
+            Ok(r) if (200..300).contains(&r.status) => {}
+            Ok(r) => failures.push(format!("HTTP {}", r.status)),
+            Err(e) => failures.push(e),
+        }
+    }
+    failures
+}
+
+/// Signs out: every key the app keeps in this tab goes first, then the refresh and access
+/// tokens are revoked. A refresh still in flight revokes what it brings when it lands
+/// (`refresh_now`).
 pub fn sign_out(auth: Auth) {
     let session = auth.session_untracked();
-    browser::session_remove(SESSION_KEY);
-    browser::session_remove(ATTEMPTS_KEY);
-    browser::session_remove(TIMELINE_KEY);
+    browser::session_clear_all();
+    AUTO.with(|a| a.borrow_mut().reset());
+    auth.refresh_stalled.set(None);
     auth.state.set(AuthState::SignedOut);
     let Some(s) = session else { return };
     auth.notice
         .set(Some("Signed out. Revoking the token…".into()));
     leptos::task::spawn_local(async move {
-        let mut failures = Vec::new();
-        let tokens = [
-            (s.refresh_token.clone(), "refresh_token"),
-            (Some(s.access_token.clone()), "access_token"),
-        ];
-        for (token, hint) in tokens {
-            let Some(token) = token else { continue };
-            let body = oauth::revoke_body(&s.client_id, &token, hint);
-            match BrowserTransport.post_form(&s.revoke_url, body).await {
-                Ok(r) if (200..300).contains(&r.status) => {}
-                Ok(r) => failures.push(format!("HTTP {}", r.status)),
-                Err(e) => failures.push(e),
-            }
-        }
+        let failures = revoke_all(&s).await;
         auth.notice.set(Some(if failures.is_empty() {
             "Signed out, and PagerDuty revoked the token.".into()
         } else {
@@ -494,8 +565,18 @@ impl Transport for BrowserTransport {
                 .map_err(|e| e.to_string())?;
             let resp = req.send().await.map_err(|e| e.to_string())?;
             let status = resp.status();
+            // Seconds only (the HTTP-date form is rare on token endpoints); readable only
+            // when the server exposes it to the page.
+            let retry_after_s = resp
+                .headers()
+                .get("retry-after")
+                .and_then(|v| v.trim().parse::<f64>().ok());
             let body = resp.text().await.unwrap_or_default();
-            Ok(HttpReply { status, body })
+            Ok(HttpReply {
+                status,
+                body,
+                retry_after_s,
+            })
         }
         .boxed_local()
     }

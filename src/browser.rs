@@ -128,6 +128,21 @@ pub fn session_remove(key: &str) {
     }
 }
 
+/// Removes every key the app keeps in this tab's sessionStorage (all `pdscope.*`: session,
+/// attempts, timeline, an imported client id, and any added later). Returns how many.
+pub fn session_clear_all() -> usize {
+    let Ok(s) = session() else { return 0 };
+    let len = s.length().unwrap_or(0);
+    let ours: Vec<String> = (0..len)
+        .filter_map(|i| s.key(i).ok().flatten())
+        .filter(|k| k.starts_with("pdscope."))
+        .collect();
+    for k in &ours {
+        let _ = s.remove_item(k);
+    }
+    ours.len()
+}
+
 /// Offers `text` as a file download, built entirely in the browser.
 pub fn download(filename: &str, mime: &str, text: &str) {
     use wasm_bindgen::JsCast;

@@ -3,6 +3,7 @@
 
 use crate::api::{self, ApiError};
 use crate::auth::{self, Auth};
+use crate::task::Abort;
 use serde_json::Value;
 
 /// A GET with the bearer token and PagerDuty's `Accept`, and no other custom header
@@ -13,8 +14,14 @@ pub fn signed_get(url: &str, token: &str) -> gloo_net::http::RequestBuilder {
         .header("Accept", api::ACCEPT)
 }
 
-async fn get_once(api_url: &str, path: &str, token: &str) -> Result<Value, ApiError> {
+async fn get_once(
+    api_url: &str,
+    path: &str,
+    token: &str,
+    abort: &Abort,
+) -> Result<Value, ApiError> {
     let resp = signed_get(&format!("{api_url}{path}"), token)
+        .abort_signal(abort.signal())
         .send()
         .await
         .map_err(|e| ApiError::Network(e.to_string()))?;
@@ -33,17 +40,17 @@ async fn get_once(api_url: &str, path: &str, token: &str) -> Result<Value, ApiEr
     })
 }
 
-/// GETs `path` (e.g. `/users/me`) as the signed-in user.
-pub async fn get_json(auth: Auth, path: &str) -> Result<Value, ApiError> {
+/// GETs `path` (e.g. `/users/me`) as the signed-in user; `abort` ends it with its page.
+pub async fn get_json(auth: Auth, path: &str, abort: &Abort) -> Result<Value, ApiError> {
     let session = auth.session_untracked().ok_or(ApiError::Unauthorized)?;
     let api_url = session.api_url.clone().ok_or(ApiError::NoApiUrl)?;
-    match get_once(&api_url, path, &session.access_token).await {
+    match get_once(&api_url, path, &session.access_token, abort).await {
         Err(ApiError::Unauthorized) => {
             auth::refresh_now(auth)
                 .await
                 .map_err(|_| ApiError::Unauthorized)?;
             let fresh = auth.session_untracked().ok_or(ApiError::Unauthorized)?;
-            get_once(&api_url, path, &fresh.access_token).await
+            get_once(&api_url, path, &fresh.access_token, abort).await
         }
         other => other,
     }
@@ -63,9 +70,11 @@ pub async fn sleep_ms(ms: u64) {
 }
 
 /// The paging fetcher's view of the browser: signed-in GETs, timers and randomness.
-#[derive(Clone, Copy)]
+#[derive(Clone)]
 pub struct BrowserSource {
     pub auth: Auth,
+    /// Ends the listing's requests when its page is left or its search changes.
+    pub abort: Abort,
 }
 
 impl crate::paging::PageSource for BrowserSource {
@@ -73,8 +82,8 @@ impl crate::paging::PageSource for BrowserSource {
         &self,
         path_and_query: String,
     ) -> futures::future::LocalBoxFuture<'static, Result<Value, ApiError>> {
-        let auth = self.auth;
-        Box::pin(async move { get_json(auth, &path_and_query).await })
+        let (auth, abort) = (self.auth, self.abort.clone());
+        Box::pin(async move { get_json(auth, &path_and_query, &abort).await })
     }
     fn sleep(&self, ms: u64) -> futures::future::LocalBoxFuture<'static, ()> {
         Box::pin(sleep_ms(ms))
@@ -86,11 +95,11 @@ impl crate::paging::PageSource for BrowserSource {
 
 /// [`get_json`] with bounded retries (backoff and jitter) on 429 and 5xx, for single reads
 /// such as detail pages. Listings retry per page in `paging` instead.
-pub async fn get_json_retrying(auth: Auth, path: &str) -> Result<Value, ApiError> {
+pub async fn get_json_retrying(auth: Auth, path: &str, abort: &Abort) -> Result<Value, ApiError> {
     let mut attempt = 0;
     loop {
         attempt += 1;
-        match get_json(auth, path).await {
+        match get_json(auth, path, abort).await {
             Err(e) if e.retryable() && attempt < 4 => {
                 sleep_ms(crate::paging::backoff_ms(
                     attempt,

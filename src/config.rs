@@ -151,6 +151,33 @@ pub const EXAMPLE: &str = r#"{
   "region": "us"
 }"#;
 
+/// The first key, at any depth, whose name holds "secret" in any case and with any
+/// punctuation (`PD_CLIENT_SECRET`, `client-Secret`, `app.secret`): config.json is served to
+/// every visitor, so no such key is accepted whatever it holds.
+fn secret_key(fields: &BTreeMap<String, Value>) -> Option<String> {
+    fn names_secret(key: &str) -> bool {
+        let letters: String = key
+            .chars()
+            .filter(char::is_ascii_alphanumeric)
+            .map(|c| c.to_ascii_lowercase())
+            .collect();
+        letters.contains("secret")
+    }
+    fn walk(v: &Value) -> Option<&String> {
+        match v {
+            Value::Object(m) => m
+                .iter()
+                .find_map(|(k, v)| if names_secret(k) { Some(k) } else { walk(v) }),
+            Value::Array(items) => items.iter().find_map(walk),
+            _ => None,
+        }
+    }
+    fields
+        .iter()
+        .find_map(|(k, v)| if names_secret(k) { Some(k) } else { walk(v) })
+        .cloned()
+}
+
 /// Parses and validates the text of `config.json` for a page at `page`.
 pub fn parse(text: &str, page: &PageContext) -> Result<Config, ConfigError> {
     if text.trim().is_empty() {
@@ -163,10 +190,8 @@ pub fn parse(text: &str, page: &PageContext) -> Result<Config, ConfigError> {
     };
     let mut fields: BTreeMap<String, Value> = map.into_iter().collect();
 
-    for secret in ["client_secret", "clientSecret", "secret"] {
-        if fields.contains_key(secret) {
-            return Err(ConfigError::ClientSecret(secret.to_string()));
-        }
+    if let Some(key) = secret_key(&fields) {
+        return Err(ConfigError::ClientSecret(key));
     }
 
     let client_id = take_string(&mut fields, "client_id")?
@@ -356,6 +381,40 @@ mod tests {
         assert_eq!(c.warnings.len(), 1);
         assert!(c.warnings[0].contains("colour"));
         assert!(c.is_scoped_app());
+    }
+
+    #[test]
+    fn any_key_naming_a_secret_is_refused() {
+        let p = page();
+        for key in [
+            "client_secret",
+            "clientSecret",
+            "secret",
+            "PD_CLIENT_SECRET",
+            "Client-Secret",
+            "app.secret",
+            "SECRET_KEY",
+            "s e c r e t",
+        ] {
+            let text = format!(
+                r#"{{"client_id":"a",{}:"x"}}"#,
+                serde_json::Value::from(key)
+            );
+            assert_eq!(
+                parse(&text, &p).unwrap_err(),
+                ConfigError::ClientSecret(key.into()),
+                "{key}"
+            );
+        }
+        // Nested too: a pasted credentials object is not a loophole.
+        let nested = r#"{"client_id":"a","relay":{"ClientSecret":"x"}}"#;
+        assert!(matches!(
+            parse(nested, &p).unwrap_err(),
+            ConfigError::ClientSecret(_)
+        ));
+        // The rule is the name, not the meaning: a rename is cheaper than a leaked secret.
+        assert!(parse(r#"{"client_id":"a","secretary_note":1}"#, &p).is_err());
+        assert!(parse(r#"{"client_id":"a","scopes":["read"]}"#, &p).is_ok());
     }
 
     #[test]

@@ -147,49 +147,72 @@ impl FromJson for Step {
     }
 }
 
+/// Keys whose values are secrets (or spent secrets, which still say too much in a timeline).
 const SECRET_KEYS: &[&str] = &[
-    "access_token",
-    "refresh_token",
-    "id_token",
     "code",
     "code_verifier",
+    "verifier",
+    "state",
     "token",
     "client_secret",
 ];
 
-/// Masks secret values in a JSON text (non-JSON text is returned as is).
-pub fn mask_json(text: &str) -> String {
-    match json::parse(text) {
-        Some(Value::Object(mut m)) => {
-            for k in SECRET_KEYS {
-                if let Some(Value::String(s)) = m.get(*k) {
-                    let masked = mask(s);
-                    m.insert(k.to_string(), Value::String(masked));
+/// A key whose value is masked: the list above, and any token (`access_token`, `id_token`, …).
+fn is_secret_key(key: &str) -> bool {
+    SECRET_KEYS.contains(&key) || key.ends_with("_token")
+}
+
+fn mask_value(v: &mut Value) {
+    match v {
+        Value::Object(m) => {
+            for (k, v) in m.iter_mut() {
+                match v {
+                    Value::String(s) if is_secret_key(k) => *s = mask(s),
+                    _ => mask_value(v),
                 }
             }
-            serde_json::to_string_pretty(&Value::Object(m)).unwrap_or_default()
         }
-        Some(other) => serde_json::to_string_pretty(&other).unwrap_or_default(),
+        Value::Array(items) => items.iter_mut().for_each(mask_value),
+        _ => {}
+    }
+}
+
+/// Masks secret values, at any depth, in a JSON text (non-JSON text is returned as is).
+pub fn mask_json(text: &str) -> String {
+    match json::parse(text) {
+        Some(mut v) => {
+            mask_value(&mut v);
+            serde_json::to_string_pretty(&v).unwrap_or_default()
+        }
         None => text.to_string(),
     }
 }
 
-/// Masks secret values in a query string or form body.
+/// Masks secret values in a URL, query string or form body: every `key=value` between `?`,
+/// `&` and `#` is checked, so a redirect URI with its own query hides nothing.
 pub fn mask_query(q: &str) -> String {
-    let (prefix, query) = match q.split_once('?') {
-        Some((p, q)) => (format!("{p}?"), q),
-        None => (String::new(), q),
-    };
-    let parts: Vec<String> = query
-        .split('&')
-        .map(|pair| match pair.split_once('=') {
-            Some((k, v)) if SECRET_KEYS.contains(&crate::url::decode(k).as_str()) => {
-                format!("{k}={}", mask(&crate::url::decode(v)))
+    let mut out = String::with_capacity(q.len());
+    let mut rest = q;
+    loop {
+        let end = rest.find(['?', '&', '#']).unwrap_or(rest.len());
+        let part = &rest[..end];
+        match part.split_once('=') {
+            Some((k, v)) if is_secret_key(&crate::url::decode(k)) => {
+                out.push_str(k);
+                out.push('=');
+                out.push_str(&mask(&crate::url::decode(v)));
             }
-            _ => pair.to_string(),
-        })
-        .collect();
-    format!("{prefix}{}", parts.join("&"))
+            _ => out.push_str(part),
+        }
+        // The separator (one ASCII byte), kept as it was.
+        match rest[end..].chars().next() {
+            Some(sep) => {
+                out.push(sep);
+                rest = &rest[end + 1..];
+            }
+            None => return out,
+        }
+    }
 }
 
 #[cfg(test)]
@@ -210,6 +233,42 @@ mod tests {
     }
 
     const TOKEN: &str = "pdus+_0XBPWQQ_b2b2060b-e7af-44a1-8ddf-9c56fedd8d4f";
+
+    #[test]
+    fn query_masking_finds_secrets_wherever_they_are() {
+        // A redirect_uri with its own query, then the callback's parameters after a second `?`.
+        let cb = "https://intranet.example/pdscope/callback?tenant=a?code=SPENTCODE123456&state=STATEVALUE12345";
+        let m = mask_query(cb);
+        assert!(!m.contains("SPENTCODE123456"), "{m}");
+        assert!(!m.contains("STATEVALUE12345"), "{m}");
+        assert!(
+            m.starts_with("https://intranet.example/pdscope/callback?tenant=a?code="),
+            "{m}"
+        );
+        // Fragments, encoded keys, and any *_token key.
+        let m = mask_query("https://x/cb#code=SPENTCODE123456&st%61te=STATEVALUE12345&id_token=IDTOKENVALUE123&subject_token=SUBJECTTOKEN123");
+        for secret in [
+            "SPENTCODE123456",
+            "STATEVALUE12345",
+            "IDTOKENVALUE123",
+            "SUBJECTTOKEN123",
+        ] {
+            assert!(!m.contains(secret), "{secret} in {m}");
+        }
+        // What is not a secret stays readable.
+        let m = mask_query("grant_type=refresh_token&token_type_hint=refresh_token&client_id=cid");
+        assert_eq!(
+            m,
+            "grant_type=refresh_token&token_type_hint=refresh_token&client_id=cid"
+        );
+        // JSON too, nested.
+        let j =
+            mask_json(r#"{"state":"STATEVALUE12345","inner":{"access_token":"ACCESSTOKEN1234"}}"#);
+        assert!(
+            !j.contains("STATEVALUE12345") && !j.contains("ACCESSTOKEN1234"),
+            "{j}"
+        );
+    }
 
     #[test]
     fn masking_shows_prefix_and_tail_only() {
@@ -278,7 +337,7 @@ mod tests {
         );
         assert_eq!(
             q,
-            "https://idp/cb?code=abcdefgh…nopq&state=xyz&code_verifier=01234567…fXYZ"
+            "https://idp/cb?code=abcdefgh…nopq&state=••••&code_verifier=01234567…fXYZ"
         );
         assert_eq!(
             mask_query("grant_type=refresh_token&refresh_token=pdus%2B_1XBPWQQ_f85dd2f1"),

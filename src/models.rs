@@ -174,21 +174,20 @@ pub struct ListPage<T> {
     pub offset: u64,
     pub more: bool,
     pub total: Option<u64>,
+    /// Rows that could not be read (not an object): skipped, counted, shown under the table.
+    pub skipped: u64,
 }
 
-/// Reads `{"<key>": [...], "limit", "offset", "more", "total"}`; rows that do not parse
-/// are an error naming the key, never a panic.
+/// Reads `{"<key>": [...], "limit", "offset", "more", "total"}`. A missing list is an error
+/// naming the key; a row that does not parse is skipped and counted, so one odd row never
+/// hides the rest of a list.
 pub fn parse_page<T: FromJson>(v: &Value, key: &str) -> Result<ListPage<T>, String> {
     let rows = v
         .get(key)
         .and_then(Value::as_array)
         .ok_or_else(|| format!("no \"{key}\" list in the answer"))?;
-    let items = rows
-        .iter()
-        .map(|r| {
-            T::from_json(r).ok_or_else(|| format!("a row of \"{key}\" is malformed: not an object"))
-        })
-        .collect::<Result<Vec<T>, String>>()?;
+    let items: Vec<T> = rows.iter().filter_map(T::from_json).collect();
+    let skipped = (rows.len() - items.len()) as u64;
     let num = |name: &str| v.get(name).and_then(Value::as_u64);
     Ok(ListPage {
         limit: num("limit").unwrap_or(items.len() as u64),
@@ -196,6 +195,7 @@ pub fn parse_page<T: FromJson>(v: &Value, key: &str) -> Result<ListPage<T>, Stri
         more: v.get("more").and_then(Value::as_bool).unwrap_or(false),
         total: num("total"),
         items,
+        skipped,
     })
 }
 
@@ -267,11 +267,14 @@ mod tests {
                 .unwrap_err()
                 .contains("services")
         );
-        assert!(
-            parse_page::<Service>(&serde_json::json!({"services": [1]}), "services")
-                .unwrap_err()
-                .contains("malformed")
-        );
+        // A row that is not an object is skipped and counted; the rest of the page stands.
+        let p = parse_page::<Service>(
+            &serde_json::json!({"services": [1, {"id": "P9"}, null, "x"]}),
+            "services",
+        )
+        .unwrap();
+        assert_eq!(p.items.len(), 1);
+        assert_eq!(p.skipped, 3);
         assert!(parse_one::<User>(&serde_json::json!({}), "user").is_err());
     }
 

@@ -76,6 +76,17 @@ pub struct Listing<T> {
     pub total: u64,
     /// Rows past the 10,000 ceiling that could not be listed this way.
     pub not_listed: u64,
+    /// Rows PagerDuty returned that could not be read (see [`skipped_note`]).
+    pub skipped: u64,
+}
+
+/// The line under a table when some rows could not be read.
+pub fn skipped_note(skipped: u64) -> String {
+    format!(
+        "{} {} PagerDuty returned could not be read",
+        crate::table::group(skipped),
+        if skipped == 1 { "row" } else { "rows" }
+    )
 }
 
 fn with_paging(base: &str, limit: u64, offset: u64, total: bool) -> String {
@@ -131,7 +142,8 @@ where
     };
     let total = first.total.unwrap_or(first.items.len() as u64);
     let mut pages: BTreeMap<u64, Vec<T>> = BTreeMap::new();
-    let mut loaded = first.items.len() as u64;
+    let mut loaded = first.items.len() as u64 + first.skipped;
+    let mut skipped = first.skipped;
     progress(loaded, total);
     let more = first.more;
     pages.insert(0, first.items);
@@ -148,7 +160,8 @@ where
         .buffer_unordered(concurrency.max(1));
     while let Some((offset, page)) = results.next().await {
         let page = page?;
-        loaded += page.items.len() as u64;
+        loaded += page.items.len() as u64 + page.skipped;
+        skipped += page.skipped;
         progress(loaded.min(total), total);
         pages.insert(offset, page.items);
     }
@@ -159,9 +172,10 @@ where
         .filter(|r| seen.insert(r.id().to_string()))
         .collect();
     Ok(Listing {
-        not_listed: total.saturating_sub(rows.len() as u64),
+        not_listed: total.saturating_sub(rows.len() as u64 + skipped),
         total,
         rows,
+        skipped,
     })
 }
 
@@ -400,6 +414,47 @@ mod tests {
         let r: Result<Listing<Service>, _> =
             block_on(fetch_all(&Forbidden, "/services", "services", 4, |_, _| {}));
         assert!(matches!(r, Err(ApiError::MissingScope { .. })));
+    }
+
+    #[test]
+    fn a_row_that_cannot_be_read_is_skipped_and_counted_not_fatal() {
+        struct OneBadRow;
+        impl PageSource for OneBadRow {
+            fn get(&self, url: String) -> LocalBoxFuture<'static, Result<Value, ApiError>> {
+                let first = url.contains("offset=0");
+                Box::pin(async move {
+                    Ok(if first {
+                        serde_json::json!({"services": [{"id": "P1"}, 7], "limit": 2,
+                            "offset": 0, "more": true, "total": 4})
+                    } else {
+                        serde_json::json!({"services": [{"id": "P3"}, {"id": "P4"}],
+                            "limit": 2, "offset": 2, "more": false, "total": 4})
+                    })
+                })
+            }
+            fn sleep(&self, _: u64) -> LocalBoxFuture<'static, ()> {
+                Box::pin(async {})
+            }
+            fn jitter(&self) -> f64 {
+                0.0
+            }
+        }
+        let l: Listing<Service> =
+            block_on(fetch_all(&OneBadRow, "/services", "services", 2, |_, _| {})).unwrap();
+        assert_eq!(ids(&l), vec!["P1", "P3", "P4"]);
+        assert_eq!(l.skipped, 1);
+        assert_eq!(
+            l.not_listed, 0,
+            "a skipped row is not a row past the ceiling"
+        );
+        assert_eq!(
+            skipped_note(1),
+            "1 row PagerDuty returned could not be read"
+        );
+        assert_eq!(
+            skipped_note(2_000),
+            "2,000 rows PagerDuty returned could not be read"
+        );
     }
 
     #[test]

@@ -6,11 +6,111 @@ use futures::future::{FutureExt, LocalBoxFuture, Shared};
 use std::cell::RefCell;
 use std::rc::Rc;
 
-/// An HTTP answer: status and body text.
-#[derive(Clone, Debug, PartialEq, Eq)]
+/// An HTTP answer: status, body text, and `Retry-After` in seconds when the browser could
+/// read it (a cross-origin server must list it in `Access-Control-Expose-Headers`).
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct HttpReply {
     pub status: u16,
     pub body: String,
+    pub retry_after_s: Option<f64>,
+}
+
+/// The first automatic retry after a failed refresh waits about this long…
+pub const BACKOFF_FIRST_MS: f64 = 2_000.0;
+/// …doubling up to this.
+pub const BACKOFF_MAX_MS: f64 = 300_000.0;
+/// A `slow_down` or 429 without `Retry-After` waits at least this (the relay's window).
+pub const SLOW_DOWN_MS: f64 = 60_000.0;
+
+/// What the once-a-second check should do about the session.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Due {
+    /// Nothing yet (not due, or backing off).
+    Wait,
+    /// Send a refresh now.
+    Refresh,
+    /// Refreshing failed and the access token has expired since: stop trying on our own
+    /// and ask the person (Retry / Sign in again).
+    Stalled,
+}
+
+/// Automatic refresh after failures: exponential backoff with jitter, `Retry-After` and
+/// `slow_down` honoured, and no automatic attempt once the token has expired after a
+/// failure, so a tab whose identity service is down does not send a request a second
+/// (and behind the relay, spend everyone's allowance).
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct AutoRefresh {
+    /// Failures since the last success.
+    pub failures: u32,
+    /// No automatic attempt before this time.
+    pub not_before_ms: f64,
+}
+
+impl AutoRefresh {
+    /// Whether to refresh now, wait, or give up until the person acts.
+    pub fn due(&self, session: &Session, now_ms: f64) -> Due {
+        if session.refresh_token.is_none() {
+            return Due::Wait;
+        }
+        if !session.refresh_due_ms().is_some_and(|d| now_ms >= d) {
+            return Due::Wait;
+        }
+        // An expired token with no failure yet is a tab that slept: one attempt is fair.
+        if self.failures > 0 && session.is_expired(now_ms) {
+            return Due::Stalled;
+        }
+        if now_ms < self.not_before_ms {
+            return Due::Wait;
+        }
+        Due::Refresh
+    }
+
+    /// Records a failed refresh at `now_ms`; returns the delay before the next attempt.
+    /// `jitter` is in `[0, 1)`.
+    pub fn failed(
+        &mut self,
+        now_ms: f64,
+        error: &TokenError,
+        retry_after_s: Option<f64>,
+        jitter: f64,
+    ) -> f64 {
+        self.failures = self.failures.saturating_add(1);
+        let base =
+            (BACKOFF_FIRST_MS * 2f64.powi(self.failures.min(20) as i32 - 1)).min(BACKOFF_MAX_MS);
+        // Equal jitter: between half and all of the step, so tabs that failed together
+        // do not retry together.
+        let mut delay = base * (0.5 + 0.5 * jitter.clamp(0.0, 1.0));
+        let slow_down = matches!(error, TokenError::Refused { error, .. } if error == "slow_down")
+            || matches!(error, TokenError::Refused { status: 429, .. });
+        match retry_after_s.filter(|s| s.is_finite() && *s >= 0.0) {
+            Some(s) => delay = delay.max(s.min(3_600.0) * 1000.0),
+            None if slow_down => delay = delay.max(SLOW_DOWN_MS),
+            None => {}
+        }
+        self.not_before_ms = now_ms + delay;
+        delay
+    }
+
+    /// A refresh succeeded (or the person signed in again): start afresh.
+    pub fn reset(&mut self) {
+        *self = AutoRefresh::default();
+    }
+}
+
+/// A failed refresh, with the server's `Retry-After` when it sent one.
+#[derive(Clone, Debug, PartialEq)]
+pub struct RefreshFailure {
+    pub error: TokenError,
+    pub retry_after_s: Option<f64>,
+}
+
+impl From<TokenError> for RefreshFailure {
+    fn from(error: TokenError) -> Self {
+        RefreshFailure {
+            error,
+            retry_after_s: None,
+        }
+    }
 }
 
 /// POSTs a form-encoded body. `Err` is a network or CORS failure (no HTTP answer).
@@ -68,11 +168,11 @@ pub async fn refresh_session<T: Transport>(
     transport: &T,
     session: &Session,
     now_ms: f64,
-) -> Result<Session, TokenError> {
+) -> Result<Session, RefreshFailure> {
     let Some(refresh_token) = session.refresh_token.as_deref() else {
-        return Err(TokenError::InvalidGrant(Some(
-            "the server issued no refresh token".into(),
-        )));
+        return Err(
+            TokenError::InvalidGrant(Some("the server issued no refresh token".into())).into(),
+        );
     };
     let reply = transport
         .post_form(
@@ -81,14 +181,18 @@ pub async fn refresh_session<T: Transport>(
         )
         .await
         .map_err(TokenError::Network)?;
-    let tokens = oauth::parse_token_response(reply.status, &reply.body, &session.granted_scopes)?;
+    let tokens = oauth::parse_token_response(reply.status, &reply.body, &session.granted_scopes)
+        .map_err(|error| RefreshFailure {
+            error,
+            retry_after_s: reply.retry_after_s,
+        })?;
     Ok(session.refreshed(tokens, now_ms))
 }
 
 /// One refresher per tab: `refresh` joins a refresh in flight instead of starting another.
 pub struct Refresher<T: Transport + Clone + 'static> {
     transport: T,
-    flight: Rc<SingleFlight<Result<Session, TokenError>>>,
+    flight: Rc<SingleFlight<Result<Session, RefreshFailure>>>,
 }
 
 impl<T: Transport + Clone + 'static> Clone for Refresher<T> {
@@ -112,7 +216,7 @@ impl<T: Transport + Clone + 'static> Refresher<T> {
         self.flight.busy()
     }
 
-    pub async fn refresh(&self, session: Session, now_ms: f64) -> Result<Session, TokenError> {
+    pub async fn refresh(&self, session: Session, now_ms: f64) -> Result<Session, RefreshFailure> {
         let transport = self.transport.clone();
         self.flight
             .run(move || {
@@ -187,6 +291,7 @@ mod tests {
         Ok(HttpReply {
             status: 200,
             body: r#"{"access_token":"a2","token_type":"bearer","expires_in":60,"refresh_token":"r2","scope":"openid read"}"#.into(),
+            retry_after_s: None,
         })
     }
 
@@ -253,15 +358,22 @@ mod tests {
         let t = fake(Ok(HttpReply {
             status: 400,
             body: r#"{"error":"invalid_grant"}"#.into(),
+            retry_after_s: None,
         }));
         let refresher = Refresher::new(t.clone());
         let out = drive(&t, async move { refresher.refresh(session(), 0.0).await });
-        assert_eq!(out, Err(TokenError::InvalidGrant(None)));
+        assert_eq!(out, Err(TokenError::InvalidGrant(None).into()));
 
         let t = fake(Err("TypeError: Failed to fetch".into()));
         let refresher = Refresher::new(t.clone());
         let out = drive(&t, async move { refresher.refresh(session(), 0.0).await });
-        assert!(matches!(out, Err(TokenError::Network(_))));
+        assert!(matches!(
+            out,
+            Err(RefreshFailure {
+                error: TokenError::Network(_),
+                ..
+            })
+        ));
     }
 
     #[test]
@@ -270,7 +382,110 @@ mod tests {
         s.refresh_token = None;
         let t = fake(ok_reply());
         let out = futures::executor::block_on(refresh_session(&t, &s, 0.0));
-        assert!(matches!(out, Err(TokenError::InvalidGrant(_))));
+        assert!(matches!(
+            out,
+            Err(RefreshFailure {
+                error: TokenError::InvalidGrant(_),
+                ..
+            })
+        ));
         assert_eq!(t.calls.get(), 0);
+    }
+
+    /// A session whose 5 s token was received at 0 (refresh due at 4 s, expiry at 5 s).
+    fn short_session() -> Session {
+        let mut s = session();
+        s.expires_ms = Some(5_000.0);
+        s.lifetime_s = Some(5.0);
+        s
+    }
+
+    fn network() -> TokenError {
+        TokenError::Network("TypeError: Failed to fetch".into())
+    }
+
+    #[test]
+    fn failures_back_off_and_stop_once_the_token_has_expired() {
+        let s = short_session();
+        let mut auto = AutoRefresh::default();
+        assert_eq!(auto.due(&s, 3_000.0), Due::Wait, "not due yet");
+        assert_eq!(auto.due(&s, 4_000.0), Due::Refresh);
+        // The endpoint is down: each failure waits longer (jitter 0 = half the step).
+        assert_eq!(auto.failed(4_000.0, &network(), None, 0.0), 1_000.0);
+        assert_eq!(auto.due(&s, 4_500.0), Due::Wait, "backing off");
+        // Expired after a failure: no more automatic attempts, ever, until the person acts.
+        for now in [5_000.0, 9_000.0, 60_000.0, 3_600_000.0] {
+            assert_eq!(auto.due(&s, now), Due::Stalled, "{now}");
+        }
+        auto.reset();
+        assert_eq!(auto, AutoRefresh::default());
+        // A longer-lived token gets several spaced attempts before it expires.
+        let long = session(); // 60 s: due at 48 s
+        let mut auto = AutoRefresh::default();
+        let mut sent = Vec::new();
+        let mut now = 0.0;
+        while now < 120_000.0 {
+            match auto.due(&long, now) {
+                Due::Refresh => {
+                    sent.push(now);
+                    auto.failed(now, &network(), None, 0.5);
+                }
+                Due::Stalled => break,
+                Due::Wait => {}
+            }
+            now += 1_000.0;
+        }
+        assert_eq!(sent, vec![48_000.0, 50_000.0, 53_000.0, 59_000.0]);
+        assert_eq!(auto.due(&long, now), Due::Stalled);
+        // A tab that slept past expiry without failing still gets its one attempt.
+        assert_eq!(AutoRefresh::default().due(&s, 60_000.0), Due::Refresh);
+    }
+
+    #[test]
+    fn backoff_doubles_to_five_minutes_and_honours_retry_after_and_slow_down() {
+        let mut auto = AutoRefresh::default();
+        let steps: Vec<f64> = (0..12)
+            .map(|_| auto.failed(0.0, &network(), None, 1.0 - f64::EPSILON))
+            .map(|d| d.round())
+            .collect();
+        assert_eq!(
+            &steps[..5],
+            &[2_000.0, 4_000.0, 8_000.0, 16_000.0, 32_000.0]
+        );
+        assert!(steps.iter().all(|d| *d <= BACKOFF_MAX_MS));
+        assert_eq!(steps[11], BACKOFF_MAX_MS);
+        // Retry-After wins when longer.
+        let mut auto = AutoRefresh::default();
+        assert_eq!(auto.failed(1_000.0, &network(), Some(30.0), 0.0), 30_000.0);
+        assert_eq!(auto.not_before_ms, 31_000.0);
+        // The relay's 429 slow_down without Retry-After: a minute.
+        let slow = TokenError::Refused {
+            status: 429,
+            error: "slow_down".into(),
+            description: None,
+        };
+        assert_eq!(
+            AutoRefresh::default().failed(0.0, &slow, None, 0.0),
+            SLOW_DOWN_MS
+        );
+        // Nonsense Retry-After is ignored.
+        assert_eq!(
+            AutoRefresh::default().failed(0.0, &network(), Some(f64::NAN), 0.0),
+            1_000.0
+        );
+    }
+
+    #[test]
+    fn retry_after_reaches_the_failure() {
+        let t = fake(Ok(HttpReply {
+            status: 429,
+            body: r#"{"error":"slow_down","error_description":"wait"}"#.into(),
+            retry_after_s: Some(42.0),
+        }));
+        let refresher = Refresher::new(t.clone());
+        let out = drive(&t, async move { refresher.refresh(session(), 0.0).await });
+        let f = out.unwrap_err();
+        assert_eq!(f.retry_after_s, Some(42.0));
+        assert!(matches!(f.error, TokenError::Refused { status: 429, .. }));
     }
 }

@@ -1,32 +1,86 @@
 //! Async work whose answer lands in a signal: the app's small stand-in for `LocalResource`
 //! (which costs an async reactive node per answer type in the release's wasm).
 //!
-//! The signal holds `None` until the first answer. A newer run supersedes an older one: an
-//! answer that arrives after a newer run started is dropped, and an answer for a page that is
-//! gone is dropped too (its signal is disposed).
+//! The signal holds `None` until the first answer. A newer run supersedes an older one, and
+//! leaving the page ends them all: a superseded or abandoned run is aborted, which drops its
+//! future (so it starts no further request: a 100-page listing stops at once) and aborts its
+//! browser requests in flight through the [`Abort`] it was given.
 
+use futures::future::{AbortHandle, Abortable};
 use leptos::prelude::*;
 use std::future::Future;
 
-/// Runs `work` once and stores its answer.
-pub fn spawn_into<T, F>(work: F) -> RwSignal<Option<T>>
+/// One run's cancellation: the browser's `AbortSignal` for its fetches. Cheap to clone.
+#[derive(Clone, Default)]
+pub struct Abort(Option<web_sys::AbortSignal>);
+
+impl Abort {
+    /// The signal to hand to a fetch (`None` where the browser has no `AbortController`).
+    pub fn signal(&self) -> Option<&web_sys::AbortSignal> {
+        self.0.as_ref()
+    }
+}
+
+/// Aborts the future and the browser requests of one run.
+struct Stop {
+    handle: AbortHandle,
+    controller: Option<web_sys::AbortController>,
+}
+
+impl Stop {
+    fn stop(&self) {
+        self.handle.abort();
+        if let Some(c) = &self.controller {
+            c.abort();
+        }
+    }
+}
+
+/// Spawns `make(abort)` as a run that [`Stop::stop`] ends; `done` gets its answer.
+fn spawn_run<T, F>(make: impl FnOnce(Abort) -> F, done: impl FnOnce(T) + 'static) -> Stop
+where
+    T: 'static,
+    F: Future<Output = T> + 'static,
+{
+    let controller = web_sys::AbortController::new().ok();
+    let abort = Abort(controller.as_ref().map(|c| c.signal()));
+    let (handle, registration) = AbortHandle::new_pair();
+    let work = Abortable::new(make(abort), registration);
+    leptos::task::spawn_local(async move {
+        if let Ok(answer) = work.await {
+            done(answer);
+        }
+    });
+    Stop { handle, controller }
+}
+
+/// Runs `work(abort)` once and stores its answer; leaving the page aborts it.
+pub fn spawn_into<T, F>(work: impl FnOnce(Abort) -> F) -> RwSignal<Option<T>>
 where
     T: Send + Sync + 'static,
     F: Future<Output = T> + 'static,
 {
     let out = RwSignal::new(None);
-    leptos::task::spawn_local(async move {
-        let answer = work.await;
+    let stop = spawn_run(work, move |answer| {
         let _ = out.try_set(Some(answer));
+    });
+    // Stored in the page's arena so the (not `Send`) handle can reach `on_cleanup`, which
+    // runs before the arena is dropped.
+    let stop = StoredValue::new_local(Some(stop));
+    on_cleanup(move || {
+        if let Some(Some(s)) = stop.try_update_value(Option::take) {
+            s.stop();
+        }
     });
     out
 }
 
-/// Runs `work(key())` now and again whenever `key()` changes (it is tracked); the last run's
-/// answer wins. The previous answer stays on show until the next one arrives.
+/// Runs `work(key(), abort)` now and again whenever `key()` changes (it is tracked); a new
+/// run aborts the one before, and leaving the page aborts the last. The previous answer
+/// stays on show until the next one arrives.
 pub fn load_keyed<K, T, F>(
     key: impl Fn() -> K + 'static,
-    work: impl Fn(K) -> F + 'static,
+    work: impl Fn(K, Abort) -> F + 'static,
 ) -> RwSignal<Option<T>>
 where
     K: 'static,
@@ -34,17 +88,23 @@ where
     F: Future<Output = T> + 'static,
 {
     let out = RwSignal::new(None);
-    let latest = StoredValue::new(0u64);
+    let current: StoredValue<Option<Stop>, LocalStorage> = StoredValue::new_local(None);
     Effect::new(move |_| {
-        let run = latest.get_value() + 1;
-        latest.set_value(run);
-        let work = work(key());
-        leptos::task::spawn_local(async move {
-            let answer = work.await;
-            if latest.try_get_value() == Some(run) {
+        let k = key();
+        let stop = spawn_run(
+            |abort| work(k, abort),
+            move |answer| {
                 let _ = out.try_set(Some(answer));
-            }
-        });
+            },
+        );
+        if let Some(Some(old)) = current.try_update_value(|c| c.replace(stop)) {
+            old.stop();
+        }
+    });
+    on_cleanup(move || {
+        if let Some(Some(last)) = current.try_update_value(Option::take) {
+            last.stop();
+        }
     });
     out
 }

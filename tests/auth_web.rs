@@ -30,10 +30,7 @@ fn config() -> Config {
 }
 
 fn new_auth() -> Auth {
-    Auth {
-        state: RwSignal::new(AuthState::SignedOut),
-        notice: RwSignal::new(None),
-    }
+    Auth::new(AuthState::SignedOut)
 }
 
 fn set_url(url: &str) {
@@ -174,4 +171,69 @@ fn an_error_with_a_forged_state_is_not_trusted_and_keeps_the_attempt() {
     assert_eq!(location().1, "");
     browser::session_remove("attempts");
     set_url(&format!("{path}{search}"));
+}
+
+#[wasm_bindgen_test]
+async fn sign_out_removes_every_key_the_app_keeps_and_only_those() {
+    let holder = web_sys::window()
+        .unwrap()
+        .document()
+        .unwrap()
+        .create_element("div")
+        .unwrap();
+    leptos::mount::mount_to(wasm_bindgen::JsCast::unchecked_into(holder), || ()).forget();
+    let owner = Owner::new();
+    owner.set();
+    let page = browser::page_context();
+    // Revocation goes to a 404 on this origin: a real request, never a real token.
+    let cfg = config::parse(
+        &format!(
+            r#"{{"client_id":"web-test","revoke_url":"{}/no-revoke-endpoint"}}"#,
+            page.origin
+        ),
+        &page,
+    )
+    .unwrap();
+    let tokens = pdscope::oauth::parse_token_response(
+        200,
+        r#"{"access_token":"a1","token_type":"bearer","expires_in":60,"refresh_token":"r1"}"#,
+        &[],
+    )
+    .unwrap();
+    let session = pdscope::oauth::Session::new(tokens, &cfg, &["read".into()], 0.0, None, None);
+    let storage = web_sys::window()
+        .unwrap()
+        .session_storage()
+        .unwrap()
+        .unwrap();
+    for key in [
+        "session",
+        "attempts",
+        "timeline",
+        browser::IMPORTED_KEY,
+        "some_future_key",
+    ] {
+        browser::session_set(key, "x").unwrap();
+    }
+    storage.set_item("not-ours", "kept").unwrap();
+    let a = new_auth();
+    a.state.set(AuthState::SignedIn(Box::new(session)));
+    a.refresh_stalled.set(Some("failed".into()));
+    auth::sign_out(a);
+    let left: Vec<String> = (0..storage.length().unwrap())
+        .filter_map(|i| storage.key(i).unwrap())
+        .filter(|k| k.starts_with("pdscope."))
+        .collect();
+    assert!(left.is_empty(), "left behind: {left:?}");
+    assert_eq!(
+        storage.get_item("not-ours").unwrap().as_deref(),
+        Some("kept")
+    );
+    assert_eq!(a.state.get_untracked(), AuthState::SignedOut);
+    assert_eq!(a.refresh_stalled.get_untracked(), None);
+    // The revocation failed (404): the tab is still signed out and says so.
+    common::sleep(300).await;
+    let notice = a.notice.get_untracked().unwrap_or_default();
+    assert!(notice.contains("could not be revoked"), "{notice}");
+    storage.remove_item("not-ours").unwrap();
 }

@@ -47,10 +47,7 @@ fn mount_services(api_path: &str) -> web_sys::HtmlElement {
     );
     leptos::mount::mount_to(el.clone(), move || {
         provide_context(ConfigCtx(cfg.clone()));
-        provide_context(Auth {
-            state: RwSignal::new(AuthState::SignedIn(Box::new(session.clone()))),
-            notice: RwSignal::new(None),
-        });
+        provide_context(Auth::new(AuthState::SignedIn(Box::new(session.clone()))));
         provide_nav("/", false);
         view! { <ServicesPage /> }
     })
@@ -129,4 +126,59 @@ async fn a_failing_api_shows_its_error() {
         "{text}"
     );
     assert!(rows(&el).is_empty());
+}
+
+#[wasm_bindgen_test]
+async fn a_load_is_aborted_when_its_key_changes_and_when_its_page_goes() {
+    use std::cell::Cell;
+    use std::rc::Rc;
+    let holder = common::container();
+    leptos::mount::mount_to(holder, || ()).forget();
+    // Each run counts its steps into its own cell and keeps its abort signal.
+    let steps: Rc<std::cell::RefCell<Vec<Rc<Cell<u32>>>>> = Rc::default();
+    let signals: Rc<std::cell::RefCell<Vec<pdscope::task::Abort>>> = Rc::default();
+    let owner = Owner::new();
+    let key = owner.with(|| {
+        let key = RwSignal::new(0u32);
+        let (steps, signals) = (steps.clone(), signals.clone());
+        let _out = pdscope::task::load_keyed(
+            move || key.get(),
+            move |_, abort| {
+                let count = Rc::new(Cell::new(0));
+                steps.borrow_mut().push(count.clone());
+                signals.borrow_mut().push(abort);
+                async move {
+                    loop {
+                        count.set(count.get() + 1);
+                        common::sleep(10).await;
+                    }
+                }
+            },
+        );
+        key
+    });
+    common::sleep(100).await;
+    assert_eq!(steps.borrow().len(), 1);
+    key.set(1);
+    common::sleep(50).await;
+    assert_eq!(steps.borrow().len(), 2, "a new key starts a new run");
+    let first = steps.borrow()[0].get();
+    let aborted = |i: usize| signals.borrow()[i].signal().map(|s| s.aborted());
+    assert_eq!(
+        aborted(0),
+        Some(true),
+        "the superseded run's requests are aborted"
+    );
+    assert_eq!(aborted(1), Some(false));
+    common::sleep(100).await;
+    assert_eq!(steps.borrow()[0].get(), first, "the superseded run stopped");
+    owner.cleanup();
+    let second = steps.borrow()[1].get();
+    assert_eq!(
+        aborted(1),
+        Some(true),
+        "leaving the page aborts the last run"
+    );
+    common::sleep(100).await;
+    assert_eq!(steps.borrow()[1].get(), second, "and its future is dropped");
 }

@@ -31,10 +31,7 @@ fn a_missing_scope_is_explained_with_a_way_to_ask_for_it() {
     let cfg = config::parse(r#"{"client_id":"v","scopes":["services.read"]}"#, &page).unwrap();
     let _h = leptos::mount::mount_to(el.clone(), move || {
         provide_context(ConfigCtx(cfg.clone()));
-        provide_context(Auth {
-            state: RwSignal::new(AuthState::SignedOut),
-            notice: RwSignal::new(None),
-        });
+        provide_context(Auth::new(AuthState::SignedOut));
         let error = ApiError::MissingScope {
             required: vec!["users.read".into()],
             granted: vec!["openid".into(), "services.read".into()],
@@ -58,10 +55,7 @@ fn server_errors_are_shown_without_a_sign_in_button() {
     let cfg = config::parse(r#"{"client_id":"v"}"#, &page).unwrap();
     let _h = leptos::mount::mount_to(el.clone(), move || {
         provide_context(ConfigCtx(cfg.clone()));
-        provide_context(Auth {
-            state: RwSignal::new(AuthState::SignedOut),
-            notice: RwSignal::new(None),
-        });
+        provide_context(Auth::new(AuthState::SignedOut));
         let error = ApiError::Server {
             status: 503,
             endpoint: "/services".into(),

@@ -6,8 +6,8 @@ use crate::routes::AppRoute;
 use leptos::prelude::*;
 
 /// Who is signed in: `/users/me` where the token allows it, else the id_token's claims.
-async fn who(auth: crate::auth::Auth, session: Session) -> String {
-    match client::get_json_retrying(auth, "/users/me").await {
+async fn who(auth: crate::auth::Auth, session: Session, abort: crate::task::Abort) -> String {
+    match client::get_json_retrying(auth, "/users/me", &abort).await {
         Ok(v) => {
             let user = &v["user"];
             let name = user["name"].as_str().unwrap_or("PagerDuty user");
@@ -41,11 +41,11 @@ pub fn Header() -> impl IntoView {
     let me = crate::task::load_keyed(
         // `get`, not `track`: a memo nobody reads is never computed, so never changes.
         move || identity.get(),
-        move |_| {
+        move |_, abort| {
             let session = auth.session_untracked();
             async move {
                 match session {
-                    Some(s) => Some(who(auth, s).await),
+                    Some(s) => Some(who(auth, s, abort).await),
                     None => None,
                 }
             }

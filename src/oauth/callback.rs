@@ -30,8 +30,9 @@ pub enum CallbackError {
     Fragment,
     #[error("You declined the request on PagerDuty's consent page, so no token was issued. Sign in again to allow it.")]
     Denied,
-    #[error("PagerDuty refused a requested scope ({description}). Check \"scopes\" in config.json against the app's registered scopes, then sign in again.")]
-    InvalidScope { description: String },
+    /// `description` is PagerDuty's text, kept only when the answer's `state` matched.
+    #[error("PagerDuty refused a requested scope{}. Check \"scopes\" in config.json against the app's registered scopes, then sign in again.", description.as_deref().map(|d| format!(" ({d})")).unwrap_or_default())]
+    InvalidScope { description: Option<String> },
     #[error("The sign-in failed: {error}{}. Sign in again.", description.as_deref().map(|d| format!(" ({d})")).unwrap_or_default())]
     Server {
         error: String,
@@ -39,6 +40,10 @@ pub enum CallbackError {
     },
     #[error("The sign-in page returned an error, but not for a sign-in this tab started, so it is not shown. Sign in again.")]
     UntrustedError,
+    /// An error answer without `state`: it ends this tab's one attempt, but its text could
+    /// have been written by anyone, so none of it is shown (SECURITY.md rule 6).
+    #[error("The sign-in did not complete: the sign-in page returned an error without the check value pdscope sent, so its details are not shown. Sign in again; if it keeps failing, check the app's settings in PagerDuty.")]
+    ErrorWithoutState,
     #[error("The sign-in answer has neither a code nor an error. Sign in again.")]
     Malformed,
 }
@@ -85,6 +90,8 @@ pub fn validate_callback(
         .iter()
         .filter(|a| now_ms - a.created_ms < ATTEMPT_TTL_MS && a.created_ms <= now_ms + 60_000.0)
         .collect();
+    // Whether the answer proved it belongs to this tab: only then is its error text shown.
+    let state_matched = get("state").is_some();
     let attempt = match get("state") {
         Some(state) => match live.iter().find(|a| a.state == state) {
             Some(a) => (*a).clone(),
@@ -108,12 +115,13 @@ pub fn validate_callback(
         }
     }
     if let Some(error) = get("error") {
-        let description = get("error_description").filter(|d| !d.is_empty());
+        let description = get("error_description")
+            .filter(|d| !d.is_empty())
+            .filter(|_| state_matched);
         return Err(match error.as_str() {
             "access_denied" => CallbackError::Denied,
-            "invalid_scope" => CallbackError::InvalidScope {
-                description: description.unwrap_or_else(|| "no details".into()),
-            },
+            "invalid_scope" => CallbackError::InvalidScope { description },
+            _ if !state_matched => CallbackError::ErrorWithoutState,
             _ => CallbackError::Server { error, description },
         });
     }
@@ -224,7 +232,7 @@ mod tests {
                 None
             ),
             Err(CallbackError::InvalidScope {
-                description: "bad scope".into()
+                description: Some("bad scope".into())
             })
         );
         let e = validate_callback("error=server_error&state=s1", "", &a, NOW, None).unwrap_err();
@@ -255,6 +263,39 @@ mod tests {
         assert_eq!(
             validate_callback("foo=bar", "#section", &a, NOW, None),
             Err(CallbackError::Stale)
+        );
+    }
+
+    #[test]
+    fn error_text_is_shown_only_when_the_state_matched() {
+        let a = [attempt("s1", NOW)];
+        let forged = "error=server_error&error_description=Call+%2B1+555+0100+to+restore+access";
+        // No state, one live attempt: the error is accepted (and consumes the attempt), but
+        // its words are the app's, not the sender's.
+        let e = validate_callback(forged, "", &a, NOW, None).unwrap_err();
+        assert!(!e.to_string().contains("555"), "{e}");
+        assert!(!e.to_string().contains("restore"), "{e}");
+        assert_eq!(e, CallbackError::ErrorWithoutState);
+        let e = validate_callback(
+            "error=invalid_scope&error_description=Call+555",
+            "",
+            &a,
+            NOW,
+            None,
+        )
+        .unwrap_err();
+        assert!(!e.to_string().contains("555"), "{e}");
+        assert!(matches!(
+            e,
+            CallbackError::InvalidScope { description: None }
+        ));
+        // With the matching state, PagerDuty's own text is shown.
+        let e = validate_callback(&format!("{forged}&state=s1"), "", &a, NOW, None).unwrap_err();
+        assert!(e.to_string().contains("555"), "{e}");
+        // A declined consent reads the same either way (the app's words).
+        assert_eq!(
+            validate_callback("error=access_denied", "", &a, NOW, None),
+            Err(CallbackError::Denied)
         );
     }
 

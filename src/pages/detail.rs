@@ -14,8 +14,9 @@ async fn fetch<T: crate::json::FromJson>(
     auth: crate::auth::Auth,
     path: String,
     key: &str,
+    abort: crate::task::Abort,
 ) -> Result<T, ApiError> {
-    let v = client::get_json_retrying(auth, &path).await?;
+    let v = client::get_json_retrying(auth, &path, &abort).await?;
     parse_one(&v, key).map_err(|detail| ApiError::Malformed {
         endpoint: path,
         detail,
@@ -63,7 +64,7 @@ pub fn ServiceDetail(
 fn ServiceInner(id: String) -> impl IntoView {
     let auth = use_auth();
     let path = format!("/services/{}?include%5B%5D=teams", crate::url::encode(&id));
-    let data = crate::task::spawn_into(fetch::<Service>(auth, path, "service"));
+    let data = crate::task::spawn_into(|abort| fetch::<Service>(auth, path, "service", abort));
     view! {
         <p><a href=href(&AppRoute::Services.path())>"← All services"</a></p>
         {move || match data.get() {
@@ -105,7 +106,7 @@ fn UserInner(id: String) -> impl IntoView {
         "/users/{}?include%5B%5D=contact_methods&include%5B%5D=teams",
         crate::url::encode(&id)
     );
-    let data = crate::task::spawn_into(fetch::<User>(auth, path, "user"));
+    let data = crate::task::spawn_into(|abort| fetch::<User>(auth, path, "user", abort));
     view! {
         <p><a href=href(&AppRoute::Users.path())>"← All users"</a></p>
         {move || match data.get() {

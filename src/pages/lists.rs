@@ -58,6 +58,7 @@ struct Loaded {
     index: Index,
     total: u64,
     not_listed: u64,
+    skipped: u64,
 }
 
 fn loaded<T>(
@@ -70,6 +71,7 @@ fn loaded<T>(
         index: Index::new(listing.rows.iter().map(cells).collect()),
         total: listing.total,
         not_listed: listing.not_listed,
+        skipped: listing.skipped,
     }
 }
 
@@ -142,7 +144,6 @@ fn EntityList(
 ) -> impl IntoView {
     let auth = use_auth();
     let progress = RwSignal::new((0u64, 0u64));
-    let source = BrowserSource { auth };
     // Keyed on who is signed in, not on each token refresh.
     let who = Memo::new(move |_| {
         auth.session()
@@ -150,7 +151,7 @@ fn EntityList(
     });
     let data = crate::task::load_keyed(
         move || who.get(),
-        move |_| load(kind, source, progress, None),
+        move |_, abort| load(kind, BrowserSource { auth, abort }, progress, None),
     );
 
     let nav = crate::nav::use_nav();
@@ -175,9 +176,12 @@ fn EntityList(
             let truncated = data.with(|d| matches!(d, Some(Ok(l)) if l.not_listed > 0));
             (truncated && !text.trim().is_empty()).then_some(text)
         },
-        move |text| async move {
+        move |text, abort| async move {
             match text {
-                Some(text) => Some(load(kind, source, remote_progress, Some(text)).await),
+                Some(text) => {
+                    let source = BrowserSource { auth, abort };
+                    Some(load(kind, source, remote_progress, Some(text)).await)
+                }
                 None => None,
             }
         },
@@ -238,8 +242,10 @@ fn EntityList(
         });
     };
 
+    // Exactly the rows the table shows: `view_rows` index the active list, which past the
+    // ceiling may be PagerDuty's search answer rather than the local list.
     let export = move |_| {
-        let Some(Ok(l)) = data.get_untracked() else {
+        let Some((l, _)) = untrack(active) else {
             return;
         };
         let headers: Vec<&str> = kind.columns().iter().map(|(_, t)| *t).collect();
@@ -341,6 +347,7 @@ fn EntityList(
             }}
             {move || active().map(|(l, _)| {
                 let l2 = l.clone();
+                let l3 = l.clone();
                 view! {
                     <div class="table-wrap" tabindex="0" role="region" aria-label=format!("{} table", kind.title())>
                         <table>
@@ -380,6 +387,9 @@ fn EntityList(
                             </div>
                         })
                     }}
+                    {(l3.skipped > 0).then(|| view! {
+                        <p class="warnings">{paging::skipped_note(l3.skipped)}</p>
+                    })}
                     {move || (view_rows.get().is_empty()).then(|| view! {
                         <p class="empty">{if q.get().is_empty() { format!("No {} visible to this token.", kind.noun()) } else { "Nothing matches this search.".to_string() }}</p>
                     })}
