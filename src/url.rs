@@ -70,14 +70,22 @@ pub fn origin_of(url: &str) -> Option<String> {
     parse_origin(url).map(|o| o.to_string())
 }
 
-/// Loopback hosts, where plain http never leaves the machine.
+/// Loopback hosts, where plain http never leaves the machine: exactly `localhost`, `[::1]`
+/// and 127.0.0.0/8 written as four decimal octets (a host as [`parse_origin`] gives it,
+/// lower-case). Names that only start or end like one (`127.0.0.1.nip.io`, `app.localhost`)
+/// are resolved by whoever owns them and are not loopback. The app (config URLs) and
+/// pd-token-relay (`--identity-url`) share this one rule for plain http.
 pub fn is_loopback(host: &str) -> bool {
+    let octet = |o: &str| {
+        (1..=3).contains(&o.len())
+            && o.bytes().all(|b| b.is_ascii_digit())
+            && o.parse::<u8>().is_ok()
+    };
     host == "localhost"
-        || host.ends_with(".localhost")
         || host == "[::1]"
-        || host.strip_prefix("127.").is_some_and(|r| {
-            r.split('.').count() == 3 && r.split('.').all(|o| o.parse::<u8>().is_ok())
-        })
+        || host
+            .strip_prefix("127.")
+            .is_some_and(|r| r.split('.').count() == 3 && r.split('.').all(octet))
 }
 
 /// Percent-encodes everything but RFC 3986 unreserved characters. Used for every form and
@@ -186,9 +194,19 @@ mod tests {
             origin_of("http://[::1]:9/").as_deref(),
             Some("http://[::1]:9")
         );
+        // The host the URL really names, not a loopback-looking prefix of it.
+        for (url, host) in [
+            ("http://127.0.0.1.nip.io/x", "127.0.0.1.nip.io"),
+            ("http://localhost.evil.example:80", "localhost.evil.example"),
+            ("http://LocalHost:8080", "localhost"),
+        ] {
+            assert_eq!(parse_origin(url).unwrap().host, host, "{url}");
+        }
         for bad in [
             "",
             "/relative",
+            "http://127.0.0.1@evil.example/",
+            "http://localhost:1\\@evil.example/",
             "ftp://h/",
             "https://",
             "https://user@h/",
@@ -210,17 +228,32 @@ mod tests {
             "localhost",
             "127.0.0.1",
             "127.1.2.3",
+            "127.255.0.01",
             "[::1]",
-            "app.localhost",
         ] {
             assert!(is_loopback(h), "{h}");
         }
+        // Exactly `localhost`, 127.0.0.0/8 as four decimal octets and [::1]: names that merely
+        // start or end like one resolve wherever their owner wants.
         for h in [
-            "127.0.0.1.evil.com",
+            "app.localhost",
             "localhost.evil.com",
+            "localhost.",
+            "127.0.0.1.evil.com",
+            "127.0.0.1.nip.io",
+            "127.0.0.+1",
+            "127.0.0.",
+            "127.0.0",
+            "127.0.0.256",
+            "127.0.0.0001",
+            "127.1",
             "10.0.0.1",
             "128.0.0.1",
-            "127.0.0",
+            "0127.0.0.1",
+            "[::2]",
+            "[::ffff:127.0.0.1]",
+            "::1",
+            "",
         ] {
             assert!(!is_loopback(h), "{h}");
         }

@@ -5,6 +5,10 @@
 //! `POST /oauth/token` and `POST /oauth/revoke` pass through here, where the secret is added
 //! for the one configured client id. No cookies, no sessions, no token storage, and log lines
 //! carry only method, path, status and duration.
+//!
+//! What goes upstream is rebuilt from an allow-list per endpoint and grant, never copied:
+//! a repeated parameter is refused (PagerDuty might read another copy than the relay checked),
+//! and parameters outside the list are dropped.
 
 use axum::body::Bytes;
 use axum::extract::{ConnectInfo, DefaultBodyLimit, Request, State};
@@ -12,15 +16,37 @@ use axum::http::{header, HeaderMap, HeaderValue, Method, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::post;
 use axum::{Json, Router};
+use pdscope::url::{is_loopback, parse_origin};
 use serde_json::json;
-use std::collections::{HashMap, VecDeque};
+use std::collections::{BTreeSet, HashMap, HashSet, VecDeque};
+use std::fmt;
 use std::net::{IpAddr, SocketAddr};
+use std::str::FromStr;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 use tower_http::cors::{AllowOrigin, CorsLayer};
 
 /// Form bodies larger than this are refused (a code exchange is a few hundred bytes).
 pub const MAX_BODY: usize = 4 * 1024;
+
+/// How many client addresses the rate limiter remembers by default.
+pub const DEFAULT_MAX_TRACKED: usize = 100_000;
+
+/// The rate limit's window.
+const WINDOW: Duration = Duration::from_secs(60);
+
+/// The parameters forwarded for an authorization code exchange.
+const AUTHORIZATION_CODE: &[&str] = &[
+    "grant_type",
+    "code",
+    "redirect_uri",
+    "code_verifier",
+    "client_id",
+];
+/// The parameters forwarded for a refresh.
+const REFRESH_TOKEN: &[&str] = &["grant_type", "refresh_token", "client_id", "scope"];
+/// The parameters forwarded for a revocation.
+const REVOKE: &[&str] = &["token", "token_type_hint", "client_id"];
 
 /// Where log lines go (stderr in the binary, a buffer in tests).
 pub type LogSink = Arc<dyn Fn(String) + Send + Sync>;
@@ -37,15 +63,163 @@ pub struct RelayConfig {
     /// Requests per client address per minute (sliding window).
     pub per_minute: usize,
     pub upstream_timeout: Duration,
-    /// Use the first `X-Forwarded-For` address as the client (only behind a trusted proxy).
-    pub trust_forwarded_for: bool,
+    /// Proxies whose `X-Forwarded-For` is believed; from anyone else the header is ignored.
+    pub trusted_proxies: Vec<Cidr>,
+    /// How many client addresses the rate limiter remembers at most (the least recently seen
+    /// are forgotten first).
+    pub max_tracked: usize,
+}
+
+/// An address block such as `10.0.0.0/8` or `fd00::/8`; a bare address is a block of one
+/// (`/32` or `/128`). Bits past the prefix are ignored.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Cidr {
+    addr: IpAddr,
+    prefix: u8,
+}
+
+impl Cidr {
+    /// True when `ip` lies in the block (an IPv4-mapped IPv6 address counts as IPv4).
+    pub fn contains(&self, ip: IpAddr) -> bool {
+        let (differing, bits) = match (self.addr, ip.to_canonical()) {
+            (IpAddr::V4(a), IpAddr::V4(b)) => (u128::from(u32::from(a) ^ u32::from(b)), 32),
+            (IpAddr::V6(a), IpAddr::V6(b)) => (u128::from(a) ^ u128::from(b), 128),
+            _ => return false,
+        };
+        // No differing bit within the prefix (a /0 prefix shifts everything out).
+        differing
+            .checked_shr(bits - u32::from(self.prefix))
+            .unwrap_or(0)
+            == 0
+    }
+}
+
+impl FromStr for Cidr {
+    type Err = String;
+
+    fn from_str(s: &str) -> Result<Cidr, String> {
+        let bad =
+            || format!("{s} is not an IP address or CIDR block (such as 127.0.0.1 or 10.0.0.0/8)");
+        let (addr, prefix) = match s.split_once('/') {
+            Some((a, p)) => (a, Some(p)),
+            None => (s, None),
+        };
+        let addr = IpAddr::from_str(addr).map_err(|_| bad())?.to_canonical();
+        let max = if addr.is_ipv4() { 32 } else { 128 };
+        let prefix = match prefix {
+            None => max,
+            Some(p) if !p.is_empty() && p.len() <= 3 && p.bytes().all(|b| b.is_ascii_digit()) => {
+                p.parse::<u8>().ok().filter(|p| *p <= max).ok_or_else(bad)?
+            }
+            Some(_) => return Err(bad()),
+        };
+        Ok(Cidr { addr, prefix })
+    }
+}
+
+impl fmt::Display for Cidr {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}/{}", self.addr, self.prefix)
+    }
+}
+
+/// The address a request is counted against. The connection's peer, unless the peer is a
+/// trusted proxy: then the rightmost `X-Forwarded-For` entry that is not a trusted proxy
+/// (everything left of it was written by the client and can say anything), or the leftmost
+/// entry when every one is trusted. An entry that is no address where the client's should be
+/// gives the nearest trusted hop, so such requests share one window instead of escaping it.
+pub fn client_address(peer: IpAddr, forwarded_for: Option<&str>, trusted: &[Cidr]) -> IpAddr {
+    let is_trusted = |ip: IpAddr| trusted.iter().any(|c| c.contains(ip));
+    let peer = peer.to_canonical();
+    let Some(header) = forwarded_for.filter(|_| is_trusted(peer)) else {
+        return peer;
+    };
+    let mut nearest = peer;
+    for entry in header.rsplit(',').map(str::trim).filter(|e| !e.is_empty()) {
+        let Some(ip) = forwarded_entry(entry) else {
+            return nearest;
+        };
+        if !is_trusted(ip) {
+            return ip;
+        }
+        nearest = ip;
+    }
+    nearest
+}
+
+/// One `X-Forwarded-For` entry: an address, possibly with a port (`1.2.3.4:5`, `[::1]:5`).
+fn forwarded_entry(entry: &str) -> Option<IpAddr> {
+    let ip = IpAddr::from_str(entry)
+        .ok()
+        .or_else(|| SocketAddr::from_str(entry).ok().map(|a| a.ip()))
+        .or_else(|| {
+            let inside = entry.strip_prefix('[')?.strip_suffix(']')?;
+            IpAddr::from_str(inside).ok()
+        })?;
+    Some(ip.to_canonical())
+}
+
+/// Per-address sliding windows with bounded memory. An address whose newest request is a
+/// window old has nothing left to remember and is dropped; beyond the cap the least recently
+/// seen address goes first. Both use an index ordered by last request, so no request scans
+/// the map: each costs O(log n).
+#[derive(Default)]
+struct Windows {
+    hits: HashMap<IpAddr, VecDeque<Instant>>,
+    /// `(newest request, address)` for every address in `hits`.
+    by_last_seen: BTreeSet<(Instant, IpAddr)>,
+}
+
+impl Windows {
+    /// True when `ip` may make another request at `now` (then it is counted).
+    fn admit(&mut self, ip: IpAddr, now: Instant, per_minute: usize, cap: usize) -> bool {
+        while let Some(&(seen, idle)) = self.by_last_seen.first() {
+            if now.saturating_duration_since(seen) < WINDOW {
+                break;
+            }
+            self.by_last_seen.pop_first();
+            self.hits.remove(&idle);
+        }
+        if let Some(w) = self.hits.get_mut(&ip) {
+            while w
+                .front()
+                .is_some_and(|t| now.saturating_duration_since(*t) >= WINDOW)
+            {
+                w.pop_front();
+            }
+            if w.len() >= per_minute {
+                return false;
+            }
+            if let Some(&last) = w.back() {
+                self.by_last_seen.remove(&(last, ip));
+            }
+            w.push_back(now);
+        } else {
+            if per_minute == 0 {
+                return false;
+            }
+            while self.hits.len() >= cap.max(1) {
+                let Some((_, oldest)) = self.by_last_seen.pop_first() else {
+                    break;
+                };
+                self.hits.remove(&oldest);
+            }
+            self.hits.insert(ip, VecDeque::from([now]));
+        }
+        self.by_last_seen.insert((now, ip));
+        true
+    }
+
+    fn len(&self) -> usize {
+        self.hits.len()
+    }
 }
 
 /// Shared state: configuration, HTTP client, rate windows and the log sink.
 pub struct Relay {
     pub config: RelayConfig,
     client: reqwest::Client,
-    windows: Mutex<HashMap<IpAddr, VecDeque<Instant>>>,
+    windows: Mutex<Windows>,
     log: LogSink,
 }
 
@@ -59,27 +233,27 @@ impl Relay {
         Ok(Arc::new(Relay {
             config,
             client,
-            windows: Mutex::new(HashMap::new()),
+            windows: Mutex::new(Windows::default()),
             log,
         }))
     }
 
+    /// How many client addresses the rate limiter currently remembers.
+    pub fn tracked_addresses(&self) -> usize {
+        self.windows.lock().unwrap_or_else(|p| p.into_inner()).len()
+    }
+
     /// Sliding-window limit: true when `ip` may make another request now.
     fn admit(&self, ip: IpAddr) -> bool {
-        let now = Instant::now();
-        let mut windows = self.windows.lock().unwrap_or_else(|p| p.into_inner());
-        let w = windows.entry(ip).or_default();
-        while w
-            .front()
-            .is_some_and(|t| now.duration_since(*t) >= Duration::from_secs(60))
-        {
-            w.pop_front();
-        }
-        if w.len() >= self.config.per_minute {
-            return false;
-        }
-        w.push_back(now);
-        true
+        self.windows
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .admit(
+                ip,
+                Instant::now(),
+                self.config.per_minute,
+                self.config.max_tracked,
+            )
     }
 }
 
@@ -131,18 +305,16 @@ async fn revoke(State(r): State<Arc<Relay>>, req: Request) -> Response {
 }
 
 fn client_ip(r: &Relay, peer: Option<SocketAddr>, headers: &HeaderMap) -> IpAddr {
-    let direct = peer.map(|c| c.ip()).unwrap_or(IpAddr::from([127, 0, 0, 1]));
-    if r.config.trust_forwarded_for {
-        if let Some(ip) = headers
-            .get("x-forwarded-for")
-            .and_then(|v| v.to_str().ok())
-            .and_then(|v| v.split(',').next())
-            .and_then(|v| v.trim().parse().ok())
-        {
-            return ip;
-        }
-    }
-    direct
+    let peer = peer.map(|c| c.ip()).unwrap_or(IpAddr::from([127, 0, 0, 1]));
+    // Several header lines are one list; a line that is not text is an entry that is no
+    // address.
+    let lines: Vec<&str> = headers
+        .get_all("x-forwarded-for")
+        .iter()
+        .map(|v| v.to_str().unwrap_or("?"))
+        .collect();
+    let header = (!lines.is_empty()).then(|| lines.join(","));
+    client_address(peer, header.as_deref(), &r.config.trusted_proxies)
 }
 
 async fn relay(r: &Relay, path: &'static str, req: Request) -> Response {
@@ -153,13 +325,22 @@ async fn relay(r: &Relay, path: &'static str, req: Request) -> Response {
         .map(|c| c.0);
     let (parts, body) = req.into_parts();
     let ip = client_ip(r, peer, &parts.headers);
-    let resp = match axum::body::to_bytes(body, MAX_BODY).await {
-        Ok(bytes) => relay_inner(r, path, ip, &parts.headers, bytes).await,
-        Err(_) => oauth_error(
-            StatusCode::PAYLOAD_TOO_LARGE,
-            "invalid_request",
-            "The request body is larger than a token request can be.",
-        ),
+    // Counted before the body is read: a refused request still costs its sender.
+    let resp = if !r.admit(ip) {
+        oauth_error(
+            StatusCode::TOO_MANY_REQUESTS,
+            "slow_down",
+            "Too many requests from this address; wait a minute.",
+        )
+    } else {
+        match axum::body::to_bytes(body, MAX_BODY).await {
+            Ok(bytes) => relay_inner(r, path, &parts.headers, bytes).await,
+            Err(_) => oauth_error(
+                StatusCode::PAYLOAD_TOO_LARGE,
+                "invalid_request",
+                "The request body is larger than a token request can be.",
+            ),
+        }
     };
     (r.log)(format!(
         "POST {path} {} {}ms",
@@ -169,20 +350,7 @@ async fn relay(r: &Relay, path: &'static str, req: Request) -> Response {
     resp
 }
 
-async fn relay_inner(
-    r: &Relay,
-    path: &'static str,
-    ip: IpAddr,
-    headers: &HeaderMap,
-    body: Bytes,
-) -> Response {
-    if !r.admit(ip) {
-        return oauth_error(
-            StatusCode::TOO_MANY_REQUESTS,
-            "slow_down",
-            "Too many requests from this address; wait a minute.",
-        );
-    }
+async fn relay_inner(r: &Relay, path: &'static str, headers: &HeaderMap, body: Bytes) -> Response {
     let form_type = headers
         .get(header::CONTENT_TYPE)
         .and_then(|v| v.to_str().ok())
@@ -194,11 +362,18 @@ async fn relay_inner(
             "The body must be application/x-www-form-urlencoded.",
         );
     }
-    let mut pairs: Vec<(String, String)> = form_urlencoded::parse(&body).into_owned().collect();
-    let get = |k: &str| pairs.iter().find(|(n, _)| n == k).map(|(_, v)| v.clone());
-    if pairs.iter().filter(|(k, _)| k == "client_id").count() != 1
-        || get("client_id").as_deref() != Some(r.config.client_id.as_str())
-    {
+    let pairs: Vec<(String, String)> = form_urlencoded::parse(&body).into_owned().collect();
+    // Keys compare decoded, as PagerDuty reads them (`grant%5Ftype` is `grant_type`).
+    let mut seen = HashSet::new();
+    if let Some((k, _)) = pairs.iter().find(|(k, _)| !seen.insert(k.as_str())) {
+        return oauth_error(
+            StatusCode::BAD_REQUEST,
+            "invalid_request",
+            &format!("repeated parameter: {k}"),
+        );
+    }
+    let get = |k: &str| pairs.iter().find(|(n, _)| n == k).map(|(_, v)| v.as_str());
+    if get("client_id") != Some(r.config.client_id.as_str()) {
         return oauth_error(
             StatusCode::UNAUTHORIZED,
             "invalid_client",
@@ -212,25 +387,26 @@ async fn relay_inner(
             "The browser must never send a client secret; the relay adds it.",
         );
     }
-    if path == "/oauth/token" {
-        match get("grant_type").as_deref() {
-            Some("authorization_code" | "refresh_token") => {}
-            _ => {
-                return oauth_error(
-                    StatusCode::BAD_REQUEST,
-                    "unsupported_grant_type",
-                    "The relay forwards only authorization_code and refresh_token grants.",
-                )
-            }
+    let allowed = match (path, get("grant_type")) {
+        ("/oauth/revoke", _) => REVOKE,
+        (_, Some("authorization_code")) => AUTHORIZATION_CODE,
+        (_, Some("refresh_token")) => REFRESH_TOKEN,
+        _ => {
+            return oauth_error(
+                StatusCode::BAD_REQUEST,
+                "unsupported_grant_type",
+                "The relay forwards only authorization_code and refresh_token grants.",
+            )
         }
-    }
-    pairs.push(("client_secret".into(), r.config.client_secret.clone()));
-    // The serializer is not Send: finish it before any await.
+    };
+    // The upstream body is rebuilt from the allow-list; anything else is dropped. The
+    // serializer is not Send: finish it before any await.
     let form = {
         let mut ser = form_urlencoded::Serializer::new(String::new());
-        for (k, v) in &pairs {
+        for (k, v) in pairs.iter().filter(|(k, _)| allowed.contains(&k.as_str())) {
             ser.append_pair(k, v);
         }
+        ser.append_pair("client_secret", &r.config.client_secret);
         ser.finish()
     };
     let upstream = r
@@ -296,6 +472,27 @@ async fn relay_inner(
     resp
 }
 
+/// Checks `--identity-url`: an absolute https URL, or plain http only to a loopback host
+/// (exactly `localhost`, 127.0.0.0/8 or `[::1]`, as the app and the sandbox judge it), with
+/// no query or fragment. Returns its origin and path, without a trailing slash.
+pub fn check_identity_url(url: &str) -> Result<String, String> {
+    let bad = || {
+        format!("--identity-url {url} must be https (plain http only on loopback: localhost, 127.0.0.0/8 or [::1])")
+    };
+    let origin = parse_origin(url).ok_or_else(bad)?;
+    if origin.scheme != "https" && !is_loopback(&origin.host) {
+        return Err(bad());
+    }
+    let after_scheme = url.split_once("://").map_or("", |(_, rest)| rest);
+    let path = after_scheme.find('/').map_or("", |i| &after_scheme[i..]);
+    if after_scheme.contains(['?', '#']) {
+        return Err(format!(
+            "--identity-url {url} must not carry a query or fragment"
+        ));
+    }
+    Ok(format!("{origin}{}", path.trim_end_matches('/')))
+}
+
 /// Reads PagerDuty's app registration JSON: returns `(client_id, client_secret)`.
 pub fn read_credentials_json(text: &str) -> Result<(Option<String>, Option<String>), String> {
     let v: serde_json::Value =
@@ -308,4 +505,196 @@ pub fn read_credentials_json(text: &str) -> Result<(Option<String>, Option<Strin
         find(&["client_id", "clientId", "PD_CLIENT_ID"]),
         find(&["client_secret", "clientSecret", "PD_CLIENT_SECRET"]),
     ))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn ip(s: &str) -> IpAddr {
+        s.parse().unwrap()
+    }
+
+    fn cidrs(list: &[&str]) -> Vec<Cidr> {
+        list.iter().map(|c| c.parse().unwrap()).collect()
+    }
+
+    #[test]
+    fn cidr_blocks_parse_and_match() {
+        let c: Cidr = "10.0.0.0/8".parse().unwrap();
+        assert!(c.contains(ip("10.0.0.1")) && c.contains(ip("10.255.255.255")));
+        assert!(!c.contains(ip("11.0.0.0")) && !c.contains(ip("9.255.255.255")));
+        assert!(
+            c.contains(ip("::ffff:10.1.2.3")),
+            "IPv4-mapped counts as IPv4"
+        );
+        assert!(
+            !c.contains(ip("::a00:1")),
+            "an IPv6 address is not in an IPv4 block"
+        );
+        // A bare address is a block of one.
+        let one: Cidr = "127.0.0.1".parse().unwrap();
+        assert_eq!(one.to_string(), "127.0.0.1/32");
+        assert!(one.contains(ip("127.0.0.1")) && !one.contains(ip("127.0.0.2")));
+        let v6: Cidr = "::1".parse().unwrap();
+        assert_eq!(v6.to_string(), "::1/128");
+        assert!(v6.contains(ip("::1")) && !v6.contains(ip("::2")));
+        assert!(!v6.contains(ip("127.0.0.1")));
+        let net: Cidr = "fd00:ab::/32".parse().unwrap();
+        assert!(net.contains(ip("fd00:ab:ffff::1")) && !net.contains(ip("fd00:ac::1")));
+        // Odd prefixes, bits past the prefix, and the whole space.
+        let odd: Cidr = "192.168.1.77/25".parse().unwrap();
+        assert!(odd.contains(ip("192.168.1.0")) && odd.contains(ip("192.168.1.127")));
+        assert!(!odd.contains(ip("192.168.1.128")));
+        let all: Cidr = "0.0.0.0/0".parse().unwrap();
+        assert!(all.contains(ip("255.255.255.255")) && !all.contains(ip("::1")));
+        let all6: Cidr = "::/0".parse().unwrap();
+        assert!(all6.contains(ip("ffff::1")) && all6.contains(ip("::1")));
+        for bad in [
+            "",
+            "10.0.0.0/33",
+            "::/129",
+            "10.0.0.0/",
+            "10.0.0.0/+8",
+            "10.0.0.0/-1",
+            "10.0.0.0/8/8",
+            "10.0.0/8",
+            "10.0.0.0 /8",
+            "localhost",
+            "example.com/8",
+            "[::1]",
+        ] {
+            let err = bad.parse::<Cidr>().unwrap_err();
+            assert!(err.starts_with(bad), "{bad}: {err}");
+        }
+    }
+
+    #[test]
+    fn the_client_is_the_rightmost_address_no_trusted_proxy_wrote() {
+        let trusted = cidrs(&["127.0.0.1", "10.0.0.0/8", "::1"]);
+        let pick = |peer: &str, xff: Option<&str>| client_address(ip(peer), xff, &trusted);
+        // No header, or a peer that is no trusted proxy: the connection's address.
+        assert_eq!(pick("127.0.0.1", None), ip("127.0.0.1"));
+        assert_eq!(pick("192.0.2.1", Some("203.0.113.7")), ip("192.0.2.1"));
+        assert_eq!(pick("192.0.2.1", Some("10.0.0.1")), ip("192.0.2.1"));
+        // From the proxy: its own entry, whatever the client put in front of it.
+        assert_eq!(pick("127.0.0.1", Some("203.0.113.7")), ip("203.0.113.7"));
+        assert_eq!(
+            pick("127.0.0.1", Some("198.51.100.1, 1.1.1.1,203.0.113.7")),
+            ip("203.0.113.7")
+        );
+        // Through a chain of trusted proxies: past every trusted hop.
+        assert_eq!(
+            pick(
+                "127.0.0.1",
+                Some("198.51.100.1, 203.0.113.7, 10.1.1.1, 10.2.2.2")
+            ),
+            ip("203.0.113.7")
+        );
+        // Every entry trusted: the leftmost.
+        assert_eq!(
+            pick("127.0.0.1", Some("10.9.9.9, 10.1.1.1")),
+            ip("10.9.9.9")
+        );
+        // A client the proxy wrote as `unknown`: the nearest trusted hop, not the client's
+        // own claims further left.
+        assert_eq!(
+            pick("127.0.0.1", Some("198.51.100.1, unknown, 10.1.1.1")),
+            ip("10.1.1.1")
+        );
+        assert_eq!(pick("127.0.0.1", Some("unknown")), ip("127.0.0.1"));
+        assert_eq!(pick("127.0.0.1", Some("")), ip("127.0.0.1"));
+        // Ports, brackets, IPv6 and IPv4-mapped addresses.
+        assert_eq!(
+            pick("127.0.0.1", Some("203.0.113.7:5555")),
+            ip("203.0.113.7")
+        );
+        assert_eq!(pick("::1", Some("[2001:db8::7]:443")), ip("2001:db8::7"));
+        assert_eq!(pick("::1", Some("[2001:db8::7]")), ip("2001:db8::7"));
+        assert_eq!(pick("::1", Some("2001:db8::7")), ip("2001:db8::7"));
+        assert_eq!(
+            pick("::ffff:127.0.0.1", Some("::ffff:203.0.113.7")),
+            ip("203.0.113.7")
+        );
+        assert_eq!(pick("::ffff:192.0.2.1", None), ip("192.0.2.1"));
+        // Nothing trusted: the header never counts.
+        assert_eq!(
+            client_address(ip("127.0.0.1"), Some("203.0.113.7"), &[]),
+            ip("127.0.0.1")
+        );
+    }
+
+    #[test]
+    fn idle_addresses_are_forgotten_and_the_oldest_go_first_at_the_cap() {
+        let t0 = Instant::now();
+        let at = |s: u64| t0 + Duration::from_secs(s);
+        let (a, b, c, d) = (
+            ip("192.0.2.1"),
+            ip("192.0.2.2"),
+            ip("192.0.2.3"),
+            ip("192.0.2.4"),
+        );
+        let mut w = Windows::default();
+        // The sliding window itself.
+        assert!(w.admit(a, at(0), 2, 3));
+        assert!(w.admit(a, at(1), 2, 3));
+        assert!(!w.admit(a, at(59), 2, 3), "two a minute");
+        assert!(
+            w.admit(a, at(60), 2, 3),
+            "the first request left the window"
+        );
+        assert!(!w.admit(a, at(60), 2, 3));
+        // At the cap the least recently seen address is forgotten, not the newest.
+        assert!(w.admit(b, at(61), 2, 3));
+        assert!(w.admit(c, at(62), 2, 3));
+        assert!(w.admit(a, at(63), 2, 3));
+        assert!(w.admit(b, at(64), 2, 3), "b seen again: now newer than c");
+        assert!(w.admit(d, at(65), 2, 3));
+        assert_eq!(w.len(), 3);
+        assert!(!w.hits.contains_key(&c), "c was the least recently seen");
+        assert!(w.hits.contains_key(&a) && w.hits.contains_key(&b));
+        assert!(!w.admit(b, at(66), 2, 3), "b's window survived");
+        // A minute after its newest request an address is gone, without any cap.
+        assert!(w.admit(ip("192.0.2.9"), at(64 + 60), 2, 1000));
+        assert_eq!(
+            w.len(),
+            2,
+            "a (last seen at 63) and b (64) forgotten; d (65) kept"
+        );
+        assert!(w.hits.contains_key(&d));
+        assert!(w.admit(ip("192.0.2.9"), at(65 + 60 + 59), 2, 1000));
+        assert_eq!(w.len(), 1);
+        assert_eq!(w.by_last_seen.len(), w.hits.len());
+    }
+
+    #[test]
+    fn identity_url_is_https_or_loopback_http() {
+        for ok in [
+            "http://127.0.0.1:8788",
+            "http://localhost:1",
+            "http://[::1]:8",
+            "https://identity.pagerduty.com",
+        ] {
+            assert!(check_identity_url(ok).is_ok(), "{ok}");
+        }
+        assert_eq!(
+            check_identity_url("https://identity.pagerduty.com/").as_deref(),
+            Ok("https://identity.pagerduty.com")
+        );
+        for bad in [
+            "http://127.0.0.1.nip.io",
+            "http://localhost.evil.example",
+            "http://127.0.0.1@evil.example",
+            "http://localhost:8788@evil.example",
+            "http://[::1].evil.example",
+            "http://identity.pagerduty.com",
+            "ftp://127.0.0.1",
+            "ftp://identity.pagerduty.com",
+            "https://identity.pagerduty.com?x=1",
+            "127.0.0.1:8788",
+            "",
+        ] {
+            assert!(check_identity_url(bad).is_err(), "{bad}");
+        }
+    }
 }

@@ -1,5 +1,7 @@
 use clap::Parser;
-use pd_token_relay::{app, read_credentials_json, Relay, RelayConfig};
+use pd_token_relay::{
+    app, check_identity_url, read_credentials_json, Cidr, Relay, RelayConfig, DEFAULT_MAX_TRACKED,
+};
 use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::Duration;
@@ -43,8 +45,18 @@ struct Args {
     /// Upstream timeout in seconds.
     #[arg(long, default_value_t = 10)]
     timeout_secs: u64,
-    /// Take the client address from X-Forwarded-For (only behind your own proxy).
-    #[arg(long)]
+    /// A proxy in front of the relay (an address or CIDR block, e.g. 127.0.0.1 or
+    /// 10.0.0.0/8). Repeatable. Only from these is X-Forwarded-For believed, and its client
+    /// address is the rightmost entry that is not one of them.
+    #[arg(
+        long = "trusted-proxy",
+        value_name = "CIDR",
+        env = "PD_RELAY_TRUSTED_PROXY",
+        value_delimiter = ','
+    )]
+    trusted_proxies: Vec<Cidr>,
+    /// Removed: it believed the leftmost X-Forwarded-For entry, which the client writes.
+    #[arg(long, hide = true)]
     trust_forwarded_for: bool,
 }
 
@@ -56,6 +68,13 @@ fn fail(msg: &str) -> ! {
 #[tokio::main]
 async fn main() {
     let args = Args::parse();
+    if args.trust_forwarded_for {
+        fail(
+            "--trust-forwarded-for was removed: it believed the leftmost X-Forwarded-For entry, \
+             which the client writes. Use --trusted-proxy CIDR (repeatable) with your proxy's \
+             address, e.g. --trusted-proxy 127.0.0.1, and have the proxy set X-Forwarded-For",
+        );
+    }
     let (mut client_id, mut secret) = (args.client_id.clone(), None);
     if let Some(path) = &args.credentials_json {
         let text = std::fs::read_to_string(path)
@@ -81,13 +100,7 @@ async fn main() {
     if args.allow_origins.is_empty() {
         fail("--allow-origin is required: the origin your pdscope page is served from");
     }
-    let identity = args.identity_url.trim_end_matches('/').to_string();
-    let loopback = identity.starts_with("http://127.")
-        || identity.starts_with("http://localhost")
-        || identity.starts_with("http://[::1]");
-    if !identity.starts_with("https://") && !loopback {
-        fail("--identity-url must be https (plain http only on loopback)");
-    }
+    let identity = check_identity_url(&args.identity_url).unwrap_or_else(|e| fail(&e));
     let config = RelayConfig {
         identity_url: identity.clone(),
         client_id: client_id.clone(),
@@ -95,7 +108,8 @@ async fn main() {
         allow_origins: args.allow_origins.clone(),
         per_minute: args.rate_limit.max(1),
         upstream_timeout: Duration::from_secs(args.timeout_secs.max(1)),
-        trust_forwarded_for: args.trust_forwarded_for,
+        trusted_proxies: args.trusted_proxies.clone(),
+        max_tracked: DEFAULT_MAX_TRACKED,
     };
     let relay =
         Relay::new(config, Arc::new(|line| eprintln!("{line}"))).unwrap_or_else(|e| fail(&e));

@@ -1,11 +1,13 @@
-use axum::body::Body;
-use axum::http::{header, Request, StatusCode};
+use axum::body::{Body, Bytes};
+use axum::extract::ConnectInfo;
+use axum::http::{header, Request, StatusCode, Uri};
 use axum::Router;
 use base64::Engine;
 use clap::Parser;
 use http_body_util::BodyExt;
 use pd_token_relay::{app, Relay, RelayConfig};
 use serde_json::Value;
+use std::net::{Ipv4Addr, SocketAddr};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 use tower::ServiceExt;
@@ -24,11 +26,21 @@ async fn serve(router: Router) -> String {
 
 struct Setup {
     relay: Router,
+    state: Arc<Relay>,
     log: Arc<Mutex<Vec<String>>>,
     sandbox: pd_sandbox::Shared,
 }
 
 async fn setup_with(upstream: Option<String>, per_minute: usize, timeout: Duration) -> Setup {
+    setup_config(upstream, per_minute, timeout, |_| {}).await
+}
+
+async fn setup_config(
+    upstream: Option<String>,
+    per_minute: usize,
+    timeout: Duration,
+    adjust: impl FnOnce(&mut RelayConfig),
+) -> Setup {
     let options = pd_sandbox::Options::parse_from([
         "pd-sandbox",
         "--app-type",
@@ -51,21 +63,25 @@ async fn setup_with(upstream: Option<String>, per_minute: usize, timeout: Durati
     };
     let log = Arc::new(Mutex::new(Vec::new()));
     let sink = log.clone();
+    let mut config = RelayConfig {
+        identity_url,
+        client_id: "pdscope-local".into(),
+        client_secret: SECRET.into(),
+        allow_origins: vec![ORIGIN.into()],
+        per_minute,
+        upstream_timeout: timeout,
+        trusted_proxies: vec![],
+        max_tracked: pd_token_relay::DEFAULT_MAX_TRACKED,
+    };
+    adjust(&mut config);
     let relay = Relay::new(
-        RelayConfig {
-            identity_url,
-            client_id: "pdscope-local".into(),
-            client_secret: SECRET.into(),
-            allow_origins: vec![ORIGIN.into()],
-            per_minute,
-            upstream_timeout: timeout,
-            trust_forwarded_for: false,
-        },
+        config,
         Arc::new(move |line| sink.lock().unwrap().push(line)),
     )
     .unwrap();
     Setup {
-        relay: app(relay),
+        relay: app(relay.clone()),
+        state: relay,
         log,
         sandbox,
     }
@@ -95,6 +111,46 @@ fn form(path: &str, pairs: &[(&str, &str)]) -> Request<Body> {
         .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
         .body(Body::from(body))
         .unwrap()
+}
+
+/// A form body exactly as written (repeated keys, escapes and all).
+fn raw(path: &str, body: &str) -> Request<Body> {
+    Request::post(path)
+        .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
+        .body(Body::from(body.to_string()))
+        .unwrap()
+}
+
+/// `req` as if it arrived over a connection from `peer`, carrying `X-Forwarded-For: xff`.
+fn via(peer: &str, xff: Option<&str>, mut req: Request<Body>) -> Request<Body> {
+    let addr = SocketAddr::new(peer.parse().unwrap(), 40000);
+    req.extensions_mut().insert(ConnectInfo(addr));
+    if let Some(xff) = xff {
+        req.headers_mut()
+            .insert("x-forwarded-for", xff.parse().unwrap());
+    }
+    req
+}
+
+type Received = Arc<Mutex<Vec<(String, String)>>>;
+
+/// A stand-in for PagerDuty that records the path and raw body of every request it gets and
+/// answers `{}`: what the relay really sent, byte for byte.
+async fn recorder() -> (String, Received) {
+    let received: Received = Arc::default();
+    let store = received.clone();
+    let url = serve(Router::new().fallback(move |uri: Uri, body: Bytes| {
+        let store = store.clone();
+        async move {
+            store.lock().unwrap().push((
+                uri.path().to_string(),
+                String::from_utf8_lossy(&body).into_owned(),
+            ));
+            axum::Json(serde_json::json!({}))
+        }
+    }))
+    .await;
+    (url, received)
 }
 
 fn field(page: &str, name: &str) -> String {
@@ -297,8 +353,8 @@ async fn other_clients_grants_paths_and_secrets_are_refused() {
                     ("client_id", "other"),
                 ],
             ),
-            StatusCode::UNAUTHORIZED,
-            "invalid_client",
+            StatusCode::BAD_REQUEST,
+            "invalid_request",
         ),
         (
             form("/oauth/authorize", &[("client_id", "pdscope-local")]),
@@ -448,4 +504,302 @@ fn credentials_json_from_app_registration() {
         (Some("abc"), Some("def"))
     );
     assert!(pd_token_relay::read_credentials_json("nope").is_err());
+}
+
+#[tokio::test]
+async fn repeated_parameters_are_refused_and_nothing_reaches_pagerduty() {
+    let (upstream, received) = recorder().await;
+    let s = setup_with(Some(upstream), 100, Duration::from_secs(2)).await;
+    for (path, body, name) in [
+        // PagerDuty might read the last grant_type and mint an account-level token.
+        (
+            "/oauth/token",
+            "grant_type=refresh_token&grant_type=client_credentials&client_id=pdscope-local",
+            "grant_type",
+        ),
+        (
+            "/oauth/token",
+            "grant_type=refresh_token&refresh_token=r&client_id=pdscope-local\
+             &grant%5Ftype=client_credentials",
+            "grant_type",
+        ),
+        (
+            "/oauth/token",
+            "grant_type=authorization_code&code=a&code=b&client_id=pdscope-local",
+            "code",
+        ),
+        (
+            "/oauth/token",
+            "grant_type=refresh_token&refresh_token=r&client_id=pdscope-local&scope=a&scope=b",
+            "scope",
+        ),
+        (
+            "/oauth/token",
+            "grant_type=refresh_token&refresh_token=r&client_id=pdscope-local\
+             &client_id=pdscope-local",
+            "client_id",
+        ),
+        (
+            "/oauth/token",
+            "grant_type=refresh_token&refresh_token=r&client_id=pdscope-local&x=1&x=2",
+            "x",
+        ),
+        (
+            "/oauth/revoke",
+            "token=t&token=u&client_id=pdscope-local",
+            "token",
+        ),
+    ] {
+        let (status, body, _) = call(&s.relay, raw(path, body)).await;
+        assert_eq!(
+            (
+                status,
+                body["error"].as_str(),
+                body["error_description"].as_str()
+            ),
+            (
+                StatusCode::BAD_REQUEST,
+                Some("invalid_request"),
+                Some(format!("repeated parameter: {name}").as_str())
+            ),
+            "{path} {body}"
+        );
+    }
+    assert_eq!(
+        *received.lock().unwrap(),
+        vec![],
+        "nothing was sent upstream"
+    );
+}
+
+#[tokio::test]
+async fn only_allow_listed_parameters_reach_pagerduty() {
+    let (upstream, received) = recorder().await;
+    let s = setup_with(Some(upstream), 100, Duration::from_secs(2)).await;
+    type Pairs<'a> = &'a [(&'a str, &'a str)];
+    // (path, what the browser sends, what PagerDuty gets besides the secret)
+    let cases: [(&str, Pairs, Pairs); 3] = [
+        (
+            "/oauth/token",
+            &[
+                ("grant_type", "authorization_code"),
+                ("code", "c+1"),
+                ("redirect_uri", REDIRECT),
+                ("client_id", "pdscope-local"),
+                ("code_verifier", VERIFIER),
+                ("scope", "as_account-us.x"),
+                ("refresh_token", "r"),
+                ("audience", "a"),
+            ],
+            &[
+                ("grant_type", "authorization_code"),
+                ("code", "c+1"),
+                ("redirect_uri", REDIRECT),
+                ("client_id", "pdscope-local"),
+                ("code_verifier", VERIFIER),
+            ],
+        ),
+        (
+            "/oauth/token",
+            &[
+                ("grant_type", "refresh_token"),
+                ("refresh_token", "pdus+r"),
+                ("client_id", "pdscope-local"),
+                ("scope", "services.read"),
+                ("code", "c"),
+                ("redirect_uri", REDIRECT),
+                ("subdomain", "x"),
+            ],
+            &[
+                ("grant_type", "refresh_token"),
+                ("refresh_token", "pdus+r"),
+                ("client_id", "pdscope-local"),
+                ("scope", "services.read"),
+            ],
+        ),
+        (
+            "/oauth/revoke",
+            &[
+                ("token", "pdus+t"),
+                ("token_type_hint", "refresh_token"),
+                ("client_id", "pdscope-local"),
+                ("grant_type", "client_credentials"),
+                ("scope", "as_account-us.x"),
+            ],
+            &[
+                ("token", "pdus+t"),
+                ("token_type_hint", "refresh_token"),
+                ("client_id", "pdscope-local"),
+            ],
+        ),
+    ];
+    for (path, sent, forwarded) in cases {
+        received.lock().unwrap().clear();
+        let (status, body, _) = call(&s.relay, form(path, sent)).await;
+        assert_eq!(status, StatusCode::OK, "{path} {body}");
+        let got = received.lock().unwrap().clone();
+        assert_eq!(got.len(), 1, "{got:?}");
+        assert_eq!(got[0].0, path);
+        let mut got: Vec<(String, String)> = form_urlencoded::parse(got[0].1.as_bytes())
+            .into_owned()
+            .collect();
+        let mut want: Vec<(String, String)> = forwarded
+            .iter()
+            .chain(&[("client_secret", SECRET)])
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect();
+        got.sort();
+        want.sort();
+        assert_eq!(got, want, "{path}");
+    }
+}
+
+#[tokio::test]
+async fn oversized_bodies_count_against_the_senders_limit() {
+    let (upstream, received) = recorder().await;
+    let s = setup_with(Some(upstream), 2, Duration::from_secs(2)).await;
+    let pad = "x".repeat(8000);
+    let big = [
+        ("grant_type", "refresh_token"),
+        ("refresh_token", "r"),
+        ("client_id", "pdscope-local"),
+        ("pad", pad.as_str()),
+    ];
+    for _ in 0..2 {
+        let (status, _, _) = call(&s.relay, form("/oauth/token", &big)).await;
+        assert_eq!(status, StatusCode::PAYLOAD_TOO_LARGE);
+    }
+    let (status, body, _) = call(&s.relay, form("/oauth/token", &big[..3])).await;
+    assert_eq!(
+        (status, body["error"].as_str()),
+        (StatusCode::TOO_MANY_REQUESTS, Some("slow_down"))
+    );
+    assert_eq!(*received.lock().unwrap(), vec![]);
+}
+
+fn refresh_form() -> Request<Body> {
+    form(
+        "/oauth/token",
+        &[
+            ("grant_type", "refresh_token"),
+            ("refresh_token", "r"),
+            ("client_id", "pdscope-local"),
+        ],
+    )
+}
+
+#[tokio::test]
+async fn forwarded_for_is_believed_only_from_a_trusted_proxy_and_only_its_own_entry() {
+    let (upstream, _) = recorder().await;
+    let s = setup_config(Some(upstream), 1, Duration::from_secs(2), |c| {
+        c.trusted_proxies = vec!["127.0.0.1".parse().unwrap()];
+    })
+    .await;
+    let proxy = "127.0.0.1";
+    let go = |peer: &'static str, xff: Option<&'static str>| {
+        let relay = s.relay.clone();
+        async move { call(&relay, via(peer, xff, refresh_form())).await.0 }
+    };
+    // Behind the proxy the client gets one request a minute, whatever it writes in front of
+    // the entry the proxy added.
+    assert_eq!(go(proxy, Some("203.0.113.7")).await, StatusCode::OK);
+    assert_eq!(
+        go(proxy, Some("198.51.100.1, 203.0.113.7")).await,
+        StatusCode::TOO_MANY_REQUESTS
+    );
+    assert_eq!(
+        go(proxy, Some("198.51.100.2,203.0.113.7")).await,
+        StatusCode::TOO_MANY_REQUESTS
+    );
+    // Another client behind the proxy has its own window.
+    assert_eq!(go(proxy, Some("203.0.113.8")).await, StatusCode::OK);
+    // A client connecting directly cannot choose its address: the header is ignored.
+    assert_eq!(go("192.0.2.50", Some("203.0.113.9")).await, StatusCode::OK);
+    assert_eq!(
+        go("192.0.2.50", Some("203.0.113.10")).await,
+        StatusCode::TOO_MANY_REQUESTS
+    );
+}
+
+#[tokio::test]
+async fn the_address_map_stays_bounded() {
+    let (upstream, received) = recorder().await;
+    let s = setup_config(Some(upstream), 1, Duration::from_secs(2), |c| {
+        c.trusted_proxies = vec!["127.0.0.1".parse().unwrap()];
+        c.max_tracked = 1_000;
+    })
+    .await;
+    let client = |i: u32| Ipv4Addr::from(0xC000_0000 + i).to_string();
+    // An empty form is admitted (counted) and then refused before anything goes upstream.
+    let empty = || form("/oauth/token", &[]);
+    for i in 0..50_000 {
+        let (status, _, _) = call(&s.relay, via("127.0.0.1", Some(&client(i)), empty())).await;
+        assert_eq!(status, StatusCode::UNAUTHORIZED, "request {i}");
+        if i % 997 == 0 {
+            assert!(s.state.tracked_addresses() <= 1_000, "after {i}");
+        }
+    }
+    assert!(s.state.tracked_addresses() <= 1_000);
+    assert!(received.lock().unwrap().is_empty());
+    // The newest addresses are still limited; the oldest were forgotten first.
+    let (status, _, _) = call(&s.relay, via("127.0.0.1", Some(&client(49_999)), empty())).await;
+    assert_eq!(status, StatusCode::TOO_MANY_REQUESTS);
+    let (status, _, _) = call(&s.relay, via("127.0.0.1", Some(&client(0)), empty())).await;
+    assert_eq!(status, StatusCode::UNAUTHORIZED);
+}
+
+/// Runs the relay binary for at most a few seconds: its exit status (None if it was still
+/// serving) and what it wrote to stderr.
+fn run_relay(extra: &[&str]) -> (Option<i32>, String) {
+    use std::io::Read;
+    use std::process::{Command, Stdio};
+    let mut child = Command::new(env!("CARGO_BIN_EXE_pd-token-relay"))
+        .args([
+            "--listen",
+            "127.0.0.1:0",
+            "--client-id",
+            "pdscope-local",
+            "--allow-origin",
+            ORIGIN,
+        ])
+        .args(extra)
+        .env_clear()
+        .env("PD_CLIENT_SECRET", SECRET)
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let started = std::time::Instant::now();
+    let code = loop {
+        if let Some(status) = child.try_wait().unwrap() {
+            break status.code();
+        }
+        if started.elapsed() > Duration::from_secs(5) {
+            child.kill().unwrap();
+            child.wait().unwrap();
+            break None;
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    };
+    let mut err = String::new();
+    child
+        .stderr
+        .take()
+        .unwrap()
+        .read_to_string(&mut err)
+        .unwrap();
+    (code, err)
+}
+
+#[test]
+fn unsafe_startup_options_are_refused_with_a_clear_message() {
+    let (code, err) = run_relay(&["--trust-forwarded-for"]);
+    assert_eq!(code, Some(2), "{err}");
+    assert!(err.contains("--trusted-proxy"), "{err}");
+    let (code, err) = run_relay(&["--identity-url", "http://127.0.0.1.nip.io"]);
+    assert_eq!(code, Some(2), "{err}");
+    assert!(err.contains("--identity-url"), "{err}");
+    let (code, err) = run_relay(&["--trusted-proxy", "10.0.0.0/33"]);
+    assert_eq!(code, Some(2), "{err}");
+    assert!(err.contains("10.0.0.0/33"), "{err}");
 }

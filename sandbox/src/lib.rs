@@ -13,6 +13,8 @@ pub mod jwt;
 pub mod state;
 
 use clap::{Parser, ValueEnum};
+/// The app's origin rule (lower-case, default ports dropped), shared with the relay.
+pub use pdscope::url::origin_of;
 use std::sync::Arc;
 
 /// The kind of PagerDuty OAuth app the sandbox registers.
@@ -136,16 +138,6 @@ impl Options {
         }
         Ok(())
     }
-}
-
-/// `scheme://host[:port]` of an absolute http(s) URL.
-pub fn origin_of(url: &str) -> Option<String> {
-    let (scheme, rest) = url.split_once("://")?;
-    if scheme != "http" && scheme != "https" {
-        return None;
-    }
-    let authority = rest.split(['/', '?', '#']).next()?;
-    (!authority.is_empty()).then(|| format!("{scheme}://{authority}"))
 }
 
 /// Everything the two servers share.
