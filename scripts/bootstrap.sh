@@ -29,6 +29,14 @@ if ! rustup target list --installed | grep -qx wasm32-unknown-unknown; then
   rustup target add wasm32-unknown-unknown || fail "could not add the wasm32 target"
 fi
 
+# The test command checks formatting and lints.
+for component in rustfmt clippy; do
+  if ! rustup component list --installed 2>/dev/null | grep -q "^$component"; then
+    step "rustup component add $component"
+    rustup component add "$component" || fail "could not add the $component component"
+  fi
+done
+
 # wasm-bindgen-cli must equal the wasm-bindgen version locked in Cargo.lock.
 WB_VERSION=$(awk '/^name = "wasm-bindgen"$/{getline; gsub(/version = |"/,""); print; exit}' Cargo.lock)
 [ -n "$WB_VERSION" ] || fail "no wasm-bindgen in Cargo.lock"

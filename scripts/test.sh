@@ -1,11 +1,17 @@
 #!/usr/bin/env bash
 # The README's second command: installs what is missing and runs every test:
-# native tests, wasm-bindgen-test in headless Chromium and Firefox, and the end-to-end
+# formatting and clippy (native and wasm), native tests, wasm-bindgen-test in headless Chromium and Firefox, and the end-to-end
 # tests in headless Chromium against the sandbox.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/bootstrap.sh --browsers --nginx
 export PATH="$HOME/.cargo/bin:$PWD/node_modules/.bin:$PATH"
+
+echo; echo "==> formatting and lints (cargo fmt --check; clippy -D warnings, native and wasm)"
+cargo fmt --all -- --check
+cargo clippy --workspace --all-targets -- -D warnings
+# The wasm target builds only the app (the sandbox and relay are native servers).
+cargo clippy --target wasm32-unknown-unknown -p pdscope --all-targets -- -D warnings
 
 echo; echo "==> native tests (cargo test --workspace)"
 cargo test --workspace
