@@ -171,8 +171,15 @@ struct Windows {
 }
 
 impl Windows {
-    /// True when `ip` may make another request at `now` (then it is counted).
-    fn admit(&mut self, ip: IpAddr, now: Instant, per_minute: usize, cap: usize) -> bool {
+    /// `Ok` when `ip` may make another request at `now` (then it is counted); otherwise how
+    /// long until its window has room again.
+    fn admit(
+        &mut self,
+        ip: IpAddr,
+        now: Instant,
+        per_minute: usize,
+        cap: usize,
+    ) -> Result<(), Duration> {
         while let Some(&(seen, idle)) = self.by_last_seen.first() {
             if now.saturating_duration_since(seen) < WINDOW {
                 break;
@@ -188,7 +195,8 @@ impl Windows {
                 w.pop_front();
             }
             if w.len() >= per_minute {
-                return false;
+                let oldest = w.front().copied().unwrap_or(now);
+                return Err(WINDOW.saturating_sub(now.saturating_duration_since(oldest)));
             }
             if let Some(&last) = w.back() {
                 self.by_last_seen.remove(&(last, ip));
@@ -196,7 +204,7 @@ impl Windows {
             w.push_back(now);
         } else {
             if per_minute == 0 {
-                return false;
+                return Err(WINDOW);
             }
             while self.hits.len() >= cap.max(1) {
                 let Some((_, oldest)) = self.by_last_seen.pop_first() else {
@@ -207,7 +215,7 @@ impl Windows {
             self.hits.insert(ip, VecDeque::from([now]));
         }
         self.by_last_seen.insert((now, ip));
-        true
+        Ok(())
     }
 
     fn len(&self) -> usize {
@@ -243,8 +251,8 @@ impl Relay {
         self.windows.lock().unwrap_or_else(|p| p.into_inner()).len()
     }
 
-    /// Sliding-window limit: true when `ip` may make another request now.
-    fn admit(&self, ip: IpAddr) -> bool {
+    /// Sliding-window limit: `Ok` when `ip` may make another request now, else the wait.
+    fn admit(&self, ip: IpAddr) -> Result<(), Duration> {
         self.windows
             .lock()
             .unwrap_or_else(|p| p.into_inner())
@@ -280,7 +288,9 @@ pub fn app(relay: Arc<Relay>) -> Router {
     let cors = CorsLayer::new()
         .allow_origin(AllowOrigin::list(origins))
         .allow_methods([Method::POST])
-        .allow_headers([header::CONTENT_TYPE]);
+        .allow_headers([header::CONTENT_TYPE])
+        // The page backs off by it (the browser hides it from cross-origin pages otherwise).
+        .expose_headers([header::RETRY_AFTER]);
     Router::new()
         .route("/oauth/token", post(token))
         .route("/oauth/revoke", post(revoke))
@@ -326,12 +336,17 @@ async fn relay(r: &Relay, path: &'static str, req: Request) -> Response {
     let (parts, body) = req.into_parts();
     let ip = client_ip(r, peer, &parts.headers);
     // Counted before the body is read: a refused request still costs its sender.
-    let resp = if !r.admit(ip) {
-        oauth_error(
+    let resp = if let Err(wait) = r.admit(ip) {
+        let mut resp = oauth_error(
             StatusCode::TOO_MANY_REQUESTS,
             "slow_down",
             "Too many requests from this address; wait a minute.",
-        )
+        );
+        // Whole seconds, rounded up, at least one (RFC 9110 section 10.2.3).
+        let secs = wait.as_secs() + u64::from(wait.subsec_nanos() > 0);
+        resp.headers_mut()
+            .insert(header::RETRY_AFTER, HeaderValue::from(secs.max(1)));
+        resp
     } else {
         match axum::body::to_bytes(body, MAX_BODY).await {
             Ok(bytes) => relay_inner(r, path, &parts.headers, bytes).await,
@@ -636,33 +651,41 @@ mod tests {
         );
         let mut w = Windows::default();
         // The sliding window itself.
-        assert!(w.admit(a, at(0), 2, 3));
-        assert!(w.admit(a, at(1), 2, 3));
-        assert!(!w.admit(a, at(59), 2, 3), "two a minute");
+        assert!(w.admit(a, at(0), 2, 3).is_ok());
+        assert!(w.admit(a, at(1), 2, 3).is_ok());
+        assert!(w.admit(a, at(59), 2, 3).is_err(), "two a minute");
+        assert_eq!(
+            w.admit(a, at(59), 2, 3),
+            Err(Duration::from_secs(1)),
+            "room again when the request at 0 leaves the window"
+        );
         assert!(
-            w.admit(a, at(60), 2, 3),
+            w.admit(a, at(60), 2, 3).is_ok(),
             "the first request left the window"
         );
-        assert!(!w.admit(a, at(60), 2, 3));
+        assert!(w.admit(a, at(60), 2, 3).is_err());
         // At the cap the least recently seen address is forgotten, not the newest.
-        assert!(w.admit(b, at(61), 2, 3));
-        assert!(w.admit(c, at(62), 2, 3));
-        assert!(w.admit(a, at(63), 2, 3));
-        assert!(w.admit(b, at(64), 2, 3), "b seen again: now newer than c");
-        assert!(w.admit(d, at(65), 2, 3));
+        assert!(w.admit(b, at(61), 2, 3).is_ok());
+        assert!(w.admit(c, at(62), 2, 3).is_ok());
+        assert!(w.admit(a, at(63), 2, 3).is_ok());
+        assert!(
+            w.admit(b, at(64), 2, 3).is_ok(),
+            "b seen again: now newer than c"
+        );
+        assert!(w.admit(d, at(65), 2, 3).is_ok());
         assert_eq!(w.len(), 3);
         assert!(!w.hits.contains_key(&c), "c was the least recently seen");
         assert!(w.hits.contains_key(&a) && w.hits.contains_key(&b));
-        assert!(!w.admit(b, at(66), 2, 3), "b's window survived");
+        assert!(w.admit(b, at(66), 2, 3).is_err(), "b's window survived");
         // A minute after its newest request an address is gone, without any cap.
-        assert!(w.admit(ip("192.0.2.9"), at(64 + 60), 2, 1000));
+        assert!(w.admit(ip("192.0.2.9"), at(64 + 60), 2, 1000).is_ok());
         assert_eq!(
             w.len(),
             2,
             "a (last seen at 63) and b (64) forgotten; d (65) kept"
         );
         assert!(w.hits.contains_key(&d));
-        assert!(w.admit(ip("192.0.2.9"), at(65 + 60 + 59), 2, 1000));
+        assert!(w.admit(ip("192.0.2.9"), at(65 + 60 + 59), 2, 1000).is_ok());
         assert_eq!(w.len(), 1);
         assert_eq!(w.by_last_seen.len(), w.hits.len());
     }

@@ -486,11 +486,27 @@ async fn the_relay_cannot_be_used_to_hammer_pagerduty() {
         let (status, _, _) = call(&s.relay, form("/oauth/token", &refresh)).await;
         assert_eq!(status, StatusCode::BAD_REQUEST, "forwarded (invalid_grant)");
     }
-    let (status, body, _) = call(&s.relay, form("/oauth/token", &refresh)).await;
+    let mut req = form("/oauth/token", &refresh);
+    req.headers_mut()
+        .insert(header::ORIGIN, ORIGIN.parse().unwrap());
+    let (status, body, h) = call(&s.relay, req).await;
     assert_eq!(
         (status, body["error"].as_str()),
         (StatusCode::TOO_MANY_REQUESTS, Some("slow_down"))
     );
+    // When to come back, readable by the page (the app's refresh back-off honours it).
+    let after: u64 = h
+        .get(header::RETRY_AFTER)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse().ok())
+        .expect("Retry-After in seconds");
+    assert!((1..=60).contains(&after), "{after}");
+    let exposed = h
+        .get("access-control-expose-headers")
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or_default()
+        .to_ascii_lowercase();
+    assert!(exposed.contains("retry-after"), "{exposed:?}");
 }
 
 #[test]
