@@ -47,6 +47,11 @@ if [ "$MODE" = scoped ]; then
 JSON
   export PDSCOPE_CONFIG="$PWD/target/dev/config.scoped.json"
 else
+  # The committed config.json, whatever the shell exported (see Trunk.toml's hooks).
+  if [ -n "${PDSCOPE_CONFIG:-}" ]; then
+    echo "==> ignoring PDSCOPE_CONFIG=$PDSCOPE_CONFIG: scripts/dev.sh serves the committed config.json"
+    unset PDSCOPE_CONFIG
+  fi
   ./target/debug/pd-sandbox --identity-port 8788 --api-port 8789 --client-id pdscope-local "${REDIRECTS[@]}" &
   PIDS+=($!)
 fi
@@ -67,4 +72,7 @@ cat <<MSG
     Stop with Ctrl-C.
 
 MSG
+# After a failed build `trunk serve` serves dist/ as the last good build left it, maybe with
+# the other mode's config.json; without one the app says config.json is missing instead.
+rm -f dist/config.json
 trunk serve --port "$APP_PORT"
