@@ -1,6 +1,7 @@
 //! The seeded account: teams, escalation policies, services and users, generated
 //! deterministically from `--seed`, shaped like the OpenAPI examples, with realistic variety
-//! (long names, Unicode, empty and null descriptions, disabled services, hostile HTML).
+//! (long names, Unicode, empty and null descriptions, disabled services, hostile HTML; the
+//! rows with HTML sort late by name, so they are not the first rows a new user sees).
 
 use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
@@ -94,6 +95,11 @@ const ADJ: &[&str] = &[
     "Storage",
     "Messaging",
 ];
+/// The adjectives of rows whose name or description carries HTML (to prove it is shown as
+/// text): late in the alphabet, so such a row sorts after most others in the default sort (by
+/// name), which is what a new user sees first, yet every data set of more than 13 services
+/// has one.
+const LATE_ADJ: &[&str] = &["Search", "Shipping", "Storage", "Streaming"];
 const NOUN: &[&str] = &[
     "API",
     "Worker",
@@ -111,6 +117,8 @@ const NOUN: &[&str] = &[
     "Backend",
     "Cron",
 ];
+/// In alphabetical order: a user with HTML in their name takes a first name from the second
+/// half, for the reason given at `LATE_ADJ`.
 const FIRST: &[&str] = &[
     "Ada", "Bruno", "Chioma", "Dmitri", "Elena", "Farah", "Gustav", "Hana", "Ivan", "Jun", "Kemal",
     "Lucía", "Mateus", "Noor", "Olga", "Priya", "Quentin", "Rosa", "Sven", "Tariq", "Uma",
@@ -176,15 +184,30 @@ fn pd_id(rng: &mut StdRng, seen: &mut HashSet<String>) -> String {
     }
 }
 
-fn timestamp(rng: &mut StdRng) -> String {
+/// 2015-01-01T00:00:00Z and 2026-01-01T00:00:00Z in seconds since the Unix epoch: the
+/// seeded timestamps lie between them.
+const FIRST_SECOND: i64 = 1_420_070_400;
+const END_SECOND: i64 = 1_767_225_600;
+
+/// `secs` since the Unix epoch as RFC 3339 in UTC (`2021-08-06T08:44:07Z`), as PagerDuty
+/// writes timestamps. Fixed width, so string order is time order.
+fn rfc3339(secs: i64) -> String {
+    let (days, rem) = (secs.div_euclid(86_400), secs.rem_euclid(86_400));
+    // Days to a civil date (Howard Hinnant's algorithm, proleptic Gregorian).
+    let z = days + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z - era * 146_097;
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let day = doy - (153 * mp + 2) / 5 + 1;
+    let month = if mp < 10 { mp + 3 } else { mp - 9 };
+    let year = yoe + era * 400 + i64::from(month <= 2);
     format!(
-        "20{:02}-{:02}-{:02}T{:02}:{:02}:{:02}Z",
-        rng.gen_range(15..26),
-        rng.gen_range(1..13),
-        rng.gen_range(1..29),
-        rng.gen_range(0..24),
-        rng.gen_range(0..60),
-        rng.gen_range(0..60)
+        "{year:04}-{month:02}-{day:02}T{:02}:{:02}:{:02}Z",
+        rem / 3600,
+        rem / 60 % 60,
+        rem % 60
     )
 }
 
@@ -209,13 +232,16 @@ impl Dataset {
 
         let mut svc = Vec::with_capacity(services);
         for i in 0..services {
-            let base = format!(
-                "{} {}",
-                ADJ[rng.gen_range(0..ADJ.len())],
-                NOUN[rng.gen_range(0..NOUN.len())]
-            );
+            let hostile_name = i % 97 == 13;
+            let hostile_description = i % 679 == 2;
+            let adj = if hostile_name || hostile_description {
+                LATE_ADJ[rng.gen_range(0..LATE_ADJ.len())]
+            } else {
+                ADJ[rng.gen_range(0..ADJ.len())]
+            };
+            let base = format!("{adj} {}", NOUN[rng.gen_range(0..NOUN.len())]);
             let name = match i % 97 {
-                13 => format!("<img src=x onerror=alert(document.domain)> {base} {i}"),
+                13 => format!("{base} <img src=x onerror=alert(document.domain)> {i}"),
                 29 => format!("Zahlungsdienst Zürich — 支付服务 💳 {i}"),
                 41 => format!(
                     "{base} with a very long name that keeps going to test wrapping in tables and cells {i}"
@@ -223,9 +249,11 @@ impl Dataset {
                 _ => format!("{base} {i}"),
             };
             let description = match i % 7 {
+                _ if hostile_description => {
+                    Some("<script>alert('xss')</script> & \"quoted\"".into())
+                }
                 0 => None,
                 1 => Some(String::new()),
-                2 if i % 97 == 2 => Some("<script>alert('xss')</script> & \"quoted\"".into()),
                 _ => Some(format!(
                     "Handles {} for the {} product.",
                     base.to_lowercase(),
@@ -249,17 +277,22 @@ impl Dataset {
             if i % 9 == 4 {
                 teams_of.clear();
             }
+            let id = pd_id(&mut rng, &mut seen);
+            let created = rng.gen_range(FIRST_SECOND..END_SECOND);
+            let policy = rng.gen_range(0..policies.len());
+            // Never before the service existed.
+            let last_incident = (i % 2 == 0).then(|| rng.gen_range(created..END_SECOND));
             svc.push(Service {
-                id: pd_id(&mut rng, &mut seen),
+                id,
                 name,
                 description,
                 status,
-                created_at: timestamp(&mut rng),
-                policy: rng.gen_range(0..policies.len()),
+                created_at: rfc3339(created),
+                policy,
                 teams: teams_of,
                 auto_resolve_timeout: (i % 3 != 0).then_some(14400),
                 acknowledgement_timeout: (i % 4 != 0).then_some(1800),
-                last_incident_timestamp: (i % 2 == 0).then(|| timestamp(&mut rng)),
+                last_incident_timestamp: last_incident.map(rfc3339),
             });
         }
         svc.sort_by(|a, b| (a.name.to_lowercase(), &a.id).cmp(&(b.name.to_lowercase(), &b.id)));
@@ -280,10 +313,15 @@ impl Dataset {
                     vec![0],
                 ),
                 _ => {
-                    let f = FIRST[rng.gen_range(0..FIRST.len())];
+                    let hostile = i % 89 == 17;
+                    let f = if hostile {
+                        FIRST[rng.gen_range(FIRST.len() / 2..FIRST.len())]
+                    } else {
+                        FIRST[rng.gen_range(0..FIRST.len())]
+                    };
                     let l = LAST[rng.gen_range(0..LAST.len())];
-                    let name = if i % 89 == 17 {
-                        format!("<b onmouseover=alert(1)>{f}</b> {l}")
+                    let name = if hostile {
+                        format!("{f} <b onmouseover=alert(1)>{l}</b>")
                     } else {
                         format!("{f} {l}")
                     };
@@ -499,5 +537,43 @@ mod tests {
             .windows(2)
             .all(|w| w[0].name.to_lowercase() <= w[1].name.to_lowercase());
         assert!(sorted);
+    }
+
+    #[test]
+    fn timestamps_are_rfc3339_utc() {
+        assert_eq!(rfc3339(0), "1970-01-01T00:00:00Z");
+        assert_eq!(rfc3339(FIRST_SECOND), "2015-01-01T00:00:00Z");
+        assert_eq!(rfc3339(951_782_400), "2000-02-29T00:00:00Z");
+        assert_eq!(rfc3339(1_628_239_447), "2021-08-06T08:44:07Z");
+        assert_eq!(rfc3339(END_SECOND - 1), "2025-12-31T23:59:59Z");
+    }
+
+    #[test]
+    fn no_service_had_an_incident_before_it_was_created() {
+        let defaults = crate::Options::defaults();
+        let sets = [
+            Dataset::generate(defaults.seed, defaults.services, defaults.users),
+            Dataset::generate(7, 10_150, 2),
+            Dataset::generate(12345, 2_000, 2),
+        ];
+        for data in &sets {
+            let mut with_incident = 0;
+            for s in &data.services {
+                // Fixed-width RFC 3339 in UTC: string order is time order.
+                assert_eq!(s.created_at.len(), 20, "{}", s.created_at);
+                if let Some(last) = &s.last_incident_timestamp {
+                    with_incident += 1;
+                    assert_eq!(last.len(), 20, "{last}");
+                    assert!(
+                        *last >= s.created_at,
+                        "{} ({}): last incident {last} before its creation {}",
+                        s.name,
+                        s.id,
+                        s.created_at
+                    );
+                }
+            }
+            assert!(with_incident > 0 && with_incident < data.services.len());
+        }
     }
 }

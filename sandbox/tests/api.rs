@@ -55,6 +55,57 @@ async fn classic_pagination_matches_pagerduty() {
     assert_eq!(last["services"].as_array().unwrap().len(), 50);
 }
 
+/// What scripts/dev.sh starts: the default options (300 services, 300 users, seed 1).
+fn start_default() -> Sb {
+    let options = pd_sandbox::Options::defaults();
+    options.validate().expect("valid options");
+    let shared = pd_sandbox::sandbox(options);
+    Sb {
+        identity: pd_sandbox::identity_app(shared.clone()),
+        api: pd_sandbox::api_app(shared.clone()),
+        shared,
+    }
+}
+
+fn looks_hostile(text: &str) -> bool {
+    text.contains('<') || text.contains('>') || text.to_lowercase().contains("alert(")
+}
+
+#[tokio::test]
+async fn the_first_page_a_new_user_sees_has_no_hostile_names() {
+    let sb = start_default();
+    let t = admin_token(&sb).await;
+    for list in ["services", "users"] {
+        // limit=100: more than PagerDuty's first page (25) and the app's first page (50).
+        let v = get(&sb.api, &format!("/{list}?limit=100"), Some(&t))
+            .await
+            .json();
+        let rows = v[list].as_array().unwrap();
+        assert_eq!(rows.len(), 100);
+        for row in rows {
+            for field in ["name", "description"] {
+                let text = row[field].as_str().unwrap_or_default();
+                assert!(!looks_hostile(text), "{list} first page: {field} {text:?}");
+            }
+        }
+    }
+    // The hostile names are still there, further down, for the escaping tests.
+    let v = get(&sb.api, "/services?query=onerror&total=true", Some(&t))
+        .await
+        .json();
+    assert!(v["total"].as_u64().unwrap() > 0, "{v}");
+    let v = get(&sb.api, "/users?query=onmouseover&total=true", Some(&t))
+        .await
+        .json();
+    assert!(v["total"].as_u64().unwrap() > 0, "{v}");
+    assert!(sb
+        .shared
+        .data
+        .services
+        .iter()
+        .any(|s| s.description.as_deref().is_some_and(looks_hostile)));
+}
+
 #[tokio::test]
 async fn bad_pagination_parameters_get_pagerduty_400_envelope() {
     let sb = start(&[]);
