@@ -41,6 +41,38 @@ async function startNginx(sb, port) {
   return { origin, csp, stop: () => new Promise((r) => { proc.once('exit', () => { rmSync(dir, { recursive: true, force: true }); r(); }); proc.kill('SIGQUIT'); }) };
 }
 
+test('nginx puts the security headers on every answer: redirect, 404s, page, config, assets', async () => {
+  const port = await freePort();
+  const sb = await startSandbox(['--services', '5', '--users', '2', '--redirect-uri', `http://127.0.0.1:${port}/pdscope/callback`]);
+  const web = await startNginx(sb, port);
+  try {
+    const html = await (await fetch(web.origin + '/pdscope/')).text();
+    const asset = html.match(/(?:href|src)="\.\/([^"]+-[0-9a-f]{8,16}(?:_bg)?\.[a-z]+)"/)[1];
+    const answers = [
+      ['/pdscope', 301], // the redirect to the sub-path with a slash
+      ['/pdscope/missing-0123456789abcdef.js', 404], // a hashed asset that is not there
+      ['/elsewhere', 404], // outside every location
+      ['/pdscope/', 200],
+      ['/pdscope/index.html', 200],
+      ['/pdscope/services', 200], // an app route answered with index.html
+      ['/pdscope/config.json', 200],
+      [`/pdscope/${asset}`, 200],
+    ];
+    for (const [p, status] of answers) {
+      const r = await fetch(web.origin + p, { redirect: 'manual' });
+      await r.arrayBuffer();
+      assert.equal(r.status, status, p);
+      assert.equal(r.headers.get('content-security-policy'), web.csp, `${p}: Content-Security-Policy`);
+      assert.equal(r.headers.get('x-frame-options'), 'DENY', `${p}: X-Frame-Options`);
+      assert.equal(r.headers.get('x-content-type-options'), 'nosniff', `${p}: X-Content-Type-Options`);
+      assert.equal(r.headers.get('referrer-policy'), 'no-referrer', `${p}: Referrer-Policy`);
+      if (status === 301) assert.equal(new URL(r.headers.get('location'), web.origin).pathname, '/pdscope/');
+    }
+  } finally {
+    await web.stop(); await sb.stop();
+  }
+});
+
 test('the release on nginx under /pdscope/: headers, sign-in, services, no CSP violation', async () => {
   const port = await freePort();
   const sb = await startSandbox(['--services', '60', '--users', '10', '--redirect-uri', `http://127.0.0.1:${port}/pdscope/callback`]);
