@@ -29,9 +29,14 @@ test('every service arrives exactly once despite latency, failures and a rate li
     // Every row is in the CSV export exactly once.
     const [download] = await Promise.all([t.page.waitForEvent('download'), t.page.getByRole('button', { name: 'Export CSV' }).click()]);
     const csv = await (await download.createReadStream()).toArray().then((c) => Buffer.concat(c).toString());
-    const lines = csv.trim().split('\r\n');
-    assert.equal(lines[0], 'Name,Status,Escalation policy,Teams,Description');
+    assert.ok(csv.startsWith('\uFEFF'), 'a UTF-8 byte order mark, so spreadsheets read accents');
+    const lines = csv.slice(1).trim().split('\r\n');
+    assert.equal(lines[0], 'Name,Status,Escalation policy,Teams,Description,Id,PagerDuty link');
     assert.equal(lines.length, 2501);
+    assert.match(lines[1], /,P[A-Z0-9]+,https:\/\/[a-z0-9-]+\.pagerduty\.com\/service-directory\/P[A-Z0-9]+$/);
+    const today = new Date();
+    const ymd = `${today.getFullYear()}-${String(today.getMonth() + 1).padStart(2, '0')}-${String(today.getDate()).padStart(2, '0')}`;
+    assert.equal(download.suggestedFilename(), `pdscope-services-${ymd}.csv`);
     // Search is instant and lives in the URL; Back restores it.
     await t.page.getByPlaceholder('Search services…').fill('payments');
     await t.page.waitForURL(/q=payments/);
@@ -75,7 +80,9 @@ test('a restricted user sees only their team\'s services', async () => {
     await signInAt(t, '/services', 'responder@example.com');
     const total = await apiTotal(t, '/services');
     assert.ok(total > 0 && total < 400, `${total}`);
-    await t.page.getByText(`${total} services`, { exact: true }).waitFor({ timeout: 30000 });
+    // The list says it is partial, and why.
+    await t.page.getByText(`${total} services: PagerDuty shows Restricted Access users only their teams' services`, { exact: true }).waitFor({ timeout: 30000 });
+    await t.page.getByText('· Restricted Access').waitFor();
   } finally { await t.close(); }
 });
 
@@ -90,5 +97,43 @@ test('past the 10,000-row ceiling nothing is dropped silently, and search asks P
     await t.page.getByText(/services match "zahlungsdienst" on PagerDuty's side/).waitFor({ timeout: 30000 });
     const rows = await t.page.locator('tbody tr').allTextContents();
     assert.ok(rows.length > 0 && rows.every((r) => /Zahlungsdienst Zürich/.test(r)), rows.slice(0, 2).join('|'));
+    // The export holds exactly the rows the table shows, in its order (here PagerDuty's
+    // search answer, not the local list).
+    const names = await t.page.locator('tbody tr td:first-child').allTextContents();
+    const status = await t.page.getByRole('status').filter({ hasText: 'on PagerDuty\'s side' }).textContent();
+    const matches = Number(status.match(/^([\d,]+) services match/)[1].replace(/,/g, ''));
+    const [download] = await Promise.all([t.page.waitForEvent('download'), t.page.getByRole('button', { name: 'Export CSV' }).click()]);
+    const csv = await (await download.createReadStream()).toArray().then((c) => Buffer.concat(c).toString());
+    const firstFields = csv.slice(1).trim().split('\r\n').slice(1).map(firstCsvField);
+    assert.match(download.suggestedFilename(), /^pdscope-services-zahlungsdienst-\d{4}-\d\d-\d\d\.csv$/);
+    assert.equal(firstFields.length, matches, 'one line per matching row');
+    assert.deepEqual(firstFields.slice(0, names.length), names);
+  } finally { await t.close(); }
+});
+
+/** The first field of a CSV line (RFC 4180 quoting). */
+function firstCsvField(line) {
+  if (!line.startsWith('"')) return line.split(',')[0];
+  let out = '';
+  for (let i = 1; i < line.length; i++) {
+    if (line[i] === '"' && line[i + 1] === '"') { out += '"'; i++; } else if (line[i] === '"') break; else out += line[i];
+  }
+  return out;
+}
+
+test('leaving a list while it loads stops its requests', async () => {
+  const t = await setup({ args: ['--services', '20', '--users', '5000', '--latency-ms', '400'] });
+  try {
+    await signInAt(t, '/users');
+    await t.page.getByText(/of 5,000 users/).waitFor({ timeout: 30000 });
+    let navigated = false;
+    const late = [];
+    t.page.on('request', (r) => { if (navigated && r.url().startsWith(t.sb.api + '/users')) late.push(r.url()); });
+    await t.page.getByRole('link', { name: 'Services', exact: true }).click();
+    await t.page.waitForURL(/\/services$/);
+    navigated = true;
+    await t.page.getByText('20 services', { exact: true }).waitFor();
+    await t.page.waitForTimeout(3000);
+    assert.deepEqual(late, [], 'no /users request started after leaving the page');
   } finally { await t.close(); }
 });

@@ -108,6 +108,14 @@ test('importing PagerDuty\'s credentials file takes the client id and never keep
     const stored = await page.evaluate(() => JSON.stringify({ ...sessionStorage }) + JSON.stringify({ ...localStorage }));
     assert.ok(stored.includes('imported-123') && !stored.includes('TOPSECRET'), stored);
     assert.ok(!(await page.content()).includes('TOPSECRET'));
+    // The import can be undone without closing the tab.
+    await page.getByRole('button', { name: 'Use the configured app again' }).click();
+    await page.getByRole('alert').waitFor();
+    assert.equal(await page.evaluate(() => sessionStorage.getItem('pdscope.imported_client_id')), null);
+    // A file that is not JSON is named as the file chosen, not as config.json.
+    await page.getByLabel(/Import the app's credentials file/).setInputFiles(
+      { name: 'notes.txt', mimeType: 'text/plain', buffer: Buffer.from('client id: abc') });
+    await page.getByText(/Import failed: notes\.txt is not valid JSON/).waitFor();
   } finally {
     await page.context().close();
     await web.stop();

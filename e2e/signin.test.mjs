@@ -176,3 +176,64 @@ test('a 401 from the API triggers one refresh and one retry (SECURITY.md rule 17
     assert.equal(t.tokenRequests.length - before, 1, 'exactly one refresh');
   } finally { await t.close(); }
 });
+
+test('an identity service that is down gets a few spaced refreshes, not one a second; Retry recovers', async () => {
+  const t = await setup({ args: ['--token-ttl', '5'] });
+  try {
+    await t.page.goto(t.web.url);
+    await signIn(t);
+    await t.page.getByText('You are signed in.').waitFor();
+    // The token endpoint becomes unreachable for a minute.
+    let attempts = 0;
+    const down = (route) => { attempts += 1; return route.abort('connectionrefused'); };
+    await t.page.route(t.sb.identity + '/oauth/token', down);
+    await t.page.waitForTimeout(60000);
+    assert.ok(attempts >= 1, 'it did try');
+    assert.ok(attempts <= 8, `${attempts} token requests in a minute`);
+    const alert = t.page.getByRole('alert').filter({ hasText: 'Could not refresh the session' });
+    await alert.waitFor();
+    // Once it is back, the next attempt (the person's Retry) succeeds and the session goes on.
+    await t.page.unroute(t.sb.identity + '/oauth/token', down);
+    const before = attempts;
+    await alert.getByRole('button', { name: 'Retry' }).click();
+    await alert.waitFor({ state: 'detached' });
+    assert.equal(attempts, before, 'no request went to the dead route after it was lifted');
+    const s = await storedSession(t.page);
+    assert.ok(s.rotations >= 1, `rotations ${s.rotations}`);
+    const me = await fetch(t.sb.api + '/users/me', { headers: { Authorization: `Bearer ${s.access_token}` } });
+    assert.equal(me.status, 200);
+  } finally { await t.close(); }
+});
+
+test('sign-out clears every key of the tab, and a refresh landing after it is revoked', async () => {
+  const t = await setup();
+  try {
+    await signIn(t, { from: '/token' });
+    await t.page.getByRole('button', { name: 'Refresh now' }).waitFor();
+    await t.page.evaluate(() => sessionStorage.setItem('pdscope.imported_client_id', 'pdscope-local'));
+    // The refresh reaches the server at once but its answer is slow: sign-out happens while
+    // it is in flight, after the server has already issued new tokens.
+    const slow = async (route) => {
+      const answer = await route.fetch();
+      await new Promise((r) => setTimeout(r, 1500));
+      await route.fulfill({ response: answer });
+    };
+    await t.page.route(t.sb.identity + '/oauth/token', slow);
+    const revoked = [];
+    t.page.on('request', (r) => { if (r.url().startsWith(t.sb.identity + '/oauth/revoke')) revoked.push(new URLSearchParams(r.postData() ?? '').get('token')); });
+    const answer = t.page.waitForResponse((r) => r.url().startsWith(t.sb.identity + '/oauth/token'));
+    await t.page.getByRole('button', { name: 'Refresh now' }).click();
+    await t.page.getByRole('button', { name: 'Sign out', exact: true }).click();
+    const late = await (await answer).json();
+    assert.ok(late.access_token && late.refresh_token, 'the late refresh brought tokens');
+    for (let i = 0; i < 50 && !(revoked.includes(late.refresh_token) && revoked.includes(late.access_token)); i++) {
+      await t.page.waitForTimeout(100);
+    }
+    assert.ok(revoked.includes(late.refresh_token), 'the late refresh token is revoked');
+    assert.ok(revoked.includes(late.access_token), 'the late access token is revoked');
+    const me = await fetch(t.sb.api + '/users/me', { headers: { Authorization: `Bearer ${late.access_token}` } });
+    assert.equal(me.status, 401);
+    const keys = await t.page.evaluate(() => Object.keys(sessionStorage).filter((k) => k.startsWith('pdscope.')));
+    assert.deepEqual(keys, []);
+  } finally { await t.close(); }
+});

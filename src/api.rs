@@ -18,7 +18,8 @@ pub enum ApiError {
     },
     #[error("PagerDuty says this user may not see this ({0}).")]
     Forbidden(String),
-    #[error("Not found: PagerDuty has nothing at {0}, or this user may not see it.")]
+    /// What was not found, in words (see [`not_found_text`]).
+    #[error("{0}")]
     NotFound(String),
     #[error("PagerDuty's rate limit was reached (429){}. pdscope waits and retries; try again shortly.", .reset_s.map(|s| format!(", resets in {s} s")).unwrap_or_default())]
     RateLimited { reset_s: Option<u64> },
@@ -50,6 +51,28 @@ fn scope_list(v: Option<&Value>) -> Vec<String> {
             .flat_map(|s| s.split_whitespace().map(str::to_string).collect::<Vec<_>>())
             .collect(),
         _ => Vec::new(),
+    }
+}
+
+/// A 404 in words: PagerDuty answers 404 both for what does not exist and for what this user
+/// may not see, so say both, and never show the raw (URL-encoded) request path.
+pub fn not_found_text(endpoint: &str) -> String {
+    let path = endpoint.split(['?', '#']).next().unwrap_or_default();
+    let mut parts = path.trim_matches('/').split('/');
+    let collection = parts.next().unwrap_or_default();
+    let what = match collection {
+        "services" => "service",
+        "users" => "user",
+        "teams" => "team",
+        "escalation_policies" => "escalation policy",
+        _ => "",
+    };
+    match (what, parts.next()) {
+        ("", _) => "PagerDuty has nothing here, or this user may not see it.".into(),
+        (_, None) => format!(
+            "PagerDuty answered 404 for its {collection} list: check api_url and region in config.json."
+        ),
+        (what, Some(_)) => format!("This {what} does not exist or you cannot see it."),
     }
 }
 
@@ -86,7 +109,7 @@ pub fn classify(status: u16, body: &str, endpoint: &str, reset_s: Option<u64>) -
                 })
             }
         }
-        404 => ApiError::NotFound(endpoint.to_string()),
+        404 => ApiError::NotFound(not_found_text(endpoint)),
         429 => ApiError::RateLimited { reset_s },
         400..=499 => ApiError::BadRequest(if details.is_empty() {
             if message.is_empty() {
@@ -150,7 +173,7 @@ mod tests {
         );
         assert_eq!(
             classify(404, "", "/services/P1", None),
-            ApiError::NotFound("/services/P1".into())
+            ApiError::NotFound("This service does not exist or you cannot see it.".into())
         );
         assert_eq!(
             classify(429, "", "/x", Some(12)),
@@ -184,5 +207,27 @@ mod tests {
         }
         .to_string()
         .contains("/services"));
+    }
+
+    #[test]
+    fn not_found_says_what_in_words_not_the_encoded_path() {
+        let e = classify(404, "{}", "/users/P%3Cimg%3E?include%5B%5D=teams", None);
+        assert_eq!(
+            e.to_string(),
+            "This user does not exist or you cannot see it."
+        );
+        assert!(!e.to_string().contains('%'));
+        assert_eq!(
+            not_found_text("/services/PX1"),
+            "This service does not exist or you cannot see it."
+        );
+        assert_eq!(
+            not_found_text("/services?limit=100&offset=0"),
+            "PagerDuty answered 404 for its services list: check api_url and region in config.json."
+        );
+        assert_eq!(
+            not_found_text("/incidents/1"),
+            "PagerDuty has nothing here, or this user may not see it."
+        );
     }
 }

@@ -132,6 +132,7 @@ pub fn Shell(
     let nav = provide_nav(&page.base_path, true);
     provide_context(ConfigCtx(config));
     provide_auth();
+    crate::components::header::provide_me();
     // Only a change of page re-renders: a new query string (search, sort) does not.
     let route = Memo::new(move |_| nav.route());
     // Each page names itself in the tab and to screen readers (WCAG 2.4.2): static titles

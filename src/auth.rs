@@ -226,7 +226,18 @@ pub fn scopes_with(config: &Config, extra: &[String]) -> Vec<String> {
 /// Starts a sign-in: PKCE and state from the CSPRNG, saved in this tab, then off to the
 /// authorize page. `return_to` is validated; anything unsafe returns to `/`.
 pub fn start_sign_in(auth: Auth, config: &Config, extra_scopes: &[String], return_to: &str) {
-    match prepare_sign_in(config, extra_scopes, return_to) {
+    start_sign_in_with(auth, config, scopes_with(config, extra_scopes), return_to);
+}
+
+/// Starts a sign-in asking for exactly `scopes` (the configured ones when empty: a request
+/// without scopes is never sent).
+pub fn start_sign_in_with(auth: Auth, config: &Config, scopes: Vec<String>, return_to: &str) {
+    let scopes = if scopes.is_empty() {
+        config.scopes.clone()
+    } else {
+        scopes
+    };
+    match prepare_with(config, scopes, return_to) {
         Ok(url) => {
             auth.state.set(AuthState::Redirecting);
             if let Some(w) = web_sys::window() {
@@ -243,9 +254,16 @@ pub fn prepare_sign_in(
     extra_scopes: &[String],
     return_to: &str,
 ) -> Result<String, AuthError> {
+    prepare_with(config, scopes_with(config, extra_scopes), return_to)
+}
+
+fn prepare_with(
+    config: &Config,
+    scopes: Vec<String>,
+    return_to: &str,
+) -> Result<String, AuthError> {
     let verifier = pkce::verifier_from(&random_bytes(pkce::VERIFIER_BYTES)?);
     let state = pkce::b64url(&random_bytes(pkce::STATE_BYTES)?);
-    let scopes = scopes_with(config, extra_scopes);
     let url = oauth::authorize_url(config, &scopes, &state, &pkce::challenge(&verifier));
     let attempt = Attempt {
         state,

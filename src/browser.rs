@@ -77,11 +77,14 @@ pub async fn load_config_with_import(page: &PageContext) -> Result<Config, Confi
 }
 
 /// Reads the text of the file chosen in a file input.
-pub async fn read_chosen_file(input: &web_sys::HtmlInputElement) -> Result<String, String> {
+pub async fn read_chosen_file(
+    input: &web_sys::HtmlInputElement,
+) -> Result<(String, String), String> {
     let file = input
         .files()
         .and_then(|f| f.get(0))
         .ok_or_else(|| "no file was chosen".to_string())?;
+    let name = file.name();
     if file.size() > 64.0 * 1024.0 {
         return Err("the file is larger than a credentials file can be".into());
     }
@@ -89,7 +92,8 @@ pub async fn read_chosen_file(input: &web_sys::HtmlInputElement) -> Result<Strin
         .await
         .map_err(|_| "the file could not be read".to_string())?;
     text.as_string()
-        .ok_or_else(|| "the file is not text".to_string())
+        .map(|t| (name.clone(), t))
+        .ok_or_else(|| format!("{name} is not text"))
 }
 
 /// Why sessionStorage could not be used.
@@ -126,6 +130,43 @@ pub fn session_remove(key: &str) {
     if let Ok(s) = session() {
         let _ = s.remove_item(&format!("pdscope.{key}"));
     }
+}
+
+/// Today in the person's time zone, `2026-11-29`.
+pub fn local_date() -> String {
+    let d = js_sys::Date::new_0();
+    format!(
+        "{:04}-{:02}-{:02}",
+        d.get_full_year(),
+        d.get_month() + 1,
+        d.get_date()
+    )
+}
+
+/// A time in the person's time zone, `2026-11-28 10:30:00 Europe/Berlin` (the zone's name
+/// where the browser knows it, else its offset from UTC).
+pub fn local_time(ms: f64) -> String {
+    let d = js_sys::Date::new(&wasm_bindgen::JsValue::from_f64(ms));
+    let offset_min = d.get_timezone_offset();
+    let local = crate::timefmt::iso(ms - offset_min * 60_000.0);
+    let local = local.trim_end_matches(" UTC");
+    let zone = js_sys::Reflect::get(
+        &js_sys::Intl::DateTimeFormat::new(&js_sys::Array::new(), &js_sys::Object::new())
+            .resolved_options(),
+        &"timeZone".into(),
+    )
+    .ok()
+    .and_then(|z| z.as_string())
+    .unwrap_or_else(|| {
+        let east = -offset_min as i64;
+        format!(
+            "UTC{}{:02}:{:02}",
+            if east < 0 { '-' } else { '+' },
+            east.abs() / 60,
+            east.abs() % 60
+        )
+    });
+    format!("{local} {zone}")
 }
 
 /// Removes every key the app keeps in this tab's sessionStorage (all `pdscope.*`: session,

@@ -128,7 +128,7 @@ pub enum ConfigError {
         "\"client_id\" is missing or empty: copy it from your PagerDuty app's OAuth settings."
     )]
     MissingClientId,
-    #[error("config.json contains a client secret. A secret in a web page is visible to everyone who loads it: remove \"{0}\". Scoped OAuth apps, which need their secret, use pd-token-relay instead.")]
+    #[error("config.json contains a client secret (\"{0}\"). It has already been served to everyone who loaded this page, so treat it as leaked: rotate the secret in PagerDuty (Integrations → App Registration → the app), then remove \"{0}\" from config.json. Scoped OAuth apps, which need their secret, keep it in pd-token-relay instead.")]
     ClientSecret(String),
     #[error(
         "Unknown region \"{0}\": use \"us\" or \"eu\", or leave it out to learn it at sign-in."
@@ -530,14 +530,28 @@ impl Imported {
     }
 }
 
+/// Why a chosen credentials file cannot be used; each names the file the person chose.
+#[derive(Clone, Debug, Error, PartialEq, Eq)]
+pub enum ImportError {
+    #[error("{0} is empty. Choose the credentials file (JSON) PagerDuty offered when the app was registered.")]
+    Empty(String),
+    #[error("{file} is not valid JSON ({detail}). Choose the credentials file (JSON) PagerDuty offered when the app was registered.")]
+    NotJson { file: String, detail: String },
+    #[error("{0} holds no client id (no \"client_id\" anywhere in it). Choose the credentials file of the app, from PagerDuty's App Registration.")]
+    NoClientId(String),
+}
+
 /// Reads the JSON file PagerDuty offers when an app is registered (or any JSON with a
-/// client id): takes the client id, notes and drops any secret.
-pub fn import_credentials(text: &str) -> Result<Imported, ConfigError> {
+/// client id): takes the client id, notes and drops any secret. `file` is the chosen file's
+/// name, for the messages.
+pub fn import_credentials(file: &str, text: &str) -> Result<Imported, ImportError> {
     if text.trim().is_empty() {
-        return Err(ConfigError::Empty);
+        return Err(ImportError::Empty(file.into()));
     }
-    let value: Value =
-        serde_json::from_str(text).map_err(|e| ConfigError::NotJson(e.to_string()))?;
+    let value: Value = serde_json::from_str(text).map_err(|e| ImportError::NotJson {
+        file: file.into(),
+        detail: e.to_string(),
+    })?;
     fn find<'a>(v: &'a Value, keys: &[&str]) -> Option<&'a Value> {
         match v {
             Value::Object(m) => keys
@@ -551,7 +565,7 @@ pub fn import_credentials(text: &str) -> Result<Imported, ConfigError> {
         .and_then(Value::as_str)
         .map(str::trim)
         .filter(|s| !s.is_empty())
-        .ok_or(ConfigError::MissingClientId)?
+        .ok_or_else(|| ImportError::NoClientId(file.into()))?
         .to_string();
     let had_secret = find(
         &value,
@@ -576,6 +590,7 @@ mod import_tests {
     #[test]
     fn takes_the_client_id_and_refuses_to_keep_a_secret() {
         let i = import_credentials(
+            "app.json",
             r#"{"client_id":"abc-123","client_secret":"pdcs+shh","redirect_uris":["x"]}"#,
         )
         .unwrap();
@@ -588,7 +603,8 @@ mod import_tests {
         );
         assert!(!i.message().contains("pdcs+shh"));
         assert!(i.message().contains("pd-token-relay"));
-        let nested = import_credentials(r#"{"app":{"oauth":{"clientId":"n1"}}}"#).unwrap();
+        let nested =
+            import_credentials("app.json", r#"{"app":{"oauth":{"clientId":"n1"}}}"#).unwrap();
         assert_eq!(
             nested,
             Imported {
@@ -597,14 +613,24 @@ mod import_tests {
             }
         );
         assert!(!nested.message().contains("secret"));
-        assert_eq!(import_credentials(""), Err(ConfigError::Empty));
         assert_eq!(
-            import_credentials(r#"{"client_secret":"x"}"#),
-            Err(ConfigError::MissingClientId)
+            import_credentials("app.json", ""),
+            Err(ImportError::Empty("app.json".into()))
         );
-        assert!(matches!(
-            import_credentials("{"),
-            Err(ConfigError::NotJson(_))
-        ));
+        assert_eq!(
+            import_credentials("app.json", r#"{"client_secret":"x"}"#),
+            Err(ImportError::NoClientId("app.json".into()))
+        );
+        let e = import_credentials("pagerduty-app.json", "{").unwrap_err();
+        assert!(matches!(e, ImportError::NotJson { .. }));
+        assert!(
+            e.to_string()
+                .starts_with("pagerduty-app.json is not valid JSON"),
+            "{e}"
+        );
+        assert!(
+            !e.to_string().contains("config.json"),
+            "the chosen file, not config.json"
+        );
     }
 }

@@ -53,6 +53,58 @@ pub fn pages_unlocked(scope: &str) -> Vec<&'static str> {
     }
 }
 
+/// Of the scopes a page `required`, those this session already asked for: PagerDuty granted
+/// fewer than asked (it narrows silently to what the app's registration allows), so signing
+/// in again with them cannot help; an admin must add them to the app registration.
+pub fn registration_lacks(required: &[String], requested: &[String]) -> Vec<String> {
+    required
+        .iter()
+        .filter(|s| requested.contains(s))
+        .cloned()
+        .collect()
+}
+
+/// What to say when the app's registration lacks `scopes`.
+pub fn registration_lacks_text(scopes: &[String]) -> String {
+    format!(
+        "This app's registration in PagerDuty does not include {}: it was asked for and PagerDuty left it out again. Signing in again cannot add it. A PagerDuty admin adds it under Integrations → App Registration → this app → scopes; then sign in again.",
+        scopes.join(", ")
+    )
+}
+
+/// One checkbox of "Sign in again with more scopes".
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ScopeChoice {
+    pub scope: String,
+    /// Checked at first: the scope is granted now.
+    pub checked: bool,
+    /// A word on what it allows, where it matters (`write` changes things).
+    pub note: Option<&'static str>,
+}
+
+/// The choices for signing in again: the offered scopes plus any granted one not among them,
+/// checked where granted now (`openid` is always added by PagerDuty and not offered).
+pub fn rescope_choices(offered: &[&str], granted: &[String]) -> Vec<ScopeChoice> {
+    let mut scopes: Vec<String> = offered.iter().map(|s| s.to_string()).collect();
+    for g in granted {
+        if g != "openid" && !scopes.contains(g) {
+            scopes.push(g.clone());
+        }
+    }
+    scopes
+        .into_iter()
+        .map(|scope| ScopeChoice {
+            checked: granted.contains(&scope),
+            note: match scope.as_str() {
+                "write" => Some("lets pdscope change things in PagerDuty, not only read them"),
+                s if s.ends_with(".write") => Some("lets pdscope change these in PagerDuty"),
+                _ => None,
+            },
+            scope,
+        })
+        .collect()
+}
+
 /// How a scope stands between request and grant.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum ScopeStatus {
@@ -342,6 +394,38 @@ mod tests {
         assert_eq!(
             mask_query("grant_type=refresh_token&refresh_token=pdus%2B_1XBPWQQ_f85dd2f1"),
             "grant_type=refresh_token&refresh_token=pdus+_1X…d2f1"
+        );
+    }
+
+    #[test]
+    fn scopes_asked_for_and_refused_again_point_to_the_registration() {
+        let v = |x: &[&str]| x.iter().map(|s| s.to_string()).collect::<Vec<_>>();
+        // First time: users.read was never asked for, so signing in with it may help.
+        assert!(registration_lacks(&v(&["users.read"]), &v(&["services.read"])).is_empty());
+        // Asked for and still missing: the registration lacks it.
+        let lacks = registration_lacks(&v(&["users.read"]), &v(&["services.read", "users.read"]));
+        assert_eq!(lacks, v(&["users.read"]));
+        let text = registration_lacks_text(&lacks);
+        assert!(
+            text.contains("App Registration") && text.contains("users.read"),
+            "{text}"
+        );
+    }
+
+    #[test]
+    fn rescoping_starts_from_what_is_granted_and_marks_write() {
+        let granted = vec!["openid".to_string(), "read".to_string()];
+        let c = rescope_choices(&["read", "write"], &granted);
+        assert_eq!(c.len(), 2);
+        assert!(c[0].checked && c[0].scope == "read" && c[0].note.is_none());
+        assert!(!c[1].checked && c[1].note.unwrap().contains("change"));
+        // A granted scope outside the offer is kept, and checked.
+        let c = rescope_choices(&["services.read"], &["teams.read".to_string()]);
+        assert_eq!(
+            c.iter()
+                .map(|c| (c.scope.as_str(), c.checked))
+                .collect::<Vec<_>>(),
+            vec![("services.read", false), ("teams.read", true)]
         );
     }
 }

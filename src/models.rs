@@ -61,6 +61,8 @@ pub struct ContactMethod {
     pub summary: Option<String>,
     pub label: Option<String>,
     pub address: Option<String>,
+    /// Phone and SMS methods: the country calling code, kept apart from `address`.
+    pub country_code: Option<String>,
 }
 
 impl ContactMethod {
@@ -70,6 +72,38 @@ impl ContactMethod {
             .trim_end_matches("_reference")
             .trim_end_matches("_contact_method")
     }
+
+    /// The address as a person dials it: `+44 20 7946 0000` for phones and SMS (PagerDuty
+    /// keeps the country code apart), the address as is otherwise.
+    pub fn display_address(&self) -> Option<String> {
+        let address = self.address.clone()?;
+        match (self.channel(), self.country_code.as_deref()) {
+            ("phone" | "sms", Some(cc)) if !cc.is_empty() && !address.starts_with('+') => {
+                Some(format!("+{cc} {address}"))
+            }
+            _ => Some(address),
+        }
+    }
+}
+
+/// A role as PagerDuty's web app names it (the API uses other words).
+pub fn role_label(role: &str) -> &str {
+    match role {
+        "owner" => "Account Owner",
+        "admin" => "Global Admin",
+        "user" => "Manager",
+        "limited_user" => "Responder",
+        "observer" => "Observer",
+        "restricted_access" => "Restricted Access",
+        "read_only_user" => "Full Stakeholder",
+        "read_only_limited_user" => "Limited Stakeholder",
+        other => other,
+    }
+}
+
+/// Roles to whom PagerDuty shows only their own teams' objects, so a list is partial.
+pub fn sees_only_own_teams(role: &str) -> bool {
+    matches!(role, "restricted_access" | "read_only_limited_user")
 }
 
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
@@ -143,6 +177,7 @@ impl FromJson for ContactMethod {
             summary: json::text(v, "summary"),
             label: json::text(v, "label"),
             address: json::text(v, "address"),
+            country_code: json::text(v, "country_code"),
         })
     }
 }
@@ -296,5 +331,51 @@ mod tests {
             .as_deref(),
             Some("http://127.0.0.1:8789/services/P1")
         );
+    }
+
+    #[test]
+    fn phones_show_their_country_code_and_roles_their_ui_names() {
+        let m = |kind: &str, cc: Option<&str>, addr: &str| ContactMethod {
+            kind: kind.into(),
+            country_code: cc.map(str::to_string),
+            address: Some(addr.into()),
+            ..Default::default()
+        };
+        assert_eq!(
+            m("phone_contact_method", Some("44"), "2079460000")
+                .display_address()
+                .as_deref(),
+            Some("+44 2079460000")
+        );
+        assert_eq!(
+            m("sms_contact_method_reference", Some("1"), "5555550100")
+                .display_address()
+                .as_deref(),
+            Some("+1 5555550100")
+        );
+        assert_eq!(
+            m("email_contact_method", Some("1"), "a@example.com")
+                .display_address()
+                .as_deref(),
+            Some("a@example.com")
+        );
+        assert_eq!(
+            m("phone_contact_method", None, "5555550100")
+                .display_address()
+                .as_deref(),
+            Some("5555550100")
+        );
+        // Read from PagerDuty's shape, where country_code is a number.
+        let v = serde_json::json!({"id": "PC1", "type": "phone_contact_method", "country_code": 49, "address": "301234567"});
+        assert_eq!(
+            ContactMethod::from_json(&v)
+                .unwrap()
+                .display_address()
+                .as_deref(),
+            Some("+49 301234567")
+        );
+        assert_eq!(role_label("limited_user"), "Responder");
+        assert_eq!(role_label("something_new"), "something_new");
+        assert!(sees_only_own_teams("restricted_access") && !sees_only_own_teams("admin"));
     }
 }

@@ -46,7 +46,11 @@ pub fn user_cells(u: &User) -> Vec<String> {
     vec![
         u.display_name().to_string(),
         u.email.clone().unwrap_or_default(),
-        u.role.clone().unwrap_or_default(),
+        u.role
+            .as_deref()
+            .map(crate::models::role_label)
+            .unwrap_or_default()
+            .to_string(),
         u.job_title.clone().unwrap_or_default(),
         u.time_zone.clone().unwrap_or_default(),
         join_refs(&u.teams),
@@ -130,18 +134,52 @@ pub fn csv_cell(value: &str) -> String {
     }
 }
 
-/// A CSV document (CRLF line ends) of `header` and the rows at `order`.
-pub fn to_csv(header: &[&str], index: &Index, order: &[usize]) -> String {
-    let mut out = String::new();
+/// A CSV document of `header` and the rows at `order`, each followed by the `extra` columns
+/// (a title and one value per row of the index, such as the id and the PagerDuty link).
+/// It starts with a UTF-8 byte order mark, without which spreadsheets read accents wrong,
+/// and ends lines with CRLF (RFC 4180).
+pub fn to_csv(
+    header: &[&str],
+    index: &Index,
+    order: &[usize],
+    extra: &[(&str, &[String])],
+) -> String {
+    let mut out = String::from("\u{feff}");
     let line =
         |cells: &mut dyn Iterator<Item = String>| cells.collect::<Vec<_>>().join(",") + "\r\n";
-    out.push_str(&line(&mut header.iter().map(|h| csv_cell(h))));
+    let titles = header.iter().copied().chain(extra.iter().map(|(t, _)| *t));
+    out.push_str(&line(&mut titles.map(csv_cell)));
     for &i in order {
         if let Some(row) = index.cells.get(i) {
-            out.push_str(&line(&mut row.iter().map(|c| csv_cell(c))));
+            let more = extra
+                .iter()
+                .map(|(_, values)| values.get(i).map_or("", String::as_str));
+            out.push_str(&line(
+                &mut row.iter().map(String::as_str).chain(more).map(csv_cell),
+            ));
         }
     }
     out
+}
+
+/// The export's file name: what, the search when filtered, and the date
+/// (`pdscope-services-2026-11-29.csv`, `pdscope-services-payments-api-2026-11-29.csv`).
+pub fn export_name(noun: &str, search: &str, date: &str) -> String {
+    let mut slug = String::new();
+    for c in search.trim().to_lowercase().chars() {
+        if c.is_alphanumeric() {
+            slug.push(c);
+        } else if !slug.is_empty() && !slug.ends_with('-') {
+            slug.push('-');
+        }
+    }
+    let slug: String = slug.trim_end_matches('-').chars().take(40).collect();
+    let slug = slug.trim_end_matches('-');
+    if slug.is_empty() {
+        format!("pdscope-{noun}-{date}.csv")
+    } else {
+        format!("pdscope-{noun}-{slug}-{date}.csv")
+    }
 }
 
 /// `1,234` style grouping for counts.
@@ -207,10 +245,50 @@ mod tests {
         assert_eq!(csv_cell("@SUM(A1)"), "'@SUM(A1)");
         assert_eq!(csv_cell(""), "");
         let ix = index();
-        let csv = to_csv(&["Name", "Status", "X"], &ix, &[1, 0]);
+        let csv = to_csv(&["Name", "Status", "X"], &ix, &[1, 0], &[]);
         assert_eq!(
             csv,
-            "Name,Status,X\r\ncheckout worker,disabled,a\r\nPayments API,active,b\r\n"
+            "\u{feff}Name,Status,X\r\ncheckout worker,disabled,a\r\nPayments API,active,b\r\n"
+        );
+        // Extra columns follow each row by its index; a missing value is an empty cell.
+        let ids = vec!["P1".to_string(), "P2".to_string()];
+        let links = vec!["https://acme.pagerduty.com/service-directory/P1".to_string()];
+        let csv = to_csv(
+            &["Name", "Status", "X"],
+            &ix,
+            &[1, 0],
+            &[("Id", &ids), ("PagerDuty link", &links)],
+        );
+        let lines: Vec<&str> = csv.trim_start_matches('\u{feff}').lines().collect();
+        assert_eq!(lines[0], "Name,Status,X,Id,PagerDuty link");
+        assert_eq!(lines[1], "checkout worker,disabled,a,P2,");
+        assert_eq!(
+            lines[2],
+            "Payments API,active,b,P1,https://acme.pagerduty.com/service-directory/P1"
+        );
+    }
+
+    #[test]
+    fn export_names_say_what_and_when() {
+        assert_eq!(
+            export_name("services", "", "2026-11-29"),
+            "pdscope-services-2026-11-29.csv"
+        );
+        assert_eq!(
+            export_name("services", "  Payments API ", "2026-11-29"),
+            "pdscope-services-payments-api-2026-11-29.csv"
+        );
+        assert_eq!(
+            export_name("users", "../../etc/pass wd", "2026-11-29"),
+            "pdscope-users-etc-pass-wd-2026-11-29.csv"
+        );
+        assert_eq!(
+            export_name("users", "Zürich", "2026-11-29"),
+            "pdscope-users-zürich-2026-11-29.csv"
+        );
+        assert_eq!(
+            export_name("users", "<>?", "2026-11-29"),
+            "pdscope-users-2026-11-29.csv"
         );
     }
 

@@ -52,6 +52,75 @@ pub fn countdown(remaining_ms: f64) -> String {
     }
 }
 
+/// A duration in words as PagerDuty's web app shows it: `45 s`, `30 min`, `4 h`,
+/// `1 h 30 min`, `2 d`, `1 d 6 h`. Seconds in; `None` for nonsense.
+pub fn duration_words(secs: f64) -> Option<String> {
+    if !secs.is_finite() || secs < 0.0 {
+        return None;
+    }
+    let s = secs.round() as u64;
+    let (d, h, m, r) = (s / 86_400, s % 86_400 / 3600, s % 3600 / 60, s % 60);
+    Some(match (d, h, m, r) {
+        (0, 0, 0, r) => format!("{r} s"),
+        (0, 0, m, 0) => format!("{m} min"),
+        (0, 0, m, r) => format!("{m} min {r} s"),
+        (0, h, 0, _) => format!("{h} h"),
+        (0, h, m, _) => format!("{h} h {m} min"),
+        (d, 0, _, _) => format!("{d} d"),
+        (d, h, _, _) => format!("{d} d {h} h"),
+    })
+}
+
+/// Milliseconds since the epoch of an RFC 3339 / ISO 8601 time such as PagerDuty sends
+/// (`2026-11-28T09:30:00Z`, `2026-11-28T10:30:00+01:00`, fractions allowed); `None` otherwise.
+pub fn parse_iso(text: &str) -> Option<f64> {
+    let t = text.trim();
+    let num = |s: &str| -> Option<i64> {
+        (!s.is_empty() && s.bytes().all(|b| b.is_ascii_digit()))
+            .then(|| s.parse().ok())
+            .flatten()
+    };
+    let (date, rest) = t.split_once(['T', 't', ' '])?;
+    let mut dp = date.splitn(3, '-');
+    let (y, mo, d) = (num(dp.next()?)?, num(dp.next()?)?, num(dp.next()?)?);
+    let zone_at = rest.find(['Z', 'z', '+', '-'])?;
+    let (clock, zone) = rest.split_at(zone_at);
+    let mut cp = clock.splitn(3, ':');
+    let (h, mi) = (num(cp.next()?)?, num(cp.next()?)?);
+    let (sec, frac) = match cp.next() {
+        Some(s) => match s.split_once('.') {
+            Some((w, f)) => (num(w)?, format!("0.{f}").parse::<f64>().ok()?),
+            None => (num(s)?, 0.0),
+        },
+        None => (0, 0.0),
+    };
+    let offset_min = match zone {
+        "Z" | "z" => 0,
+        z => {
+            let sign = if z.starts_with('-') { -1 } else { 1 };
+            let (oh, om) = z[1..].split_once(':').unwrap_or((&z[1..], "00"));
+            sign * (num(oh)? * 60 + num(om)?)
+        }
+    };
+    if !(1..=12).contains(&mo) || !(1..=31).contains(&d) || h > 23 || mi > 59 || sec > 60 {
+        return None;
+    }
+    let days = days_from_civil(y, mo as u32, d as u32);
+    let secs = days * 86_400 + h * 3600 + mi * 60 + sec - offset_min * 60;
+    Some(secs as f64 * 1000.0 + frac * 1000.0)
+}
+
+/// Howard Hinnant's civil-to-days algorithm (the inverse of `civil_from_days`).
+fn days_from_civil(y: i64, m: u32, d: u32) -> i64 {
+    let y = if m <= 2 { y - 1 } else { y };
+    let era = y.div_euclid(400);
+    let yoe = y.rem_euclid(400);
+    let mp = (i64::from(m) + 9) % 12;
+    let doy = (153 * mp + 2) / 5 + i64::from(d) - 1;
+    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    era * 146_097 + doe - 719_468
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -74,5 +143,42 @@ mod tests {
         assert_eq!(countdown(3_600_000.0 * 2.0 + 60_000.0), "2h 01m");
         assert_eq!(countdown(864_000_000.0), "10d 0h");
         assert_eq!(countdown(f64::INFINITY), "unknown");
+    }
+
+    #[test]
+    fn durations_in_words() {
+        assert_eq!(duration_words(14_400.0).as_deref(), Some("4 h"));
+        assert_eq!(duration_words(1_800.0).as_deref(), Some("30 min"));
+        assert_eq!(duration_words(5_400.0).as_deref(), Some("1 h 30 min"));
+        assert_eq!(duration_words(45.0).as_deref(), Some("45 s"));
+        assert_eq!(duration_words(90.0).as_deref(), Some("1 min 30 s"));
+        assert_eq!(duration_words(172_800.0).as_deref(), Some("2 d"));
+        assert_eq!(duration_words(108_000.0).as_deref(), Some("1 d 6 h"));
+        assert_eq!(duration_words(-1.0), None);
+        assert_eq!(duration_words(f64::NAN), None);
+    }
+
+    #[test]
+    fn iso_times_parse_with_zones_and_round_trip() {
+        let utc = parse_iso("2026-11-28T09:30:00Z").unwrap();
+        assert_eq!(iso(utc), "2026-11-28 09:30:00 UTC");
+        assert_eq!(parse_iso("2026-11-28T10:30:00+01:00"), Some(utc));
+        assert_eq!(parse_iso("2026-11-28T04:00:00-05:30"), Some(utc));
+        assert_eq!(parse_iso("2026-11-28T09:30:00.250Z"), Some(utc + 250.0));
+        assert_eq!(
+            parse_iso("2024-02-29T00:00:00Z").map(iso).as_deref(),
+            Some("2024-02-29 00:00:00 UTC")
+        );
+        assert_eq!(parse_iso("1970-01-01T00:00:00Z"), Some(0.0));
+        for bad in [
+            "",
+            "yesterday",
+            "2026-13-01T00:00:00Z",
+            "2026-11-28",
+            "2026-11-28T25:00:00Z",
+            "2026-11-28T09:30:00",
+        ] {
+            assert_eq!(parse_iso(bad), None, "{bad}");
+        }
     }
 }

@@ -122,7 +122,7 @@ async fn a_failing_api_shows_its_error() {
     }
     let text = el.text_content().unwrap();
     assert!(
-        text.contains("Not found: PagerDuty has nothing at /services"),
+        text.contains("PagerDuty answered 404 for its services list"),
         "{text}"
     );
     assert!(rows(&el).is_empty());

@@ -28,8 +28,8 @@ pub fn CredentialsImport(
             let result = browser::read_chosen_file(&input)
                 .await
                 .map_err(|e| format!("Import failed: {e}."))
-                .and_then(|text| {
-                    import_credentials(&text).map_err(|e| format!("Import failed: {e}"))
+                .and_then(|(name, text)| {
+                    import_credentials(&name, &text).map_err(|e| format!("Import failed: {e}"))
                 });
             input.set_value("");
             match result {
@@ -48,8 +48,25 @@ pub fn CredentialsImport(
             }
         });
     };
+    // An imported client id lasts for this tab: offer the way back to config.json's.
+    let imported = browser::session_get(browser::IMPORTED_KEY).ok().flatten();
+    let undo = imported.map(|id| {
+        view! {
+            <p>
+                {format!("This tab uses the imported client id {id}. ")}
+                <button on:click=move |_| {
+                    browser::session_remove(browser::IMPORTED_KEY);
+                    message.set(Some((true, "Using the app configured in config.json again.".into())));
+                    if let Some(r) = reload {
+                        r.0.run(());
+                    }
+                }>"Use the configured app again"</button>
+            </p>
+        }
+    });
     let body = view! {
         <div class="import">
+            {undo}
             <label>
                 "Import the app's credentials file (JSON, from PagerDuty's App Registration) "
                 <input type="file" accept=".json,application/json" on:change=on_change />

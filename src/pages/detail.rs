@@ -41,15 +41,46 @@ fn MaybeLink(url: Option<String>, text: String) -> impl IntoView {
     }
 }
 
-fn refs(list: &[Reference]) -> String {
+/// References (teams, an escalation policy) as links to PagerDuty where it gave one.
+#[component]
+fn Refs(list: Vec<Reference>) -> impl IntoView {
     if list.is_empty() {
-        "none".into()
-    } else {
-        list.iter()
-            .map(|r| r.label().to_string())
-            .collect::<Vec<_>>()
-            .join(", ")
+        return view! { "none" }.into_any();
     }
+    let last = list.len() - 1;
+    list.into_iter()
+        .enumerate()
+        .map(|(i, r)| {
+            let text = r.label().to_string();
+            view! { <MaybeLink url=r.html_url.clone() text=text />{(i < last).then_some(", ")} }
+        })
+        .collect_view()
+        .into_any()
+}
+
+/// A time from PagerDuty in the person's time zone, with UTC on hover; text as is when it
+/// is not a time.
+#[component]
+fn When(text: Option<String>, #[prop(into)] none: String) -> impl IntoView {
+    let Some(text) = text.filter(|t| !t.is_empty()) else {
+        return view! { {none} }.into_any();
+    };
+    match crate::timefmt::parse_iso(&text) {
+        Some(ms) => view! {
+            <time datetime=text.clone() title=crate::timefmt::iso(ms)>{crate::browser::local_time(ms)}</time>
+        }
+        .into_any(),
+        None => view! { {text} }.into_any(),
+    }
+}
+
+/// A timeout in words (`4 h`), or `off` when unset.
+fn timeout(secs: &Option<String>) -> String {
+    secs.as_deref()
+        .and_then(|t| t.parse::<f64>().ok())
+        .and_then(crate::timefmt::duration_words)
+        .or_else(|| secs.clone())
+        .unwrap_or_else(|| "off".into())
 }
 
 #[component]
@@ -75,14 +106,18 @@ fn ServiceInner(id: String) -> impl IntoView {
                     <h1>{s.display_name().to_string()}</h1>
                     <dl class="facts">
                         <dt>"Id"</dt><dd><code>{s.id.clone()}</code></dd>
-                        <dt>"Status"</dt><dd>{s.status.clone().unwrap_or_else(|| "unknown".into())}</dd>
+                        <dt>"Status"</dt><dd>{
+                            let st = s.status.clone().unwrap_or_else(|| "unknown".into());
+                            let class = crate::pages::lists::status_class(&st);
+                            view! { <span class=class>{st}</span> }
+                        }</dd>
                         <dt>"Description"</dt><dd>{s.description.clone().filter(|d| !d.is_empty()).unwrap_or_else(|| "none".into())}</dd>
-                        <dt>"Escalation policy"</dt><dd>{s.escalation_policy.as_ref().map(|r| r.label().to_string()).unwrap_or_else(|| "none".into())}</dd>
-                        <dt>"Teams"</dt><dd>{refs(&s.teams)}</dd>
-                        <dt>"Created"</dt><dd>{s.created_at.clone().unwrap_or_default()}</dd>
-                        <dt>"Last incident"</dt><dd>{s.last_incident_timestamp.clone().unwrap_or_else(|| "none".into())}</dd>
-                        <dt>"Auto-resolve after"</dt><dd>{s.auto_resolve_timeout.clone().map(|t| format!("{t} s")).unwrap_or_else(|| "off".into())}</dd>
-                        <dt>"Acknowledgement timeout"</dt><dd>{s.acknowledgement_timeout.clone().map(|t| format!("{t} s")).unwrap_or_else(|| "off".into())}</dd>
+                        <dt>"Escalation policy"</dt><dd><Refs list=s.escalation_policy.clone().into_iter().collect() /></dd>
+                        <dt>"Teams"</dt><dd><Refs list=s.teams.clone() /></dd>
+                        <dt>"Created"</dt><dd><When text=s.created_at.clone() none="unknown" /></dd>
+                        <dt>"Last incident"</dt><dd><When text=s.last_incident_timestamp.clone() none="none" /></dd>
+                        <dt>"Auto-resolve after"</dt><dd>{timeout(&s.auto_resolve_timeout)}</dd>
+                        <dt>"Acknowledgement timeout"</dt><dd>{timeout(&s.acknowledgement_timeout)}</dd>
                         <dt>"In PagerDuty"</dt><dd><MaybeLink url=s.html_url.clone() text=s.html_url.clone().unwrap_or_else(|| "no link".into()) /></dd>
                     </dl>
                 </section>
@@ -120,10 +155,10 @@ fn UserInner(id: String) -> impl IntoView {
                         <dl class="facts">
                             <dt>"Id"</dt><dd><code>{u.id.clone()}</code></dd>
                             <dt>"Email"</dt><dd>{u.email.clone().unwrap_or_default()}</dd>
-                            <dt>"Role"</dt><dd>{u.role.clone().unwrap_or_default()}</dd>
+                            <dt>"Role"</dt><dd>{u.role.as_deref().map(crate::models::role_label).unwrap_or_default().to_string()}</dd>
                             <dt>"Job title"</dt><dd>{u.job_title.clone().unwrap_or_else(|| "none".into())}</dd>
                             <dt>"Time zone"</dt><dd>{u.time_zone.clone().unwrap_or_else(|| "account default".into())}</dd>
-                            <dt>"Teams"</dt><dd>{refs(&u.teams)}</dd>
+                            <dt>"Teams"</dt><dd><Refs list=u.teams.clone() /></dd>
                             <dt>"In PagerDuty"</dt><dd><MaybeLink url=u.html_url.clone() text=u.html_url.clone().unwrap_or_else(|| "no link".into()) /></dd>
                         </dl>
                         <h2>"Contact methods"</h2>
@@ -138,7 +173,7 @@ fn UserInner(id: String) -> impl IntoView {
                                             <tr>
                                                 <td>{m.channel().to_string()}</td>
                                                 <td>{m.label.clone().or(m.summary.clone()).unwrap_or_default()}</td>
-                                                <td>{m.address.clone().unwrap_or_else(|| "hidden".into())}</td>
+                                                <td class="wrap">{m.display_address().unwrap_or_else(|| "hidden".into())}</td>
                                             </tr>
                                         }).collect_view()}
                                     </tbody>

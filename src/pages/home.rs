@@ -10,10 +10,13 @@ use leptos::prelude::*;
 pub fn Home() -> impl IntoView {
     let config = use_config();
     let auth = use_auth();
-    let region = config
-        .region
-        .map(|r| format!("{} ({})", r.label(), r.api_url()))
-        .unwrap_or_else(|| "learned at sign-in".into());
+    let configured = config.region;
+    // What config.json says, or once signed in, what the sign-in told.
+    let region = move || match (configured, auth.session().and_then(|s| s.region)) {
+        (Some(r), _) => format!("{} ({})", r.label(), r.api_url()),
+        (None, Some(r)) => format!("{} ({}), learned at sign-in", r.label(), r.api_url()),
+        (None, None) => "learned at sign-in".into(),
+    };
     let api = config.api_url_override.clone();
     let facts = view! {
         <dl class="facts">

@@ -55,6 +55,8 @@ impl Kind {
 #[derive(Debug)]
 struct Loaded {
     ids: Vec<String>,
+    /// Each row's page in PagerDuty's web app (empty when PagerDuty gave none).
+    links: Vec<String>,
     index: Index,
     total: u64,
     not_listed: u64,
@@ -63,11 +65,13 @@ struct Loaded {
 
 fn loaded<T>(
     listing: Listing<T>,
-    id: impl Fn(&T) -> String,
+    id: impl Fn(&T) -> (String, String),
     cells: impl Fn(&T) -> Vec<String>,
 ) -> Loaded {
+    let (ids, links) = listing.rows.iter().map(&id).unzip();
     Loaded {
-        ids: listing.rows.iter().map(&id).collect(),
+        ids,
+        links,
         index: Index::new(listing.rows.iter().map(cells).collect()),
         total: listing.total,
         not_listed: listing.not_listed,
@@ -92,13 +96,32 @@ async fn load(
         Kind::Services => {
             let l =
                 paging::fetch_all::<Service, _>(&source, &base, "services", conc, on_page).await?;
-            loaded(l, |s| s.id.clone(), table::service_cells)
+            loaded(
+                l,
+                |s| (s.id.clone(), s.html_url.clone().unwrap_or_default()),
+                table::service_cells,
+            )
         }
         Kind::Users => {
             let l = paging::fetch_all::<User, _>(&source, &base, "users", conc, on_page).await?;
-            loaded(l, |u| u.id.clone(), table::user_cells)
+            loaded(
+                l,
+                |u| (u.id.clone(), u.html_url.clone().unwrap_or_default()),
+                table::user_cells,
+            )
         }
     }))
+}
+
+/// The badge class of a service status (the text stays, for screen readers and print).
+pub fn status_class(status: &str) -> String {
+    let known = ["active", "warning", "critical", "maintenance", "disabled"];
+    let s = if known.contains(&status) {
+        status
+    } else {
+        "unknown"
+    };
+    format!("badge badge-{s}")
 }
 
 /// An API error where it happened, with the way forward.
@@ -108,7 +131,19 @@ pub fn ApiErrorView(
     error: ApiError,
 ) -> impl IntoView {
     let return_to = crate::nav::use_nav().location_untracked().path_and_query();
+    // Asked for already and still not granted: the app's registration lacks the scope, and
+    // another sign-in would only loop. Say who can fix it instead of offering a button.
+    let lacks = match &error {
+        ApiError::MissingScope { required, .. } => use_auth()
+            .session_untracked()
+            .map(|s| crate::inspect::registration_lacks(required, &s.requested_scopes))
+            .unwrap_or_default(),
+        _ => Vec::new(),
+    };
     let action = match &error {
+        ApiError::MissingScope { .. } if !lacks.is_empty() => {
+            Some(view! { <p>{crate::inspect::registration_lacks_text(&lacks)}</p> }.into_any())
+        }
         ApiError::MissingScope { required, .. } => {
             let label = format!("Sign in again with {}", required.join(" "));
             Some(view! { <ConnectButton return_to=return_to extra_scopes=required.clone() label=label /> }.into_any())
@@ -249,12 +284,18 @@ fn EntityList(
             return;
         };
         let headers: Vec<&str> = kind.columns().iter().map(|(_, t)| *t).collect();
-        let csv = table::to_csv(&headers, &l.index, &view_rows.get_untracked());
-        crate::browser::download(
-            &format!("pdscope-{}.csv", kind.noun()),
-            "text/csv;charset=utf-8",
-            &csv,
+        let csv = table::to_csv(
+            &headers,
+            &l.index,
+            &view_rows.get_untracked(),
+            &[("Id", &l.ids), ("PagerDuty link", &l.links)],
         );
+        let name = table::export_name(
+            kind.noun(),
+            &q.get_untracked(),
+            &crate::browser::local_date(),
+        );
+        crate::browser::download(&name, "text/csv;charset=utf-8", &csv);
     };
 
     let header_cells = move || {
@@ -324,7 +365,14 @@ fn EntityList(
                         } else if matches!(searching, Some(Err(_))) {
                             "PagerDuty's own search failed; showing local matches only.".to_string()
                         } else if q.get().is_empty() {
-                            format!("{} {}", table::group(l.ids.len() as u64), kind.noun())
+                            match crate::components::header::use_role().filter(|r| crate::models::sees_only_own_teams(r)) {
+                                Some(role) => format!(
+                                    "{} {}: PagerDuty shows {} users only their teams' {}",
+                                    table::group(l.ids.len() as u64), kind.noun(),
+                                    crate::models::role_label(&role), kind.noun()
+                                ),
+                                None => format!("{} {}", table::group(l.ids.len() as u64), kind.noun()),
+                            }
                         } else {
                             format!("{} of {} {} match", table::group(n), table::group(l.ids.len() as u64), kind.noun())
                         };
@@ -365,10 +413,17 @@ fn EntityList(
                                         let link = nav.href(&kind.detail(&l.ids[i]).path());
                                         // One fixed row shape (no type-erased cell views), and a
                                         // plain link the router handles: rows are cheap to build.
+                                        // Each cell carries its column's title for the card layout
+                                        // at phone width; the status column is a badge.
+                                        let cols = kind.columns();
                                         view! {
                                             <tr>
-                                                <td><a href=link>{name}</a></td>
-                                                {cells.map(|text| view! { <td>{text}</td> }).collect_view()}
+                                                <td data-col=cols[0].1><a href=link>{name}</a></td>
+                                                {cells.enumerate().map(|(c, text)| {
+                                                    let (key, title) = cols[c + 1];
+                                                    let badge = (key == "status").then(|| status_class(&text));
+                                                    view! { <td data-col=title><span class=badge>{text}</span></td> }
+                                                }).collect_view()}
                                             </tr>
                                         }
                                     }

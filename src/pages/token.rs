@@ -2,7 +2,9 @@
 
 use crate::api::{self, ApiError};
 use crate::app::use_config;
-use crate::auth::{load_timeline, now_ms, refresh_now, sign_out, start_sign_in, use_auth, Auth};
+use crate::auth::{
+    load_timeline, now_ms, refresh_now, sign_out, start_sign_in_with, use_auth, Auth,
+};
 use crate::components::auth_views::RequireAuth;
 use crate::inspect::{self, ScopeStatus};
 use crate::jwt;
@@ -30,9 +32,54 @@ const SCOPED_CHOICES: &[&str] = &[
     "users:contact_methods.read",
 ];
 
-fn copy(text: String) {
-    if let Some(w) = web_sys::window() {
-        let _ = w.navigator().clipboard().write_text(&text);
+/// Copies `text` to the clipboard; the reason when the browser would not.
+async fn copy(text: String) -> Result<(), String> {
+    use wasm_bindgen::JsCast;
+    let navigator = web_sys::window()
+        .ok_or_else(|| "no browser window".to_string())?
+        .navigator();
+    // Only pages on https or localhost get a clipboard; elsewhere it is undefined.
+    let clipboard = js_sys::Reflect::get(&navigator, &"clipboard".into())
+        .ok()
+        .filter(|c| !c.is_undefined() && !c.is_null())
+        .ok_or_else(|| {
+            "this browser offers no clipboard to pages that are not on https or localhost"
+                .to_string()
+        })?;
+    let clipboard: web_sys::Clipboard = clipboard.unchecked_into();
+    wasm_bindgen_futures::JsFuture::from(clipboard.write_text(&text))
+        .await
+        .map(|_| ())
+        .map_err(|_| {
+            "the browser refused (this tab may need focus, or the site the clipboard permission)"
+                .to_string()
+        })
+}
+
+/// A "Copy" button that says whether it worked.
+#[component]
+fn CopyButton(
+    /// The button text.
+    label: &'static str,
+    /// Makes the text to copy when clicked.
+    text: Callback<(), Option<String>>,
+) -> impl IntoView {
+    let outcome = RwSignal::new(None::<Result<(), String>>);
+    view! {
+        <button on:click=move |_| {
+            let Some(t) = text.run(()) else { return };
+            leptos::task::spawn_local(async move { outcome.set(Some(copy(t).await)); });
+        }>{label}</button>
+        " "
+        <span role="status" aria-live="polite" class=move || match outcome.get() {
+            Some(Err(_)) => "error",
+            _ => "muted",
+        }>
+            {move || outcome.get().map(|o| match o {
+                Ok(()) => "Copied".to_string(),
+                Err(e) => format!("Could not copy: {e}. Select the text and copy it by hand."),
+            })}
+        </span>
     }
 }
 
@@ -90,6 +137,7 @@ fn Inspector() -> impl IntoView {
         session().map(|s| {
             let full = s.access_token.clone();
             let copy_value = full.clone();
+            let copy_token = Callback::new(move |_| Some(copy_value.clone()));
             view! {
                 <section class="card">
                     <h1>"Token"</h1>
@@ -102,7 +150,7 @@ fn Inspector() -> impl IntoView {
                                 {move || if revealed.get() { "Hide" } else { "Reveal" }}
                             </button>
                             " "
-                            <button on:click=move |_| copy(copy_value.clone())>"Copy"</button>
+                            <CopyButton label="Copy" text=copy_token />
                         </dd>
                         <dt>"Token type"</dt><dd>{s.token_type.clone()}</dd>
                         <dt>"Client id"</dt><dd><code>{s.client_id.clone()}</code></dd>
@@ -203,12 +251,24 @@ fn Inspector() -> impl IntoView {
     };
 
     let cfg_for_scopes = config.clone();
-    let chosen = RwSignal::new(Vec::<String>::new());
-    let choices: Vec<&'static str> = if config.is_scoped_app() {
+    let offered: Vec<&'static str> = if config.is_scoped_app() {
         SCOPED_CHOICES.to_vec()
     } else {
         vec!["read", "write"]
     };
+    // Starts from what is granted now, so signing in again never silently drops a scope.
+    let granted = auth
+        .session_untracked()
+        .map(|s| s.granted_scopes)
+        .unwrap_or_default();
+    let choices = inspect::rescope_choices(&offered, &granted);
+    let chosen = RwSignal::new(
+        choices
+            .iter()
+            .filter(|c| c.checked)
+            .map(|c| c.scope.clone())
+            .collect::<Vec<_>>(),
+    );
     let actions = view! {
         <section class="card">
             <h2>"Actions"</h2>
@@ -229,22 +289,29 @@ fn Inspector() -> impl IntoView {
             <fieldset>
                 <legend>"Sign in again with more scopes"</legend>
                 {choices.into_iter().map(|c| {
-                    let c2 = c.to_string();
+                    let c2 = c.scope.clone();
                     view! {
                         <label class="check">
-                            <input type="checkbox" on:change=move |ev| {
+                            <input type="checkbox" prop:checked=c.checked on:change=move |ev| {
                                 let on = event_target_checked(&ev);
                                 chosen.update(|v| { v.retain(|x| x != &c2); if on { v.push(c2.clone()); } });
                             } />
-                            " " {c}
+                            " " <code>{c.scope.clone()}</code>
+                            {c.note.map(|n| view! { " " <span class="muted">{format!("({n})")}</span> })}
                         </label>
                     }
                 }).collect_view()}
                 <div class="actions">
-                    <button class="primary" on:click=move |_| start_sign_in(auth, &cfg_for_scopes, &chosen.get_untracked(), "/token")>
+                    <button class="primary" disabled=move || chosen.with(Vec::is_empty) on:click=move |_| {
+                        let scopes = chosen.get_untracked();
+                        if !scopes.is_empty() {
+                            start_sign_in_with(auth, &cfg_for_scopes, scopes, "/token");
+                        }
+                    }>
                         "Sign in again with these scopes"
                     </button>
                 </div>
+                {move || chosen.with(Vec::is_empty).then(|| view! { <p class="muted">"Choose at least one scope."</p> })}
             </fieldset>
         </section>
     };
@@ -329,11 +396,13 @@ fn TryIt() -> impl IntoView {
             </label>
             <pre tabindex="0"><code>{curl_masked}</code></pre>
             <div class="actions">
-                <button on:click=move |_| {
-                    if let Some(s) = auth.session_untracked() {
-                        copy(inspect::curl_command(s.api_url.as_deref().unwrap_or("https://api.pagerduty.com"), &endpoint.get_untracked(), &s.access_token));
-                    }
-                }>"Copy curl (with the token)"</button>
+                <CopyButton label="Copy curl (with the token)" text=Callback::new(move |_| {
+                    auth.session_untracked().map(|s| inspect::curl_command(
+                        s.api_url.as_deref().unwrap_or("https://api.pagerduty.com"),
+                        &endpoint.get_untracked(),
+                        &s.access_token,
+                    ))
+                }) />
                 <button class="primary" on:click=move |_| {
                     let Some(s) = auth.session_untracked() else { return };
                     let e = endpoint.get_untracked();
