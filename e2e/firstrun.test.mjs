@@ -60,7 +60,6 @@ test('first run: scopes, copy, region, details and layout at 1280 and 390 px', a
     const again = t.page.getByRole('button', { name: 'Sign in again with these scopes' });
     await read.uncheck();
     assert.ok(await again.isDisabled(), 'no sign-in with no scopes');
-    await t.page.getByText('Choose at least one scope.').waitFor();
     await read.check();
     assert.ok(await again.isEnabled());
     await checkLayout(t.page, 'token page at 1280');
@@ -106,8 +105,15 @@ test('first run: scopes, copy, region, details and layout at 1280 and 390 px', a
     await t.page.getByText('40 users', { exact: true }).waitFor({ timeout: 30000 });
     const display = await t.page.locator('tbody tr').first().evaluate((r) => getComputedStyle(r).display);
     assert.equal(display, 'block', 'rows read as cards at phone width');
-    await t.page.locator('tbody a').first().click();
+    // A user with a phone.
+    const listed = await (await fetch(`${t.sb.api}/users?limit=100&include[]=contact_methods`,
+      { headers: { Authorization: `Bearer ${s.access_token}` } })).json();
+    const withPhone = listed.users.find((u) => u.contact_methods.some((c) => c.type === 'phone_contact_method'));
+    await t.page.goto(`${t.web.origin}/users/${withPhone.id}`);
     await t.page.getByRole('heading', { name: 'Contact methods' }).waitFor();
     await checkLayout(t.page, 'user detail at 390');
+    // Phones with their country code (PagerDuty keeps it apart from the number).
+    const phone = await t.page.locator('tbody tr', { hasText: 'phone' }).locator('td').nth(2).textContent();
+    assert.match(phone, /^\+1 555\d{7}$/);
   } finally { await t.close(); }
 });

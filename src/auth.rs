@@ -499,7 +499,9 @@ pub async fn refresh_now(auth: Auth) -> Result<(), TokenError> {
                     "Refresh failed",
                     format!(
                         "{error}\nNext automatic attempt in {} s at the earliest (none once the access token has expired).",
-                        (wait_ms / 1000.0).ceil()
+                        // Whole seconds as an integer: formatting an f64 costs the
+                        // release ~10 KB of float printing.
+                        (wait_ms / 1000.0).ceil() as u64
                     ),
                 )],
                 false,
@@ -588,7 +590,8 @@ impl Transport for BrowserTransport {
             let retry_after_s = resp
                 .headers()
                 .get("retry-after")
-                .and_then(|v| v.trim().parse::<f64>().ok());
+                .and_then(|v| v.trim().parse::<u32>().ok())
+                .map(f64::from);
             let body = resp.text().await.unwrap_or_default();
             Ok(HttpReply {
                 status,

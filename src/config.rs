@@ -406,6 +406,9 @@ mod tests {
                 "{key}"
             );
         }
+        // Already served to every visitor: the message says to rotate it, not only remove it.
+        let msg = ConfigError::ClientSecret("PD_CLIENT_SECRET".into()).to_string();
+        assert!(msg.contains("rotate the secret in PagerDuty"), "{msg}");
         // Nested too: a pasted credentials object is not a loophole.
         let nested = r#"{"client_id":"a","relay":{"ClientSecret":"x"}}"#;
         assert!(matches!(

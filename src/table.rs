@@ -167,7 +167,9 @@ pub fn to_csv(
 pub fn export_name(noun: &str, search: &str, date: &str) -> String {
     let mut slug = String::new();
     for c in search.trim().to_lowercase().chars() {
-        if c.is_alphanumeric() {
+        // Letters of any script stay (`zürich`); ASCII punctuation and spaces become `-`.
+        // (Not `char::is_alphanumeric`, whose Unicode tables cost the release ~3 KB.)
+        if c.is_ascii_alphanumeric() || (!c.is_ascii() && !c.is_whitespace()) {
             slug.push(c);
         } else if !slug.is_empty() && !slug.ends_with('-') {
             slug.push('-');

@@ -6,7 +6,7 @@
 //! future (so it starts no further request: a 100-page listing stops at once) and aborts its
 //! browser requests in flight through the [`Abort`] it was given.
 
-use futures::future::{AbortHandle, Abortable};
+use futures::future::{AbortHandle, Abortable, LocalBoxFuture};
 use leptos::prelude::*;
 use std::future::Future;
 
@@ -44,14 +44,21 @@ where
 {
     let controller = web_sys::AbortController::new().ok();
     let abort = Abort(controller.as_ref().map(|c| c.signal()));
+    let work = make(abort);
+    // Boxed, so the abortable spawn below exists once in the release, not once per page.
+    let run: LocalBoxFuture<'static, ()> = Box::pin(async move { done(work.await) });
+    Stop {
+        handle: spawn_abortable(run),
+        controller,
+    }
+}
+
+fn spawn_abortable(run: LocalBoxFuture<'static, ()>) -> AbortHandle {
     let (handle, registration) = AbortHandle::new_pair();
-    let work = Abortable::new(make(abort), registration);
     leptos::task::spawn_local(async move {
-        if let Ok(answer) = work.await {
-            done(answer);
-        }
+        let _ = Abortable::new(run, registration).await;
     });
-    Stop { handle, controller }
+    handle
 }
 
 /// Runs `work(abort)` once and stores its answer; leaving the page aborts it.

@@ -89,7 +89,13 @@ pub fn parse_iso(text: &str) -> Option<f64> {
     let (h, mi) = (num(cp.next()?)?, num(cp.next()?)?);
     let (sec, frac) = match cp.next() {
         Some(s) => match s.split_once('.') {
-            Some((w, f)) => (num(w)?, format!("0.{f}").parse::<f64>().ok()?),
+            // Milliseconds from the first three digits (integers only: parsing an f64
+            // costs the release ~6 KB).
+            Some((w, f)) if !f.is_empty() && f.bytes().all(|b| b.is_ascii_digit()) => {
+                let ms: String = f.chars().chain("00".chars()).take(3).collect();
+                (num(w)?, num(&ms)? as f64 / 1000.0)
+            }
+            Some(_) => return None,
             None => (num(s)?, 0.0),
         },
         None => (0, 0.0),

@@ -473,6 +473,10 @@ impl Dataset {
                     v["type"] = json!(c.kind);
                     v["label"] = json!(c.label);
                     v["address"] = json!(c.address);
+                    // PagerDuty keeps a phone's country calling code apart from its address.
+                    if matches!(c.kind, "phone_contact_method" | "sms_contact_method") {
+                        v["country_code"] = json!(1);
+                    }
                 }
                 v
             })

@@ -178,6 +178,15 @@ async fn query_team_and_include_filters() {
     .json();
     assert_eq!(v["users"].as_array().unwrap().len(), 5);
     assert!(v["users"][0]["contact_methods"][0]["address"].is_string());
+    let phones: Vec<&serde_json::Value> = v["users"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .flat_map(|u| u["contact_methods"].as_array().unwrap())
+        .filter(|c| c["type"] == "phone_contact_method")
+        .collect();
+    assert!(!phones.is_empty());
+    assert!(phones.iter().all(|c| c["country_code"] == 1), "{phones:?}");
     let v = get(&sb.api, "/users?sort_by=email:desc&limit=100", Some(&t))
         .await
         .json();

@@ -42,10 +42,9 @@ fn MaybeLink(url: Option<String>, text: String) -> impl IntoView {
 }
 
 /// References (teams, an escalation policy) as links to PagerDuty where it gave one.
-#[component]
-fn Refs(list: Vec<Reference>) -> impl IntoView {
+fn refs(list: Vec<Reference>) -> AnyView {
     if list.is_empty() {
-        return view! { "none" }.into_any();
+        return "none".into_any();
     }
     let last = list.len() - 1;
     list.into_iter()
@@ -60,24 +59,24 @@ fn Refs(list: Vec<Reference>) -> impl IntoView {
 
 /// A time from PagerDuty in the person's time zone, with UTC on hover; text as is when it
 /// is not a time.
-#[component]
-fn When(text: Option<String>, #[prop(into)] none: String) -> impl IntoView {
+fn when(text: Option<String>, none: &'static str) -> AnyView {
     let Some(text) = text.filter(|t| !t.is_empty()) else {
-        return view! { {none} }.into_any();
+        return none.into_any();
     };
     match crate::timefmt::parse_iso(&text) {
         Some(ms) => view! {
             <time datetime=text.clone() title=crate::timefmt::iso(ms)>{crate::browser::local_time(ms)}</time>
         }
         .into_any(),
-        None => view! { {text} }.into_any(),
+        None => text.into_any(),
     }
 }
 
 /// A timeout in words (`4 h`), or `off` when unset.
 fn timeout(secs: &Option<String>) -> String {
     secs.as_deref()
-        .and_then(|t| t.parse::<f64>().ok())
+        .and_then(|t| t.parse::<u32>().ok())
+        .map(f64::from)
         .and_then(crate::timefmt::duration_words)
         .or_else(|| secs.clone())
         .unwrap_or_else(|| "off".into())
@@ -112,10 +111,10 @@ fn ServiceInner(id: String) -> impl IntoView {
                             view! { <span class=class>{st}</span> }
                         }</dd>
                         <dt>"Description"</dt><dd>{s.description.clone().filter(|d| !d.is_empty()).unwrap_or_else(|| "none".into())}</dd>
-                        <dt>"Escalation policy"</dt><dd><Refs list=s.escalation_policy.clone().into_iter().collect() /></dd>
-                        <dt>"Teams"</dt><dd><Refs list=s.teams.clone() /></dd>
-                        <dt>"Created"</dt><dd><When text=s.created_at.clone() none="unknown" /></dd>
-                        <dt>"Last incident"</dt><dd><When text=s.last_incident_timestamp.clone() none="none" /></dd>
+                        <dt>"Escalation policy"</dt><dd>{refs(s.escalation_policy.clone().into_iter().collect())}</dd>
+                        <dt>"Teams"</dt><dd>{refs(s.teams.clone())}</dd>
+                        <dt>"Created"</dt><dd>{when(s.created_at.clone(), "unknown")}</dd>
+                        <dt>"Last incident"</dt><dd>{when(s.last_incident_timestamp.clone(), "none")}</dd>
                         <dt>"Auto-resolve after"</dt><dd>{timeout(&s.auto_resolve_timeout)}</dd>
                         <dt>"Acknowledgement timeout"</dt><dd>{timeout(&s.acknowledgement_timeout)}</dd>
                         <dt>"In PagerDuty"</dt><dd><MaybeLink url=s.html_url.clone() text=s.html_url.clone().unwrap_or_else(|| "no link".into()) /></dd>
@@ -158,7 +157,7 @@ fn UserInner(id: String) -> impl IntoView {
                             <dt>"Role"</dt><dd>{u.role.as_deref().map(crate::models::role_label).unwrap_or_default().to_string()}</dd>
                             <dt>"Job title"</dt><dd>{u.job_title.clone().unwrap_or_else(|| "none".into())}</dd>
                             <dt>"Time zone"</dt><dd>{u.time_zone.clone().unwrap_or_else(|| "account default".into())}</dd>
-                            <dt>"Teams"</dt><dd><Refs list=u.teams.clone() /></dd>
+                            <dt>"Teams"</dt><dd>{refs(u.teams.clone())}</dd>
                             <dt>"In PagerDuty"</dt><dd><MaybeLink url=u.html_url.clone() text=u.html_url.clone().unwrap_or_else(|| "no link".into()) /></dd>
                         </dl>
                         <h2>"Contact methods"</h2>

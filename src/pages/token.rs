@@ -302,7 +302,7 @@ fn Inspector() -> impl IntoView {
                     }
                 }).collect_view()}
                 <div class="actions">
-                    <button class="primary" disabled=move || chosen.with(Vec::is_empty) on:click=move |_| {
+                    <button class="primary" title="Choose at least one scope" disabled=move || chosen.with(Vec::is_empty) on:click=move |_| {
                         let scopes = chosen.get_untracked();
                         if !scopes.is_empty() {
                             start_sign_in_with(auth, &cfg_for_scopes, scopes, "/token");
@@ -311,7 +311,7 @@ fn Inspector() -> impl IntoView {
                         "Sign in again with these scopes"
                     </button>
                 </div>
-                {move || chosen.with(Vec::is_empty).then(|| view! { <p class="muted">"Choose at least one scope."</p> })}
+
             </fieldset>
         </section>
     };
