@@ -5,7 +5,7 @@ use super::is_pkce_value;
 use crate::data::{ADMIN_EMAIL, PASSWORD, RESPONDER_EMAIL, SUBDOMAIN};
 use crate::html::Page;
 use crate::state::{self, Code, Pending, PENDING_TTL};
-use crate::{AppType, Shared};
+use crate::{AppType, CallbackParam, Shared};
 use axum::extract::{RawQuery, State};
 use axum::http::StatusCode;
 use axum::response::{Html, IntoResponse, Redirect, Response};
@@ -284,6 +284,7 @@ pub(super) async fn consent(
             scopes: pending.scopes.clone(),
             code_challenge: pending.code_challenge.clone(),
             issued: now,
+            sid: state::random_string(16),
             redeemed_family: None,
         },
     );
@@ -291,7 +292,16 @@ pub(super) async fn consent(
     if let (Some(s), false) = (pending.state.as_deref(), drop_state) {
         pairs.push(("state", s));
     }
-    pairs.push(("subdomain", SUBDOMAIN));
-    pairs.push(("service_region", "us"));
+    // PagerDuty sends only code (and state); the extras only when --callback-params asks.
+    let extras = &sb.options.callback_params;
+    for param in [CallbackParam::Subdomain, CallbackParam::ServiceRegion] {
+        if extras.contains(&param) {
+            let value = match param {
+                CallbackParam::Subdomain => SUBDOMAIN,
+                CallbackParam::ServiceRegion => sb.options.region.code(),
+            };
+            pairs.push((param.name(), value));
+        }
+    }
     Redirect::to(&with_query(&pending.redirect_uri, &pairs)).into_response()
 }

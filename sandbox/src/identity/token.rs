@@ -144,22 +144,28 @@ fn exchange_code(sb: &Shared, form: &HashMap<String, String>) -> Result<Response
         }
         (None, _) => {}
     }
-    let family_id = format!("PD{}", state::random_string(12).to_uppercase());
+    // The family id is the delegation_id: the same for every token of this authorization.
+    let family_id = state::uuid();
     if let Some(c) = inner.codes.get_mut(code) {
         c.redeemed_family = Some(family_id.clone());
     }
     let (access, refresh) = issue(sb, &mut inner, &family_id, Some(&grant));
-    let user = sb.data.user_by_id(&grant.user_id).cloned();
     let now = now_secs();
     let o = &sb.options;
+    // PagerDuty's example: "acr:html-form:unitedstates", the same string in amr (a string,
+    // not OIDC's array). The EU form is a guess built the same way.
+    let acr = format!("acr:html-form:{}", o.region.claim().to_lowercase());
+    // The claims of PagerDuty's example (its developer docs, "PagerDuty OpenID Token"): aud
+    // names the API the account lives on, which is how an app learns the region. No name or
+    // email: who signed in is user_id (GET /users/me tells the rest).
     let id_token = jwt::keys().sign(&json!({
+        "exp": now + 3600, "nbf": now, "jti": state::uuid(),
         "iss": o.issuer(), "aud": [o.api_url(), o.client_id],
-        "sub": grant.user_id, "user_id": grant.user_id,
-        "account_id": "PSANDBOX", "subdomain": SUBDOMAIN, "region": "UnitedStates",
-        "delegation_id": family_id, "azp": o.client_id,
-        "email": user.as_ref().map(|u| u.email.clone()), "name": user.map(|u| u.name),
-        "iat": now, "nbf": now, "exp": now + 3600, "auth_time": now,
-        "jti": state::random_string(24), "purpose": "id_token",
+        "sub": grant.user_id, "auth_time": now, "iat": now, "purpose": "id",
+        "at_hash": at_hash(&access), "acr": acr, "amr": acr,
+        "delegation_id": family_id, "account_id": "PSANDBOX", "user_id": grant.user_id,
+        "azp": o.client_id, "subdomain": SUBDOMAIN, "region": o.region.claim(),
+        "sid": grant.sid,
     }));
     Ok(token_response(json!({
         "client_info": "prefix_legacy_app",
@@ -170,6 +176,12 @@ fn exchange_code(sb: &Shared, form: &HashMap<String, String>) -> Result<Response
         "scope": grant.scopes.join(" "),
         "expires_in": o.token_ttl_secs(),
     })))
+}
+
+/// OpenID Connect Core 3.1.3.6: the base64url of the left half of SHA-256 of the access token.
+fn at_hash(access_token: &str) -> String {
+    let digest = Sha256::digest(access_token.as_bytes());
+    B64.encode(&digest[..digest.len() / 2])
 }
 
 /// Issues an access and a refresh token in `family` (created from `grant` when given).
