@@ -155,6 +155,10 @@ pub struct Options {
     /// https://app.pagerduty.com/global/oauth/anonymous.
     #[arg(long, value_name = "URL")]
     pub issuer: Option<String>,
+    /// Answer 401 on the REST API with a text/plain body, as PagerDuty has been seen to,
+    /// instead of the JSON error envelope.
+    #[arg(long = "plain-401")]
+    pub plain_401: bool,
 }
 
 impl Options {
