@@ -118,7 +118,11 @@ impl FromRequestParts<Shared> for Caller {
     async fn from_request_parts(parts: &mut Parts, sb: &Shared) -> Result<Self, Self::Rejection> {
         bearer(parts)
             .and_then(|t| resolve(sb, &t))
-            .ok_or(ApiError::Unauthorized)
+            .ok_or(if sb.options.plain_401 {
+                ApiError::UnauthorizedPlain
+            } else {
+                ApiError::Unauthorized
+            })
     }
 }
 
@@ -258,8 +262,12 @@ fn list_query(
         ));
     }
     if q.offset.saturating_add(q.limit) > OFFSET_CEILING {
-        return Err(ApiError::InvalidInput(format!(
-            "Offset + limit must not exceed {OFFSET_CEILING}; use filters (query, team_ids[]) to list further."
+        // PagerDuty's answer, seen on /incidents (faros-ai/airbyte-connectors#991,
+        // apache/devlake#5107, cloudquery/cloudquery#12750); that /services and /users word it
+        // the same is assumed. Another wording, "Offset must be less than …", is also matched
+        // by that connector (the check #991 extends); when PagerDuty uses which is unknown.
+        return Err(ApiError::ArgumentsCausedError(format!(
+            "Offset+limit exceeds maximum allowed value of {OFFSET_CEILING}. Please try to refine your search to reduce the returned set of records below this number, like adding a date range."
         )));
     }
     Ok(q)

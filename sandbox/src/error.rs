@@ -54,8 +54,14 @@ impl IntoResponse for OAuthError {
 pub enum ApiError {
     /// 400 with code 2001 and the details.
     InvalidInput(String),
+    /// 400 with code 2002 and the details.
+    ArgumentsCausedError(String),
     /// 401: missing, unknown, expired or revoked token.
     Unauthorized,
+    /// 401 as `Unauthorized`, with a text/plain body (`--plain-401`): PagerDuty's 401 bodies
+    /// are not always JSON (text/html in 2017, not JSON for invalid and revoked OAuth tokens
+    /// in 2025: terraform-provider-pagerduty #1016, #1055). The exact body is unknown.
+    UnauthorizedPlain,
     /// 403: the token lacks a scope this endpoint needs.
     MissingScopes { required: String, token: String },
     /// 404 with code 2100.
@@ -73,6 +79,21 @@ impl IntoResponse for ApiError {
                 StatusCode::BAD_REQUEST,
                 json!({"error": {"message": "Invalid Input Provided", "code": 2001, "errors": [detail]}}),
             ),
+            ApiError::ArgumentsCausedError(detail) => (
+                StatusCode::BAD_REQUEST,
+                json!({"error": {"message": "Arguments Caused Error", "code": 2002, "errors": [detail]}}),
+            ),
+            ApiError::UnauthorizedPlain => {
+                return (
+                    StatusCode::UNAUTHORIZED,
+                    [(
+                        header::CONTENT_TYPE,
+                        HeaderValue::from_static("text/plain; charset=utf-8"),
+                    )],
+                    "Unauthorized",
+                )
+                    .into_response()
+            }
             ApiError::Unauthorized => (
                 StatusCode::UNAUTHORIZED,
                 json!({"error": {"message": "Authentication failed", "code": 2006}}),

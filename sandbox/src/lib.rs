@@ -26,6 +26,56 @@ pub enum AppType {
     Scoped,
 }
 
+/// The service region of the sandbox's account.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum Region {
+    /// United States (PagerDuty's api.pagerduty.com).
+    Us,
+    /// Europe (PagerDuty's api.eu.pagerduty.com).
+    Eu,
+}
+
+impl Region {
+    /// The name PagerDuty uses in `service_region` and `as_account-{us|eu}.…`.
+    pub fn code(self) -> &'static str {
+        match self {
+            Region::Us => "us",
+            Region::Eu => "eu",
+        }
+    }
+
+    /// The id_token's `region` claim. PagerDuty documents `UnitedStates`; the EU value is
+    /// undocumented, so `Europe` is a guess and the app must not depend on it (it should take
+    /// the region from `aud`).
+    pub fn claim(self) -> &'static str {
+        match self {
+            Region::Us => "UnitedStates",
+            Region::Eu => "Europe",
+        }
+    }
+}
+
+/// A parameter the redirect back from consent carries only when `--callback-params` names it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum CallbackParam {
+    /// The account's subdomain.
+    #[value(name = "subdomain")]
+    Subdomain,
+    /// `us` or `eu`, following --region.
+    #[value(name = "service_region")]
+    ServiceRegion,
+}
+
+impl CallbackParam {
+    /// The query parameter's name.
+    pub fn name(self) -> &'static str {
+        match self {
+            CallbackParam::Subdomain => "subdomain",
+            CallbackParam::ServiceRegion => "service_region",
+        }
+    }
+}
+
 /// Command-line options (also `pd-sandbox --help`).
 #[derive(Clone, Debug, Parser)]
 #[command(
@@ -87,6 +137,28 @@ pub struct Options {
     /// Do not echo `state` on the redirect back (PagerDuty does not promise to).
     #[arg(long)]
     pub drop_state: bool,
+    /// Also put these on the redirect back after consent, comma-separated. PagerDuty sends
+    /// only `code` (and `state`); its docs once showed `subdomain`, and its web app reads both.
+    #[arg(
+        long,
+        value_enum,
+        value_delimiter = ',',
+        value_name = "subdomain,service_region"
+    )]
+    pub callback_params: Vec<CallbackParam>,
+    /// The account's service region: the id_token's `region` (and `acr`/`amr`), and
+    /// `service_region` under --callback-params.
+    #[arg(long, value_enum, default_value_t = Region::Us)]
+    pub region: Region,
+    /// The id_token `iss` and the discovery document's `issuer` [default:
+    /// <identity URL>/global/oauth/anonymous]. PagerDuty's live discovery is said to name
+    /// https://app.pagerduty.com/global/oauth/anonymous.
+    #[arg(long, value_name = "URL")]
+    pub issuer: Option<String>,
+    /// Answer 401 on the REST API with a text/plain body, as PagerDuty has been seen to,
+    /// instead of the JSON error envelope.
+    #[arg(long = "plain-401")]
+    pub plain_401: bool,
 }
 
 impl Options {
@@ -103,9 +175,12 @@ impl Options {
         format!("http://127.0.0.1:{}", self.api_port)
     }
 
-    /// The `iss` of id_tokens, shaped like PagerDuty's.
+    /// The `iss` of id_tokens and the discovery document's `issuer`: `--issuer`, or one
+    /// shaped like PagerDuty's on the sandbox's identity service.
     pub fn issuer(&self) -> String {
-        format!("{}/global/oauth/anonymous", self.identity_url())
+        self.issuer
+            .clone()
+            .unwrap_or_else(|| format!("{}/global/oauth/anonymous", self.identity_url()))
     }
 
     pub fn token_ttl_secs(&self) -> u64 {
@@ -128,6 +203,11 @@ impl Options {
         }
         if self.rate_limit == 0 {
             return Err("--rate-limit must be at least 1".into());
+        }
+        if let Some(issuer) = &self.issuer {
+            if origin_of(issuer).is_none() {
+                return Err(format!("--issuer {issuer} is not an absolute http(s) URL"));
+            }
         }
         for uri in &self.redirect_uris {
             if origin_of(uri).is_none() {

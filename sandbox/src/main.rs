@@ -1,17 +1,15 @@
 use clap::Parser;
-use pd_sandbox::data::{ADMIN_EMAIL, PASSWORD, RESPONDER_EMAIL};
+use pd_sandbox::data::{ADMIN_EMAIL, PASSWORD, RESPONDER_EMAIL, SUBDOMAIN};
 use pd_sandbox::{api_app, identity_app, sandbox, Options};
 use std::net::SocketAddr;
 
 #[tokio::main]
 async fn main() {
-    let options = Options::parse();
+    let mut options = Options::parse();
     if let Err(e) = options.validate() {
         eprintln!("pd-sandbox: {e}");
         std::process::exit(2);
     }
-    let shared = sandbox(options.clone());
-    pd_sandbox::jwt::keys();
     let bind = |port| async move {
         let addr = SocketAddr::from(([127, 0, 0, 1], port));
         match tokio::net::TcpListener::bind(addr).await {
@@ -24,19 +22,39 @@ async fn main() {
     };
     let identity = bind(options.identity_port).await;
     let api = bind(options.api_port).await;
-    let (ip, ap) = (
-        identity.local_addr().map(|a| a.port()).unwrap_or(0),
-        api.local_addr().map(|a| a.port()).unwrap_or(0),
-    );
+    // The ports actually bound (port 0 picks one), so that the id_token's aud and iss, the
+    // discovery document and the API's links name the URLs the sandbox serves.
+    if let Ok(a) = identity.local_addr() {
+        options.identity_port = a.port();
+    }
+    if let Ok(a) = api.local_addr() {
+        options.api_port = a.port();
+    }
+    let shared = sandbox(options.clone());
+    pd_sandbox::jwt::keys();
     println!("pd-sandbox: a local stand-in for PagerDuty");
-    println!("  identity service  http://127.0.0.1:{ip}   (authorize, token, revoke, JWKS)");
-    println!("  REST API v2       http://127.0.0.1:{ap}");
+    println!(
+        "  identity service  {}   (authorize, token, revoke, JWKS)",
+        options.identity_url()
+    );
+    println!("  REST API v2       {}", options.api_url());
     println!(
         "  app               {:?} client_id={} redirect_uri={}",
         options.app_type,
         options.client_id,
         options.redirect_uris.join(", ")
     );
+    println!(
+        "  account           subdomain {SUBDOMAIN}, region {} (id_token aud {}, region {})",
+        options.region.code(),
+        options.api_url(),
+        options.region.claim()
+    );
+    println!("  id_token iss      {}", options.issuer());
+    if !options.callback_params.is_empty() {
+        let names: Vec<&str> = options.callback_params.iter().map(|p| p.name()).collect();
+        println!("  callback adds     {}", names.join(", "));
+    }
     println!(
         "  data              {} services, {} users (seed {})",
         shared.data.services.len(),

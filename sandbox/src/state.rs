@@ -44,11 +44,14 @@ pub struct Code {
     pub scopes: Vec<String>,
     pub code_challenge: Option<String>,
     pub issued: Instant,
+    /// The sign-in session, the id_token's `sid`.
+    pub sid: String,
     /// The grant family the first redemption created (for replay revocation).
     pub redeemed_family: Option<String>,
 }
 
-/// One authorization (PagerDuty's delegation): all tokens that descend from one code.
+/// One authorization (PagerDuty's delegation): all tokens that descend from one code. Its id
+/// is the id_token's `delegation_id`.
 #[derive(Clone, Debug)]
 pub struct Family {
     pub client_id: String,
@@ -283,22 +286,23 @@ pub fn random_string(len: usize) -> String {
         .collect()
 }
 
-/// A token shaped like PagerDuty's: `pdus+_0XXXXXX_<uuid>` (kind 0 access, 1 refresh).
-pub fn pd_token(kind: u8) -> String {
-    let hex = || {
-        let mut rng = rand::thread_rng();
-        (0..32)
-            .map(|_| char::from_digit(rng.gen_range(0..16), 16).unwrap_or('0'))
-            .collect::<String>()
-    };
-    let h = hex();
+/// A random id shaped like a UUID (PagerDuty's `delegation_id`, `jti`, token suffixes).
+pub fn uuid() -> String {
+    let mut rng = rand::thread_rng();
+    let h: String = (0..32)
+        .map(|_| char::from_digit(rng.gen_range(0..16), 16).unwrap_or('0'))
+        .collect();
     format!(
-        "pdus+_{kind}{}_{}-{}-{}-{}-{}",
-        random_string(6).to_uppercase(),
+        "{}-{}-{}-{}-{}",
         &h[..8],
         &h[8..12],
         &h[12..16],
         &h[16..20],
         &h[20..]
     )
+}
+
+/// A token shaped like PagerDuty's: `pdus+_0XXXXXX_<uuid>` (kind 0 access, 1 refresh).
+pub fn pd_token(kind: u8) -> String {
+    format!("pdus+_{kind}{}_{}", random_string(6).to_uppercase(), uuid())
 }

@@ -116,7 +116,6 @@ async fn bad_pagination_parameters_get_pagerduty_400_envelope() {
         "offset=-5",
         "limit=abc",
         "offset=1e3",
-        "offset=9950&limit=100",
         "offset=99999999999999999999",
         "include[]=bogus",
         "sort_by=color",
@@ -132,6 +131,33 @@ async fn bad_pagination_parameters_get_pagerduty_400_envelope() {
     let r = get(&sb.api, "/services?offset=9900&limit=100", Some(&t)).await;
     assert_eq!(r.status, StatusCode::OK);
     assert_eq!(r.json()["services"].as_array().unwrap().len(), 0);
+}
+
+#[tokio::test]
+async fn the_paging_ceiling_answers_pagerdutys_2002() {
+    let sb = start(&[]);
+    let t = admin_token(&sb).await;
+    // As PagerDuty answered (faros-ai/airbyte-connectors#991, apache/devlake#5107).
+    let expected = serde_json::json!({"error": {
+        "message": "Arguments Caused Error",
+        "code": 2002,
+        "errors": ["Offset+limit exceeds maximum allowed value of 10000. Please try to refine your search to reduce the returned set of records below this number, like adding a date range."],
+    }});
+    for q in [
+        "offset=9950&limit=100",
+        "offset=10000",
+        "offset=9901&limit=1000",
+    ] {
+        for list in ["services", "users"] {
+            let r = get(&sb.api, &format!("/{list}?{q}"), Some(&t)).await;
+            assert_eq!(r.status, StatusCode::BAD_REQUEST, "{list}?{q}");
+            assert_eq!(r.json(), expected, "{list}?{q}");
+        }
+    }
+    for q in ["offset=9900&limit=100", "offset=9975"] {
+        let r = get(&sb.api, &format!("/users?{q}"), Some(&t)).await;
+        assert_eq!(r.status, StatusCode::OK, "{q}: {}", r.body);
+    }
 }
 
 #[tokio::test]
@@ -332,6 +358,35 @@ async fn missing_unknown_and_malformed_tokens_get_401() {
         assert_eq!(r.status, StatusCode::UNAUTHORIZED, "{auth:?}");
         assert_eq!(r.json()["error"]["code"], 2006);
     }
+}
+
+#[tokio::test]
+async fn plain_401_answers_a_body_that_is_not_json() {
+    let sb = start(&["--plain-401"]);
+    for auth in [None, Some("Bearer nope"), Some("Token token=abc")] {
+        let mut req = Request::get("/users/me");
+        if let Some(a) = auth {
+            req = req.header(header::AUTHORIZATION, a);
+        }
+        let r = send(&sb.api, req.body(Body::empty()).unwrap()).await;
+        assert_eq!(r.status, StatusCode::UNAUTHORIZED, "{auth:?}");
+        assert!(
+            serde_json::from_str::<serde_json::Value>(&r.body).is_err(),
+            "{auth:?}: {}",
+            r.body
+        );
+        assert_eq!(r.body, "Unauthorized");
+        let ct = r.header("content-type").unwrap_or_default();
+        assert!(ct.starts_with("text/plain"), "{ct}");
+    }
+    // Valid tokens and other errors are unchanged.
+    let t = admin_token(&sb).await;
+    assert_eq!(
+        get(&sb.api, "/users/me", Some(&t)).await.status,
+        StatusCode::OK
+    );
+    let r = get(&sb.api, "/services/PNOPE00", Some(&t)).await;
+    assert_eq!(r.json()["error"]["code"], 2100);
 }
 
 #[tokio::test]

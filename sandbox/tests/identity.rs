@@ -2,9 +2,14 @@ mod common;
 
 use axum::body::Body;
 use axum::http::{header, Request, StatusCode};
+use base64::engine::general_purpose::URL_SAFE_NO_PAD as B64;
+use base64::Engine;
+use clap::Parser;
 use common::*;
 use pd_sandbox::jwt::decode_claims;
 use pd_sandbox::state::{MapSizes, CODE_KEEP, MAX_PENDING, MAX_TOKENS, PENDING_TTL};
+use pd_sandbox::Options;
+use sha2::{Digest, Sha256};
 use std::time::Duration;
 
 #[tokio::test]
@@ -13,8 +18,6 @@ async fn full_classic_pkce_flow_issues_pagerduty_shaped_tokens() {
     let loc = consent_as(&sb, "admin@example.com", "read", "allow").await;
     assert!(loc.starts_with(REDIRECT), "{loc}");
     assert_eq!(param(&loc, "state").as_deref(), Some("st4te"));
-    assert_eq!(param(&loc, "subdomain").as_deref(), Some("sandbox"));
-    assert_eq!(param(&loc, "service_region").as_deref(), Some("us"));
     let code = param(&loc, "code").unwrap();
     let resp = exchange(&sb, &code, &[]).await;
     assert_eq!(resp.status, StatusCode::OK, "{}", resp.body);
@@ -42,6 +45,206 @@ async fn full_classic_pkce_flow_issues_pagerduty_shaped_tokens() {
     let me = get(&sb.api, "/users/me", t["access_token"].as_str()).await;
     assert_eq!(me.status, StatusCode::OK);
     assert_eq!(me.json()["user"]["email"], "admin@example.com");
+}
+
+fn param_names(location: &str) -> Vec<String> {
+    query_of(location).into_iter().map(|(k, _)| k).collect()
+}
+
+#[tokio::test]
+async fn the_redirect_back_carries_code_and_state_only() {
+    let sb = start(&[]);
+    let loc = consent_as(&sb, "admin@example.com", "read", "allow").await;
+    assert_eq!(param_names(&loc), ["code", "state"], "{loc}");
+    let sb = start(&["--region", "eu"]);
+    let loc = consent_as(&sb, "admin@example.com", "read", "allow").await;
+    assert_eq!(param_names(&loc), ["code", "state"], "{loc}");
+}
+
+#[tokio::test]
+async fn callback_params_restores_subdomain_and_service_region() {
+    let sb = start(&["--callback-params", "subdomain,service_region"]);
+    let loc = consent_as(&sb, "admin@example.com", "read", "allow").await;
+    assert_eq!(
+        param_names(&loc),
+        ["code", "state", "subdomain", "service_region"],
+        "{loc}"
+    );
+    assert_eq!(param(&loc, "subdomain").as_deref(), Some("sandbox"));
+    assert_eq!(param(&loc, "service_region").as_deref(), Some("us"));
+    // service_region follows --region; each name can be asked for alone.
+    let sb = start(&["--callback-params", "service_region", "--region", "eu"]);
+    let loc = consent_as(&sb, "admin@example.com", "read", "allow").await;
+    assert_eq!(param_names(&loc), ["code", "state", "service_region"]);
+    assert_eq!(param(&loc, "service_region").as_deref(), Some("eu"));
+    let sb = start(&["--callback-params", "subdomain"]);
+    let loc = consent_as(&sb, "admin@example.com", "read", "allow").await;
+    assert_eq!(param_names(&loc), ["code", "state", "subdomain"]);
+    // A denial carries no extras.
+    let sb = start(&["--callback-params", "subdomain,service_region"]);
+    let loc = consent_as(&sb, "admin@example.com", "read", "deny").await;
+    assert_eq!(param_names(&loc), ["error", "error_description", "state"]);
+}
+
+#[test]
+fn callback_params_refuses_other_names_at_startup() {
+    for bad in [
+        "subdomain,region",
+        "account",
+        "Subdomain",
+        "service-region",
+        "",
+    ] {
+        let e = Options::try_parse_from(["pd-sandbox", "--callback-params", bad])
+            .err()
+            .unwrap_or_else(|| panic!("{bad:?} accepted"))
+            .to_string();
+        assert!(
+            e.contains("--callback-params") && e.contains("subdomain, service_region"),
+            "{bad:?}: {e}"
+        );
+    }
+    let o = Options::try_parse_from([
+        "pd-sandbox",
+        "--callback-params",
+        "service_region,subdomain",
+    ])
+    .expect("both names");
+    assert_eq!(o.callback_params.len(), 2);
+    assert!(Options::defaults().callback_params.is_empty());
+}
+
+/// The id_token of a fresh sign-in as the admin, its claims and the access token.
+async fn id_token_claims(sb: &Sb) -> (serde_json::Value, String) {
+    let t = token_for(sb, "admin@example.com", "read", &[]).await;
+    let claims = decode_claims(t["id_token"].as_str().unwrap()).unwrap();
+    (claims, t["access_token"].as_str().unwrap().to_string())
+}
+
+#[tokio::test]
+async fn id_token_claims_follow_pagerdutys_for_us_and_eu() {
+    for (args, region) in [
+        (&[][..], "UnitedStates"),
+        (&["--region", "us"][..], "UnitedStates"),
+        (&["--region", "eu"][..], "Europe"),
+    ] {
+        let sb = start(args);
+        let (c, access) = id_token_claims(&sb).await;
+        assert_eq!(
+            c["aud"],
+            serde_json::json!(["http://127.0.0.1:8789", "pdscope-local"]),
+            "{args:?}"
+        );
+        assert_eq!(c["region"], region, "{args:?}");
+        assert_eq!(c["purpose"], "id");
+        // OIDC Core 3.1.3.6: base64url of the left half of SHA-256 of the access token.
+        let digest = Sha256::digest(access.as_bytes());
+        assert_eq!(c["at_hash"], B64.encode(&digest[..16]));
+        assert_eq!(c["at_hash"].as_str().unwrap().len(), 22);
+        let admin = sb.shared.data.user_by_email("admin@example.com").unwrap();
+        assert_eq!(c["user_id"], admin.id.as_str());
+        assert_eq!(c["sub"], admin.id.as_str());
+        assert_eq!(c["subdomain"], "sandbox");
+        assert_eq!(c["azp"], "pdscope-local");
+        for claim in [
+            "acr",
+            "amr",
+            "sid",
+            "delegation_id",
+            "account_id",
+            "jti",
+            "auth_time",
+            "nbf",
+        ] {
+            assert!(
+                c[claim].as_str().is_some_and(|v| !v.is_empty()) || c[claim].is_u64(),
+                "{claim}: {c}"
+            );
+        }
+        for absent in ["name", "email", "nonce"] {
+            assert!(c.get(absent).is_none(), "{absent}: {c}");
+        }
+        assert_eq!(
+            c["exp"].as_u64().unwrap() - c["iat"].as_u64().unwrap(),
+            3600
+        );
+        assert_eq!(c["iss"], "http://127.0.0.1:8788/global/oauth/anonymous");
+        // Nothing in the token names a person.
+        assert!(!c.to_string().contains("example.com"), "{c}");
+    }
+    // Two sign-ins are two authorizations and two sessions.
+    let sb = start(&[]);
+    let (a, _) = id_token_claims(&sb).await;
+    let (b, _) = id_token_claims(&sb).await;
+    assert_ne!(a["delegation_id"], b["delegation_id"]);
+    assert_ne!(a["sid"], b["sid"]);
+}
+
+#[tokio::test]
+async fn delegation_id_is_stable_across_a_refresh() {
+    let sb = start(&[]);
+    let t = token_for(&sb, "admin@example.com", "read", &[]).await;
+    let claims = decode_claims(t["id_token"].as_str().unwrap()).unwrap();
+    let delegation = claims["delegation_id"].as_str().unwrap().to_string();
+    let delegation_of = |access: &str| {
+        let inner = sb.shared.lock();
+        inner.access.get(access).map(|a| a.family.clone())
+    };
+    assert_eq!(
+        delegation_of(t["access_token"].as_str().unwrap()).as_deref(),
+        Some(delegation.as_str())
+    );
+    let mut refresh = t["refresh_token"].as_str().unwrap().to_string();
+    for _ in 0..2 {
+        let r = post_form(
+            &sb.identity,
+            "/oauth/token",
+            &[
+                ("grant_type", "refresh_token"),
+                ("refresh_token", &refresh),
+                ("client_id", "pdscope-local"),
+            ],
+        )
+        .await;
+        assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+        let n = r.json();
+        // PagerDuty's documented refresh response carries no id_token.
+        assert!(n.get("id_token").is_none(), "{n}");
+        assert_eq!(
+            delegation_of(n["access_token"].as_str().unwrap()).as_deref(),
+            Some(delegation.as_str()),
+            "the refreshed token belongs to the same delegation"
+        );
+        refresh = n["refresh_token"].as_str().unwrap().to_string();
+    }
+}
+
+#[tokio::test]
+async fn issuer_flag_sets_iss_and_the_discovery_document_agrees() {
+    const LIVE: &str = "https://app.pagerduty.com/global/oauth/anonymous";
+    for (args, iss) in [
+        (&[][..], "http://127.0.0.1:8788/global/oauth/anonymous"),
+        (&["--issuer", LIVE][..], LIVE),
+    ] {
+        let sb = start(args);
+        let (c, _) = id_token_claims(&sb).await;
+        assert_eq!(c["iss"], iss);
+        let d = get(
+            &sb.identity,
+            "/global/oauth/anonymous/.well-known/openid-configuration",
+            None,
+        )
+        .await
+        .json();
+        assert_eq!(d["issuer"], iss);
+        // The endpoints stay on the identity service, as PagerDuty's JWKS on identity.
+        assert_eq!(
+            d["jwks_uri"],
+            "http://127.0.0.1:8788/global/oauth/anonymous/jwks"
+        );
+    }
+    let o = Options::try_parse_from(["pd-sandbox", "--issuer", "app.pagerduty.com"]).unwrap();
+    assert!(o.validate().unwrap_err().contains("--issuer"));
 }
 
 #[tokio::test]
