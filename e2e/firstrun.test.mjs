@@ -33,7 +33,10 @@ async function checkLayout(page, label) {
 }
 
 test('first run: scopes, copy, region, details and layout at 1280 and 390 px', async () => {
-  const t = await setupWith(browser, { args: ['--services', '60', '--users', '40'] });
+  const t = await setupWith(browser, {
+    args: ['--services', '60', '--users', '40'],
+    config: (sb) => ({ api_url: null, api_url_us: sb.api }),
+  });
   try {
     await t.page.context().grantPermissions(['clipboard-read', 'clipboard-write'], { origin: t.web.origin });
     await t.page.setViewportSize({ width: 1280, height: 800 });
@@ -41,7 +44,7 @@ test('first run: scopes, copy, region, details and layout at 1280 and 390 px', a
     await signIn(t);
     await t.page.getByText('You are signed in.').waitFor();
     // The region the sign-in told, not "learned at sign-in" any more.
-    await t.page.getByText(/US \(https:\/\/api\.pagerduty\.com\), learned at sign-in/).waitFor();
+    await t.page.getByText(`US (${t.sb.api}), from the id_token (its aud names the API)`).waitFor();
     // Who and what role, in PagerDuty's words.
     await t.page.getByText('Avery Admin (admin@example.com) · Global Admin').waitFor();
 

@@ -150,7 +150,9 @@ export async function setup(browser, { args = [], base = '/', config = {} } = {}
   if (!args.includes('--services')) defaults.push('--services', '40');
   if (!args.includes('--users')) defaults.push('--users', '30');
   const sb = await startSandbox(['--redirect-uri', redirect, ...defaults, ...args]);
-  const web = await startStatic({ base, port, config: sandboxConfig(sb, config) });
+  // `config` may be a function of the sandbox, for fields that name its URLs.
+  const extra = typeof config === 'function' ? config(sb) : config;
+  const web = await startStatic({ base, port, config: sandboxConfig(sb, extra) });
   const page = await newPage(browser);
   const tokenRequests = [];
   const dialogs = [];

@@ -9,7 +9,8 @@ after(async () => { await browser?.close(); });
 const setup = (opts) => setupWith(browser, opts);
 
 test('sign in as the seeded admin, consent, land signed in', async () => {
-  const t = await setup();
+  // PagerDuty's answer may carry subdomain and service_region: they leave the address bar too.
+  const t = await setup({ args: ['--callback-params', 'subdomain,service_region'] });
   try {
     await t.page.goto(t.web.url);
     const started = Date.now();
@@ -235,5 +236,29 @@ test('sign-out clears every key of the tab, and a refresh landing after it is re
     assert.equal(me.status, 401);
     const keys = await t.page.evaluate(() => Object.keys(sessionStorage).filter((k) => k.startsWith('pdscope.')));
     assert.deepEqual(keys, []);
+  } finally { await t.close(); }
+});
+
+test('an EU account: no region in config.json, none in the callback; the id_token\'s aud decides', async () => {
+  const deadUs = `http://127.0.0.1:${await freePort()}`;
+  const t = await setup({
+    args: ['--region', 'eu'],
+    config: (sb) => ({ api_url: null, api_url_us: deadUs, api_url_eu: sb.api }),
+  });
+  try {
+    const usRequests = [];
+    t.page.on('request', (r) => { if (r.url().startsWith(deadUs)) usRequests.push(r.url()); });
+    await t.page.goto(t.web.url);
+    const callback = await signIn(t);
+    assert.ok(!/service_region|subdomain/.test(callback), `a bare callback: ${callback}`);
+    await t.page.getByText(`EU (${t.sb.api}), from the id_token`).waitFor();
+    const nav = t.page.getByRole('navigation', { name: 'Main' });
+    await nav.getByRole('link', { name: 'Services' }).click();
+    await t.page.getByText('40 services', { exact: true }).waitFor({ timeout: 30000 });
+    await nav.getByRole('link', { name: 'Token' }).click();
+    await t.page.getByText('EU, from the id_token (its aud names the API)').waitFor();
+    assert.deepEqual(usRequests, [], 'nothing went to the US API');
+    const s = await storedSession(t.page);
+    assert.equal(s.api_url, t.sb.api);
   } finally { await t.close(); }
 });

@@ -42,7 +42,7 @@ if [ "$MODE" = scoped ]; then
   "authorize_url": "http://127.0.0.1:8788/oauth/authorize",
   "token_url": "http://127.0.0.1:8790/oauth/token",
   "revoke_url": "http://127.0.0.1:8790/oauth/revoke",
-  "api_url": "http://127.0.0.1:8789"
+  "api_url_us": "http://127.0.0.1:8789"
 }
 JSON
   export PDSCOPE_CONFIG="$PWD/target/dev/config.scoped.json"

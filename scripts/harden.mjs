@@ -25,9 +25,12 @@ export function connectOrigins(config) {
   for (const key of ['token_url', 'revoke_url']) {
     out.add(origin(config[key] ?? 'https://identity.pagerduty.com/oauth/token'));
   }
+  // Each region's API: PagerDuty's host unless api_url_us / api_url_eu names another.
+  const regionApi = (r) => config[`api_url_${r}`] || PD_API[r];
+  const region = (config.region ?? '').toLowerCase();
   if (config.api_url) out.add(origin(config.api_url));
-  else if (config.region && PD_API[config.region.toLowerCase()]) out.add(PD_API[config.region.toLowerCase()]);
-  else { out.add(PD_API.us); out.add(PD_API.eu); }
+  else if (PD_API[region]) out.add(origin(regionApi(region)));
+  else { out.add(origin(regionApi('us'))); out.add(origin(regionApi('eu'))); }
   out.delete(null);
   return [...out].sort();
 }

@@ -84,6 +84,11 @@ pub struct Config {
     pub revoke_url: String,
     /// An explicit API URL override; otherwise the region decides.
     pub api_url_override: Option<String>,
+    /// Each region's API base when it is not PagerDuty's (`api_url_us`, `api_url_eu`: a
+    /// sandbox or a proxy). The region learned from an id_token's `aud` is the one whose base
+    /// the token names.
+    pub api_url_us: Option<String>,
+    pub api_url_eu: Option<String>,
     /// The expected `iss` of authorization responses, when known.
     pub issuer: Option<String>,
     /// Things that are allowed but worth telling the person (unknown fields, ...).
@@ -95,7 +100,26 @@ impl Config {
     pub fn api_url(&self, learned: Option<Region>) -> Option<String> {
         self.api_url_override
             .clone()
-            .or_else(|| self.region.or(learned).map(|r| r.api_url().to_string()))
+            .or_else(|| self.region.or(learned).map(|r| self.region_api_url(r)))
+    }
+
+    /// A region's API base: config.json's `api_url_us`/`api_url_eu`, else PagerDuty's host.
+    pub fn region_api_url(&self, region: Region) -> String {
+        let configured = match region {
+            Region::Us => &self.api_url_us,
+            Region::Eu => &self.api_url_eu,
+        };
+        configured
+            .clone()
+            .unwrap_or_else(|| region.api_url().to_string())
+    }
+
+    /// The region whose API base `url` is (an id_token's `aud` entry), if any.
+    pub fn region_of_api(&self, url: &str) -> Option<Region> {
+        let url = url.trim_end_matches('/');
+        [Region::Us, Region::Eu]
+            .into_iter()
+            .find(|r| self.region_api_url(*r) == url)
     }
 
     /// True when any requested scope is a Scoped OAuth per-object scope (`services.read`).
@@ -250,6 +274,8 @@ pub fn parse(text: &str, page: &PageContext) -> Result<Config, ConfigError> {
     let token_url = endpoint("token_url", format!("{PD_IDENTITY}/oauth/token"))?;
     let revoke_url = endpoint("revoke_url", format!("{PD_IDENTITY}/oauth/revoke"))?;
     let api_url = endpoint("api_url", String::new())?;
+    let api_url_us = endpoint("api_url_us", String::new())?;
+    let api_url_eu = endpoint("api_url_eu", String::new())?;
     let issuer = endpoint("issuer", String::new())?;
 
     let warnings = fields
@@ -268,6 +294,8 @@ pub fn parse(text: &str, page: &PageContext) -> Result<Config, ConfigError> {
         token_url,
         revoke_url,
         api_url_override: (!api_url.is_empty()).then_some(api_url),
+        api_url_us: (!api_url_us.is_empty()).then_some(api_url_us),
+        api_url_eu: (!api_url_eu.is_empty()).then_some(api_url_eu),
         issuer: (!issuer.is_empty()).then_some(issuer),
         warnings,
     })

@@ -26,6 +26,8 @@ pub struct Session {
     /// The REST API this token belongs to, once known.
     pub api_url: Option<String>,
     pub region: Option<Region>,
+    /// Where the region came from, for the inspector.
+    pub region_source: Option<RegionSource>,
     pub subdomain: Option<String>,
     pub rotations: u32,
     pub last_refresh: Option<String>,
@@ -51,6 +53,11 @@ impl Session {
             (
                 "region",
                 self.region.map_or(Value::Null, |r| r.as_str().into()),
+            ),
+            (
+                "region_source",
+                self.region_source
+                    .map_or(Value::Null, |r| r.as_str().into()),
             ),
             ("subdomain", json::opt_str(&self.subdomain)),
             ("rotations", self.rotations.into()),
@@ -78,6 +85,7 @@ impl FromJson for Session {
             revoke_url: json::string(v, "revoke_url")?,
             api_url: json::string(v, "api_url"),
             region: json::string(v, "region").and_then(|r| Region::parse(&r)),
+            region_source: json::string(v, "region_source").and_then(|s| RegionSource::parse(&s)),
             subdomain: json::string(v, "subdomain"),
             rotations: v
                 .get("rotations")
@@ -103,10 +111,16 @@ impl Session {
             .as_deref()
             .and_then(|t| jwt::decode(t).ok())
             .map(|d| d.claims);
-        let region = config
-            .region
-            .or(callback_region)
-            .or_else(|| claims.as_ref().and_then(region_from_claims));
+        // config.json, then the callback's `service_region` (PagerDuty does not promise it),
+        // then the id_token's `aud`, which names the API the account lives on.
+        let (region, region_source) = match (config.region, callback_region) {
+            (Some(r), _) => (Some(r), Some(RegionSource::Config)),
+            (None, Some(r)) => (Some(r), Some(RegionSource::Callback)),
+            (None, None) => match claims.as_ref().and_then(|c| region_from_claims(c, config)) {
+                Some(r) => (Some(r), Some(RegionSource::IdToken)),
+                None => (None, None),
+            },
+        };
         let subdomain = subdomain.or_else(|| {
             claims
                 .as_ref()
@@ -129,6 +143,7 @@ impl Session {
             revoke_url: config.revoke_url.clone(),
             api_url: config.api_url(region),
             region,
+            region_source,
             subdomain,
             rotations: 0,
             last_refresh: None,
@@ -193,22 +208,53 @@ pub fn missing_scopes(requested: &[String], granted: &[String]) -> Vec<String> {
         .collect()
 }
 
-/// The region named by an id_token's `aud` (the API URL PagerDuty puts there).
-pub fn region_from_claims(claims: &serde_json::Map<String, Value>) -> Option<Region> {
-    let aud = jwt::claim_strings(claims, "aud");
-    if aud
-        .iter()
-        .any(|a| a.starts_with("https://api.eu.pagerduty.com"))
-    {
-        Some(Region::Eu)
-    } else if aud
-        .iter()
-        .any(|a| a.starts_with("https://api.pagerduty.com"))
-    {
-        Some(Region::Us)
-    } else {
-        None
+/// Where a session's region was learned.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum RegionSource {
+    Config,
+    Callback,
+    IdToken,
+}
+
+impl RegionSource {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            RegionSource::Config => "config",
+            RegionSource::Callback => "callback",
+            RegionSource::IdToken => "id_token",
+        }
     }
+
+    pub fn parse(s: &str) -> Option<RegionSource> {
+        [
+            RegionSource::Config,
+            RegionSource::Callback,
+            RegionSource::IdToken,
+        ]
+        .into_iter()
+        .find(|r| r.as_str() == s)
+    }
+
+    /// In words, for the inspector.
+    pub fn label(self) -> &'static str {
+        match self {
+            RegionSource::Config => "set in config.json",
+            RegionSource::Callback => "from the sign-in answer (service_region)",
+            RegionSource::IdToken => "from the id_token (its aud names the API)",
+        }
+    }
+}
+
+/// The region named by an id_token's `aud`: the API base PagerDuty puts there, compared with
+/// each region's base (PagerDuty's hosts, or config.json's `api_url_us`/`api_url_eu`). The
+/// `region` claim is not used: its EU value is not documented.
+pub fn region_from_claims(
+    claims: &serde_json::Map<String, Value>,
+    config: &Config,
+) -> Option<Region> {
+    jwt::claim_strings(claims, "aud")
+        .iter()
+        .find_map(|a| config.region_of_api(a))
 }
 
 #[cfg(test)]
@@ -316,5 +362,48 @@ mod tests {
             vec![a],
             "other shapes skipped"
         );
+    }
+
+    #[test]
+    fn the_region_comes_from_the_id_tokens_aud_when_nothing_else_says() {
+        use crate::oauth::test_support::config;
+        // An id_token whose aud names the EU API base configured for a local run.
+        let claims =
+            serde_json::json!({"aud": ["http://127.0.0.1:9002", "cid"], "region": "Whatever"});
+        let jwt = format!(
+            "e30.{}.sig",
+            base64::Engine::encode(
+                &base64::engine::general_purpose::URL_SAFE_NO_PAD,
+                claims.to_string()
+            )
+        );
+        let tokens = parse_token_response(
+            200,
+            &format!(r#"{{"access_token":"a","token_type":"bearer","id_token":"{jwt}"}}"#),
+            &[],
+        )
+        .unwrap();
+        let c = config(
+            r#","api_url_us":"http://127.0.0.1:9001","api_url_eu":"http://127.0.0.1:9002/""#,
+        );
+        let s = Session::new(tokens.clone(), &c, &[], NOW, None, None);
+        assert_eq!(s.region, Some(Region::Eu));
+        assert_eq!(s.region_source, Some(RegionSource::IdToken));
+        assert_eq!(s.api_url.as_deref(), Some("http://127.0.0.1:9002"));
+        // Stored and read back with where it came from.
+        assert_eq!(
+            Session::from_json(&s.to_json()).unwrap().region_source,
+            Some(RegionSource::IdToken)
+        );
+        // The callback's service_region wins over the id_token; config.json over both.
+        let s = Session::new(tokens.clone(), &c, &[], NOW, Some(Region::Us), None);
+        assert_eq!(
+            (s.region, s.region_source),
+            (Some(Region::Us), Some(RegionSource::Callback))
+        );
+        assert_eq!(s.api_url.as_deref(), Some("http://127.0.0.1:9001"));
+        // With PagerDuty's hosts, an aud that names neither leaves the region unknown.
+        let s = Session::new(tokens, &config(""), &[], NOW, None, None);
+        assert_eq!((s.region, s.region_source, s.api_url), (None, None, None));
     }
 }

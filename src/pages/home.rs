@@ -10,11 +10,19 @@ use leptos::prelude::*;
 pub fn Home() -> impl IntoView {
     let config = use_config();
     let auth = use_auth();
-    let configured = config.region;
-    // What config.json says, or once signed in, what the sign-in told.
-    let region = move || match (configured, auth.session().and_then(|s| s.region)) {
-        (Some(r), _) => format!("{} ({})", r.label(), r.api_url()),
-        (None, Some(r)) => format!("{} ({}), learned at sign-in", r.label(), r.api_url()),
+    let cfg = config.clone();
+    // What config.json says, or once signed in, what the sign-in told and how.
+    let region = move || match (cfg.region, auth.session()) {
+        (Some(r), _) => format!("{} ({})", r.label(), cfg.region_api_url(r)),
+        (None, Some(s)) => match (s.region, s.region_source) {
+            (Some(r), src) => format!(
+                "{} ({}), {}",
+                r.label(),
+                cfg.region_api_url(r),
+                src.map_or("learned at sign-in", |s| s.label())
+            ),
+            (None, _) => "not named by the sign-in: set \"region\" in config.json".into(),
+        },
         (None, None) => "learned at sign-in".into(),
     };
     let api = config.api_url_override.clone();

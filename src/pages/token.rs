@@ -154,7 +154,11 @@ fn Inspector() -> impl IntoView {
                         </dd>
                         <dt>"Token type"</dt><dd>{s.token_type.clone()}</dd>
                         <dt>"Client id"</dt><dd><code>{s.client_id.clone()}</code></dd>
-                        <dt>"Region"</dt><dd>{s.region.map(|r| r.label().to_string()).unwrap_or_else(|| "unknown".into())}</dd>
+                        <dt>"Region"</dt><dd>{match (s.region, s.region_source) {
+                            (Some(r), Some(src)) => format!("{}, {}", r.label(), src.label()),
+                            (Some(r), None) => r.label().to_string(),
+                            (None, _) => "unknown: neither config.json, the sign-in answer nor the id_token named it".into(),
+                        }}</dd>
                         <dt>"API host"</dt><dd><code>{s.api_url.clone().unwrap_or_else(|| "unknown".into())}</code></dd>
                         <dt>"Refresh token"</dt><dd>{match s.refresh_token.as_deref() {
                             Some(t) => view! { <code>{inspect::mask(t)}</code> }.into_any(),
