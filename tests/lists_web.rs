@@ -182,3 +182,26 @@ async fn a_load_is_aborted_when_its_key_changes_and_when_its_page_goes() {
     common::sleep(100).await;
     assert_eq!(steps.borrow()[1].get(), second, "and its future is dropped");
 }
+
+#[wasm_bindgen_test]
+async fn a_row_that_is_not_an_object_is_skipped_and_said_not_fatal() {
+    // The fixture's second row is a number: the other two show, and the page says one is missing.
+    let el = mount_services("/tests/fixtures/odd-rows");
+    for _ in 0..50 {
+        if rows(&el).len() == 2 {
+            break;
+        }
+        common::sleep(20).await;
+    }
+    let r = rows(&el);
+    assert_eq!(r.len(), 2, "{r:?}");
+    let text = el.text_content().unwrap();
+    assert!(
+        text.contains("1 row PagerDuty returned could not be read"),
+        "{text}"
+    );
+    assert!(
+        el.query_selector("[role=alert]").unwrap().is_none(),
+        "no error"
+    );
+}
