@@ -51,3 +51,33 @@ test('scoped sign-in, services, the missing-scope 403, refresh and sign-out, all
     await page.context().close(); await web.stop(); await relay.stop(); await sb.stop();
   }
 });
+
+test('strict includes: the blog\'s app (services.read users.read) still sees a service and a user, and is told which scope would show more', async () => {
+  const port = await freePort();
+  const origin = `http://127.0.0.1:${port}`;
+  const sb = await startSandbox(['--redirect-uri', `${origin}/callback`, '--app-type', 'scoped', '--client-secret', SECRET,
+    '--app-scopes', 'services.read users.read', '--strict-includes', '--services', '30', '--users', '20']);
+  const relay = await startRelay({ identity: sb.identity, origin, secret: SECRET });
+  const web = await startStatic({ port, config: sandboxConfig(sb, {
+    scopes: ['services.read', 'users.read'], token_url: relay.url + '/oauth/token', revoke_url: relay.url + '/oauth/revoke' }) });
+  const page = await newPage(browser);
+  const t = { sb, web, page };
+  try {
+    await page.goto(web.origin + '/services');
+    await signIn(t);
+    await page.getByText('30 services', { exact: true }).waitFor({ timeout: 30000 });
+    await page.locator('tbody a').first().click();
+    await page.getByRole('link', { name: '← All services' }).waitFor();
+    await page.getByText('Some details are not shown: this token lacks teams.read.').waitFor();
+    await page.getByRole('button', { name: 'Sign in again with teams.read' }).waitFor();
+    assert.match(await page.locator('dl.facts').textContent(), /Escalation policy/);
+    await page.goto(web.origin + '/users');
+    await page.getByText('20 users', { exact: true }).waitFor({ timeout: 30000 });
+    await page.locator('tbody a').first().click();
+    await page.getByRole('heading', { name: 'Contact methods' }).waitFor();
+    await page.getByText(/Some details are not shown: this token lacks (teams\.read|users:contact_methods\.read)/).waitFor();
+    assert.equal(await page.getByRole('alert').count(), 0, 'the user is shown, not an error');
+  } finally {
+    await page.context().close(); await web.stop(); await relay.stop(); await sb.stop();
+  }
+});

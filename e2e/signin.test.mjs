@@ -156,8 +156,8 @@ test('an unreachable token endpoint is its own error', async () => {
   } finally { await t.close(); }
 });
 
-test('a 401 from the API triggers one refresh and one retry (SECURITY.md rule 17)', async () => {
-  const t = await setup({ args: ['--users', '25'] });
+for (const [label, flags] of [['a JSON 401', []], ['a plain-text 401 (as PagerDuty was seen to send)', ['--plain-401']]]) test(`${label} from the API triggers one refresh and one retry (SECURITY.md rule 17)`, async () => {
+  const t = await setup({ args: ['--users', '25', ...flags] });
   try {
     await t.page.goto(t.web.url);
     await signIn(t);

@@ -10,16 +10,52 @@ use crate::pages::lists::ApiErrorView;
 use crate::routes::AppRoute;
 use leptos::prelude::*;
 
+/// An object, and the scopes whose lack hid some of its details.
+type Fetched<T> = Result<(T, Vec<String>), ApiError>;
+
+/// GETs `path` with `include[]`s. A token that may read the object but not an include (a
+/// Scoped token without `teams.read`, say) gets PagerDuty's missing-scope 403: the object is
+/// then fetched without includes, and the scopes that would show more are returned.
 async fn fetch<T: crate::json::FromJson>(
     auth: crate::auth::Auth,
     path: String,
+    includes: &[&str],
     key: &str,
     abort: crate::task::Abort,
-) -> Result<T, ApiError> {
-    let v = client::get_json_retrying(auth, &path, &abort).await?;
-    parse_one(&v, key).map_err(|detail| ApiError::Malformed {
+) -> Fetched<T> {
+    let with: Vec<String> = includes
+        .iter()
+        .map(|i| format!("include%5B%5D={i}"))
+        .collect();
+    let full = format!("{path}?{}", with.join("&"));
+    let (v, hidden) = match client::get_json_retrying(auth, &full, &abort).await {
+        Err(ApiError::MissingScope { required, .. }) if !includes.is_empty() => (
+            client::get_json_retrying(auth, &path, &abort).await?,
+            required,
+        ),
+        other => (other?, Vec::new()),
+    };
+    let one = parse_one(&v, key).map_err(|detail| ApiError::Malformed {
         endpoint: path,
         detail,
+    })?;
+    Ok((one, hidden))
+}
+
+/// Says which scopes would show more, with the way to them.
+fn hidden_note(hidden: Vec<String>) -> Option<AnyView> {
+    (!hidden.is_empty()).then(|| {
+        let text = format!(
+            "Some details are not shown: this token lacks {}.",
+            hidden.join(", ")
+        );
+        view! {
+            <div class="warnings">
+                <p>{text}</p>
+                {crate::pages::lists::scope_action(hidden)}
+            </div>
+        }
+        .into_any()
     })
 }
 
@@ -93,16 +129,18 @@ pub fn ServiceDetail(
 #[component]
 fn ServiceInner(id: String) -> impl IntoView {
     let auth = use_auth();
-    let path = format!("/services/{}?include%5B%5D=teams", crate::url::encode(&id));
-    let data = crate::task::spawn_into(|abort| fetch::<Service>(auth, path, "service", abort));
+    let path = format!("/services/{}", crate::url::encode(&id));
+    let data =
+        crate::task::spawn_into(|abort| fetch::<Service>(auth, path, &["teams"], "service", abort));
     view! {
         <p><a href=href(&AppRoute::Services.path())>"← All services"</a></p>
         {move || match data.get() {
             None => view! { <p role="status">"Loading…"</p> }.into_any(),
             Some(Err(e)) => view! { <ApiErrorView error=e /> }.into_any(),
-            Some(Ok(s)) => view! {
+            Some(Ok((s, hidden))) => view! {
                 <section class="card">
                     <h1>{s.display_name().to_string()}</h1>
+                    {hidden_note(hidden)}
                     <dl class="facts">
                         <dt>"Id"</dt><dd><code>{s.id.clone()}</code></dd>
                         <dt>"Status"</dt><dd>{
@@ -136,21 +174,21 @@ pub fn UserDetail(
 #[component]
 fn UserInner(id: String) -> impl IntoView {
     let auth = use_auth();
-    let path = format!(
-        "/users/{}?include%5B%5D=contact_methods&include%5B%5D=teams",
-        crate::url::encode(&id)
-    );
-    let data = crate::task::spawn_into(|abort| fetch::<User>(auth, path, "user", abort));
+    let path = format!("/users/{}", crate::url::encode(&id));
+    let data = crate::task::spawn_into(|abort| {
+        fetch::<User>(auth, path, &["contact_methods", "teams"], "user", abort)
+    });
     view! {
         <p><a href=href(&AppRoute::Users.path())>"← All users"</a></p>
         {move || match data.get() {
             None => view! { <p role="status">"Loading…"</p> }.into_any(),
             Some(Err(e)) => view! { <ApiErrorView error=e /> }.into_any(),
-            Some(Ok(u)) => {
+            Some(Ok((u, hidden))) => {
                 let methods = u.contact_methods.clone();
                 view! {
                     <section class="card">
                         <h1>{u.display_name().to_string()}</h1>
+                        {hidden_note(hidden)}
                         <dl class="facts">
                             <dt>"Id"</dt><dd><code>{u.id.clone()}</code></dd>
                             <dt>"Email"</dt><dd>{u.email.clone().unwrap_or_default()}</dd>

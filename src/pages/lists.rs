@@ -124,6 +124,22 @@ pub fn status_class(status: &str) -> String {
     format!("badge badge-{s}")
 }
 
+/// The way to the scopes a page needs: "Sign in again with …", or, when they were asked for
+/// already and still not granted, that the app's registration lacks them (another sign-in
+/// would only loop back here).
+pub fn scope_action(required: Vec<String>) -> AnyView {
+    let lacks = use_auth()
+        .session_untracked()
+        .map(|s| crate::inspect::registration_lacks(&required, &s.requested_scopes))
+        .unwrap_or_default();
+    if !lacks.is_empty() {
+        return view! { <p>{crate::inspect::registration_lacks_text(&lacks)}</p> }.into_any();
+    }
+    let return_to = crate::nav::use_nav().location_untracked().path_and_query();
+    let label = format!("Sign in again with {}", required.join(" "));
+    view! { <ConnectButton return_to=return_to extra_scopes=required label=label /> }.into_any()
+}
+
 /// An API error where it happened, with the way forward.
 #[component]
 pub fn ApiErrorView(
@@ -131,23 +147,8 @@ pub fn ApiErrorView(
     error: ApiError,
 ) -> impl IntoView {
     let return_to = crate::nav::use_nav().location_untracked().path_and_query();
-    // Asked for already and still not granted: the app's registration lacks the scope, and
-    // another sign-in would only loop. Say who can fix it instead of offering a button.
-    let lacks = match &error {
-        ApiError::MissingScope { required, .. } => use_auth()
-            .session_untracked()
-            .map(|s| crate::inspect::registration_lacks(required, &s.requested_scopes))
-            .unwrap_or_default(),
-        _ => Vec::new(),
-    };
     let action = match &error {
-        ApiError::MissingScope { .. } if !lacks.is_empty() => {
-            Some(view! { <p>{crate::inspect::registration_lacks_text(&lacks)}</p> }.into_any())
-        }
-        ApiError::MissingScope { required, .. } => {
-            let label = format!("Sign in again with {}", required.join(" "));
-            Some(view! { <ConnectButton return_to=return_to extra_scopes=required.clone() label=label /> }.into_any())
-        }
+        ApiError::MissingScope { required, .. } => Some(scope_action(required.clone())),
         ApiError::Unauthorized => {
             Some(view! { <ConnectButton return_to=return_to label="Sign in again" /> }.into_any())
         }
