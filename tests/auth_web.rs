@@ -94,16 +94,7 @@ fn a_sign_in_attempt_is_saved_in_this_tab_with_pkce_and_state() {
 async fn the_callback_cleans_the_url_and_redeems_its_code_once_even_if_run_twice() {
     let (path, search) = location();
     browser::session_remove("attempts");
-    // Mounting initialises Leptos's task executor (as the app's start does).
-    let holder = web_sys::window()
-        .unwrap()
-        .document()
-        .unwrap()
-        .create_element("div")
-        .unwrap();
-    leptos::mount::mount_to(wasm_bindgen::JsCast::unchecked_into(holder), || ()).forget();
-    let owner = Owner::new();
-    owner.set();
+    let _owner = common::executor_owner();
     let cfg = config();
     auth::prepare_sign_in(&cfg, &[], "/users").unwrap();
     let state = stored_attempts()[0].state.clone();
@@ -175,15 +166,7 @@ fn an_error_with_a_forged_state_is_not_trusted_and_keeps_the_attempt() {
 
 #[wasm_bindgen_test]
 async fn sign_out_removes_every_key_the_app_keeps_and_only_those() {
-    let holder = web_sys::window()
-        .unwrap()
-        .document()
-        .unwrap()
-        .create_element("div")
-        .unwrap();
-    leptos::mount::mount_to(wasm_bindgen::JsCast::unchecked_into(holder), || ()).forget();
-    let owner = Owner::new();
-    owner.set();
+    let _owner = common::executor_owner();
     let page = browser::page_context();
     // Revocation goes to a 404 on this origin: a real request, never a real token.
     let cfg = config::parse(

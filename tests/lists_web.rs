@@ -132,8 +132,8 @@ async fn a_failing_api_shows_its_error() {
 async fn a_load_is_aborted_when_its_key_changes_and_when_its_page_goes() {
     use std::cell::Cell;
     use std::rc::Rc;
-    let holder = common::container();
-    leptos::mount::mount_to(holder, || ()).forget();
+    // Mounting starts Leptos's task executor; the loads run under their own owner below.
+    leptos::mount::mount_to(common::container(), || ()).forget();
     // Each run counts its steps into its own cell and keeps its abort signal.
     let steps: Rc<std::cell::RefCell<Vec<Rc<Cell<u32>>>>> = Rc::default();
     let signals: Rc<std::cell::RefCell<Vec<pdscope::task::Abort>>> = Rc::default();

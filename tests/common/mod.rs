@@ -21,3 +21,12 @@ pub fn container() -> web_sys::HtmlElement {
     doc.body().unwrap().append_child(&el).unwrap();
     el.unchecked_into()
 }
+
+/// Starts Leptos's task executor (mounting does, as the app's start does) and makes a new
+/// reactive owner current, for tests that spawn tasks or effects outside a mounted view.
+pub fn executor_owner() -> leptos::prelude::Owner {
+    leptos::mount::mount_to(container(), || ()).forget();
+    let owner = leptos::prelude::Owner::new();
+    owner.set();
+    owner
+}
