@@ -106,6 +106,8 @@ for (const [what, make] of [
   ['a JSON file that is not an object', (d) => { const f = path.join(d, 'array.json'); writeFileSync(f, '["client_id"]'); return f; }],
   ['an empty file', (d) => { const f = path.join(d, 'empty.json'); writeFileSync(f, ''); return f; }],
   ['a directory', (d) => { const f = path.join(d, 'a-directory.json'); mkdirSync(f); return f; }],
+  ['a file holding a client secret', (d) => { const f = path.join(d, 'credentials.json'); writeFileSync(f, '{"client_id":"x","relay":{"PD_CLIENT_SECRET":"s"}}'); return f; }],
+  ['a file whose name starts with a dash', (d) => { const f = path.join(d, '-n.json'); writeFileSync(f, '[]'); return f; }],
 ]) {
   test(`PDSCOPE_CONFIG naming ${what} fails the build loudly and leaves nothing stale to serve`, () => {
     const { dist, scoped } = freshDist(what.replace(/\W+/g, '-'));

@@ -17,13 +17,23 @@ const base = opt('--base', '/');
 const configPath = opt('--config', path.join(dist, 'config.json'));
 
 const PD_API = { us: 'https://api.pagerduty.com', eu: 'https://api.eu.pagerduty.com' };
-const origin = (u) => { try { return new URL(u).origin; } catch { return null; } };
+/** The origin of an endpoint config.json names, held to the app's rule (https, or http on
+ *  loopback; a plain host name) so nothing odd can reach the CSP; anything else stops the build. */
+const origin = (u) => {
+  let url;
+  try { url = new URL(String(u).trim()); } catch { fail(`${JSON.stringify(u)} is not an absolute URL`); }
+  const loopback = /^(localhost|127(\.\d{1,3}){3}|\[::1\])$/.test(url.hostname);
+  if (!(url.protocol === 'https:' || (url.protocol === 'http:' && loopback))) fail(`${u} is not https (plain http only on loopback)`);
+  if (!/^([a-z0-9-]+\.)*[a-z0-9-]+$|^\[::1\]$/.test(url.hostname) || url.username || url.password) fail(`${u} has an unexpected host`);
+  return url.origin;
+};
+function fail(why) { console.error(`harden: config.json: ${why}`); process.exit(1); }
 
 /** The connect-src origins a config needs: token, revoke and API hosts. */
 export function connectOrigins(config) {
   const out = new Set();
   for (const key of ['token_url', 'revoke_url']) {
-    out.add(origin(config[key] ?? 'https://identity.pagerduty.com/oauth/token'));
+    out.add(origin(config[key] || 'https://identity.pagerduty.com/oauth/token'));
   }
   // Each region's API: PagerDuty's host unless api_url_us / api_url_eu names another.
   const regionApi = (r) => config[`api_url_${r}`] || PD_API[r];
@@ -31,7 +41,6 @@ export function connectOrigins(config) {
   if (config.api_url) out.add(origin(config.api_url));
   else if (PD_API[region]) out.add(origin(regionApi(region)));
   else { out.add(origin(regionApi('us'))); out.add(origin(regionApi('eu'))); }
-  out.delete(null);
   return [...out].sort();
 }
 

@@ -48,8 +48,12 @@ if command -v node >/dev/null 2>&1; then
     try { text = fs.readFileSync(process.argv[1], "utf8"); } catch (e) { console.log("cannot be read (" + e.code + ")"); process.exit(0); }
     let v;
     try { v = JSON.parse(text); } catch (e) { console.log("is not valid JSON (" + e.message + ")"); process.exit(0); }
-    if (v === null || typeof v !== "object" || Array.isArray(v)) console.log("is not a JSON object");
-  ' "$f" 2>&1) || why="could not be checked (node failed: $why)"
+    if (v === null || typeof v !== "object" || Array.isArray(v)) { console.log("is not a JSON object"); process.exit(0); }
+    // As the app: no key naming a secret, at any depth (the file is served to every visitor).
+    const secret = (o) => o && typeof o === "object" && Object.entries(o).some(([k, x]) =>
+      k.replace(/[^A-Za-z0-9]/g, "").toLowerCase().includes("secret") || secret(x));
+    if (secret(v)) console.log("holds a key naming a secret: it would be served to every visitor (use pd-token-relay for a Scoped app secret, and rotate one that was served)");
+  ' -- "$f" 2>&1) || why="could not be checked (node failed: $why)"
 elif command -v python3 >/dev/null 2>&1; then
   why=$(python3 -c '
 import json, sys
@@ -62,7 +66,13 @@ try:
 except ValueError as e:
     print("is not valid JSON (%s)" % e); sys.exit(0)
 if not isinstance(v, dict):
-    print("is not a JSON object")
+    print("is not a JSON object"); sys.exit(0)
+def secret(o):
+    if isinstance(o, dict):
+        return any("secret" in "".join(c for c in k if c.isalnum()).lower() or secret(x) for k, x in o.items())
+    return isinstance(o, list) and any(secret(x) for x in o)
+if secret(v):
+    print("holds a key naming a secret: it would be served to every visitor (use pd-token-relay for a Scoped app secret, and rotate one that was served)")
 ' "$f" 2>&1) || why="could not be checked (python3 failed: $why)"
 else
   why=
@@ -71,5 +81,5 @@ fi
 
 if [ "$stage" = post_build ]; then
   [ -n "${TRUNK_STAGING_DIR:-}" ] || { echo "pdscope: TRUNK_STAGING_DIR is not set (run by Trunk's hooks)" >&2; exit 1; }
-  cp "$f" "$TRUNK_STAGING_DIR/config.json" || fail "could not be copied into the build"
+  cp -- "$f" "$TRUNK_STAGING_DIR/config.json" || fail "could not be copied into the build"
 fi

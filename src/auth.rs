@@ -13,7 +13,7 @@ use crate::routes;
 use futures::future::{FutureExt, LocalBoxFuture};
 use leptos::prelude::*;
 use serde_json::Value;
-use std::cell::RefCell;
+use std::cell::{Cell, RefCell};
 use std::collections::HashSet;
 use std::time::Duration;
 use thiserror::Error;
@@ -288,6 +288,9 @@ thread_local! {
     static REFRESHER: Refresher<BrowserTransport> = Refresher::new(BrowserTransport);
     /// Backoff of the automatic refresh after failures.
     static AUTO: RefCell<AutoRefresh> = RefCell::new(AutoRefresh::default());
+    /// Bumped by sign-out and by every new sign-in: a refresh that started under another
+    /// epoch belongs to a session that is gone.
+    static EPOCH: Cell<u64> = const { Cell::new(0) };
 }
 
 /// Removes the authorization response parameters from the address bar (SECURITY.md rule 8).
@@ -428,6 +431,7 @@ pub fn handle_callback(
                         missing.join(", ")
                     )));
                 }
+                EPOCH.with(|e| e.set(e.get() + 1));
                 auth.state.set(AuthState::SignedIn(Box::new(session)));
                 on_done(ok.attempt.return_to);
             }
@@ -437,26 +441,40 @@ pub fn handle_callback(
 }
 
 /// Refreshes now (joining a refresh in flight). `invalid_grant` signs the tab out; any other
-/// failure backs off the automatic refresh. Tokens that arrive after the tab signed out (or
-/// signed in as someone else) are revoked, not kept.
+/// failure backs off the automatic refresh. The outcome is applied once, by the run itself
+/// (`apply_refresh`), and the run is driven on its own, so leaving the page that asked never
+/// strands it. Tokens that arrive after the tab signed out (or signed in anew) are revoked.
 pub async fn refresh_now(auth: Auth) -> Result<(), TokenError> {
     let Some(session) = auth.session_untracked() else {
         return Err(TokenError::InvalidGrant(Some("not signed in".into())));
     };
     let refresher = REFRESHER.with(|r| r.clone());
-    let result = refresher.refresh(session.clone(), now_ms()).await;
-    // Is the tab still on the session this refresh started from?
-    let same_session = auth
-        .session_untracked()
-        .is_some_and(|s| s.refresh_token == session.refresh_token);
-    match result {
-        Ok(new) if !same_session => {
-            // Nothing is written to this tab: sign-out cleared it and it stays clear.
+    let epoch = EPOCH.with(Cell::get);
+    let run = refresher.refresh(session, now_ms(), move |out| {
+        apply_refresh(auth, epoch, out)
+    });
+    leptos::task::spawn_local(run.clone().map(|_| ()));
+    match run.await {
+        Ok(_) if auth.session_untracked().is_some() => Ok(()),
+        Ok(_) => Err(TokenError::InvalidGrant(Some("signed out".into()))),
+        Err(f) => Err(f.error),
+    }
+}
+
+/// What a finished refresh means for the tab; runs once per refresh.
+fn apply_refresh(auth: Auth, epoch: u64, out: &Result<Session, RefreshFailure>) {
+    if EPOCH.with(Cell::get) != epoch {
+        // Signed out (or in again) while it ran: keep nothing, revoke what it brought, and
+        // write nothing to the tab, which sign-out cleared.
+        if let Ok(new) = out {
+            let new = new.clone();
             leptos::task::spawn_local(async move {
                 let _ = revoke_all(&new).await;
             });
-            Err(TokenError::InvalidGrant(Some("signed out".into())))
         }
+        return;
+    }
+    match out {
         Ok(new) => {
             AUTO.with(|a| a.borrow_mut().reset());
             auth.refresh_stalled.set(None);
@@ -468,13 +486,11 @@ pub async fn refresh_now(auth: Auth) -> Result<(), TokenError> {
                 )],
                 false,
             );
-            let _ = save_session(&new);
-            auth.state.set(AuthState::SignedIn(Box::new(new)));
-            Ok(())
+            let _ = save_session(new);
+            auth.state.set(AuthState::SignedIn(Box::new(new.clone())));
         }
-        Err(RefreshFailure { error, .. }) if !same_session => Err(error),
         Err(RefreshFailure {
-            error: TokenError::InvalidGrant(d),
+            error: TokenError::InvalidGrant(_),
             ..
         }) => {
             AUTO.with(|a| a.borrow_mut().reset());
@@ -484,7 +500,6 @@ pub async fn refresh_now(auth: Auth) -> Result<(), TokenError> {
             auth.notice.set(Some(
                 "Your PagerDuty session ended (the refresh token is no longer valid). Sign in again.".into(),
             ));
-            Err(TokenError::InvalidGrant(d))
         }
         Err(RefreshFailure {
             error,
@@ -492,7 +507,7 @@ pub async fn refresh_now(auth: Auth) -> Result<(), TokenError> {
         }) => {
             let wait_ms = AUTO.with(|a| {
                 a.borrow_mut()
-                    .failed(now_ms(), &error, retry_after_s, js_sys::Math::random())
+                    .failed(now_ms(), error, *retry_after_s, js_sys::Math::random())
             });
             record(
                 vec![step(
@@ -514,7 +529,6 @@ pub async fn refresh_now(auth: Auth) -> Result<(), TokenError> {
                 let _ = save_session(&s);
                 auth.state.set(AuthState::SignedIn(Box::new(s)));
             }
-            Err(error)
         }
     }
 }
@@ -543,6 +557,7 @@ async fn revoke_all(s: &Session) -> Vec<String> {
 /// (`refresh_now`).
 pub fn sign_out(auth: Auth) {
     let session = auth.session_untracked();
+    EPOCH.with(|e| e.set(e.get() + 1));
     browser::session_clear_all();
     AUTO.with(|a| a.borrow_mut().reset());
     auth.refresh_stalled.set(None);

@@ -122,15 +122,20 @@ pub trait Transport {
     ) -> LocalBoxFuture<'static, Result<HttpReply, String>>;
 }
 
+/// The shared run of a [`SingleFlight`]: a future every caller can await (and clone).
+pub type Flight<V> = Shared<LocalBoxFuture<'static, V>>;
+
 /// Runs at most one future at a time; callers arriving while it runs share its output.
+/// The run frees the slot itself when it finishes, so it does not depend on any caller still
+/// waiting (spawn a clone of the [`Flight`] to drive it whatever happens to the callers).
 pub struct SingleFlight<V: Clone + 'static> {
-    slot: RefCell<Option<Shared<LocalBoxFuture<'static, V>>>>,
+    slot: Rc<RefCell<Option<Flight<V>>>>,
 }
 
 impl<V: Clone + 'static> Default for SingleFlight<V> {
     fn default() -> Self {
         SingleFlight {
-            slot: RefCell::new(None),
+            slot: Rc::new(RefCell::new(None)),
         }
     }
 }
@@ -142,24 +147,21 @@ impl<V: Clone + 'static> SingleFlight<V> {
     }
 
     /// Joins the run in flight, or starts `make()` if none is.
-    pub async fn run(&self, make: impl FnOnce() -> LocalBoxFuture<'static, V>) -> V {
-        let fut = {
-            let mut slot = self.slot.borrow_mut();
-            match slot.as_ref() {
-                Some(f) => f.clone(),
-                None => {
-                    let f = make().shared();
-                    *slot = Some(f.clone());
-                    f
-                }
-            }
-        };
-        let out = fut.clone().await;
-        let mut slot = self.slot.borrow_mut();
-        if slot.as_ref().is_some_and(|f| f.ptr_eq(&fut)) {
-            *slot = None;
+    pub fn run(&self, make: impl FnOnce() -> LocalBoxFuture<'static, V>) -> Flight<V> {
+        if let Some(f) = self.slot.borrow().as_ref() {
+            return f.clone();
         }
-        out
+        let slot = self.slot.clone();
+        let inner = make();
+        let fut = async move {
+            let out = inner.await;
+            slot.borrow_mut().take();
+            out
+        }
+        .boxed_local()
+        .shared();
+        *self.slot.borrow_mut() = Some(fut.clone());
+        fut
     }
 }
 
@@ -216,13 +218,24 @@ impl<T: Transport + Clone + 'static> Refresher<T> {
         self.flight.busy()
     }
 
-    pub async fn refresh(&self, session: Session, now_ms: f64) -> Result<Session, RefreshFailure> {
+    /// Joins the refresh in flight, or starts one from `session`. `apply` sees the outcome
+    /// once, when the run ends, before any caller does: deciding there (keep or revoke, sign
+    /// out on `invalid_grant`) cannot race between callers of the same run.
+    pub fn refresh(
+        &self,
+        session: Session,
+        now_ms: f64,
+        apply: impl FnOnce(&Result<Session, RefreshFailure>) + 'static,
+    ) -> Flight<Result<Session, RefreshFailure>> {
         let transport = self.transport.clone();
-        self.flight
-            .run(move || {
-                async move { refresh_session(&transport, &session, now_ms).await }.boxed_local()
-            })
-            .await
+        self.flight.run(move || {
+            async move {
+                let out = refresh_session(&transport, &session, now_ms).await;
+                apply(&out);
+                out
+            }
+            .boxed_local()
+        })
     }
 }
 
@@ -305,7 +318,7 @@ mod tests {
             let (r, out) = (refresher.clone(), results.clone());
             pool.spawner()
                 .spawn_local(async move {
-                    let v = r.refresh(session(), 1000.0).await;
+                    let v = r.refresh(session(), 1000.0, |_| {}).await;
                     out.borrow_mut().push(v);
                 })
                 .unwrap();
@@ -329,7 +342,7 @@ mod tests {
         let r2 = refresher.clone();
         pool.spawner()
             .spawn_local(async move {
-                let _ = r2.refresh(session(), 2000.0).await;
+                let _ = r2.refresh(session(), 2000.0, |_| {}).await;
             })
             .unwrap();
         pool.run_until_stalled();
@@ -361,12 +374,16 @@ mod tests {
             retry_after_s: None,
         }));
         let refresher = Refresher::new(t.clone());
-        let out = drive(&t, async move { refresher.refresh(session(), 0.0).await });
+        let out = drive(&t, async move {
+            refresher.refresh(session(), 0.0, |_| {}).await
+        });
         assert_eq!(out, Err(TokenError::InvalidGrant(None).into()));
 
         let t = fake(Err("TypeError: Failed to fetch".into()));
         let refresher = Refresher::new(t.clone());
-        let out = drive(&t, async move { refresher.refresh(session(), 0.0).await });
+        let out = drive(&t, async move {
+            refresher.refresh(session(), 0.0, |_| {}).await
+        });
         assert!(matches!(
             out,
             Err(RefreshFailure {
@@ -483,9 +500,61 @@ mod tests {
             retry_after_s: Some(42.0),
         }));
         let refresher = Refresher::new(t.clone());
-        let out = drive(&t, async move { refresher.refresh(session(), 0.0).await });
+        let out = drive(&t, async move {
+            refresher.refresh(session(), 0.0, |_| {}).await
+        });
         let f = out.unwrap_err();
         assert_eq!(f.retry_after_s, Some(42.0));
         assert!(matches!(f.error, TokenError::Refused { status: 429, .. }));
+    }
+
+    #[test]
+    fn the_outcome_is_applied_once_by_the_run_not_by_each_caller() {
+        let t = fake(ok_reply());
+        let refresher = Rc::new(Refresher::new(t.clone()));
+        let applied = Rc::new(Cell::new(0));
+        let mut pool = LocalPool::new();
+        for _ in 0..4 {
+            let (r, a) = (refresher.clone(), applied.clone());
+            pool.spawner()
+                .spawn_local(async move {
+                    let _ = r
+                        .refresh(session(), 1000.0, move |_| a.set(a.get() + 1))
+                        .await;
+                })
+                .unwrap();
+        }
+        pool.run_until_stalled();
+        for tx in t.gate.borrow_mut().drain(..) {
+            let _ = tx.send(());
+        }
+        pool.run_until_stalled();
+        assert_eq!(t.calls.get(), 1);
+        assert_eq!(
+            applied.get(),
+            1,
+            "four callers, one application of the outcome"
+        );
+    }
+
+    #[test]
+    fn a_run_whose_callers_are_gone_still_finishes_and_frees_the_slot() {
+        let t = fake(ok_reply());
+        let refresher = Refresher::new(t.clone());
+        let applied = Rc::new(Cell::new(0));
+        let a = applied.clone();
+        let run = refresher.refresh(session(), 0.0, move |_| a.set(a.get() + 1));
+        // The page that asked is left: its future is dropped, but the run is driven on its own.
+        let mut pool = LocalPool::new();
+        pool.spawner().spawn_local(run.clone().map(|_| ())).unwrap();
+        drop(run);
+        pool.run_until_stalled();
+        assert!(refresher.busy());
+        for tx in t.gate.borrow_mut().drain(..) {
+            let _ = tx.send(());
+        }
+        pool.run_until_stalled();
+        assert_eq!(applied.get(), 1, "the outcome was applied");
+        assert!(!refresher.busy(), "the slot is free for the next refresh");
     }
 }

@@ -124,7 +124,7 @@ pub fn csv_cell(value: &str) -> String {
     } else {
         value.to_string()
     };
-    if guarded.contains([',', '"', '\n', '\r'])
+    if guarded.contains([',', ';', '"', '\n', '\r'])
         || guarded.starts_with(' ')
         || guarded.ends_with(' ')
     {
@@ -246,6 +246,12 @@ mod tests {
         assert_eq!(csv_cell("-2"), "'-2");
         assert_eq!(csv_cell("@SUM(A1)"), "'@SUM(A1)");
         assert_eq!(csv_cell(""), "");
+        // Spreadsheets with `;` as their list separator split there: a formula after a `;`
+        // would be live, so such a cell is quoted (and read as one text cell).
+        assert_eq!(
+            csv_cell("x;=cmd|' /C calc'!A0;y"),
+            "\"x;=cmd|' /C calc'!A0;y\""
+        );
         let ix = index();
         let csv = to_csv(&["Name", "Status", "X"], &ix, &[1, 0], &[]);
         assert_eq!(

@@ -257,11 +257,20 @@ impl Relay {
             .lock()
             .unwrap_or_else(|p| p.into_inner())
             .admit(
-                ip,
+                rate_key(ip),
                 Instant::now(),
                 self.config.per_minute,
                 self.config.max_tracked,
             )
+    }
+}
+
+/// The address a request is counted under: IPv4 as is, IPv6 by its /64, which one
+/// subscriber usually holds whole (so rotating within it does not escape the limit).
+pub fn rate_key(ip: IpAddr) -> IpAddr {
+    match ip.to_canonical() {
+        IpAddr::V6(v6) => IpAddr::V6((u128::from(v6) & !((1u128 << 64) - 1)).into()),
+        v4 => v4,
     }
 }
 
@@ -637,6 +646,20 @@ mod tests {
             client_address(ip("127.0.0.1"), Some("203.0.113.7"), &[]),
             ip("127.0.0.1")
         );
+    }
+
+    #[test]
+    fn ipv6_is_counted_by_its_64_and_ipv4_by_its_address() {
+        assert_eq!(
+            rate_key(ip("2001:db8:1:2:aaaa::1")),
+            rate_key(ip("2001:db8:1:2:bbbb::9"))
+        );
+        assert_ne!(
+            rate_key(ip("2001:db8:1:2::1")),
+            rate_key(ip("2001:db8:1:3::1"))
+        );
+        assert_eq!(rate_key(ip("::ffff:192.0.2.7")), ip("192.0.2.7"));
+        assert_ne!(rate_key(ip("192.0.2.7")), rate_key(ip("192.0.2.8")));
     }
 
     #[test]

@@ -24,8 +24,12 @@ pub enum CallbackError {
     StateMismatch,
     #[error("The sign-in answer carries no state and this tab has more than one sign-in in progress, so it cannot tell which one it answers. Sign in again.")]
     MissingState,
-    #[error("The sign-in answer came from an unexpected issuer ({got}); expected {expected}. Sign in again, and check \"issuer\" in config.json.")]
-    IssuerMismatch { got: String, expected: String },
+    /// `got` is the answer's `iss`, kept only when its `state` matched (else anyone wrote it).
+    #[error("The sign-in answer came from an unexpected issuer{}; expected {expected}. Sign in again, and check \"issuer\" in config.json.", got.as_deref().map(|g| format!(" ({g})")).unwrap_or_default())]
+    IssuerMismatch {
+        got: Option<String>,
+        expected: String,
+    },
     #[error("The sign-in answer arrived in the URL fragment (#...) instead of the query. pdscope only uses the authorization code flow: check the app's OAuth settings and sign in again.")]
     Fragment,
     #[error("You declined the request on PagerDuty's consent page, so no token was issued. Sign in again to allow it.")]
@@ -109,7 +113,7 @@ pub fn validate_callback(
     if let (Some(got), Some(expected)) = (get("iss"), issuer) {
         if got != expected {
             return Err(CallbackError::IssuerMismatch {
-                got,
+                got: Some(got).filter(|_| state_matched),
                 expected: expected.to_string(),
             });
         }
@@ -327,5 +331,22 @@ mod tests {
             validate_callback("error=access_denied&state=s1&iss=x", "", &a, NOW, iss),
             Err(CallbackError::IssuerMismatch { .. })
         ));
+        // Without a state, the answer's iss is not repeated: anyone could have written it.
+        let e = validate_callback(
+            "code=c&iss=https%3A%2F%2Fcall-555.example",
+            "",
+            &a,
+            NOW,
+            iss,
+        )
+        .unwrap_err();
+        assert_eq!(
+            e,
+            CallbackError::IssuerMismatch {
+                got: None,
+                expected: "https://idp.example".into()
+            }
+        );
+        assert!(!e.to_string().contains("555"), "{e}");
     }
 }

@@ -79,6 +79,11 @@ fn loaded<T>(
     }
 }
 
+/// A row's PagerDuty link for the export: https only, as on the page (empty otherwise).
+fn export_link(url: Option<&str>) -> String {
+    crate::models::safe_link(url, None).unwrap_or_default()
+}
+
 /// Loads every row, or with `query`, every row PagerDuty's own `query` filter matches.
 async fn load(
     kind: Kind,
@@ -98,7 +103,7 @@ async fn load(
                 paging::fetch_all::<Service, _>(&source, &base, "services", conc, on_page).await?;
             loaded(
                 l,
-                |s| (s.id.clone(), s.html_url.clone().unwrap_or_default()),
+                |s| (s.id.clone(), export_link(s.html_url.as_deref())),
                 table::service_cells,
             )
         }
@@ -106,7 +111,7 @@ async fn load(
             let l = paging::fetch_all::<User, _>(&source, &base, "users", conc, on_page).await?;
             loaded(
                 l,
-                |u| (u.id.clone(), u.html_url.clone().unwrap_or_default()),
+                |u| (u.id.clone(), export_link(u.html_url.as_deref())),
                 table::user_cells,
             )
         }
