@@ -89,6 +89,27 @@ impl Caller {
     }
 }
 
+/// The scope an `include[]` value needs of its own under `--strict-includes`.
+fn include_scope(include: &str) -> Option<&'static str> {
+    match include {
+        "teams" => Some("teams.read"),
+        "contact_methods" | "notification_rules" => Some("users:contact_methods.read"),
+        _ => None,
+    }
+}
+
+/// Under `--strict-includes`, the scopes of the included objects (the first one missing
+/// answers the 403). Classic `read`/`write` cover them, as every read.
+fn require_includes(sb: &Shared, caller: &Caller, include: &[String]) -> Result<(), ApiError> {
+    if !sb.options.strict_includes {
+        return Ok(());
+    }
+    include
+        .iter()
+        .filter_map(|i| include_scope(i))
+        .try_for_each(|scope| caller.require(scope))
+}
+
 fn bearer(parts: &Parts) -> Option<String> {
     let value = parts.headers.get(header::AUTHORIZATION)?.to_str().ok()?;
     let (scheme, token) = value.split_once(' ')?;
@@ -320,6 +341,7 @@ async fn list_services(
 ) -> Result<Json<Value>, ApiError> {
     caller.require("services.read")?;
     let q = list_query(raw, SERVICE_INCLUDES, &["name"])?;
+    require_includes(&sb, &caller, &q.include)?;
     let mut rows: Vec<_> = sb
         .data
         .services
@@ -349,6 +371,7 @@ async fn get_service(
 ) -> Result<Json<Value>, ApiError> {
     caller.require("services.read")?;
     let q = list_query(raw, SERVICE_INCLUDES, &[])?;
+    require_includes(&sb, &caller, &q.include)?;
     let s = sb
         .data
         .services
@@ -374,6 +397,7 @@ async fn list_users(
 ) -> Result<Json<Value>, ApiError> {
     caller.require("users.read")?;
     let q = list_query(raw, USER_INCLUDES, &["name", "email"])?;
+    require_includes(&sb, &caller, &q.include)?;
     let mut rows: Vec<_> = sb
         .data
         .users
@@ -405,6 +429,7 @@ async fn get_user(
 ) -> Result<Json<Value>, ApiError> {
     caller.require("users.read")?;
     let q = list_query(raw, USER_ONE_INCLUDES, &[])?;
+    require_includes(&sb, &caller, &q.include)?;
     let u = sb.data.user_by_id(&id).ok_or(ApiError::NotFound)?;
     Ok(Json(
         json!({"user": sb.data.user_json(&sb.options.api_url(), u, &q.include)}),
@@ -418,6 +443,7 @@ async fn get_me(
     RawQuery(raw): RawQuery,
 ) -> Result<Json<Value>, ApiError> {
     let q = list_query(raw, USER_ONE_INCLUDES, &[])?;
+    require_includes(&sb, &caller, &q.include)?;
     Ok(Json(
         json!({"user": sb.data.user_json(&sb.options.api_url(), &caller.user, &q.include)}),
     ))

@@ -495,3 +495,105 @@ async fn a_real_socket_on_port_zero() {
     assert!(buf.contains("\"total\":250"));
     server.abort();
 }
+
+/// A Scoped app registered for `scopes`, under `extra` flags, and the admin's access token
+/// for all of them.
+async fn scoped_token(scopes: &str, extra: &[&str]) -> (Sb, String) {
+    let mut args = vec![
+        "--app-type",
+        "scoped",
+        "--client-secret",
+        SECRET,
+        "--app-scopes",
+        scopes,
+    ];
+    args.extend_from_slice(extra);
+    let sb = start(&args);
+    let t = token_for(
+        &sb,
+        "admin@example.com",
+        scopes,
+        &[("client_secret", SECRET)],
+    )
+    .await["access_token"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    (sb, t)
+}
+
+fn missing_scope(r: &Resp, scope: &str) {
+    assert_eq!(r.status, StatusCode::FORBIDDEN, "{}", r.body);
+    let v = r.json();
+    assert_eq!(v["error"]["message"], "Token missing required scopes");
+    assert_eq!(v["error"]["required_scopes"], scope);
+    assert!(v["error"]["code"].is_null() && v["error"]["errors"].is_null());
+}
+
+#[tokio::test]
+async fn strict_includes_need_the_included_objects_scopes() {
+    let (sb, t) = scoped_token("services.read users.read", &["--strict-includes"]).await;
+    let uid = sb.shared.data.users[0].id.clone();
+    for path in [
+        "/services?include[]=teams".to_string(),
+        "/services?include[]=escalation_policies&include[]=teams".to_string(),
+        format!(
+            "/services/{}?include[]=teams",
+            sb.shared.data.services[0].id
+        ),
+        "/users?include[]=teams".to_string(),
+        format!("/users/{uid}?include[]=teams"),
+        "/users/me?include[]=teams".to_string(),
+    ] {
+        missing_scope(&get(&sb.api, &path, Some(&t)).await, "teams.read");
+    }
+    for path in [
+        "/users?include[]=contact_methods".to_string(),
+        "/users?include[]=notification_rules".to_string(),
+        format!("/users/{uid}?include[]=contact_methods"),
+        "/users/me?include[]=notification_rules".to_string(),
+    ] {
+        missing_scope(
+            &get(&sb.api, &path, Some(&t)).await,
+            "users:contact_methods.read",
+        );
+    }
+    // Includes with no scope of their own, and no includes, still answer.
+    for path in ["/services", "/users", "/services?include[]=integrations"] {
+        assert_eq!(get(&sb.api, path, Some(&t)).await.status, StatusCode::OK);
+    }
+
+    // With the scopes, the same requests answer.
+    let (sb, t) = scoped_token(
+        "services.read users.read teams.read users:contact_methods.read",
+        &["--strict-includes"],
+    )
+    .await;
+    for path in [
+        "/services?include[]=teams",
+        "/users?include[]=teams&include[]=contact_methods&include[]=notification_rules",
+        "/users/me?include[]=contact_methods",
+    ] {
+        let r = get(&sb.api, path, Some(&t)).await;
+        assert_eq!(r.status, StatusCode::OK, "{path}: {}", r.body);
+    }
+}
+
+#[tokio::test]
+async fn includes_need_no_extra_scope_by_default_or_with_classic_tokens() {
+    let (sb, t) = scoped_token("services.read users.read", &[]).await;
+    for path in [
+        "/services?include[]=teams",
+        "/users?include[]=teams&include[]=contact_methods&include[]=notification_rules",
+    ] {
+        assert_eq!(get(&sb.api, path, Some(&t)).await.status, StatusCode::OK);
+    }
+    let sb = start(&["--strict-includes"]);
+    let t = admin_token(&sb).await;
+    for path in [
+        "/services?include[]=teams",
+        "/users?include[]=teams&include[]=contact_methods&include[]=notification_rules",
+    ] {
+        assert_eq!(get(&sb.api, path, Some(&t)).await.status, StatusCode::OK);
+    }
+}
