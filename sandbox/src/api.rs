@@ -54,6 +54,16 @@ pub fn router(shared: Shared) -> Router {
         .route("/users", get(list_users))
         .route("/users/me", get(get_me))
         .route("/users/{id}", get(get_user))
+        .route("/users/{id}/contact_methods", get(list_contact_methods))
+        .route(
+            "/users/{id}/notification_rules",
+            get(list_notification_rules),
+        )
+        .route("/teams", get(list_teams))
+        .route("/teams/{id}", get(get_team))
+        .route("/teams/{id}/members", get(list_members))
+        .route("/escalation_policies", get(list_policies))
+        .route("/abilities", get(list_abilities))
         .fallback(|| async { ApiError::NotFound })
         .layer(middleware::from_fn_with_state(
             shared.clone(),
@@ -447,4 +457,163 @@ async fn get_me(
     Ok(Json(
         json!({"user": sb.data.user_json(&sb.options.api_url(), &caller.user, &q.include)}),
     ))
+}
+
+/// `GET /users/{id}/contact_methods`: every contact method in full, not paginated (PagerDuty's
+/// spec gives this list no paging).
+async fn list_contact_methods(
+    State(sb): State<Shared>,
+    caller: Caller,
+    Path(id): Path<String>,
+) -> Result<Json<Value>, ApiError> {
+    caller.require("users:contact_methods.read")?;
+    let u = sb.data.user_by_id(&id).ok_or(ApiError::NotFound)?;
+    Ok(Json(
+        json!({"contact_methods": sb.data.contact_methods_json(&sb.options.api_url(), u)}),
+    ))
+}
+
+/// `GET /users/{id}/notification_rules`: `urgency` high (the default), low or all;
+/// `include[]=contact_methods`. Not paginated.
+async fn list_notification_rules(
+    State(sb): State<Shared>,
+    caller: Caller,
+    Path(id): Path<String>,
+    RawQuery(raw): RawQuery,
+) -> Result<Json<Value>, ApiError> {
+    caller.require("users:contact_methods.read")?;
+    let mut urgency = "high".to_string();
+    let mut full_cm = false;
+    for (k, v) in form_urlencoded::parse(raw.unwrap_or_default().as_bytes()) {
+        match k.as_ref() {
+            "urgency" if ["high", "low", "all"].contains(&v.as_ref()) => urgency = v.into(),
+            "urgency" => {
+                return Err(ApiError::InvalidInput(format!(
+                    "urgency does not accept \"{v}\"; allowed: high, low, all."
+                )))
+            }
+            "include[]" | "include" if v == "contact_methods" => full_cm = true,
+            "include[]" | "include" => {
+                return Err(ApiError::InvalidInput(format!(
+                    "include[] does not accept \"{v}\"; allowed: contact_methods."
+                )))
+            }
+            _ => {}
+        }
+    }
+    let u = sb.data.user_by_id(&id).ok_or(ApiError::NotFound)?;
+    let api = sb.options.api_url();
+    let rules: Vec<Value> = u
+        .notification_rules
+        .iter()
+        .filter(|r| urgency == "all" || r.urgency == urgency)
+        .map(|r| sb.data.notification_rule_json(&api, u, r, true, full_cm))
+        .collect();
+    Ok(Json(json!({ "notification_rules": rules })))
+}
+
+async fn list_teams(
+    State(sb): State<Shared>,
+    caller: Caller,
+    RawQuery(raw): RawQuery,
+) -> Result<Json<Value>, ApiError> {
+    caller.require("teams.read")?;
+    let q = list_query(raw, &[], &[])?;
+    let rows: Vec<usize> = (0..sb.data.teams.len())
+        .filter(|t| {
+            q.query
+                .as_ref()
+                .is_none_or(|n| sb.data.teams[*t].name.to_lowercase().contains(n))
+        })
+        .collect();
+    let api = sb.options.api_url();
+    Ok(page(&q, rows, "teams", |t| {
+        sb.data.team_json(&api, *t, true)
+    }))
+}
+
+fn team_index(sb: &Shared, id: &str) -> Result<usize, ApiError> {
+    sb.data
+        .teams
+        .iter()
+        .position(|t| t.id == id)
+        .ok_or(ApiError::NotFound)
+}
+
+async fn get_team(
+    State(sb): State<Shared>,
+    caller: Caller,
+    Path(id): Path<String>,
+) -> Result<Json<Value>, ApiError> {
+    caller.require("teams.read")?;
+    let t = team_index(&sb, &id)?;
+    Ok(Json(
+        json!({"team": sb.data.team_json(&sb.options.api_url(), t, true)}),
+    ))
+}
+
+/// `GET /teams/{id}/members`: `{"members":[{"user":…,"role":…}]}`, classic paging.
+async fn list_members(
+    State(sb): State<Shared>,
+    caller: Caller,
+    Path(id): Path<String>,
+    RawQuery(raw): RawQuery,
+) -> Result<Json<Value>, ApiError> {
+    caller.require("teams.read")?;
+    let t = team_index(&sb, &id)?;
+    let q = list_query(raw, &["users"], &[])?;
+    let api = sb.options.api_url();
+    let full = q.include.iter().any(|i| i == "users");
+    Ok(page(&q, sb.data.members(t), "members", |(u, role)| {
+        let user = if full {
+            sb.data.user_json(&api, u, &[])
+        } else {
+            sb.data.user_reference(&api, u)
+        };
+        json!({"user": user, "role": role})
+    }))
+}
+
+/// `GET /escalation_policies`: `query`, `team_ids[]`, `include[]`, `sort_by=name[:asc|:desc]`.
+async fn list_policies(
+    State(sb): State<Shared>,
+    caller: Caller,
+    RawQuery(raw): RawQuery,
+) -> Result<Json<Value>, ApiError> {
+    caller.require("escalation_policies.read")?;
+    let q = list_query(
+        raw,
+        &[
+            "services",
+            "teams",
+            "targets",
+            "escalation_rule_assignment_strategies",
+        ],
+        &["name"],
+    )?;
+    require_includes(&sb, &caller, &q.include)?;
+    let mut rows: Vec<usize> = (0..sb.data.policies.len()).collect();
+    rows.sort_by_key(|p| (sb.data.policies[*p].name.to_lowercase(), *p));
+    rows.retain(|p| {
+        let policy = &sb.data.policies[*p];
+        q.query
+            .as_ref()
+            .is_none_or(|n| policy.name.to_lowercase().contains(n))
+            && in_teams(&sb, &q, &policy.teams)
+    });
+    if q.sort_desc {
+        rows.reverse();
+    }
+    let api = sb.options.api_url();
+    Ok(page(&q, rows, "escalation_policies", |p| {
+        sb.data.policy_json(&api, *p, &q.include)
+    }))
+}
+
+/// `GET /abilities`: the account's abilities (those of PagerDuty's example answer).
+async fn list_abilities(caller: Caller) -> Result<Json<Value>, ApiError> {
+    caller.require("abilities.read")?;
+    Ok(Json(json!({
+        "abilities": ["teams", "read_only_users", "service_support_hours", "urgencies"]
+    })))
 }
