@@ -4,6 +4,7 @@
 use crate::data::User;
 use crate::error::ApiError;
 use crate::state::{Window, RATE_WINDOW};
+use crate::tz::{parse_utc, Zone};
 use crate::Shared;
 use axum::extract::{FromRequestParts, Path, RawQuery, Request, State};
 use axum::http::request::Parts;
@@ -236,7 +237,10 @@ struct ListQuery {
     team_ids: Vec<String>,
     include: Vec<String>,
     sort_desc: bool,
-    sort_by_email: bool,
+    /// `name`: the exact name (`/services`).
+    name: Option<String>,
+    /// `time_zone` (`/services`).
+    time_zone: Option<String>,
 }
 
 fn parse_number(name: &str, v: &str) -> Result<i64, ApiError> {
@@ -260,6 +264,8 @@ fn list_query(
             "offset" => q.offset = parse_number("offset", &v)?,
             "total" => q.total = v == "true",
             "query" => q.query = Some(v.to_lowercase()).filter(|s| !s.is_empty()),
+            "name" => q.name = Some(v.to_string()),
+            "time_zone" => q.time_zone = Some(v.to_string()),
             "team_ids[]" | "team_ids" => q.team_ids.push(v.to_string()),
             "include[]" | "include" => {
                 if !includes.contains(&v.as_ref()) {
@@ -270,7 +276,9 @@ fn list_query(
                 }
                 q.include.push(v.to_string());
             }
-            "sort_by" => {
+            // Endpoints without sort_by in PagerDuty's spec ignore it, as other unknown
+            // parameters.
+            "sort_by" if !sorts.is_empty() => {
                 let (field, dir) = v.split_once(':').unwrap_or((&v, "asc"));
                 if !sorts.contains(&field) || !["asc", "desc"].contains(&dir) {
                     return Err(ApiError::InvalidInput(format!(
@@ -278,7 +286,6 @@ fn list_query(
                     )));
                 }
                 q.sort_desc = dir == "desc";
-                q.sort_by_email = field == "email";
             }
             _ => {}
         }
@@ -332,6 +339,38 @@ fn team_ids_of(sb: &Shared, teams: &[usize]) -> Vec<String> {
     teams.iter().map(|t| sb.data.teams[*t].id.clone()).collect()
 }
 
+/// The `time_zone` of a services request; an unknown name answers 400.
+fn zone_of(q: &ListQuery) -> Result<Option<Zone>, ApiError> {
+    q.time_zone
+        .as_deref()
+        .map(|name| {
+            Zone::named(name).ok_or_else(|| {
+                ApiError::InvalidInput(format!("time_zone \"{name}\" is not a known time zone."))
+            })
+        })
+        .transpose()
+}
+
+/// A service's times rendered in `zone` (none: UTC, as seeded).
+fn in_zone(mut v: Value, zone: Option<Zone>) -> Value {
+    let Some(zone) = zone else { return v };
+    let fix = |x: &mut Value| {
+        if let Some(secs) = x.as_str().and_then(parse_utc) {
+            *x = json!(zone.render(secs));
+        }
+    };
+    fix(&mut v["created_at"]);
+    fix(&mut v["last_incident_timestamp"]);
+    if let Some(list) = v["integrations"].as_array_mut() {
+        list.iter_mut().for_each(|i| {
+            if i.get("created_at").is_some() {
+                fix(&mut i["created_at"])
+            }
+        });
+    }
+    v
+}
+
 fn page<T>(q: &ListQuery, rows: Vec<T>, key: &str, render: impl Fn(&T) -> Value) -> Json<Value> {
     let total = rows.len();
     let start = (q.offset as usize).min(total);
@@ -362,14 +401,16 @@ async fn list_services(
                 .as_ref()
                 .is_none_or(|needle| s.name.to_lowercase().contains(needle))
         })
+        .filter(|s| q.name.as_ref().is_none_or(|n| s.name == *n))
         .filter(|s| in_teams(&sb, &q, &s.teams))
         .collect();
     if q.sort_desc {
         rows.reverse();
     }
+    let zone = zone_of(&q)?;
     let api = sb.options.api_url();
     Ok(page(&q, rows, "services", |s| {
-        sb.data.service_json(&api, s, &q.include)
+        in_zone(sb.data.service_json(&api, s, &q.include), zone)
     }))
 }
 
@@ -388,8 +429,9 @@ async fn get_service(
         .iter()
         .find(|s| s.id == id && sb.data.can_see_service(&caller.user, s))
         .ok_or(ApiError::NotFound)?;
+    let zone = zone_of(&q)?;
     Ok(Json(
-        json!({"service": sb.data.service_json(&sb.options.api_url(), s, &q.include)}),
+        json!({"service": in_zone(sb.data.service_json(&sb.options.api_url(), s, &q.include), zone)}),
     ))
 }
 
@@ -406,9 +448,9 @@ async fn list_users(
     RawQuery(raw): RawQuery,
 ) -> Result<Json<Value>, ApiError> {
     caller.require("users.read")?;
-    let q = list_query(raw, USER_INCLUDES, &["name", "email"])?;
+    let q = list_query(raw, USER_INCLUDES, &[])?;
     require_includes(&sb, &caller, &q.include)?;
-    let mut rows: Vec<_> = sb
+    let rows: Vec<_> = sb
         .data
         .users
         .iter()
@@ -419,12 +461,6 @@ async fn list_users(
         })
         .filter(|u| in_teams(&sb, &q, &u.teams))
         .collect();
-    if q.sort_by_email {
-        rows.sort_by_key(|u| u.email.to_lowercase());
-    }
-    if q.sort_desc {
-        rows.reverse();
-    }
     let api = sb.options.api_url();
     Ok(page(&q, rows, "users", |u| {
         sb.data.user_json(&api, u, &q.include)

@@ -251,7 +251,7 @@ const END_SECOND: i64 = 1_767_225_600;
 
 /// `secs` since the Unix epoch as RFC 3339 in UTC (`2021-08-06T08:44:07Z`), as PagerDuty
 /// writes timestamps. Fixed width, so string order is time order.
-fn rfc3339(secs: i64) -> String {
+pub fn rfc3339(secs: i64) -> String {
     let (days, rem) = (secs.div_euclid(86_400), secs.rem_euclid(86_400));
     // Days to a civil date (Howard Hinnant's algorithm, proleptic Gregorian).
     let z = days + 719_468;

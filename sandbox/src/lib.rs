@@ -11,6 +11,7 @@ pub mod html;
 pub mod identity;
 pub mod jwt;
 pub mod state;
+pub mod tz;
 
 use clap::{Parser, ValueEnum};
 /// The app's origin rule (lower-case, default ports dropped), shared with the relay.

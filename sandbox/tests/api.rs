@@ -213,18 +213,121 @@ async fn query_team_and_include_filters() {
         .collect();
     assert!(!phones.is_empty());
     assert!(phones.iter().all(|c| c["country_code"] == 1), "{phones:?}");
-    let v = get(&sb.api, "/users?sort_by=email:desc&limit=100", Some(&t))
+    // PagerDuty's /users takes no sort_by: it is ignored, the order stays by name.
+    let plain = get(&sb.api, "/users?limit=100", Some(&t)).await.json();
+    for q in ["sort_by=email:desc", "sort_by=bogus"] {
+        let r = get(&sb.api, &format!("/users?{q}&limit=100"), Some(&t)).await;
+        assert_eq!(r.status, StatusCode::OK, "{q}");
+        assert_eq!(r.json()["users"], plain["users"], "{q}");
+    }
+}
+
+#[tokio::test]
+async fn services_exact_name_filter_and_time_zone() {
+    let sb = start(&[]);
+    let t = admin_token(&sb).await;
+    let target = sb.shared.data.services[7].clone();
+    let mut ser = form_urlencoded::Serializer::new(String::new());
+    ser.append_pair("name", &target.name);
+    let v = get(
+        &sb.api,
+        &format!("/services?{}&total=true", ser.finish()),
+        Some(&t),
+    )
+    .await
+    .json();
+    assert_eq!(v["total"], 1, "{v}");
+    assert_eq!(v["services"][0]["id"], target.id.as_str());
+    let prefix = target.name.split(' ').next().unwrap();
+    let v = get(
+        &sb.api,
+        &format!("/services?name={prefix}&total=true"),
+        Some(&t),
+    )
+    .await
+    .json();
+    assert_eq!(v["total"], 0, "name is exact, not a substring: {v}");
+
+    // Times in UTC by default; with time_zone, in that zone's offset on that date.
+    let s = sb
+        .shared
+        .data
+        .services
+        .iter()
+        .find(|s| s.last_incident_timestamp.is_some())
+        .unwrap()
+        .clone();
+    let utc = get(&sb.api, &format!("/services/{}", s.id), Some(&t))
         .await
         .json();
-    let emails: Vec<&str> = v["users"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|u| u["email"].as_str().unwrap())
-        .collect();
-    assert!(emails
-        .windows(2)
-        .all(|w| w[0].to_lowercase() >= w[1].to_lowercase()));
+    assert_eq!(utc["service"]["created_at"], s.created_at.as_str());
+    for (zone, check) in [
+        ("Asia/Tokyo", "+09:00"),
+        ("Asia/Kolkata", "+05:30"),
+        ("UTC", "+00:00"),
+    ] {
+        let v = get(
+            &sb.api,
+            &format!("/services/{}?time_zone={zone}", s.id),
+            Some(&t),
+        )
+        .await
+        .json();
+        let created = v["service"]["created_at"].as_str().unwrap();
+        assert!(created.ends_with(check), "{zone}: {created}");
+        assert!(v["service"]["last_incident_timestamp"]
+            .as_str()
+            .unwrap()
+            .ends_with(check));
+    }
+    let one = |zone: &str| {
+        let sb = &sb;
+        let t = t.clone();
+        let zone = zone.to_string();
+        async move {
+            get(
+                &sb.api,
+                &format!("/services?limit=100&time_zone={zone}"),
+                Some(&t),
+            )
+            .await
+            .json()["services"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|s| s["created_at"].as_str().unwrap().to_string())
+                .collect::<Vec<_>>()
+        }
+    };
+    // New York: -05:00 in winter, -04:00 in summer.
+    let ny = one("America/New_York").await;
+    assert!(ny.iter().any(|c| c.ends_with("-05:00")) && ny.iter().any(|c| c.ends_with("-04:00")));
+    assert!(
+        ny.iter().all(|c| {
+            let month: u32 = c[5..7].parse().unwrap();
+            match month {
+                4..=10 => c.ends_with("-04:00"),
+                12 | 1 | 2 => c.ends_with("-05:00"),
+                _ => true,
+            }
+        }),
+        "{ny:?}"
+    );
+    let sydney = one("Australia/Sydney").await;
+    assert!(
+        sydney.iter().all(|c| {
+            let month: u32 = c[5..7].parse().unwrap();
+            match month {
+                11 | 12 | 1 | 2 | 3 => c.ends_with("+11:00"),
+                5..=9 => c.ends_with("+10:00"),
+                _ => true,
+            }
+        }),
+        "{sydney:?}"
+    );
+    let r = get(&sb.api, "/services?time_zone=Mars/Olympus", Some(&t)).await;
+    assert_eq!(r.status, StatusCode::BAD_REQUEST);
+    assert_eq!(r.json()["error"]["code"], 2001);
 }
 
 #[tokio::test]
