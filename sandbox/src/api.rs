@@ -4,6 +4,7 @@
 use crate::data::User;
 use crate::error::ApiError;
 use crate::state::{Window, RATE_WINDOW};
+use crate::tz::{parse_utc, Zone};
 use crate::Shared;
 use axum::extract::{FromRequestParts, Path, RawQuery, Request, State};
 use axum::http::request::Parts;
@@ -54,6 +55,16 @@ pub fn router(shared: Shared) -> Router {
         .route("/users", get(list_users))
         .route("/users/me", get(get_me))
         .route("/users/{id}", get(get_user))
+        .route("/users/{id}/contact_methods", get(list_contact_methods))
+        .route(
+            "/users/{id}/notification_rules",
+            get(list_notification_rules),
+        )
+        .route("/teams", get(list_teams))
+        .route("/teams/{id}", get(get_team))
+        .route("/teams/{id}/members", get(list_members))
+        .route("/escalation_policies", get(list_policies))
+        .route("/abilities", get(list_abilities))
         .fallback(|| async { ApiError::NotFound })
         .layer(middleware::from_fn_with_state(
             shared.clone(),
@@ -87,6 +98,27 @@ impl Caller {
             })
         }
     }
+}
+
+/// The scope an `include[]` value needs of its own under `--strict-includes`.
+fn include_scope(include: &str) -> Option<&'static str> {
+    match include {
+        "teams" => Some("teams.read"),
+        "contact_methods" | "notification_rules" => Some("users:contact_methods.read"),
+        _ => None,
+    }
+}
+
+/// Under `--strict-includes`, the scopes of the included objects (the first one missing
+/// answers the 403). Classic `read`/`write` cover them, as every read.
+fn require_includes(sb: &Shared, caller: &Caller, include: &[String]) -> Result<(), ApiError> {
+    if !sb.options.strict_includes {
+        return Ok(());
+    }
+    include
+        .iter()
+        .filter_map(|i| include_scope(i))
+        .try_for_each(|scope| caller.require(scope))
 }
 
 fn bearer(parts: &Parts) -> Option<String> {
@@ -205,7 +237,10 @@ struct ListQuery {
     team_ids: Vec<String>,
     include: Vec<String>,
     sort_desc: bool,
-    sort_by_email: bool,
+    /// `name`: the exact name (`/services`).
+    name: Option<String>,
+    /// `time_zone` (`/services`).
+    time_zone: Option<String>,
 }
 
 fn parse_number(name: &str, v: &str) -> Result<i64, ApiError> {
@@ -229,6 +264,8 @@ fn list_query(
             "offset" => q.offset = parse_number("offset", &v)?,
             "total" => q.total = v == "true",
             "query" => q.query = Some(v.to_lowercase()).filter(|s| !s.is_empty()),
+            "name" => q.name = Some(v.to_string()),
+            "time_zone" => q.time_zone = Some(v.to_string()),
             "team_ids[]" | "team_ids" => q.team_ids.push(v.to_string()),
             "include[]" | "include" => {
                 if !includes.contains(&v.as_ref()) {
@@ -239,7 +276,9 @@ fn list_query(
                 }
                 q.include.push(v.to_string());
             }
-            "sort_by" => {
+            // Endpoints without sort_by in PagerDuty's spec ignore it, as other unknown
+            // parameters.
+            "sort_by" if !sorts.is_empty() => {
                 let (field, dir) = v.split_once(':').unwrap_or((&v, "asc"));
                 if !sorts.contains(&field) || !["asc", "desc"].contains(&dir) {
                     return Err(ApiError::InvalidInput(format!(
@@ -247,7 +286,6 @@ fn list_query(
                     )));
                 }
                 q.sort_desc = dir == "desc";
-                q.sort_by_email = field == "email";
             }
             _ => {}
         }
@@ -301,6 +339,38 @@ fn team_ids_of(sb: &Shared, teams: &[usize]) -> Vec<String> {
     teams.iter().map(|t| sb.data.teams[*t].id.clone()).collect()
 }
 
+/// The `time_zone` of a services request; an unknown name answers 400.
+fn zone_of(q: &ListQuery) -> Result<Option<Zone>, ApiError> {
+    q.time_zone
+        .as_deref()
+        .map(|name| {
+            Zone::named(name).ok_or_else(|| {
+                ApiError::InvalidInput(format!("time_zone \"{name}\" is not a known time zone."))
+            })
+        })
+        .transpose()
+}
+
+/// A service's times rendered in `zone` (none: UTC, as seeded).
+fn in_zone(mut v: Value, zone: Option<Zone>) -> Value {
+    let Some(zone) = zone else { return v };
+    let fix = |x: &mut Value| {
+        if let Some(secs) = x.as_str().and_then(parse_utc) {
+            *x = json!(zone.render(secs));
+        }
+    };
+    fix(&mut v["created_at"]);
+    fix(&mut v["last_incident_timestamp"]);
+    if let Some(list) = v["integrations"].as_array_mut() {
+        list.iter_mut().for_each(|i| {
+            if i.get("created_at").is_some() {
+                fix(&mut i["created_at"])
+            }
+        });
+    }
+    v
+}
+
 fn page<T>(q: &ListQuery, rows: Vec<T>, key: &str, render: impl Fn(&T) -> Value) -> Json<Value> {
     let total = rows.len();
     let start = (q.offset as usize).min(total);
@@ -320,6 +390,7 @@ async fn list_services(
 ) -> Result<Json<Value>, ApiError> {
     caller.require("services.read")?;
     let q = list_query(raw, SERVICE_INCLUDES, &["name"])?;
+    require_includes(&sb, &caller, &q.include)?;
     let mut rows: Vec<_> = sb
         .data
         .services
@@ -330,14 +401,16 @@ async fn list_services(
                 .as_ref()
                 .is_none_or(|needle| s.name.to_lowercase().contains(needle))
         })
+        .filter(|s| q.name.as_ref().is_none_or(|n| s.name == *n))
         .filter(|s| in_teams(&sb, &q, &s.teams))
         .collect();
     if q.sort_desc {
         rows.reverse();
     }
+    let zone = zone_of(&q)?;
     let api = sb.options.api_url();
     Ok(page(&q, rows, "services", |s| {
-        sb.data.service_json(&api, s, &q.include)
+        in_zone(sb.data.service_json(&api, s, &q.include), zone)
     }))
 }
 
@@ -349,14 +422,16 @@ async fn get_service(
 ) -> Result<Json<Value>, ApiError> {
     caller.require("services.read")?;
     let q = list_query(raw, SERVICE_INCLUDES, &[])?;
+    require_includes(&sb, &caller, &q.include)?;
     let s = sb
         .data
         .services
         .iter()
         .find(|s| s.id == id && sb.data.can_see_service(&caller.user, s))
         .ok_or(ApiError::NotFound)?;
+    let zone = zone_of(&q)?;
     Ok(Json(
-        json!({"service": sb.data.service_json(&sb.options.api_url(), s, &q.include)}),
+        json!({"service": in_zone(sb.data.service_json(&sb.options.api_url(), s, &q.include), zone)}),
     ))
 }
 
@@ -373,8 +448,9 @@ async fn list_users(
     RawQuery(raw): RawQuery,
 ) -> Result<Json<Value>, ApiError> {
     caller.require("users.read")?;
-    let q = list_query(raw, USER_INCLUDES, &["name", "email"])?;
-    let mut rows: Vec<_> = sb
+    let q = list_query(raw, USER_INCLUDES, &[])?;
+    require_includes(&sb, &caller, &q.include)?;
+    let rows: Vec<_> = sb
         .data
         .users
         .iter()
@@ -385,12 +461,6 @@ async fn list_users(
         })
         .filter(|u| in_teams(&sb, &q, &u.teams))
         .collect();
-    if q.sort_by_email {
-        rows.sort_by_key(|u| u.email.to_lowercase());
-    }
-    if q.sort_desc {
-        rows.reverse();
-    }
     let api = sb.options.api_url();
     Ok(page(&q, rows, "users", |u| {
         sb.data.user_json(&api, u, &q.include)
@@ -405,6 +475,7 @@ async fn get_user(
 ) -> Result<Json<Value>, ApiError> {
     caller.require("users.read")?;
     let q = list_query(raw, USER_ONE_INCLUDES, &[])?;
+    require_includes(&sb, &caller, &q.include)?;
     let u = sb.data.user_by_id(&id).ok_or(ApiError::NotFound)?;
     Ok(Json(
         json!({"user": sb.data.user_json(&sb.options.api_url(), u, &q.include)}),
@@ -418,7 +489,167 @@ async fn get_me(
     RawQuery(raw): RawQuery,
 ) -> Result<Json<Value>, ApiError> {
     let q = list_query(raw, USER_ONE_INCLUDES, &[])?;
+    require_includes(&sb, &caller, &q.include)?;
     Ok(Json(
         json!({"user": sb.data.user_json(&sb.options.api_url(), &caller.user, &q.include)}),
     ))
+}
+
+/// `GET /users/{id}/contact_methods`: every contact method in full, not paginated (PagerDuty's
+/// spec gives this list no paging).
+async fn list_contact_methods(
+    State(sb): State<Shared>,
+    caller: Caller,
+    Path(id): Path<String>,
+) -> Result<Json<Value>, ApiError> {
+    caller.require("users:contact_methods.read")?;
+    let u = sb.data.user_by_id(&id).ok_or(ApiError::NotFound)?;
+    Ok(Json(
+        json!({"contact_methods": sb.data.contact_methods_json(&sb.options.api_url(), u)}),
+    ))
+}
+
+/// `GET /users/{id}/notification_rules`: `urgency` high (the default), low or all;
+/// `include[]=contact_methods`. Not paginated.
+async fn list_notification_rules(
+    State(sb): State<Shared>,
+    caller: Caller,
+    Path(id): Path<String>,
+    RawQuery(raw): RawQuery,
+) -> Result<Json<Value>, ApiError> {
+    caller.require("users:contact_methods.read")?;
+    let mut urgency = "high".to_string();
+    let mut full_cm = false;
+    for (k, v) in form_urlencoded::parse(raw.unwrap_or_default().as_bytes()) {
+        match k.as_ref() {
+            "urgency" if ["high", "low", "all"].contains(&v.as_ref()) => urgency = v.into(),
+            "urgency" => {
+                return Err(ApiError::InvalidInput(format!(
+                    "urgency does not accept \"{v}\"; allowed: high, low, all."
+                )))
+            }
+            "include[]" | "include" if v == "contact_methods" => full_cm = true,
+            "include[]" | "include" => {
+                return Err(ApiError::InvalidInput(format!(
+                    "include[] does not accept \"{v}\"; allowed: contact_methods."
+                )))
+            }
+            _ => {}
+        }
+    }
+    let u = sb.data.user_by_id(&id).ok_or(ApiError::NotFound)?;
+    let api = sb.options.api_url();
+    let rules: Vec<Value> = u
+        .notification_rules
+        .iter()
+        .filter(|r| urgency == "all" || r.urgency == urgency)
+        .map(|r| sb.data.notification_rule_json(&api, u, r, true, full_cm))
+        .collect();
+    Ok(Json(json!({ "notification_rules": rules })))
+}
+
+async fn list_teams(
+    State(sb): State<Shared>,
+    caller: Caller,
+    RawQuery(raw): RawQuery,
+) -> Result<Json<Value>, ApiError> {
+    caller.require("teams.read")?;
+    let q = list_query(raw, &[], &[])?;
+    let rows: Vec<usize> = (0..sb.data.teams.len())
+        .filter(|t| {
+            q.query
+                .as_ref()
+                .is_none_or(|n| sb.data.teams[*t].name.to_lowercase().contains(n))
+        })
+        .collect();
+    let api = sb.options.api_url();
+    Ok(page(&q, rows, "teams", |t| {
+        sb.data.team_json(&api, *t, true)
+    }))
+}
+
+fn team_index(sb: &Shared, id: &str) -> Result<usize, ApiError> {
+    sb.data
+        .teams
+        .iter()
+        .position(|t| t.id == id)
+        .ok_or(ApiError::NotFound)
+}
+
+async fn get_team(
+    State(sb): State<Shared>,
+    caller: Caller,
+    Path(id): Path<String>,
+) -> Result<Json<Value>, ApiError> {
+    caller.require("teams.read")?;
+    let t = team_index(&sb, &id)?;
+    Ok(Json(
+        json!({"team": sb.data.team_json(&sb.options.api_url(), t, true)}),
+    ))
+}
+
+/// `GET /teams/{id}/members`: `{"members":[{"user":…,"role":…}]}`, classic paging.
+async fn list_members(
+    State(sb): State<Shared>,
+    caller: Caller,
+    Path(id): Path<String>,
+    RawQuery(raw): RawQuery,
+) -> Result<Json<Value>, ApiError> {
+    caller.require("teams.read")?;
+    let t = team_index(&sb, &id)?;
+    let q = list_query(raw, &["users"], &[])?;
+    let api = sb.options.api_url();
+    let full = q.include.iter().any(|i| i == "users");
+    Ok(page(&q, sb.data.members(t), "members", |(u, role)| {
+        let user = if full {
+            sb.data.user_json(&api, u, &[])
+        } else {
+            sb.data.user_reference(&api, u)
+        };
+        json!({"user": user, "role": role})
+    }))
+}
+
+/// `GET /escalation_policies`: `query`, `team_ids[]`, `include[]`, `sort_by=name[:asc|:desc]`.
+async fn list_policies(
+    State(sb): State<Shared>,
+    caller: Caller,
+    RawQuery(raw): RawQuery,
+) -> Result<Json<Value>, ApiError> {
+    caller.require("escalation_policies.read")?;
+    let q = list_query(
+        raw,
+        &[
+            "services",
+            "teams",
+            "targets",
+            "escalation_rule_assignment_strategies",
+        ],
+        &["name"],
+    )?;
+    require_includes(&sb, &caller, &q.include)?;
+    let mut rows: Vec<usize> = (0..sb.data.policies.len()).collect();
+    rows.sort_by_key(|p| (sb.data.policies[*p].name.to_lowercase(), *p));
+    rows.retain(|p| {
+        let policy = &sb.data.policies[*p];
+        q.query
+            .as_ref()
+            .is_none_or(|n| policy.name.to_lowercase().contains(n))
+            && in_teams(&sb, &q, &policy.teams)
+    });
+    if q.sort_desc {
+        rows.reverse();
+    }
+    let api = sb.options.api_url();
+    Ok(page(&q, rows, "escalation_policies", |p| {
+        sb.data.policy_json(&api, *p, &q.include)
+    }))
+}
+
+/// `GET /abilities`: the account's abilities (those of PagerDuty's example answer).
+async fn list_abilities(caller: Caller) -> Result<Json<Value>, ApiError> {
+    caller.require("abilities.read")?;
+    Ok(Json(json!({
+        "abilities": ["teams", "read_only_users", "service_support_hours", "urgencies"]
+    })))
 }

@@ -18,12 +18,35 @@ pub const PASSWORD: &str = "sandbox";
 pub struct Team {
     pub id: String,
     pub name: String,
+    pub description: Option<String>,
 }
 
 #[derive(Clone, Debug)]
 pub struct Policy {
     pub id: String,
     pub name: String,
+    /// The teams of every service on this policy (PagerDuty: a service's teams follow its
+    /// escalation policy).
+    pub teams: Vec<usize>,
+    /// Indexes into `Dataset::users` of the first rule's targets.
+    pub targets: Vec<usize>,
+}
+
+/// An integration on a service.
+#[derive(Clone, Debug)]
+pub struct Integration {
+    pub id: String,
+    /// e.g. `events_api_v2_inbound_integration`.
+    pub kind: &'static str,
+    pub name: &'static str,
+}
+
+/// A service's incident urgency rule: constant, or by its support hours.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Urgency {
+    Constant(&'static str),
+    /// High during support hours (09:00 to 17:00, Monday to Friday, in this zone), low outside.
+    SupportHours(&'static str),
 }
 
 #[derive(Clone, Debug)]
@@ -38,6 +61,8 @@ pub struct Service {
     pub auto_resolve_timeout: Option<u32>,
     pub acknowledgement_timeout: Option<u32>,
     pub last_incident_timestamp: Option<String>,
+    pub integrations: Vec<Integration>,
+    pub urgency: Urgency,
 }
 
 #[derive(Clone, Debug)]
@@ -46,6 +71,23 @@ pub struct ContactMethod {
     pub kind: &'static str,
     pub label: &'static str,
     pub address: String,
+    /// The country calling code of a phone or SMS number (PagerDuty keeps it apart).
+    pub country_code: Option<u16>,
+    pub enabled: bool,
+    pub blacklisted: bool,
+    /// Email only.
+    pub send_short_email: bool,
+}
+
+/// An assignment notification rule.
+#[derive(Clone, Debug)]
+pub struct NotificationRule {
+    pub id: String,
+    pub start_delay_in_minutes: u32,
+    /// Index into the user's `contact_methods`.
+    pub contact_method: usize,
+    pub urgency: &'static str,
+    pub created_at: String,
 }
 
 #[derive(Clone, Debug)]
@@ -59,7 +101,12 @@ pub struct User {
     pub color: &'static str,
     pub description: Option<String>,
     pub teams: Vec<usize>,
+    /// The role on each of `teams`: `manager`, `responder` or `observer`.
+    pub team_roles: Vec<&'static str>,
     pub contact_methods: Vec<ContactMethod>,
+    pub notification_rules: Vec<NotificationRule>,
+    pub created_via_sso: bool,
+    pub invitation_sent: bool,
 }
 
 /// The whole account.
@@ -161,6 +208,19 @@ const ZONES: &[&str] = &[
     "Australia/Sydney",
     "Asia/Kolkata",
 ];
+/// Roles given to the generated users right after the two seeded accounts, so that every
+/// role PagerDuty's API returns is present whenever there are at least 8 users.
+const EVERY_OTHER_ROLE: &[&str] = &[
+    "owner",
+    "read_only_user",
+    "read_only_limited_user",
+    "observer",
+    "limited_user",
+    "user",
+];
+/// A seed mixed into `--seed` for the data added after the first generation pass, so that
+/// what that pass made (names, ids, teams) stays as it was.
+const SECOND_PASS: u64 = 0x5EED_0002;
 const COLORS: &[&str] = &["green", "purple", "red", "teal", "orange", "blue", "brown"];
 const ROLES: &[&str] = &["user", "user", "user", "limited_user", "observer", "admin"];
 const TITLES: &[&str] = &[
@@ -191,7 +251,7 @@ const END_SECOND: i64 = 1_767_225_600;
 
 /// `secs` since the Unix epoch as RFC 3339 in UTC (`2021-08-06T08:44:07Z`), as PagerDuty
 /// writes timestamps. Fixed width, so string order is time order.
-fn rfc3339(secs: i64) -> String {
+pub fn rfc3339(secs: i64) -> String {
     let (days, rem) = (secs.div_euclid(86_400), secs.rem_euclid(86_400));
     // Days to a civil date (Howard Hinnant's algorithm, proleptic Gregorian).
     let z = days + 719_468;
@@ -221,12 +281,25 @@ impl Dataset {
             .map(|n| Team {
                 id: pd_id(&mut rng, &mut seen),
                 name: n.to_string(),
+                description: (!n.starts_with('S')).then(|| format!("The {n} people.")),
             })
             .collect();
-        let policies: Vec<Policy> = (0..10)
+        // One policy per team, one without a team and a second one for Platform; policies
+        // for services on two teams are added after the services.
+        let mut policies: Vec<Policy> = (0..10)
             .map(|i| Policy {
                 id: pd_id(&mut rng, &mut seen),
-                name: format!("{} Escalation Policy", TEAMS[i % TEAMS.len()]),
+                name: match i {
+                    8 => "Default".to_string(),
+                    9 => "Platform Secondary Escalation Policy".to_string(),
+                    _ => format!("{} Escalation Policy", TEAMS[i]),
+                },
+                teams: match i {
+                    8 => vec![],
+                    9 => vec![1],
+                    _ => vec![i],
+                },
+                targets: vec![],
             })
             .collect();
 
@@ -293,13 +366,15 @@ impl Dataset {
                 auto_resolve_timeout: (i % 3 != 0).then_some(14400),
                 acknowledgement_timeout: (i % 4 != 0).then_some(1800),
                 last_incident_timestamp: last_incident.map(rfc3339),
+                integrations: vec![],
+                urgency: Urgency::Constant("high"),
             });
         }
         svc.sort_by(|a, b| (a.name.to_lowercase(), &a.id).cmp(&(b.name.to_lowercase(), &b.id)));
 
         let mut usr = Vec::with_capacity(users);
         for i in 0..users {
-            let (name, email, role, teams_of) = match i {
+            let (name, email, mut role, teams_of) = match i {
                 0 => (
                     "Avery Admin".to_string(),
                     ADMIN_EMAIL.to_string(),
@@ -338,12 +413,19 @@ impl Dataset {
                     )
                 }
             };
+            if let Some(r) = i.checked_sub(2).and_then(|k| EVERY_OTHER_ROLE.get(k)) {
+                role = r;
+            }
             let id = pd_id(&mut rng, &mut seen);
             let mut contact_methods = vec![ContactMethod {
                 id: pd_id(&mut rng, &mut seen),
                 kind: "email_contact_method",
                 label: "Default",
                 address: email.clone(),
+                country_code: None,
+                enabled: true,
+                blacklisted: false,
+                send_short_email: i % 8 == 3,
             }];
             if i % 3 != 2 {
                 contact_methods.push(ContactMethod {
@@ -351,8 +433,19 @@ impl Dataset {
                     kind: "phone_contact_method",
                     label: "Mobile",
                     address: format!("555{:07}", rng.gen_range(0..10_000_000)),
+                    country_code: Some(1),
+                    enabled: true,
+                    blacklisted: false,
+                    send_short_email: false,
                 });
             }
+            // As PagerDuty's import script: managers for admins and users, responders for
+            // limited and restricted users, observers for the read-only roles.
+            let team_role = match role {
+                "owner" | "admin" | "user" => "manager",
+                "limited_user" | "restricted_access" => "responder",
+                _ => "observer",
+            };
             usr.push(User {
                 id,
                 name,
@@ -363,11 +456,124 @@ impl Dataset {
                 color: COLORS[rng.gen_range(0..COLORS.len())],
                 description: (i % 4 == 0)
                     .then(|| "On call for the things that matter.".to_string()),
+                team_roles: vec![team_role; teams_of.len()],
                 teams: teams_of,
                 contact_methods,
+                notification_rules: vec![],
+                created_via_sso: i >= 2 && i % 4 == 1,
+                invitation_sent: i >= 2 && i % 10 == 3,
             });
         }
         usr.sort_by(|a, b| (a.name.to_lowercase(), &a.id).cmp(&(b.name.to_lowercase(), &b.id)));
+
+        // Second pass, from its own generator, so that the first pass's data is unchanged.
+        let mut rng = StdRng::seed_from_u64(seed ^ SECOND_PASS);
+        for s in &mut svc {
+            let found = policies
+                .iter()
+                .enumerate()
+                .filter(|(_, p)| p.teams == s.teams)
+                .map(|(i, _)| i)
+                .collect::<Vec<_>>();
+            s.policy = if found.is_empty() {
+                let names: Vec<&str> = s.teams.iter().map(|t| TEAMS[*t]).collect();
+                policies.push(Policy {
+                    id: pd_id(&mut rng, &mut seen),
+                    name: format!("{} Escalation Policy", names.join(" + ")),
+                    teams: s.teams.clone(),
+                    targets: vec![],
+                });
+                policies.len() - 1
+            } else {
+                found[s.policy % found.len()]
+            };
+        }
+        for (k, s) in svc.iter_mut().enumerate() {
+            let kinds: &[(&str, &str)] = match k % 4 {
+                0 => &[],
+                1 => &[("events_api_v2_inbound_integration", "Events API V2")],
+                2 => &[
+                    ("events_api_v2_inbound_integration", "Events API V2"),
+                    ("generic_email_inbound_integration", "Email"),
+                ],
+                _ => &[("generic_email_inbound_integration", "Email")],
+            };
+            s.integrations = kinds
+                .iter()
+                .map(|(kind, name)| Integration {
+                    id: pd_id(&mut rng, &mut seen),
+                    kind,
+                    name,
+                })
+                .collect();
+            s.urgency = match k % 5 {
+                0 => Urgency::SupportHours(ZONES[k / 5 % ZONES.len()]),
+                1 => Urgency::Constant("low"),
+                _ => Urgency::Constant("high"),
+            };
+        }
+        for p in &mut policies {
+            // The first rule pages the policy's teams' first managers, else the admin.
+            p.targets = p
+                .teams
+                .iter()
+                .filter_map(|t| {
+                    usr.iter().position(|u| {
+                        u.teams
+                            .iter()
+                            .zip(&u.team_roles)
+                            .any(|(ut, r)| ut == t && *r == "manager")
+                    })
+                })
+                .collect();
+            if p.targets.is_empty() {
+                p.targets = usr
+                    .iter()
+                    .position(|u| u.email == ADMIN_EMAIL)
+                    .into_iter()
+                    .collect();
+            }
+        }
+        for (k, u) in usr.iter_mut().enumerate() {
+            let created = rng.gen_range(FIRST_SECOND..END_SECOND);
+            let phone = u
+                .contact_methods
+                .iter()
+                .position(|c| c.kind == "phone_contact_method");
+            if let Some(p) = phone.filter(|_| k % 2 == 0) {
+                let address = u.contact_methods[p].address.clone();
+                u.contact_methods.push(ContactMethod {
+                    id: pd_id(&mut rng, &mut seen),
+                    kind: "sms_contact_method",
+                    label: "Mobile",
+                    address,
+                    country_code: Some(1),
+                    enabled: true,
+                    blacklisted: k % 50 == 8,
+                    send_short_email: false,
+                });
+            }
+            // PagerDuty's Default rules (email at once, high and low urgency), then the
+            // phone and SMS ones of its import script (SMS at once, phone after 3 minutes).
+            let mut rules = vec![(0, 0, "high"), (0, 0, "low")];
+            for (i, c) in u.contact_methods.iter().enumerate() {
+                match c.kind {
+                    "sms_contact_method" => rules.push((i, 0, "high")),
+                    "phone_contact_method" => rules.push((i, 3, "high")),
+                    _ => {}
+                }
+            }
+            u.notification_rules = rules
+                .into_iter()
+                .map(|(cm, delay, urgency)| NotificationRule {
+                    id: pd_id(&mut rng, &mut seen),
+                    start_delay_in_minutes: delay,
+                    contact_method: cm,
+                    urgency,
+                    created_at: rfc3339(created),
+                })
+                .collect();
+        }
 
         Dataset {
             teams,
@@ -409,13 +615,155 @@ impl Dataset {
         })
     }
 
-    fn team_json(&self, api: &str, t: usize, full: bool) -> Value {
+    pub fn team_json(&self, api: &str, t: usize, full: bool) -> Value {
         let team = &self.teams[t];
         let mut v = self.reference(api, "team", "teams", "teams", &team.id, &team.name);
         if full {
             v["type"] = json!("team");
             v["name"] = json!(team.name);
-            v["description"] = Value::Null;
+            v["description"] = json!(team.description);
+        }
+        v
+    }
+
+    /// The users on team `t` with their team roles, in user order.
+    pub fn members(&self, t: usize) -> Vec<(&User, &'static str)> {
+        self.users
+            .iter()
+            .filter_map(|u| {
+                u.teams
+                    .iter()
+                    .zip(&u.team_roles)
+                    .find(|(ut, _)| **ut == t)
+                    .map(|(_, r)| (u, *r))
+            })
+            .collect()
+    }
+
+    pub fn user_reference(&self, api: &str, u: &User) -> Value {
+        self.reference(api, "user", "users", "users", &u.id, &u.name)
+    }
+
+    fn service_reference(&self, api: &str, s: &Service) -> Value {
+        let mut v = self.reference(
+            api,
+            "service",
+            "services",
+            "service-directory",
+            &s.id,
+            &s.name,
+        );
+        v["html_url"] = json!(format!(
+            "https://{SUBDOMAIN}.pagerduty.com/service-directory/{}",
+            s.id
+        ));
+        v
+    }
+
+    /// An escalation policy as `GET /escalation_policies` returns it.
+    pub fn policy_json(&self, api: &str, p: usize, include: &[String]) -> Value {
+        let policy = &self.policies[p];
+        let mut v = self.reference(
+            api,
+            "escalation_policy",
+            "escalation_policies",
+            "escalation_policies",
+            &policy.id,
+            &policy.name,
+        );
+        let full = |what: &str| include.iter().any(|i| i == what);
+        let targets: Vec<Value> = policy
+            .targets
+            .iter()
+            .map(|u| {
+                let u = &self.users[*u];
+                if full("targets") {
+                    self.user_json(api, u, &[])
+                } else {
+                    self.user_reference(api, u)
+                }
+            })
+            .collect();
+        let services: Vec<Value> = self
+            .services
+            .iter()
+            .filter(|s| s.policy == p)
+            .map(|s| {
+                if full("services") {
+                    self.service_json(api, s, &[])
+                } else {
+                    self.service_reference(api, s)
+                }
+            })
+            .collect();
+        v["type"] = json!("escalation_policy");
+        v["name"] = json!(policy.name);
+        v["description"] = Value::Null;
+        v["on_call_handoff_notifications"] = json!("if_has_services");
+        v["num_loops"] = json!(0);
+        v["escalation_rules"] = json!([{
+            "id": policy.id, "escalation_delay_in_minutes": 30, "targets": targets,
+        }]);
+        v["services"] = json!(services);
+        v["teams"] = json!(policy
+            .teams
+            .iter()
+            .map(|t| self.team_json(api, *t, full("teams")))
+            .collect::<Vec<_>>());
+        v
+    }
+
+    fn contact_method_json(&self, api: &str, u: &User, c: &ContactMethod, full: bool) -> Value {
+        let mut v = json!({
+            "id": c.id, "type": format!("{}_reference", c.kind), "summary": c.label,
+            "self": format!("{api}/users/{}/contact_methods/{}", u.id, c.id), "html_url": null,
+        });
+        if full {
+            v["type"] = json!(c.kind);
+            v["label"] = json!(c.label);
+            v["address"] = json!(c.address);
+            v["enabled"] = json!(c.enabled);
+            v["blacklisted"] = json!(c.blacklisted);
+            match c.kind {
+                "email_contact_method" => v["send_short_email"] = json!(c.send_short_email),
+                // PagerDuty keeps a phone's country calling code apart from its address.
+                _ => v["country_code"] = json!(c.country_code),
+            }
+        }
+        v
+    }
+
+    /// A user's contact methods in full, as `GET /users/{id}/contact_methods` returns them.
+    pub fn contact_methods_json(&self, api: &str, u: &User) -> Vec<Value> {
+        u.contact_methods
+            .iter()
+            .map(|c| self.contact_method_json(api, u, c, true))
+            .collect()
+    }
+
+    /// A notification rule: a reference, or in full (its contact method in full with
+    /// `full_cm`).
+    pub fn notification_rule_json(
+        &self,
+        api: &str,
+        u: &User,
+        r: &NotificationRule,
+        full: bool,
+        full_cm: bool,
+    ) -> Value {
+        let cm = &u.contact_methods[r.contact_method];
+        let summary = format!("{} minutes: channel {}", r.start_delay_in_minutes, cm.id);
+        let mut v = json!({
+            "id": r.id, "type": "assignment_notification_rule_reference",
+            "summary": if r.contact_method == 0 { "Default".to_string() } else { summary },
+            "self": format!("{api}/users/{}/notification_rules/{}", u.id, r.id), "html_url": null,
+        });
+        if full {
+            v["type"] = json!("assignment_notification_rule");
+            v["start_delay_in_minutes"] = json!(r.start_delay_in_minutes);
+            v["created_at"] = json!(r.created_at);
+            v["contact_method"] = self.contact_method_json(api, u, cm, full_cm);
+            v["urgency"] = json!(r.urgency);
         }
         v
     }
@@ -447,12 +795,44 @@ impl Dataset {
             "last_incident_timestamp": s.last_incident_timestamp,
             "escalation_policy": ep,
             "teams": s.teams.iter().map(|t| self.team_json(api, *t, full_teams)).collect::<Vec<_>>(),
-            "integrations": [],
-            "incident_urgency_rule": {"type": "constant", "urgency": "high"},
+            "integrations": s.integrations.iter().map(|i| {
+                let mut v = json!({
+                    "id": i.id, "type": format!("{}_reference", i.kind), "summary": i.name,
+                    "self": format!("{api}/services/{}/integrations/{}", s.id, i.id),
+                    "html_url": format!("https://{SUBDOMAIN}.pagerduty.com/services/{}/integrations/{}", s.id, i.id),
+                });
+                if include.iter().any(|x| x == "integrations") {
+                    v["type"] = json!(i.kind);
+                    v["name"] = json!(i.name);
+                    v["created_at"] = json!(s.created_at);
+                    v["service"] = self.service_reference(api, s);
+                }
+                v
+            }).collect::<Vec<_>>(),
             "alert_creation": "create_alerts_and_incidents",
         });
-        if include.iter().any(|i| i == "integrations") {
-            v["integrations"] = json!([]);
+        match s.urgency {
+            Urgency::Constant(u) => {
+                v["incident_urgency_rule"] = json!({"type": "constant", "urgency": u});
+                v["support_hours"] = Value::Null;
+                v["scheduled_actions"] = json!([]);
+            }
+            Urgency::SupportHours(zone) => {
+                v["incident_urgency_rule"] = json!({
+                    "type": "use_support_hours",
+                    "during_support_hours": {"type": "constant", "urgency": "high"},
+                    "outside_support_hours": {"type": "constant", "urgency": "low"},
+                });
+                v["support_hours"] = json!({
+                    "type": "fixed_time_per_day", "time_zone": zone,
+                    "start_time": "09:00:00", "end_time": "17:00:00", "days_of_week": [1, 2, 3, 4, 5],
+                });
+                v["scheduled_actions"] = json!([{
+                    "type": "urgency_change",
+                    "at": {"type": "named_time", "name": "support_hours_start"},
+                    "to_urgency": "high",
+                }]);
+            }
         }
         v
     }
@@ -461,25 +841,16 @@ impl Dataset {
     pub fn user_json(&self, api: &str, u: &User, include: &[String]) -> Value {
         let full_cm = include.iter().any(|i| i == "contact_methods");
         let full_teams = include.iter().any(|i| i == "teams");
+        let full_rules = include.iter().any(|i| i == "notification_rules");
         let cms: Vec<Value> = u
             .contact_methods
             .iter()
-            .map(|c| {
-                let mut v = json!({
-                    "id": c.id, "type": format!("{}_reference", c.kind), "summary": c.label,
-                    "self": format!("{api}/users/{}/contact_methods/{}", u.id, c.id), "html_url": null,
-                });
-                if full_cm {
-                    v["type"] = json!(c.kind);
-                    v["label"] = json!(c.label);
-                    v["address"] = json!(c.address);
-                    // PagerDuty keeps a phone's country calling code apart from its address.
-                    if matches!(c.kind, "phone_contact_method" | "sms_contact_method") {
-                        v["country_code"] = json!(1);
-                    }
-                }
-                v
-            })
+            .map(|c| self.contact_method_json(api, u, c, full_cm))
+            .collect();
+        let rules: Vec<Value> = u
+            .notification_rules
+            .iter()
+            .map(|r| self.notification_rule_json(api, u, r, full_rules, full_cm))
             .collect();
         json!({
             "id": u.id, "type": "user", "summary": u.name,
@@ -488,9 +859,10 @@ impl Dataset {
             "name": u.name, "email": u.email, "time_zone": u.time_zone, "color": u.color,
             "role": u.role,
             "avatar_url": "https://secure.gravatar.com/avatar/00000000000000000000000000000000.png?d=mm&r=PG",
-            "description": u.description, "invitation_sent": false, "job_title": u.job_title,
+            "description": u.description, "invitation_sent": u.invitation_sent,
+            "created_via_sso": u.created_via_sso, "job_title": u.job_title,
             "contact_methods": cms,
-            "notification_rules": [],
+            "notification_rules": rules,
             "teams": u.teams.iter().map(|t| self.team_json(api, *t, full_teams)).collect::<Vec<_>>(),
         })
     }

@@ -11,6 +11,7 @@ pub mod html;
 pub mod identity;
 pub mod jwt;
 pub mod state;
+pub mod tz;
 
 use clap::{Parser, ValueEnum};
 /// The app's origin rule (lower-case, default ports dropped), shared with the relay.
@@ -159,6 +160,12 @@ pub struct Options {
     /// instead of the JSON error envelope.
     #[arg(long = "plain-401")]
     pub plain_401: bool,
+    /// With a Scoped token, `include[]=teams` needs `teams.read` and
+    /// `include[]=contact_methods` / `include[]=notification_rules` need
+    /// `users:contact_methods.read`, as PagerDuty has been seen to ask for the included
+    /// objects' scopes (terraform-provider-pagerduty #1078). Off: the endpoint's scope is enough.
+    #[arg(long)]
+    pub strict_includes: bool,
 }
 
 impl Options {

@@ -213,18 +213,121 @@ async fn query_team_and_include_filters() {
         .collect();
     assert!(!phones.is_empty());
     assert!(phones.iter().all(|c| c["country_code"] == 1), "{phones:?}");
-    let v = get(&sb.api, "/users?sort_by=email:desc&limit=100", Some(&t))
+    // PagerDuty's /users takes no sort_by: it is ignored, the order stays by name.
+    let plain = get(&sb.api, "/users?limit=100", Some(&t)).await.json();
+    for q in ["sort_by=email:desc", "sort_by=bogus"] {
+        let r = get(&sb.api, &format!("/users?{q}&limit=100"), Some(&t)).await;
+        assert_eq!(r.status, StatusCode::OK, "{q}");
+        assert_eq!(r.json()["users"], plain["users"], "{q}");
+    }
+}
+
+#[tokio::test]
+async fn services_exact_name_filter_and_time_zone() {
+    let sb = start(&[]);
+    let t = admin_token(&sb).await;
+    let target = sb.shared.data.services[7].clone();
+    let mut ser = form_urlencoded::Serializer::new(String::new());
+    ser.append_pair("name", &target.name);
+    let v = get(
+        &sb.api,
+        &format!("/services?{}&total=true", ser.finish()),
+        Some(&t),
+    )
+    .await
+    .json();
+    assert_eq!(v["total"], 1, "{v}");
+    assert_eq!(v["services"][0]["id"], target.id.as_str());
+    let prefix = target.name.split(' ').next().unwrap();
+    let v = get(
+        &sb.api,
+        &format!("/services?name={prefix}&total=true"),
+        Some(&t),
+    )
+    .await
+    .json();
+    assert_eq!(v["total"], 0, "name is exact, not a substring: {v}");
+
+    // Times in UTC by default; with time_zone, in that zone's offset on that date.
+    let s = sb
+        .shared
+        .data
+        .services
+        .iter()
+        .find(|s| s.last_incident_timestamp.is_some())
+        .unwrap()
+        .clone();
+    let utc = get(&sb.api, &format!("/services/{}", s.id), Some(&t))
         .await
         .json();
-    let emails: Vec<&str> = v["users"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|u| u["email"].as_str().unwrap())
-        .collect();
-    assert!(emails
-        .windows(2)
-        .all(|w| w[0].to_lowercase() >= w[1].to_lowercase()));
+    assert_eq!(utc["service"]["created_at"], s.created_at.as_str());
+    for (zone, check) in [
+        ("Asia/Tokyo", "+09:00"),
+        ("Asia/Kolkata", "+05:30"),
+        ("UTC", "+00:00"),
+    ] {
+        let v = get(
+            &sb.api,
+            &format!("/services/{}?time_zone={zone}", s.id),
+            Some(&t),
+        )
+        .await
+        .json();
+        let created = v["service"]["created_at"].as_str().unwrap();
+        assert!(created.ends_with(check), "{zone}: {created}");
+        assert!(v["service"]["last_incident_timestamp"]
+            .as_str()
+            .unwrap()
+            .ends_with(check));
+    }
+    let one = |zone: &str| {
+        let sb = &sb;
+        let t = t.clone();
+        let zone = zone.to_string();
+        async move {
+            get(
+                &sb.api,
+                &format!("/services?limit=100&time_zone={zone}"),
+                Some(&t),
+            )
+            .await
+            .json()["services"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|s| s["created_at"].as_str().unwrap().to_string())
+                .collect::<Vec<_>>()
+        }
+    };
+    // New York: -05:00 in winter, -04:00 in summer.
+    let ny = one("America/New_York").await;
+    assert!(ny.iter().any(|c| c.ends_with("-05:00")) && ny.iter().any(|c| c.ends_with("-04:00")));
+    assert!(
+        ny.iter().all(|c| {
+            let month: u32 = c[5..7].parse().unwrap();
+            match month {
+                4..=10 => c.ends_with("-04:00"),
+                12 | 1 | 2 => c.ends_with("-05:00"),
+                _ => true,
+            }
+        }),
+        "{ny:?}"
+    );
+    let sydney = one("Australia/Sydney").await;
+    assert!(
+        sydney.iter().all(|c| {
+            let month: u32 = c[5..7].parse().unwrap();
+            match month {
+                11 | 12 | 1 | 2 | 3 => c.ends_with("+11:00"),
+                5..=9 => c.ends_with("+10:00"),
+                _ => true,
+            }
+        }),
+        "{sydney:?}"
+    );
+    let r = get(&sb.api, "/services?time_zone=Mars/Olympus", Some(&t)).await;
+    assert_eq!(r.status, StatusCode::BAD_REQUEST);
+    assert_eq!(r.json()["error"]["code"], 2001);
 }
 
 #[tokio::test]
@@ -494,4 +597,420 @@ async fn a_real_socket_on_port_zero() {
     assert!(buf.starts_with("HTTP/1.1 200"), "{buf}");
     assert!(buf.contains("\"total\":250"));
     server.abort();
+}
+
+/// A Scoped app registered for `scopes`, under `extra` flags, and the admin's access token
+/// for all of them.
+async fn scoped_token(scopes: &str, extra: &[&str]) -> (Sb, String) {
+    let mut args = vec![
+        "--app-type",
+        "scoped",
+        "--client-secret",
+        SECRET,
+        "--app-scopes",
+        scopes,
+    ];
+    args.extend_from_slice(extra);
+    let sb = start(&args);
+    let t = token_for(
+        &sb,
+        "admin@example.com",
+        scopes,
+        &[("client_secret", SECRET)],
+    )
+    .await["access_token"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    (sb, t)
+}
+
+fn missing_scope(r: &Resp, scope: &str) {
+    assert_eq!(r.status, StatusCode::FORBIDDEN, "{}", r.body);
+    let v = r.json();
+    assert_eq!(v["error"]["message"], "Token missing required scopes");
+    assert_eq!(v["error"]["required_scopes"], scope);
+    assert!(v["error"]["code"].is_null() && v["error"]["errors"].is_null());
+}
+
+#[tokio::test]
+async fn strict_includes_need_the_included_objects_scopes() {
+    let (sb, t) = scoped_token("services.read users.read", &["--strict-includes"]).await;
+    let uid = sb.shared.data.users[0].id.clone();
+    for path in [
+        "/services?include[]=teams".to_string(),
+        "/services?include[]=escalation_policies&include[]=teams".to_string(),
+        format!(
+            "/services/{}?include[]=teams",
+            sb.shared.data.services[0].id
+        ),
+        "/users?include[]=teams".to_string(),
+        format!("/users/{uid}?include[]=teams"),
+        "/users/me?include[]=teams".to_string(),
+    ] {
+        missing_scope(&get(&sb.api, &path, Some(&t)).await, "teams.read");
+    }
+    for path in [
+        "/users?include[]=contact_methods".to_string(),
+        "/users?include[]=notification_rules".to_string(),
+        format!("/users/{uid}?include[]=contact_methods"),
+        "/users/me?include[]=notification_rules".to_string(),
+    ] {
+        missing_scope(
+            &get(&sb.api, &path, Some(&t)).await,
+            "users:contact_methods.read",
+        );
+    }
+    // Includes with no scope of their own, and no includes, still answer.
+    for path in ["/services", "/users", "/services?include[]=integrations"] {
+        assert_eq!(get(&sb.api, path, Some(&t)).await.status, StatusCode::OK);
+    }
+
+    // With the scopes, the same requests answer.
+    let (sb, t) = scoped_token(
+        "services.read users.read teams.read users:contact_methods.read",
+        &["--strict-includes"],
+    )
+    .await;
+    for path in [
+        "/services?include[]=teams",
+        "/users?include[]=teams&include[]=contact_methods&include[]=notification_rules",
+        "/users/me?include[]=contact_methods",
+    ] {
+        let r = get(&sb.api, path, Some(&t)).await;
+        assert_eq!(r.status, StatusCode::OK, "{path}: {}", r.body);
+    }
+}
+
+#[tokio::test]
+async fn includes_need_no_extra_scope_by_default_or_with_classic_tokens() {
+    let (sb, t) = scoped_token("services.read users.read", &[]).await;
+    for path in [
+        "/services?include[]=teams",
+        "/users?include[]=teams&include[]=contact_methods&include[]=notification_rules",
+    ] {
+        assert_eq!(get(&sb.api, path, Some(&t)).await.status, StatusCode::OK);
+    }
+    let sb = start(&["--strict-includes"]);
+    let t = admin_token(&sb).await;
+    for path in [
+        "/services?include[]=teams",
+        "/users?include[]=teams&include[]=contact_methods&include[]=notification_rules",
+    ] {
+        assert_eq!(get(&sb.api, path, Some(&t)).await.status, StatusCode::OK);
+    }
+}
+
+/// Walks a classic-paginated list to its end and returns every row.
+async fn walk(sb: &Sb, t: &str, path: &str, key: &str) -> Vec<serde_json::Value> {
+    let mut rows = Vec::new();
+    loop {
+        let sep = if path.contains('?') { '&' } else { '?' };
+        let r = get(
+            &sb.api,
+            &format!("{path}{sep}limit=3&offset={}&total=true", rows.len()),
+            Some(t),
+        )
+        .await;
+        assert_eq!(r.status, StatusCode::OK, "{path}: {}", r.body);
+        let v = r.json();
+        assert_eq!(v["limit"], 3);
+        assert!(v["total"].is_u64(), "{v}");
+        rows.extend(v[key].as_array().unwrap().iter().cloned());
+        if v["more"] == false {
+            assert_eq!(v["total"], rows.len());
+            return rows;
+        }
+    }
+}
+
+#[tokio::test]
+async fn teams_escalation_policies_and_abilities() {
+    let sb = start(&[]);
+    let t = admin_token(&sb).await;
+    let teams = walk(&sb, &t, "/teams", "teams").await;
+    assert_eq!(teams.len(), sb.shared.data.teams.len());
+    for team in &teams {
+        assert_eq!(team["type"], "team");
+        assert!(team["name"].is_string() && team["self"].is_string());
+    }
+    let v = get(&sb.api, "/teams?query=PLATF", Some(&t)).await.json();
+    assert_eq!(v["teams"].as_array().unwrap().len(), 1, "{v}");
+    assert_eq!(v["teams"][0]["name"], "Platform");
+    let id = v["teams"][0]["id"].as_str().unwrap();
+    let one = get(&sb.api, &format!("/teams/{id}"), Some(&t)).await.json();
+    assert_eq!(one["team"]["name"], "Platform");
+    assert_eq!(
+        get(&sb.api, "/teams/PNOPE00", Some(&t)).await.status,
+        StatusCode::NOT_FOUND
+    );
+    // Members with their team roles; the admin manages Platform.
+    let members = walk(&sb, &t, &format!("/teams/{id}/members"), "members").await;
+    assert!(members
+        .iter()
+        .any(|m| m["user"]["summary"] == "Avery Admin" && m["role"] == "manager"));
+    assert!(members.iter().all(|m| m["user"]["type"] == "user_reference"
+        && ["manager", "responder", "observer"].contains(&m["role"].as_str().unwrap())));
+
+    let eps = walk(&sb, &t, "/escalation_policies", "escalation_policies").await;
+    assert_eq!(eps.len(), sb.shared.data.policies.len());
+    let names: HashSet<_> = eps.iter().map(|e| e["name"].as_str().unwrap()).collect();
+    assert_eq!(names.len(), eps.len(), "policy names are unique");
+    for ep in &eps {
+        assert_eq!(ep["type"], "escalation_policy");
+        assert!(ep["escalation_rules"][0]["targets"][0]["type"] == "user_reference");
+        assert!(ep["teams"].is_array() && ep["services"].is_array());
+    }
+    let v = get(&sb.api, "/escalation_policies?query=platform", Some(&t))
+        .await
+        .json();
+    assert!(!v["escalation_policies"].as_array().unwrap().is_empty());
+    assert!(v["escalation_policies"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .all(|e| e["name"]
+            .as_str()
+            .unwrap()
+            .to_lowercase()
+            .contains("platform")));
+    // A service's teams are its escalation policy's.
+    let by_id: std::collections::HashMap<_, _> = eps
+        .iter()
+        .map(|e| (e["id"].as_str().unwrap().to_string(), e.clone()))
+        .collect();
+    let services = get(&sb.api, "/services?limit=100", Some(&t)).await.json();
+    for s in services["services"].as_array().unwrap() {
+        let ep = &by_id[s["escalation_policy"]["id"].as_str().unwrap()];
+        let ids = |v: &serde_json::Value| {
+            v.as_array()
+                .unwrap()
+                .iter()
+                .map(|x| x["id"].as_str().unwrap().to_string())
+                .collect::<Vec<_>>()
+        };
+        assert_eq!(ids(&s["teams"]), ids(&ep["teams"]), "{}", s["name"]);
+        assert!(ids(&ep["services"]).contains(&s["id"].as_str().unwrap().to_string()));
+    }
+
+    let v = get(&sb.api, "/abilities", Some(&t)).await.json();
+    assert!(v["abilities"]
+        .as_array()
+        .unwrap()
+        .contains(&serde_json::json!("teams")));
+    for path in [
+        "/teams?offset=9990&limit=20",
+        "/escalation_policies?offset=9999&limit=2",
+    ] {
+        let r = get(&sb.api, path, Some(&t)).await;
+        assert_eq!(r.status, StatusCode::BAD_REQUEST);
+        assert_eq!(r.json()["error"]["code"], 2002);
+    }
+}
+
+#[tokio::test]
+async fn new_reads_need_their_scopes() {
+    let (sb, t) = scoped_token("services.read users.read", &[]).await;
+    let uid = sb.shared.data.users[0].id.clone();
+    let tid = sb.shared.data.teams[0].id.clone();
+    for (path, scope) in [
+        ("/teams".to_string(), "teams.read"),
+        (format!("/teams/{tid}"), "teams.read"),
+        (format!("/teams/{tid}/members"), "teams.read"),
+        ("/escalation_policies".into(), "escalation_policies.read"),
+        ("/abilities".into(), "abilities.read"),
+        (
+            format!("/users/{uid}/contact_methods"),
+            "users:contact_methods.read",
+        ),
+        (
+            format!("/users/{uid}/notification_rules"),
+            "users:contact_methods.read",
+        ),
+    ] {
+        missing_scope(&get(&sb.api, &path, Some(&t)).await, scope);
+    }
+    let (sb, t) = scoped_token(
+        "teams.read escalation_policies.read abilities.read users:contact_methods.read",
+        &[],
+    )
+    .await;
+    let uid = sb.shared.data.users[0].id.clone();
+    for path in [
+        "/teams".to_string(),
+        "/escalation_policies".into(),
+        "/abilities".into(),
+        format!("/users/{uid}/contact_methods"),
+        format!("/users/{uid}/notification_rules"),
+    ] {
+        let r = get(&sb.api, &path, Some(&t)).await;
+        assert_eq!(r.status, StatusCode::OK, "{path}: {}", r.body);
+    }
+}
+
+#[tokio::test]
+async fn users_carry_contact_methods_notification_rules_and_every_role() {
+    let sb = start_default();
+    let t = admin_token(&sb).await;
+    let users = walk(
+        &sb,
+        &t,
+        "/users?include[]=contact_methods&include[]=notification_rules",
+        "users",
+    )
+    .await;
+    assert_eq!(users.len(), 300);
+    let roles: HashSet<_> = users.iter().map(|u| u["role"].as_str().unwrap()).collect();
+    for role in [
+        "owner",
+        "admin",
+        "user",
+        "limited_user",
+        "observer",
+        "restricted_access",
+        "read_only_user",
+        "read_only_limited_user",
+    ] {
+        assert!(roles.contains(role), "{role}");
+    }
+    assert!(users.iter().any(|u| u["created_via_sso"] == true));
+    assert!(users.iter().any(|u| u["invitation_sent"] == true));
+    for u in &users {
+        assert!(u["created_via_sso"].is_boolean() && u["invitation_sent"].is_boolean());
+        for c in u["contact_methods"].as_array().unwrap() {
+            assert!(
+                c["enabled"].is_boolean() && c["blacklisted"].is_boolean(),
+                "{c}"
+            );
+            match c["type"].as_str().unwrap() {
+                "email_contact_method" => assert!(c["send_short_email"].is_boolean()),
+                "phone_contact_method" | "sms_contact_method" => {
+                    assert_eq!(c["country_code"], 1)
+                }
+                other => panic!("{other}"),
+            }
+        }
+        let rules = u["notification_rules"].as_array().unwrap();
+        assert!(rules.iter().any(|r| r["start_delay_in_minutes"] == 0
+            && r["urgency"] == "high"
+            && r["contact_method"]["type"] == "email_contact_method"));
+        for r in rules {
+            assert_eq!(r["type"], "assignment_notification_rule");
+        }
+    }
+    assert!(users.iter().any(|u| u["contact_methods"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .any(|c| c["type"] == "sms_contact_method")));
+    // The seeded accounts are as before.
+    let admin = users
+        .iter()
+        .find(|u| u["email"] == "admin@example.com")
+        .unwrap();
+    assert_eq!(admin["name"], "Avery Admin");
+    assert_eq!(admin["role"], "admin");
+    let responder = users
+        .iter()
+        .find(|u| u["email"] == "responder@example.com")
+        .unwrap();
+    assert_eq!(responder["name"], "Riley Responder");
+    assert_eq!(responder["role"], "restricted_access");
+
+    // The sub-resources, not paginated.
+    let uid = admin["id"].as_str().unwrap();
+    let v = get(&sb.api, &format!("/users/{uid}/contact_methods"), Some(&t))
+        .await
+        .json();
+    assert_eq!(v["contact_methods"], admin["contact_methods"]);
+    assert!(v["limit"].is_null());
+    let v = get(
+        &sb.api,
+        &format!("/users/{uid}/notification_rules"),
+        Some(&t),
+    )
+    .await
+    .json();
+    assert!(!v["notification_rules"].as_array().unwrap().is_empty());
+    assert!(v["notification_rules"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .all(|r| r["urgency"] == "high"
+            && r["contact_method"]["type"]
+                .as_str()
+                .unwrap()
+                .ends_with("_reference")));
+    let v = get(
+        &sb.api,
+        &format!("/users/{uid}/notification_rules?urgency=all&include[]=contact_methods"),
+        Some(&t),
+    )
+    .await
+    .json();
+    assert!(v["notification_rules"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .any(|r| r["urgency"] == "low"));
+    assert!(v["notification_rules"][0]["contact_method"]["address"].is_string());
+    for path in [
+        "/users/PNOPE00/contact_methods",
+        "/users/PNOPE00/notification_rules",
+    ] {
+        assert_eq!(
+            get(&sb.api, path, Some(&t)).await.status,
+            StatusCode::NOT_FOUND
+        );
+    }
+}
+
+#[tokio::test]
+async fn services_carry_integrations_urgency_rules_and_support_hours() {
+    let sb = start(&[]);
+    let t = admin_token(&sb).await;
+    let v = get(&sb.api, "/services?limit=100", Some(&t)).await.json();
+    let rows = v["services"].as_array().unwrap();
+    assert!(rows
+        .iter()
+        .any(|s| !s["integrations"].as_array().unwrap().is_empty()));
+    assert!(rows
+        .iter()
+        .any(|s| s["integrations"].as_array().unwrap().is_empty()));
+    for s in rows {
+        for i in s["integrations"].as_array().unwrap() {
+            assert!(i["type"]
+                .as_str()
+                .unwrap()
+                .ends_with("_integration_reference"));
+        }
+        let rule = &s["incident_urgency_rule"];
+        match rule["type"].as_str().unwrap() {
+            "constant" => assert!(s["support_hours"].is_null()),
+            "use_support_hours" => {
+                assert_eq!(s["support_hours"]["type"], "fixed_time_per_day");
+                assert!(rule["during_support_hours"]["urgency"].is_string());
+            }
+            other => panic!("{other}"),
+        }
+    }
+    assert!(rows
+        .iter()
+        .any(|s| s["incident_urgency_rule"]["type"] == "use_support_hours"));
+    let v = get(
+        &sb.api,
+        "/services?limit=100&include[]=integrations",
+        Some(&t),
+    )
+    .await
+    .json();
+    let full = v["services"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .flat_map(|s| s["integrations"].as_array().unwrap().clone())
+        .next()
+        .unwrap();
+    assert!(full["type"].as_str().unwrap().ends_with("_integration"));
+    assert!(full["name"].is_string() && full["service"]["type"] == "service_reference");
 }
