@@ -102,8 +102,10 @@ pub fn role_label(role: &str) -> &str {
 }
 
 /// Roles to whom PagerDuty shows only their own teams' objects, so a list is partial.
+/// (Restricted Access is documented so; whether Limited Stakeholders see more is not known
+/// here, so their lists are not called partial.)
 pub fn sees_only_own_teams(role: &str) -> bool {
-    matches!(role, "restricted_access" | "read_only_limited_user")
+    role == "restricted_access"
 }
 
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
