@@ -230,4 +230,24 @@ mod tests {
             "PagerDuty has nothing here, or this user may not see it."
         );
     }
+
+    #[test]
+    fn the_paging_ceiling_answer_reads_as_pagerduty_wrote_it() {
+        // PagerDuty's 400 code 2002 past offset + limit = 10,000 (the app plans below it; this
+        // is what a person would see should the ceiling ever move).
+        let body = r#"{"error":{"message":"Arguments Caused Error","code":2002,"errors":["Offset+limit exceeds maximum allowed value of 10000."]}}"#;
+        let e = classify(400, body, "/users?limit=100&offset=9950", None);
+        assert_eq!(
+            e,
+            ApiError::BadRequest(
+                "Arguments Caused Error: Offset+limit exceeds maximum allowed value of 10000."
+                    .into()
+            )
+        );
+        // A 401 whose body is not JSON (seen on the real service) is still a 401.
+        assert_eq!(
+            classify(401, "Unauthorized", "/users/me", None),
+            ApiError::Unauthorized
+        );
+    }
 }
