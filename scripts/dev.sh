@@ -28,7 +28,7 @@ if [ "$MODE" = scoped ]; then
   # The app is registered with services.read only, so asking for users.read shows
   # PagerDuty's silent scope narrowing and the "Token missing required scopes" 403.
   ./target/debug/pd-sandbox --identity-port 8788 --api-port 8789 --client-id pdscope-local \
-    --app-type scoped --client-secret "$SECRET" --app-scopes "services.read" "${REDIRECTS[@]}" &
+    --app-type scoped --client-secret "$SECRET" --app-scopes "services.read" --strict-includes "${REDIRECTS[@]}" &
   PIDS+=($!)
   PD_CLIENT_SECRET="$SECRET" ./target/debug/pd-token-relay --listen 127.0.0.1:8790 \
     --identity-url http://127.0.0.1:8788 --client-id pdscope-local \
