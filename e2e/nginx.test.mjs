@@ -67,6 +67,9 @@ test('nginx puts the security headers on every answer: redirect, 404s, page, con
       assert.equal(r.headers.get('x-content-type-options'), 'nosniff', `${p}: X-Content-Type-Options`);
       assert.equal(r.headers.get('referrer-policy'), 'no-referrer', `${p}: Referrer-Policy`);
       if (status === 301) assert.equal(new URL(r.headers.get('location'), web.origin).pathname, '/pdscope/');
+      // Only a hashed asset that exists is cached for a year; a missing one is not cached.
+      if (p === `/pdscope/${asset}`) assert.match(r.headers.get('cache-control') ?? '', /max-age=31536000/);
+      if (p.startsWith('/pdscope/missing-')) assert.doesNotMatch(r.headers.get('cache-control') ?? '', /max-age=31536000/, p);
     }
   } finally {
     await web.stop(); await sb.stop();
