@@ -12,7 +12,7 @@ use axum::http::request::Parts;
 use axum::http::{header, HeaderName, HeaderValue, Method, StatusCode};
 use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
-use axum::routing::{delete, get};
+use axum::routing::{delete, get, put};
 use axum::{Json, Router};
 use rand::Rng;
 use serde_json::{json, Value};
@@ -51,8 +51,13 @@ pub fn router(shared: Shared) -> Router {
         );
     }
     Router::new()
-        .route("/services", get(list_services))
-        .route("/services/{id}", get(get_service))
+        .route("/services", get(list_services).post(writes::create_service))
+        .route(
+            "/services/{id}",
+            get(get_service)
+                .put(writes::update_service)
+                .delete(writes::delete_service),
+        )
         .route("/users", get(list_users).post(writes::create_user))
         .route("/users/me", get(get_me))
         .route(
@@ -73,7 +78,11 @@ pub fn router(shared: Shared) -> Router {
             "/users/{id}/notification_rules",
             get(list_notification_rules).post(writes::create_notification_rule),
         )
-        .route("/teams", get(list_teams))
+        .route("/teams", get(list_teams).post(writes::create_team))
+        .route(
+            "/teams/{id}/users/{user_id}",
+            put(writes::add_team_member).delete(writes::remove_team_member),
+        )
         .route("/teams/{id}", get(get_team))
         .route("/teams/{id}/members", get(list_members))
         .route("/escalation_policies", get(list_policies))

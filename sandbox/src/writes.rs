@@ -520,3 +520,299 @@ pub async fn create_notification_rule(
         .unwrap_or(Value::Null);
     Ok((StatusCode::CREATED, Json(json!({ "notification_rule": v }))).into_response())
 }
+
+/// Teams and services: owners, admins and the `user` role (PagerDuty's Manager base role) may
+/// change them; Responders (`limited_user`), Observers, Restricted Access and Stakeholders not.
+fn require_manager_role(caller: &Caller) -> Result<(), ApiError> {
+    if ["owner", "admin", "user"].contains(&caller.user.role) {
+        Ok(())
+    } else {
+        Err(ApiError::Forbidden)
+    }
+}
+
+/// A required, trimmed name of at most `max` characters.
+fn name_field(m: &Map<String, Value>, max: usize) -> Result<String, ApiError> {
+    let name = string_field(m, "name")?.map(|n| n.trim().to_string());
+    match name {
+        Some(n) if n.chars().count() > max => Err(invalid(format!(
+            "Name is too long (maximum is {max} characters)"
+        ))),
+        Some(n) if !n.is_empty() => Ok(n),
+        _ => Err(invalid("Name can't be blank")),
+    }
+}
+
+/// `POST /teams`: 201 with the team; names are unique.
+pub async fn create_team(
+    State(sb): State<Shared>,
+    caller: Caller,
+    body: Bytes,
+) -> Result<Response, ApiError> {
+    caller.require_write("teams.write")?;
+    require_manager_role(&caller)?;
+    let m = body_object(&body, "team")?;
+    let mut data = sb.data_mut();
+    let name = name_field(&m, 100)?;
+    if data
+        .teams
+        .iter()
+        .any(|t| t.name.eq_ignore_ascii_case(&name))
+    {
+        return Err(invalid("Name has already been taken"));
+    }
+    let team = crate::data::Team {
+        id: data.new_id(),
+        name,
+        description: string_field(&m, "description")?,
+    };
+    data.teams.push(team);
+    let v = data.team_json(&sb.options.api_url(), data.teams.len() - 1, true);
+    Ok((StatusCode::CREATED, Json(json!({ "team": v }))).into_response())
+}
+
+/// `PUT /teams/{id}/users/{user_id}`: adds the user (or changes their role), 204. A
+/// `read_only_user` cannot be on a team (spec).
+pub async fn add_team_member(
+    State(sb): State<Shared>,
+    caller: Caller,
+    Path((id, user_id)): Path<(String, String)>,
+    body: Bytes,
+) -> Result<StatusCode, ApiError> {
+    caller.require_write("teams.write")?;
+    require_manager_role(&caller)?;
+    let mut data = sb.data_mut();
+    let t = crate::api::team_index(&data, &id)?;
+    let at = user_index(&data, &user_id)?;
+    // The body is optional.
+    let role = if body.iter().all(u8::is_ascii_whitespace) {
+        None
+    } else {
+        let v: Value = serde_json::from_slice(&body)
+            .map_err(|_| invalid("The request body is not valid JSON."))?;
+        match v.get("role") {
+            None | Some(Value::Null) => None,
+            Some(r) => Some(
+                ["observer", "responder", "manager"]
+                    .into_iter()
+                    .find(|k| r.as_str() == Some(*k))
+                    .ok_or_else(|| invalid("Role must be one of observer, responder, manager"))?,
+            ),
+        }
+    };
+    let user = &mut data.users[at];
+    if user.role == "read_only_user" {
+        return Err(invalid("A read_only_user cannot be added to a team"));
+    }
+    let role = role.unwrap_or("manager");
+    match user.teams.iter().position(|x| *x == t) {
+        Some(k) => user.team_roles[k] = role,
+        None => {
+            user.teams.push(t);
+            user.team_roles.push(role);
+        }
+    }
+    Ok(StatusCode::NO_CONTENT)
+}
+
+/// `DELETE /teams/{id}/users/{user_id}`: 204; a user not on the team is 404.
+pub async fn remove_team_member(
+    State(sb): State<Shared>,
+    caller: Caller,
+    Path((id, user_id)): Path<(String, String)>,
+) -> Result<StatusCode, ApiError> {
+    caller.require_write("teams.write")?;
+    require_manager_role(&caller)?;
+    let mut data = sb.data_mut();
+    let t = crate::api::team_index(&data, &id)?;
+    let at = user_index(&data, &user_id)?;
+    let user = &mut data.users[at];
+    let k = user
+        .teams
+        .iter()
+        .position(|x| *x == t)
+        .ok_or(ApiError::NotFound)?;
+    user.teams.remove(k);
+    user.team_roles.remove(k);
+    Ok(StatusCode::NO_CONTENT)
+}
+
+/// The escalation policy a service body names: required, and must exist.
+fn policy_field(data: &Dataset, m: &Map<String, Value>) -> Result<Option<usize>, ApiError> {
+    match m.get("escalation_policy") {
+        None | Some(Value::Null) => Ok(None),
+        Some(ep) => {
+            let id = ep.get("id").and_then(Value::as_str).unwrap_or_default();
+            data.policies
+                .iter()
+                .position(|p| p.id == id)
+                .map(Some)
+                .ok_or_else(|| invalid("Escalation policy is invalid"))
+        }
+    }
+}
+
+/// A timeout in seconds, or null to disable it; absent: `default`.
+fn timeout_field(
+    m: &Map<String, Value>,
+    key: &str,
+    default: Option<u32>,
+) -> Result<Option<u32>, ApiError> {
+    match m.get(key) {
+        None => Ok(default),
+        Some(Value::Null) => Ok(None),
+        Some(v) => v
+            .as_u64()
+            .and_then(|n| u32::try_from(n).ok())
+            .map(Some)
+            .ok_or_else(|| invalid(format!("{} must be a positive integer", capitalized(key)))),
+    }
+}
+
+fn service_status(m: &Map<String, Value>, default: &'static str) -> Result<&'static str, ApiError> {
+    match string_field(m, "status")? {
+        None => Ok(default),
+        Some(s) => ["active", "warning", "critical", "maintenance", "disabled"]
+            .into_iter()
+            .find(|k| *k == s)
+            .ok_or_else(|| invalid("Status is not a valid status")),
+    }
+}
+
+fn service_name_taken(data: &Dataset, name: &str, except: Option<&str>) -> bool {
+    data.services
+        .iter()
+        .any(|s| s.name.eq_ignore_ascii_case(name) && Some(s.id.as_str()) != except)
+}
+
+fn sort_services(data: &mut Dataset) {
+    data.services
+        .sort_by(|a, b| (a.name.to_lowercase(), &a.id).cmp(&(b.name.to_lowercase(), &b.id)));
+}
+
+fn service_answer(sb: &Shared, data: &Dataset, id: &str) -> Value {
+    data.services
+        .iter()
+        .find(|s| s.id == id)
+        .map(|s| data.service_json(&sb.options.api_url(), s, &[]))
+        .unwrap_or(Value::Null)
+}
+
+/// `POST /services`: 201; an escalation policy is required, names are unique, and the
+/// service's teams are its policy's (spec: read-only, they follow the policy).
+pub async fn create_service(
+    State(sb): State<Shared>,
+    caller: Caller,
+    body: Bytes,
+) -> Result<Response, ApiError> {
+    caller.require_write("services.write")?;
+    require_manager_role(&caller)?;
+    let m = body_object(&body, "service")?;
+    let mut data = sb.data_mut();
+    let name = name_field(&m, 255)?;
+    if service_name_taken(&data, &name, None) {
+        return Err(invalid("Name has already been taken"));
+    }
+    let policy =
+        policy_field(&data, &m)?.ok_or_else(|| invalid("Escalation policy can't be blank"))?;
+    let urgency = match m
+        .get("incident_urgency_rule")
+        .and_then(|r| r.get("urgency"))
+        .and_then(Value::as_str)
+    {
+        Some("low") => crate::data::Urgency::Constant("low"),
+        _ => crate::data::Urgency::Constant("high"),
+    };
+    let id = data.new_id();
+    let service = crate::data::Service {
+        id: id.clone(),
+        name,
+        description: string_field(&m, "description")?,
+        status: service_status(&m, "active")?,
+        created_at: now_rfc3339(),
+        policy,
+        teams: data.policies[policy].teams.clone(),
+        auto_resolve_timeout: timeout_field(&m, "auto_resolve_timeout", Some(14400))?,
+        acknowledgement_timeout: timeout_field(&m, "acknowledgement_timeout", Some(1800))?,
+        last_incident_timestamp: None,
+        integrations: vec![],
+        urgency,
+    };
+    data.services.push(service);
+    sort_services(&mut data);
+    let v = service_answer(&sb, &data, &id);
+    Ok((StatusCode::CREATED, Json(json!({ "service": v }))).into_response())
+}
+
+fn service_index(data: &Dataset, id: &str) -> Result<usize, ApiError> {
+    data.services
+        .iter()
+        .position(|s| s.id == id)
+        .ok_or(ApiError::NotFound)
+}
+
+/// `PUT /services/{id}`: changes the given fields; 200 with the service.
+pub async fn update_service(
+    State(sb): State<Shared>,
+    caller: Caller,
+    Path(id): Path<String>,
+    body: Bytes,
+) -> Result<Json<Value>, ApiError> {
+    caller.require_write("services.write")?;
+    require_manager_role(&caller)?;
+    let mut data = sb.data_mut();
+    let at = service_index(&data, &id)?;
+    let m = body_object(&body, "service")?;
+    let name = if m.contains_key("name") {
+        let n = name_field(&m, 255)?;
+        if service_name_taken(&data, &n, Some(&id)) {
+            return Err(invalid("Name has already been taken"));
+        }
+        Some(n)
+    } else {
+        None
+    };
+    let policy = policy_field(&data, &m)?;
+    let current = data.services[at].clone();
+    let status = service_status(&m, current.status)?;
+    let auto = timeout_field(&m, "auto_resolve_timeout", current.auto_resolve_timeout)?;
+    let ack = timeout_field(
+        &m,
+        "acknowledgement_timeout",
+        current.acknowledgement_timeout,
+    )?;
+    let description = if m.contains_key("description") {
+        string_field(&m, "description")?
+    } else {
+        current.description
+    };
+    let teams = policy.map(|p| data.policies[p].teams.clone());
+    let s = &mut data.services[at];
+    if let Some(n) = name {
+        s.name = n;
+    }
+    if let (Some(p), Some(t)) = (policy, teams) {
+        s.policy = p;
+        s.teams = t;
+    }
+    s.status = status;
+    s.auto_resolve_timeout = auto;
+    s.acknowledgement_timeout = ack;
+    s.description = description;
+    sort_services(&mut data);
+    Ok(Json(json!({"service": service_answer(&sb, &data, &id)})))
+}
+
+/// `DELETE /services/{id}`: 204.
+pub async fn delete_service(
+    State(sb): State<Shared>,
+    caller: Caller,
+    Path(id): Path<String>,
+) -> Result<StatusCode, ApiError> {
+    caller.require_write("services.write")?;
+    require_manager_role(&caller)?;
+    let mut data = sb.data_mut();
+    let at = service_index(&data, &id)?;
+    data.services.remove(at);
+    Ok(StatusCode::NO_CONTENT)
+}

@@ -554,3 +554,296 @@ fn role_accounts_keep_the_seeded_counts() {
         "two users: only the admin and the responder"
     );
 }
+
+#[tokio::test]
+async fn teams_are_created_and_take_members_with_roles() {
+    let sb = start(&[]);
+    let t = access_token(&sb, ADMIN, "write", &[]).await;
+    let team = json!({"team": {"type": "team", "name": "Onboarding", "description": "New people"}});
+    let r = send_json(&sb.api, "POST", "/teams", &t, Some(team.clone())).await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.body);
+    let tid = r.json()["team"]["id"].as_str().unwrap().to_string();
+    assert_eq!(r.json()["team"]["name"], "Onboarding");
+    invalid_input(
+        &send_json(&sb.api, "POST", "/teams", &t, Some(team)).await,
+        "Name has already been taken",
+    );
+    invalid_input(
+        &send_json(
+            &sb.api,
+            "POST",
+            "/teams",
+            &t,
+            Some(json!({"team": {"type": "team"}})),
+        )
+        .await,
+        "Name can't be blank",
+    );
+    assert_eq!(
+        get(&sb.api, &format!("/teams/{tid}"), Some(&t))
+            .await
+            .status,
+        StatusCode::OK
+    );
+    let uid = create(&sb, &t, "Jun", "jun@x.io").await;
+    let member = format!("/teams/{tid}/users/{uid}");
+    let r = send_json(
+        &sb.api,
+        "PUT",
+        &member,
+        &t,
+        Some(json!({"role": "observer"})),
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::NO_CONTENT, "{}", r.body);
+    let m = get(&sb.api, &format!("/teams/{tid}/members"), Some(&t))
+        .await
+        .json();
+    assert_eq!(m["members"][0]["user"]["id"], uid.as_str());
+    assert_eq!(m["members"][0]["role"], "observer");
+    let r = send_json(
+        &sb.api,
+        "PUT",
+        &member,
+        &t,
+        Some(json!({"role": "manager"})),
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::NO_CONTENT);
+    let m = get(&sb.api, &format!("/teams/{tid}/members"), Some(&t))
+        .await
+        .json();
+    assert_eq!(m["members"].as_array().unwrap().len(), 1);
+    assert_eq!(m["members"][0]["role"], "manager");
+    invalid_input(
+        &send_json(&sb.api, "PUT", &member, &t, Some(json!({"role": "boss"}))).await,
+        "Role must be one of observer, responder, manager",
+    );
+    // A read_only_user cannot be on a team.
+    let stakeholder = sb
+        .shared
+        .data()
+        .user_by_email("stakeholder@example.com")
+        .unwrap()
+        .id
+        .clone();
+    let r = send_json(
+        &sb.api,
+        "PUT",
+        &format!("/teams/{tid}/users/{stakeholder}"),
+        &t,
+        None,
+    )
+    .await;
+    invalid_input(&r, "A read_only_user cannot be added to a team");
+    for path in [
+        format!("/teams/PNOSUCH/users/{uid}"),
+        format!("/teams/{tid}/users/PNOSUCH"),
+    ] {
+        let r = send_json(&sb.api, "PUT", &path, &t, None).await;
+        assert_eq!(r.status, StatusCode::NOT_FOUND, "{path}");
+    }
+    let r = send_json(&sb.api, "DELETE", &member, &t, None).await;
+    assert_eq!(r.status, StatusCode::NO_CONTENT);
+    let m = get(&sb.api, &format!("/teams/{tid}/members"), Some(&t))
+        .await
+        .json();
+    assert!(m["members"].as_array().unwrap().is_empty());
+    assert_eq!(
+        send_json(&sb.api, "DELETE", &member, &t, None).await.status,
+        StatusCode::NOT_FOUND
+    );
+}
+
+#[tokio::test]
+async fn team_and_service_writes_need_their_scopes_and_a_manager_role() {
+    let sb = start(&[
+        "--app-type",
+        "scoped",
+        "--client-secret",
+        SECRET,
+        "--app-scopes",
+        "teams.read teams.write services.read services.write",
+    ]);
+    let secret = [("client_secret", SECRET)];
+    let team = json!({"team": {"type": "team", "name": "T1"}});
+    let read = access_token(&sb, ADMIN, "teams.read services.read", &secret).await;
+    missing_scope(
+        &send_json(&sb.api, "POST", "/teams", &read, Some(team.clone())).await,
+        "teams.write",
+    );
+    let ep = sb.shared.data().policies[0].id.clone();
+    let service = json!({"service": {"type": "service", "name": "S1",
+        "escalation_policy": {"id": ep, "type": "escalation_policy_reference"}}});
+    missing_scope(
+        &send_json(&sb.api, "POST", "/services", &read, Some(service.clone())).await,
+        "services.write",
+    );
+    let limited = access_token(
+        &sb,
+        "limited@example.com",
+        "teams.write services.write",
+        &secret,
+    )
+    .await;
+    for (path, body) in [("/teams", team.clone()), ("/services", service.clone())] {
+        let r = send_json(&sb.api, "POST", path, &limited, Some(body)).await;
+        assert_eq!(r.status, StatusCode::FORBIDDEN, "{path}: {}", r.body);
+    }
+    let user = access_token(
+        &sb,
+        "user@example.com",
+        "teams.write services.write",
+        &secret,
+    )
+    .await;
+    for (path, body) in [("/teams", team), ("/services", service)] {
+        let r = send_json(&sb.api, "POST", path, &user, Some(body)).await;
+        assert_eq!(r.status, StatusCode::CREATED, "{path}: {}", r.body);
+    }
+}
+
+#[tokio::test]
+async fn services_need_a_policy_and_a_free_name_and_follow_the_policys_teams() {
+    let sb = start(&[]);
+    let t = access_token(&sb, ADMIN, "write", &[]).await;
+    let (ep, ep_teams, other_ep, taken) = {
+        let data = sb.shared.data();
+        let p = data
+            .policies
+            .iter()
+            .position(|p| p.teams.len() == 1)
+            .unwrap();
+        let q = data
+            .policies
+            .iter()
+            .position(|q| q.teams.is_empty())
+            .unwrap();
+        (
+            data.policies[p].id.clone(),
+            data.policies[p]
+                .teams
+                .iter()
+                .map(|t| data.teams[*t].id.clone())
+                .collect::<Vec<_>>(),
+            data.policies[q].id.clone(),
+            data.services[3].name.clone(),
+        )
+    };
+    let body = |name: &str, ep: Option<&str>| {
+        let mut s = json!({"type": "service", "name": name, "description": "New",
+            "auto_resolve_timeout": null, "acknowledgement_timeout": 600});
+        if let Some(ep) = ep {
+            s["escalation_policy"] = json!({"id": ep, "type": "escalation_policy_reference"});
+        }
+        json!({ "service": s })
+    };
+    let before = get(&sb.api, "/services?total=true&limit=1", Some(&t))
+        .await
+        .json()["total"]
+        .as_u64()
+        .unwrap();
+    let r = send_json(
+        &sb.api,
+        "POST",
+        "/services",
+        &t,
+        Some(body("Onboarding API", Some(&ep))),
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.body);
+    let s = r.json()["service"].clone();
+    let sid = s["id"].as_str().unwrap().to_string();
+    assert_eq!(s["escalation_policy"]["id"], ep.as_str());
+    let teams: Vec<&str> = s["teams"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|t| t["id"].as_str().unwrap())
+        .collect();
+    assert_eq!(teams, ep_teams);
+    assert!(s["auto_resolve_timeout"].is_null());
+    assert_eq!(s["acknowledgement_timeout"], 600);
+    assert_eq!(s["status"], "active");
+    let v = get(
+        &sb.api,
+        "/services?name=Onboarding%20API&total=true",
+        Some(&t),
+    )
+    .await
+    .json();
+    assert_eq!(v["total"], 1);
+    let after = get(&sb.api, "/services?total=true&limit=1", Some(&t))
+        .await
+        .json()["total"]
+        .as_u64()
+        .unwrap();
+    assert_eq!(after, before + 1);
+    invalid_input(
+        &send_json(
+            &sb.api,
+            "POST",
+            "/services",
+            &t,
+            Some(body(&taken, Some(&ep))),
+        )
+        .await,
+        "Name has already been taken",
+    );
+    invalid_input(
+        &send_json(&sb.api, "POST", "/services", &t, Some(body("X", None))).await,
+        "Escalation policy can't be blank",
+    );
+    invalid_input(
+        &send_json(
+            &sb.api,
+            "POST",
+            "/services",
+            &t,
+            Some(body("X", Some("PNOSUCH"))),
+        )
+        .await,
+        "Escalation policy is invalid",
+    );
+    // A new policy brings its teams.
+    let r = send_json(
+        &sb.api,
+        "PUT",
+        &format!("/services/{sid}"),
+        &t,
+        Some(json!({"service": {"name": "Onboarding API v2",
+            "escalation_policy": {"id": other_ep, "type": "escalation_policy_reference"}}})),
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    let s = r.json()["service"].clone();
+    assert_eq!(s["name"], "Onboarding API v2");
+    assert_eq!(s["description"], "New");
+    assert!(s["teams"].as_array().unwrap().is_empty());
+    invalid_input(
+        &send_json(
+            &sb.api,
+            "PUT",
+            &format!("/services/{sid}"),
+            &t,
+            Some(json!({"service": {"name": taken}})),
+        )
+        .await,
+        "Name has already been taken",
+    );
+    let r = send_json(&sb.api, "DELETE", &format!("/services/{sid}"), &t, None).await;
+    assert_eq!(r.status, StatusCode::NO_CONTENT);
+    assert_eq!(
+        get(&sb.api, &format!("/services/{sid}"), Some(&t))
+            .await
+            .status,
+        StatusCode::NOT_FOUND
+    );
+    for (method, body) in [
+        ("PUT", Some(json!({"service": {"name": "Z"}}))),
+        ("DELETE", None),
+    ] {
+        let r = send_json(&sb.api, method, "/services/PNOSUCH", &t, body).await;
+        assert_eq!(r.status, StatusCode::NOT_FOUND, "{method}");
+    }
+}
