@@ -1,17 +1,18 @@
 //! REST API v2: services and users, with PagerDuty's classic pagination, permissions and
 //! scopes, rate limits, CORS, and faults on demand.
 
-use crate::data::User;
+use crate::data::{Dataset, User};
 use crate::error::ApiError;
 use crate::state::{Window, RATE_WINDOW};
 use crate::tz::{parse_utc, Zone};
+use crate::writes;
 use crate::Shared;
 use axum::extract::{FromRequestParts, Path, RawQuery, Request, State};
 use axum::http::request::Parts;
 use axum::http::{header, HeaderName, HeaderValue, Method, StatusCode};
 use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
-use axum::routing::get;
+use axum::routing::{delete, get, put};
 use axum::{Json, Router};
 use rand::Rng;
 use serde_json::{json, Value};
@@ -50,17 +51,38 @@ pub fn router(shared: Shared) -> Router {
         );
     }
     Router::new()
-        .route("/services", get(list_services))
-        .route("/services/{id}", get(get_service))
-        .route("/users", get(list_users))
+        .route("/services", get(list_services).post(writes::create_service))
+        .route(
+            "/services/{id}",
+            get(get_service)
+                .put(writes::update_service)
+                .delete(writes::delete_service),
+        )
+        .route("/users", get(list_users).post(writes::create_user))
         .route("/users/me", get(get_me))
-        .route("/users/{id}", get(get_user))
-        .route("/users/{id}/contact_methods", get(list_contact_methods))
+        .route(
+            "/users/{id}",
+            get(get_user)
+                .put(writes::update_user)
+                .delete(writes::delete_user),
+        )
+        .route(
+            "/users/{id}/contact_methods",
+            get(list_contact_methods).post(writes::create_contact_method),
+        )
+        .route(
+            "/users/{id}/contact_methods/{cm}",
+            delete(writes::delete_contact_method),
+        )
         .route(
             "/users/{id}/notification_rules",
-            get(list_notification_rules),
+            get(list_notification_rules).post(writes::create_notification_rule),
         )
-        .route("/teams", get(list_teams))
+        .route("/teams", get(list_teams).post(writes::create_team))
+        .route(
+            "/teams/{id}/users/{user_id}",
+            put(writes::add_team_member).delete(writes::remove_team_member),
+        )
         .route("/teams/{id}", get(get_team))
         .route("/teams/{id}/members", get(list_members))
         .route("/escalation_policies", get(list_policies))
@@ -90,6 +112,21 @@ impl Caller {
             .iter()
             .any(|s| s == "read" || s == "write" || s == scope)
         {
+            Ok(())
+        } else {
+            Err(ApiError::MissingScopes {
+                required: scope.to_string(),
+                token: self.scopes.join(" "),
+            })
+        }
+    }
+}
+
+impl Caller {
+    /// Writes: Classic `write` (not `read`), or the named Scoped scope. A Scoped `*.write`
+    /// grants no read, as `require` only takes the exact scope (reference §3).
+    pub fn require_write(&self, scope: &str) -> Result<(), ApiError> {
+        if self.scopes.iter().any(|s| s == "write" || s == scope) {
             Ok(())
         } else {
             Err(ApiError::MissingScopes {
@@ -138,7 +175,7 @@ fn resolve(sb: &Shared, token: &str) -> Option<Caller> {
         return None;
     }
     Some(Caller {
-        user: sb.data.user_by_id(&family.user_id)?.clone(),
+        user: sb.data().user_by_id(&family.user_id)?.clone(),
         scopes: family.scopes.clone(),
         client_id: family.client_id.clone(),
     })
@@ -199,6 +236,7 @@ async fn limits_and_faults(State(sb): State<Shared>, req: Request, next: Next) -
             return with_rate_headers(ApiError::RateLimited.into_response(), headers);
         }
     }
+    let write = ![Method::GET, Method::HEAD].contains(req.method());
     let fault = o.fail_rate > 0.0 && rand::thread_rng().gen_bool(o.fail_rate);
     let resp = if fault {
         let statuses = [
@@ -208,7 +246,17 @@ async fn limits_and_faults(State(sb): State<Shared>, req: Request, next: Next) -
         ];
         ApiError::Fault(statuses[rand::thread_rng().gen_range(0..3)]).into_response()
     } else {
-        next.run(req).await
+        let resp = next.run(req).await;
+        // The write is applied; only its answer is lost on the way back.
+        let lost = write
+            && resp.status().is_success()
+            && o.lost_response_rate > 0.0
+            && rand::thread_rng().gen_bool(o.lost_response_rate);
+        if lost {
+            ApiError::LostResponse.into_response()
+        } else {
+            resp
+        }
     };
     with_rate_headers(resp, headers)
 }
@@ -328,15 +376,15 @@ const USER_ONE_INCLUDES: &[&str] = &[
 ];
 
 /// Whether an object on `teams` passes the `team_ids[]` filter (none given: everything).
-fn in_teams(sb: &Shared, q: &ListQuery, teams: &[usize]) -> bool {
+fn in_teams(data: &Dataset, q: &ListQuery, teams: &[usize]) -> bool {
     q.team_ids.is_empty()
-        || team_ids_of(sb, teams)
+        || team_ids_of(data, teams)
             .iter()
             .any(|t| q.team_ids.contains(t))
 }
 
-fn team_ids_of(sb: &Shared, teams: &[usize]) -> Vec<String> {
-    teams.iter().map(|t| sb.data.teams[*t].id.clone()).collect()
+fn team_ids_of(data: &Dataset, teams: &[usize]) -> Vec<String> {
+    teams.iter().map(|t| data.teams[*t].id.clone()).collect()
 }
 
 /// The `time_zone` of a services request; an unknown name answers 400.
@@ -388,21 +436,21 @@ async fn list_services(
     caller: Caller,
     RawQuery(raw): RawQuery,
 ) -> Result<Json<Value>, ApiError> {
+    let data = sb.data();
     caller.require("services.read")?;
     let q = list_query(raw, SERVICE_INCLUDES, &["name"])?;
     require_includes(&sb, &caller, &q.include)?;
-    let mut rows: Vec<_> = sb
-        .data
+    let mut rows: Vec<_> = data
         .services
         .iter()
-        .filter(|s| sb.data.can_see_service(&caller.user, s))
+        .filter(|s| data.can_see_service(&caller.user, s))
         .filter(|s| {
             q.query
                 .as_ref()
                 .is_none_or(|needle| s.name.to_lowercase().contains(needle))
         })
         .filter(|s| q.name.as_ref().is_none_or(|n| s.name == *n))
-        .filter(|s| in_teams(&sb, &q, &s.teams))
+        .filter(|s| in_teams(&data, &q, &s.teams))
         .collect();
     if q.sort_desc {
         rows.reverse();
@@ -410,7 +458,7 @@ async fn list_services(
     let zone = zone_of(&q)?;
     let api = sb.options.api_url();
     Ok(page(&q, rows, "services", |s| {
-        in_zone(sb.data.service_json(&api, s, &q.include), zone)
+        in_zone(data.service_json(&api, s, &q.include), zone)
     }))
 }
 
@@ -420,18 +468,18 @@ async fn get_service(
     Path(id): Path<String>,
     RawQuery(raw): RawQuery,
 ) -> Result<Json<Value>, ApiError> {
+    let data = sb.data();
     caller.require("services.read")?;
     let q = list_query(raw, SERVICE_INCLUDES, &[])?;
     require_includes(&sb, &caller, &q.include)?;
-    let s = sb
-        .data
+    let s = data
         .services
         .iter()
-        .find(|s| s.id == id && sb.data.can_see_service(&caller.user, s))
+        .find(|s| s.id == id && data.can_see_service(&caller.user, s))
         .ok_or(ApiError::NotFound)?;
     let zone = zone_of(&q)?;
     Ok(Json(
-        json!({"service": in_zone(sb.data.service_json(&sb.options.api_url(), s, &q.include), zone)}),
+        json!({"service": in_zone(data.service_json(&sb.options.api_url(), s, &q.include), zone)}),
     ))
 }
 
@@ -447,11 +495,11 @@ async fn list_users(
     caller: Caller,
     RawQuery(raw): RawQuery,
 ) -> Result<Json<Value>, ApiError> {
+    let data = sb.data();
     caller.require("users.read")?;
     let q = list_query(raw, USER_INCLUDES, &[])?;
     require_includes(&sb, &caller, &q.include)?;
-    let rows: Vec<_> = sb
-        .data
+    let rows: Vec<_> = data
         .users
         .iter()
         .filter(|u| {
@@ -459,11 +507,11 @@ async fn list_users(
                 u.name.to_lowercase().contains(n) || u.email.to_lowercase().contains(n)
             })
         })
-        .filter(|u| in_teams(&sb, &q, &u.teams))
+        .filter(|u| in_teams(&data, &q, &u.teams))
         .collect();
     let api = sb.options.api_url();
     Ok(page(&q, rows, "users", |u| {
-        sb.data.user_json(&api, u, &q.include)
+        data.user_json(&api, u, &q.include)
     }))
 }
 
@@ -473,12 +521,13 @@ async fn get_user(
     Path(id): Path<String>,
     RawQuery(raw): RawQuery,
 ) -> Result<Json<Value>, ApiError> {
+    let data = sb.data();
     caller.require("users.read")?;
     let q = list_query(raw, USER_ONE_INCLUDES, &[])?;
     require_includes(&sb, &caller, &q.include)?;
-    let u = sb.data.user_by_id(&id).ok_or(ApiError::NotFound)?;
+    let u = data.user_by_id(&id).ok_or(ApiError::NotFound)?;
     Ok(Json(
-        json!({"user": sb.data.user_json(&sb.options.api_url(), u, &q.include)}),
+        json!({"user": data.user_json(&sb.options.api_url(), u, &q.include)}),
     ))
 }
 
@@ -488,10 +537,11 @@ async fn get_me(
     caller: Caller,
     RawQuery(raw): RawQuery,
 ) -> Result<Json<Value>, ApiError> {
+    let data = sb.data();
     let q = list_query(raw, USER_ONE_INCLUDES, &[])?;
     require_includes(&sb, &caller, &q.include)?;
     Ok(Json(
-        json!({"user": sb.data.user_json(&sb.options.api_url(), &caller.user, &q.include)}),
+        json!({"user": data.user_json(&sb.options.api_url(), &caller.user, &q.include)}),
     ))
 }
 
@@ -502,10 +552,11 @@ async fn list_contact_methods(
     caller: Caller,
     Path(id): Path<String>,
 ) -> Result<Json<Value>, ApiError> {
+    let data = sb.data();
     caller.require("users:contact_methods.read")?;
-    let u = sb.data.user_by_id(&id).ok_or(ApiError::NotFound)?;
+    let u = data.user_by_id(&id).ok_or(ApiError::NotFound)?;
     Ok(Json(
-        json!({"contact_methods": sb.data.contact_methods_json(&sb.options.api_url(), u)}),
+        json!({"contact_methods": data.contact_methods_json(&sb.options.api_url(), u)}),
     ))
 }
 
@@ -517,6 +568,7 @@ async fn list_notification_rules(
     Path(id): Path<String>,
     RawQuery(raw): RawQuery,
 ) -> Result<Json<Value>, ApiError> {
+    let data = sb.data();
     caller.require("users:contact_methods.read")?;
     let mut urgency = "high".to_string();
     let mut full_cm = false;
@@ -537,13 +589,13 @@ async fn list_notification_rules(
             _ => {}
         }
     }
-    let u = sb.data.user_by_id(&id).ok_or(ApiError::NotFound)?;
+    let u = data.user_by_id(&id).ok_or(ApiError::NotFound)?;
     let api = sb.options.api_url();
     let rules: Vec<Value> = u
         .notification_rules
         .iter()
         .filter(|r| urgency == "all" || r.urgency == urgency)
-        .map(|r| sb.data.notification_rule_json(&api, u, r, true, full_cm))
+        .map(|r| data.notification_rule_json(&api, u, r, true, full_cm))
         .collect();
     Ok(Json(json!({ "notification_rules": rules })))
 }
@@ -553,24 +605,22 @@ async fn list_teams(
     caller: Caller,
     RawQuery(raw): RawQuery,
 ) -> Result<Json<Value>, ApiError> {
+    let data = sb.data();
     caller.require("teams.read")?;
     let q = list_query(raw, &[], &[])?;
-    let rows: Vec<usize> = (0..sb.data.teams.len())
+    let rows: Vec<usize> = (0..data.teams.len())
         .filter(|t| {
             q.query
                 .as_ref()
-                .is_none_or(|n| sb.data.teams[*t].name.to_lowercase().contains(n))
+                .is_none_or(|n| data.teams[*t].name.to_lowercase().contains(n))
         })
         .collect();
     let api = sb.options.api_url();
-    Ok(page(&q, rows, "teams", |t| {
-        sb.data.team_json(&api, *t, true)
-    }))
+    Ok(page(&q, rows, "teams", |t| data.team_json(&api, *t, true)))
 }
 
-fn team_index(sb: &Shared, id: &str) -> Result<usize, ApiError> {
-    sb.data
-        .teams
+pub(crate) fn team_index(data: &Dataset, id: &str) -> Result<usize, ApiError> {
+    data.teams
         .iter()
         .position(|t| t.id == id)
         .ok_or(ApiError::NotFound)
@@ -581,10 +631,11 @@ async fn get_team(
     caller: Caller,
     Path(id): Path<String>,
 ) -> Result<Json<Value>, ApiError> {
+    let data = sb.data();
     caller.require("teams.read")?;
-    let t = team_index(&sb, &id)?;
+    let t = team_index(&data, &id)?;
     Ok(Json(
-        json!({"team": sb.data.team_json(&sb.options.api_url(), t, true)}),
+        json!({"team": data.team_json(&sb.options.api_url(), t, true)}),
     ))
 }
 
@@ -595,16 +646,17 @@ async fn list_members(
     Path(id): Path<String>,
     RawQuery(raw): RawQuery,
 ) -> Result<Json<Value>, ApiError> {
+    let data = sb.data();
     caller.require("teams.read")?;
-    let t = team_index(&sb, &id)?;
+    let t = team_index(&data, &id)?;
     let q = list_query(raw, &["users"], &[])?;
     let api = sb.options.api_url();
     let full = q.include.iter().any(|i| i == "users");
-    Ok(page(&q, sb.data.members(t), "members", |(u, role)| {
+    Ok(page(&q, data.members(t), "members", |(u, role)| {
         let user = if full {
-            sb.data.user_json(&api, u, &[])
+            data.user_json(&api, u, &[])
         } else {
-            sb.data.user_reference(&api, u)
+            data.user_reference(&api, u)
         };
         json!({"user": user, "role": role})
     }))
@@ -616,6 +668,7 @@ async fn list_policies(
     caller: Caller,
     RawQuery(raw): RawQuery,
 ) -> Result<Json<Value>, ApiError> {
+    let data = sb.data();
     caller.require("escalation_policies.read")?;
     let q = list_query(
         raw,
@@ -628,21 +681,21 @@ async fn list_policies(
         &["name"],
     )?;
     require_includes(&sb, &caller, &q.include)?;
-    let mut rows: Vec<usize> = (0..sb.data.policies.len()).collect();
-    rows.sort_by_key(|p| (sb.data.policies[*p].name.to_lowercase(), *p));
+    let mut rows: Vec<usize> = (0..data.policies.len()).collect();
+    rows.sort_by_key(|p| (data.policies[*p].name.to_lowercase(), *p));
     rows.retain(|p| {
-        let policy = &sb.data.policies[*p];
+        let policy = &data.policies[*p];
         q.query
             .as_ref()
             .is_none_or(|n| policy.name.to_lowercase().contains(n))
-            && in_teams(&sb, &q, &policy.teams)
+            && in_teams(&data, &q, &policy.teams)
     });
     if q.sort_desc {
         rows.reverse();
     }
     let api = sb.options.api_url();
     Ok(page(&q, rows, "escalation_policies", |p| {
-        sb.data.policy_json(&api, *p, &q.include)
+        data.policy_json(&api, *p, &q.include)
     }))
 }
 

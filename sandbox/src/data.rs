@@ -13,6 +13,18 @@ pub const SUBDOMAIN: &str = "sandbox";
 pub const ADMIN_EMAIL: &str = "admin@example.com";
 pub const RESPONDER_EMAIL: &str = "responder@example.com";
 pub const PASSWORD: &str = "sandbox";
+/// Known addresses for the generated accounts that get each remaining role (the third to
+/// eighth users, in `EVERY_OTHER_ROLE` order), so that people and tests can sign in as any
+/// role. Only the address changes: names, ids and the counts `--users` asks for stay as they
+/// were.
+pub const ROLE_EMAILS: &[(&str, &str)] = &[
+    ("owner", "owner@example.com"),
+    ("read_only_user", "stakeholder@example.com"),
+    ("read_only_limited_user", "limited-stakeholder@example.com"),
+    ("observer", "observer@example.com"),
+    ("limited_user", "limited@example.com"),
+    ("user", "user@example.com"),
+];
 
 #[derive(Clone, Debug)]
 pub struct Team {
@@ -69,7 +81,7 @@ pub struct Service {
 pub struct ContactMethod {
     pub id: String,
     pub kind: &'static str,
-    pub label: &'static str,
+    pub label: String,
     pub address: String,
     /// The country calling code of a phone or SMS number (PagerDuty keeps it apart).
     pub country_code: Option<u16>,
@@ -98,7 +110,7 @@ pub struct User {
     pub role: &'static str,
     pub job_title: Option<String>,
     pub time_zone: String,
-    pub color: &'static str,
+    pub color: String,
     pub description: Option<String>,
     pub teams: Vec<usize>,
     /// The role on each of `teams`: `manager`, `responder` or `observer`.
@@ -413,14 +425,16 @@ impl Dataset {
                     )
                 }
             };
-            if let Some(r) = i.checked_sub(2).and_then(|k| EVERY_OTHER_ROLE.get(k)) {
-                role = r;
+            let mut email = email;
+            if let Some(k) = i.checked_sub(2).filter(|k| *k < EVERY_OTHER_ROLE.len()) {
+                role = EVERY_OTHER_ROLE[k];
+                email = ROLE_EMAILS[k].1.to_string();
             }
             let id = pd_id(&mut rng, &mut seen);
             let mut contact_methods = vec![ContactMethod {
                 id: pd_id(&mut rng, &mut seen),
                 kind: "email_contact_method",
-                label: "Default",
+                label: "Default".into(),
                 address: email.clone(),
                 country_code: None,
                 enabled: true,
@@ -431,7 +445,7 @@ impl Dataset {
                 contact_methods.push(ContactMethod {
                     id: pd_id(&mut rng, &mut seen),
                     kind: "phone_contact_method",
-                    label: "Mobile",
+                    label: "Mobile".into(),
                     address: format!("555{:07}", rng.gen_range(0..10_000_000)),
                     country_code: Some(1),
                     enabled: true,
@@ -453,7 +467,7 @@ impl Dataset {
                 role,
                 job_title: (i % 6 != 5).then(|| TITLES[rng.gen_range(0..TITLES.len())].to_string()),
                 time_zone: ZONES[rng.gen_range(0..ZONES.len())].to_string(),
-                color: COLORS[rng.gen_range(0..COLORS.len())],
+                color: COLORS[rng.gen_range(0..COLORS.len())].to_string(),
                 description: (i % 4 == 0)
                     .then(|| "On call for the things that matter.".to_string()),
                 team_roles: vec![team_role; teams_of.len()],
@@ -545,7 +559,7 @@ impl Dataset {
                 u.contact_methods.push(ContactMethod {
                     id: pd_id(&mut rng, &mut seen),
                     kind: "sms_contact_method",
-                    label: "Mobile",
+                    label: "Mobile".into(),
                     address,
                     country_code: Some(1),
                     enabled: true,
@@ -581,6 +595,75 @@ impl Dataset {
             services: svc,
             users: usr,
         }
+    }
+
+    /// A PagerDuty-style id no object of the account has yet (for created objects).
+    pub fn new_id(&self) -> String {
+        let mut taken: HashSet<String> = self
+            .teams
+            .iter()
+            .map(|t| t.id.clone())
+            .chain(self.policies.iter().map(|p| p.id.clone()))
+            .chain(self.services.iter().map(|s| s.id.clone()))
+            .chain(self.users.iter().flat_map(|u| {
+                std::iter::once(u.id.clone())
+                    .chain(u.contact_methods.iter().map(|c| c.id.clone()))
+                    .chain(u.notification_rules.iter().map(|r| r.id.clone()))
+            }))
+            .collect();
+        let mut rng = StdRng::from_entropy();
+        pd_id(&mut rng, &mut taken)
+    }
+
+    /// Adds a user in name order (as the seeded ones), keeping policy targets on their users.
+    pub fn insert_user(&mut self, user: User) -> usize {
+        let key = (user.name.to_lowercase(), user.id.clone());
+        let at = self
+            .users
+            .partition_point(|u| (u.name.to_lowercase(), u.id.clone()) < key);
+        self.users.insert(at, user);
+        for p in &mut self.policies {
+            p.targets
+                .iter_mut()
+                .filter(|t| **t >= at)
+                .for_each(|t| *t += 1);
+        }
+        at
+    }
+
+    /// Sorts the users by name again (after a rename), keeping policy targets on their users.
+    pub fn sort_users(&mut self) {
+        let targets: Vec<Vec<String>> = self
+            .policies
+            .iter()
+            .map(|p| {
+                p.targets
+                    .iter()
+                    .map(|t| self.users[*t].id.clone())
+                    .collect()
+            })
+            .collect();
+        self.users
+            .sort_by(|a, b| (a.name.to_lowercase(), &a.id).cmp(&(b.name.to_lowercase(), &b.id)));
+        for (p, ids) in self.policies.iter_mut().zip(targets) {
+            p.targets = ids
+                .iter()
+                .filter_map(|id| self.users.iter().position(|u| u.id == *id))
+                .collect();
+        }
+    }
+
+    /// Removes the user at `at`, and from the policies that page them.
+    pub fn remove_user(&mut self, at: usize) -> User {
+        let user = self.users.remove(at);
+        for p in &mut self.policies {
+            p.targets.retain(|t| *t != at);
+            p.targets
+                .iter_mut()
+                .filter(|t| **t > at)
+                .for_each(|t| *t -= 1);
+        }
+        user
     }
 
     pub fn user_by_email(&self, email: &str) -> Option<&User> {

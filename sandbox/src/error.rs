@@ -64,12 +64,16 @@ pub enum ApiError {
     UnauthorizedPlain,
     /// 403: the token lacks a scope this endpoint needs.
     MissingScopes { required: String, token: String },
+    /// 403 code 2010: the person's role does not allow this, whatever the token's scopes.
+    Forbidden,
     /// 404 with code 2100.
     NotFound,
     /// 429 with code 2020.
     RateLimited,
     /// An injected 500/502/503.
     Fault(StatusCode),
+    /// An injected 502 after a write was applied (`--lost-response-rate`).
+    LostResponse,
 }
 
 impl IntoResponse for ApiError {
@@ -101,6 +105,14 @@ impl IntoResponse for ApiError {
             ApiError::MissingScopes { required, token } => (
                 StatusCode::FORBIDDEN,
                 json!({"error": {"message": "Token missing required scopes", "required_scopes": required, "token_scopes": token}}),
+            ),
+            ApiError::Forbidden => (
+                StatusCode::FORBIDDEN,
+                json!({"error": {"message": "Access Denied", "code": 2010}}),
+            ),
+            ApiError::LostResponse => (
+                StatusCode::BAD_GATEWAY,
+                json!({"error": {"message": "Bad Gateway (injected by --lost-response-rate; the write was applied)", "code": 0}}),
             ),
             ApiError::NotFound => (
                 StatusCode::NOT_FOUND,

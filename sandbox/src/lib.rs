@@ -12,6 +12,7 @@ pub mod identity;
 pub mod jwt;
 pub mod state;
 pub mod tz;
+pub mod writes;
 
 use clap::{Parser, ValueEnum};
 /// The app's origin rule (lower-case, default ports dropped), shared with the relay.
@@ -84,7 +85,8 @@ impl CallbackParam {
     version,
     about = "A local stand-in for PagerDuty's identity service and REST API v2",
     after_help = "Seeded accounts: admin@example.com (sees everything) and responder@example.com \
-(sees only their team's services), password `sandbox`."
+(sees only their team's services); with 8 users or more also owner@, user@, limited@, \
+observer@, stakeholder@ and limited-stakeholder@example.com; password `sandbox`."
 )]
 pub struct Options {
     /// Port of the identity service (sign-in, consent, /oauth/token, /oauth/revoke).
@@ -129,6 +131,10 @@ pub struct Options {
     /// Fraction (0..1) of REST API requests that fail with 500, 502 or 503.
     #[arg(long, default_value_t = 0.0)]
     pub fail_rate: f64,
+    /// Fraction (0..1) of REST API writes that are applied and then answered 502, as a lost
+    /// response: a client that retries blindly creates duplicates.
+    #[arg(long, default_value_t = 0.0)]
+    pub lost_response_rate: f64,
     /// REST API requests per minute per app per user.
     #[arg(long, default_value_t = 960)]
     pub rate_limit: u32,
@@ -207,6 +213,9 @@ impl Options {
         }
         if !(0.0..=1.0).contains(&self.fail_rate) {
             return Err("--fail-rate must be between 0 and 1".into());
+        }
+        if !(0.0..=1.0).contains(&self.lost_response_rate) {
+            return Err("--lost-response-rate must be between 0 and 1".into());
         }
         if self.rate_limit == 0 {
             return Err("--rate-limit must be at least 1".into());

@@ -1,5 +1,5 @@
 use clap::Parser;
-use pd_sandbox::data::{ADMIN_EMAIL, PASSWORD, RESPONDER_EMAIL, SUBDOMAIN};
+use pd_sandbox::data::{ADMIN_EMAIL, PASSWORD, RESPONDER_EMAIL, ROLE_EMAILS, SUBDOMAIN};
 use pd_sandbox::{api_app, identity_app, sandbox, Options};
 use std::net::SocketAddr;
 
@@ -57,11 +57,17 @@ async fn main() {
     }
     println!(
         "  data              {} services, {} users (seed {})",
-        shared.data.services.len(),
-        shared.data.users.len(),
+        shared.data().services.len(),
+        shared.data().users.len(),
         options.seed
     );
     println!("  sign in as        {ADMIN_EMAIL} (sees everything) or {RESPONDER_EMAIL} (team only), password {PASSWORD}");
+    // The generated users that carry the other roles have known addresses (data.rs).
+    for (role, email) in ROLE_EMAILS {
+        if shared.data().user_by_email(email).is_some() {
+            println!("                    {email} ({role})");
+        }
+    }
     let shutdown = || async {
         let _ = tokio::signal::ctrl_c().await;
     };

@@ -5,7 +5,7 @@ use crate::{AppType, Options};
 use rand::Rng;
 use std::collections::{HashMap, HashSet};
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::{Mutex, MutexGuard};
+use std::sync::{Mutex, MutexGuard, RwLock, RwLockReadGuard, RwLockWriteGuard};
 use std::time::{Duration, Instant};
 
 /// Authorization codes live 30 seconds, as PagerDuty's.
@@ -208,7 +208,9 @@ fn make_room<V>(map: &mut HashMap<String, V>, cap: usize, born: impl Fn(&V) -> I
 /// Everything both servers share.
 pub struct Sandbox {
     pub options: Options,
-    pub data: Dataset,
+    /// The account, changed by the REST API's writes. Never locked while `inner` is wanted
+    /// (the order is `inner`, then `data`).
+    data: RwLock<Dataset>,
     /// Scopes the registered app may be granted (besides `openid`).
     pub app_scopes: HashSet<String>,
     inner: Mutex<Inner>,
@@ -240,7 +242,7 @@ impl Sandbox {
         };
         Sandbox {
             options,
-            data,
+            data: RwLock::new(data),
             app_scopes,
             inner: Mutex::new(Inner::default()),
             skew_ms: AtomicU64::new(0),
@@ -269,6 +271,16 @@ impl Sandbox {
             refresh: inner.refresh.len(),
             windows: inner.windows.len(),
         }
+    }
+
+    /// The account, to read.
+    pub fn data(&self) -> RwLockReadGuard<'_, Dataset> {
+        self.data.read().unwrap_or_else(|p| p.into_inner())
+    }
+
+    /// The account, to change.
+    pub fn data_mut(&self) -> RwLockWriteGuard<'_, Dataset> {
+        self.data.write().unwrap_or_else(|p| p.into_inner())
     }
 
     /// The state, even if a panicking request poisoned the lock.

@@ -100,7 +100,7 @@ async fn the_first_page_a_new_user_sees_has_no_hostile_names() {
     assert!(v["total"].as_u64().unwrap() > 0, "{v}");
     assert!(sb
         .shared
-        .data
+        .data()
         .services
         .iter()
         .any(|s| s.description.as_deref().is_some_and(looks_hostile)));
@@ -179,7 +179,7 @@ async fn query_team_and_include_filters() {
         .to_lowercase()
         .contains("payments")));
     assert_eq!(v["total"], hits.len());
-    let team = sb.shared.data.teams[0].id.clone();
+    let team = sb.shared.data().teams[0].id.clone();
     let v = get(
         &sb.api,
         &format!("/services?team_ids%5B%5D={team}&limit=100&include%5B%5D=teams"),
@@ -226,7 +226,7 @@ async fn query_team_and_include_filters() {
 async fn services_exact_name_filter_and_time_zone() {
     let sb = start(&[]);
     let t = admin_token(&sb).await;
-    let target = sb.shared.data.services[7].clone();
+    let target = sb.shared.data().services[7].clone();
     let mut ser = form_urlencoded::Serializer::new(String::new());
     ser.append_pair("name", &target.name);
     let v = get(
@@ -251,7 +251,7 @@ async fn services_exact_name_filter_and_time_zone() {
     // Times in UTC by default; with time_zone, in that zone's offset on that date.
     let s = sb
         .shared
-        .data
+        .data()
         .services
         .iter()
         .find(|s| s.last_incident_timestamp.is_some())
@@ -399,27 +399,25 @@ async fn restricted_user_sees_only_their_teams_services() {
         .json();
     let total = v["total"].as_u64().unwrap();
     assert!(total > 0 && total < 250, "{total}");
-    let responder = sb
-        .shared
-        .data
-        .user_by_email("responder@example.com")
-        .unwrap();
-    let team = &sb.shared.data.teams[responder.teams[0]].id;
-    for s in v["services"].as_array().unwrap() {
-        assert!(s["teams"]
-            .as_array()
-            .unwrap()
+    let hidden = {
+        let data = sb.shared.data();
+        let responder = data.user_by_email("responder@example.com").unwrap();
+        let team = &data.teams[responder.teams[0]].id;
+        for s in v["services"].as_array().unwrap() {
+            assert!(s["teams"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .any(|x| x["id"] == team.as_str()));
+        }
+        data.services
             .iter()
-            .any(|x| x["id"] == team.as_str()));
-    }
-    let hidden = sb
-        .shared
-        .data
-        .services
-        .iter()
-        .find(|s| !sb.shared.data.can_see_service(responder, s))
-        .unwrap();
-    let r = get(&sb.api, &format!("/services/{}", hidden.id), Some(&t)).await;
+            .find(|s| !data.can_see_service(responder, s))
+            .unwrap()
+            .id
+            .clone()
+    };
+    let r = get(&sb.api, &format!("/services/{hidden}"), Some(&t)).await;
     assert_eq!(r.status, StatusCode::NOT_FOUND);
 }
 
@@ -636,13 +634,13 @@ fn missing_scope(r: &Resp, scope: &str) {
 #[tokio::test]
 async fn strict_includes_need_the_included_objects_scopes() {
     let (sb, t) = scoped_token("services.read users.read", &["--strict-includes"]).await;
-    let uid = sb.shared.data.users[0].id.clone();
+    let uid = sb.shared.data().users[0].id.clone();
     for path in [
         "/services?include[]=teams".to_string(),
         "/services?include[]=escalation_policies&include[]=teams".to_string(),
         format!(
             "/services/{}?include[]=teams",
-            sb.shared.data.services[0].id
+            sb.shared.data().services[0].id
         ),
         "/users?include[]=teams".to_string(),
         format!("/users/{uid}?include[]=teams"),
@@ -729,7 +727,7 @@ async fn teams_escalation_policies_and_abilities() {
     let sb = start(&[]);
     let t = admin_token(&sb).await;
     let teams = walk(&sb, &t, "/teams", "teams").await;
-    assert_eq!(teams.len(), sb.shared.data.teams.len());
+    assert_eq!(teams.len(), sb.shared.data().teams.len());
     for team in &teams {
         assert_eq!(team["type"], "team");
         assert!(team["name"].is_string() && team["self"].is_string());
@@ -753,7 +751,7 @@ async fn teams_escalation_policies_and_abilities() {
         && ["manager", "responder", "observer"].contains(&m["role"].as_str().unwrap())));
 
     let eps = walk(&sb, &t, "/escalation_policies", "escalation_policies").await;
-    assert_eq!(eps.len(), sb.shared.data.policies.len());
+    assert_eq!(eps.len(), sb.shared.data().policies.len());
     let names: HashSet<_> = eps.iter().map(|e| e["name"].as_str().unwrap()).collect();
     assert_eq!(names.len(), eps.len(), "policy names are unique");
     for ep in &eps {
@@ -811,8 +809,8 @@ async fn teams_escalation_policies_and_abilities() {
 #[tokio::test]
 async fn new_reads_need_their_scopes() {
     let (sb, t) = scoped_token("services.read users.read", &[]).await;
-    let uid = sb.shared.data.users[0].id.clone();
-    let tid = sb.shared.data.teams[0].id.clone();
+    let uid = sb.shared.data().users[0].id.clone();
+    let tid = sb.shared.data().teams[0].id.clone();
     for (path, scope) in [
         ("/teams".to_string(), "teams.read"),
         (format!("/teams/{tid}"), "teams.read"),
@@ -835,7 +833,7 @@ async fn new_reads_need_their_scopes() {
         &[],
     )
     .await;
-    let uid = sb.shared.data.users[0].id.clone();
+    let uid = sb.shared.data().users[0].id.clone();
     for path in [
         "/teams".to_string(),
         "/escalation_policies".into(),

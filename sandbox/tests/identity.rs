@@ -141,7 +141,12 @@ async fn id_token_claims_follow_pagerdutys_for_us_and_eu() {
         let digest = Sha256::digest(access.as_bytes());
         assert_eq!(c["at_hash"], B64.encode(&digest[..16]));
         assert_eq!(c["at_hash"].as_str().unwrap().len(), 22);
-        let admin = sb.shared.data.user_by_email("admin@example.com").unwrap();
+        let admin = sb
+            .shared
+            .data()
+            .user_by_email("admin@example.com")
+            .cloned()
+            .unwrap();
         assert_eq!(c["user_id"], admin.id.as_str());
         assert_eq!(c["sub"], admin.id.as_str());
         assert_eq!(c["subdomain"], "sandbox");

@@ -204,7 +204,7 @@ pub(super) async fn sign_in(
     let email = form.get("email").cloned().unwrap_or_default();
     let password = form.get("password").cloned().unwrap_or_default();
     let user = sb
-        .data
+        .data()
         .user_by_email(&email)
         .filter(|_| password == PASSWORD)
         .cloned();

@@ -208,3 +208,30 @@ pub async fn scoped_services_read_token() -> (Sb, Value) {
     .await;
     (sb, t)
 }
+
+/// Sends `method uri` with a JSON body (PagerDuty's headers) and a bearer token.
+pub async fn send_json(
+    router: &Router,
+    method: &str,
+    uri: &str,
+    token: &str,
+    body: Option<Value>,
+) -> Resp {
+    let req = Request::builder()
+        .method(method)
+        .uri(uri)
+        .header(header::ACCEPT, "application/vnd.pagerduty+json;version=2")
+        .header(header::CONTENT_TYPE, "application/json")
+        .header(header::AUTHORIZATION, format!("Bearer {token}"))
+        .body(body.map_or_else(Body::empty, |b| Body::from(b.to_string())))
+        .expect("request");
+    send(router, req).await
+}
+
+/// An access token for `email` with `scope`, on a Classic sandbox.
+pub async fn access_token(sb: &Sb, email: &str, scope: &str, extra: &[(&str, &str)]) -> String {
+    token_for(sb, email, scope, extra).await["access_token"]
+        .as_str()
+        .expect("access_token")
+        .to_string()
+}
