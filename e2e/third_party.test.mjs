@@ -33,3 +33,24 @@ test('python-pagerduty lists every sandbox service and user with the right count
     assert.ok(out.my_notification_rules > 0, 'the Default rule at least');
   } finally { await t.close(); }
 });
+
+test('python-pagerduty creates a user, a phone, a rule, a team membership and a service through the sandbox, and reads them back', async () => {
+  const t = await setupWith(browser, { args: ['--services', '20', '--users', '12'], config: { scopes: ['write'] } });
+  try {
+    await signIn(t, { from: '/' });
+    await t.page.getByText('You are signed in.').waitFor();
+    const s = await storedSession(t.page);
+    assert.ok(s.granted_scopes.includes('write'), s.granted_scopes.join(' '));
+    const python = path.join(ROOT, 'target/pyenv/bin/python');
+    const out = JSON.parse(execFileSync(python, [path.join(ROOT, 'e2e/py/third_party_writes.py'), t.sb.api, s.access_token, 'admin@example.com']).toString());
+    assert.deepEqual(out.user, ['Third Party', 'third.party@example.com', 'limited_user', true]);
+    // The login address as a Default email method, and the phone with its country code apart.
+    assert.ok(out.methods.some(([type, cc, address]) => type === 'phone_contact_method' && cc === 44 && address === '7700900123'), JSON.stringify(out.methods));
+    assert.ok(out.methods.some(([type, , address]) => type === 'email_contact_method' && address === 'third.party@example.com'), JSON.stringify(out.methods));
+    assert.equal(out.rule_created, 5);
+    assert.ok(out.rule_delays.includes(5) && out.rule_delays.includes(0), `the Default rule and ours: ${out.rule_delays}`);
+    assert.ok([200, 204].includes(out.team_put_status), String(out.team_put_status));
+    assert.equal(out.in_team, true);
+    assert.deepEqual(out.service, [true, true]);
+  } finally { await t.close(); }
+});
