@@ -247,6 +247,11 @@ async fn limits_and_faults(State(sb): State<Shared>, req: Request, next: Next) -
         ApiError::Fault(statuses[rand::thread_rng().gen_range(0..3)]).into_response()
     } else {
         let resp = next.run(req).await;
+        if write && resp.status().is_success() {
+            if let Err(e) = sb.save_state() {
+                eprintln!("pd-sandbox: {e}");
+            }
+        }
         // The write is applied; only its answer is lost on the way back.
         let lost = write
             && resp.status().is_success()

@@ -5,8 +5,10 @@
 
 use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
+use serde::{Deserialize, Deserializer, Serialize};
 use serde_json::{json, Value};
 use std::collections::HashSet;
+use std::sync::{Mutex, OnceLock};
 
 /// Where html_url links point (an account subdomain, as PagerDuty's).
 pub const SUBDOMAIN: &str = "sandbox";
@@ -26,14 +28,18 @@ pub const ROLE_EMAILS: &[(&str, &str)] = &[
     ("user", "user@example.com"),
 ];
 
-#[derive(Clone, Debug)]
+/// `&'static str` spelled so that serde's derive does not borrow it from the input (which
+/// would tie `Deserialize` to `'static` input); such fields are read through `static_str`.
+type StaticStr = &'static str;
+
+#[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct Team {
     pub id: String,
     pub name: String,
     pub description: Option<String>,
 }
 
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct Policy {
     pub id: String,
     pub name: String,
@@ -45,28 +51,32 @@ pub struct Policy {
 }
 
 /// An integration on a service.
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct Integration {
     pub id: String,
     /// e.g. `events_api_v2_inbound_integration`.
-    pub kind: &'static str,
-    pub name: &'static str,
+    #[serde(deserialize_with = "static_str")]
+    pub kind: StaticStr,
+    #[serde(deserialize_with = "static_str")]
+    pub name: StaticStr,
 }
 
 /// A service's incident urgency rule: constant, or by its support hours.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
 pub enum Urgency {
-    Constant(&'static str),
+    Constant(#[serde(deserialize_with = "static_str")] StaticStr),
     /// High during support hours (09:00 to 17:00, Monday to Friday, in this zone), low outside.
-    SupportHours(&'static str),
+    SupportHours(#[serde(deserialize_with = "static_str")] StaticStr),
 }
 
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct Service {
     pub id: String,
     pub name: String,
     pub description: Option<String>,
-    pub status: &'static str,
+    #[serde(deserialize_with = "static_str")]
+    pub status: StaticStr,
     pub created_at: String,
     pub policy: usize,
     pub teams: Vec<usize>,
@@ -77,10 +87,11 @@ pub struct Service {
     pub urgency: Urgency,
 }
 
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct ContactMethod {
     pub id: String,
-    pub kind: &'static str,
+    #[serde(deserialize_with = "static_str")]
+    pub kind: StaticStr,
     pub label: String,
     pub address: String,
     /// The country calling code of a phone or SMS number (PagerDuty keeps it apart).
@@ -92,29 +103,32 @@ pub struct ContactMethod {
 }
 
 /// An assignment notification rule.
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct NotificationRule {
     pub id: String,
     pub start_delay_in_minutes: u32,
     /// Index into the user's `contact_methods`.
     pub contact_method: usize,
-    pub urgency: &'static str,
+    #[serde(deserialize_with = "static_str")]
+    pub urgency: StaticStr,
     pub created_at: String,
 }
 
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct User {
     pub id: String,
     pub name: String,
     pub email: String,
-    pub role: &'static str,
+    #[serde(deserialize_with = "static_str")]
+    pub role: StaticStr,
     pub job_title: Option<String>,
     pub time_zone: String,
     pub color: String,
     pub description: Option<String>,
     pub teams: Vec<usize>,
     /// The role on each of `teams`: `manager`, `responder` or `observer`.
-    pub team_roles: Vec<&'static str>,
+    #[serde(deserialize_with = "static_strs")]
+    pub team_roles: Vec<StaticStr>,
     pub contact_methods: Vec<ContactMethod>,
     pub notification_rules: Vec<NotificationRule>,
     pub created_via_sso: bool,
@@ -122,7 +136,7 @@ pub struct User {
 }
 
 /// The whole account.
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct Dataset {
     pub teams: Vec<Team>,
     pub policies: Vec<Policy>,
@@ -130,6 +144,33 @@ pub struct Dataset {
     pub services: Vec<Service>,
     /// Sorted by name, then id.
     pub users: Vec<User>,
+}
+
+/// A `&'static str` field read from a state file: each distinct value is leaked once and
+/// shared (a state file is read once, at start, and holds a few distinct roles and kinds).
+fn static_str<'de, D: Deserializer<'de>>(d: D) -> Result<&'static str, D::Error> {
+    Ok(intern(String::deserialize(d)?))
+}
+
+fn static_strs<'de, D: Deserializer<'de>>(d: D) -> Result<Vec<&'static str>, D::Error> {
+    Ok(Vec::<String>::deserialize(d)?
+        .into_iter()
+        .map(intern)
+        .collect())
+}
+
+fn intern(s: String) -> &'static str {
+    static SEEN: OnceLock<Mutex<HashSet<&'static str>>> = OnceLock::new();
+    let mut seen = SEEN
+        .get_or_init(Default::default)
+        .lock()
+        .unwrap_or_else(|p| p.into_inner());
+    if let Some(known) = seen.get(s.as_str()) {
+        return known;
+    }
+    let leaked: &'static str = Box::leak(s.into_boxed_str());
+    seen.insert(leaked);
+    leaked
 }
 
 const ADJ: &[&str] = &[
@@ -595,6 +636,44 @@ impl Dataset {
             services: svc,
             users: usr,
         }
+    }
+
+    /// Checks that every index in a loaded account points at something (a state file may have
+    /// been edited by hand).
+    pub fn check(&self) -> Result<(), String> {
+        let (teams, policies, users) = (self.teams.len(), self.policies.len(), self.users.len());
+        for p in &self.policies {
+            if p.teams.iter().any(|&t| t >= teams) || p.targets.iter().any(|&u| u >= users) {
+                return Err(format!(
+                    "escalation policy {} names a team or user that is not there",
+                    p.id
+                ));
+            }
+        }
+        for s in &self.services {
+            if s.policy >= policies || s.teams.iter().any(|&t| t >= teams) {
+                return Err(format!(
+                    "service {} names a policy or team that is not there",
+                    s.id
+                ));
+            }
+        }
+        for u in &self.users {
+            if u.teams.iter().any(|&t| t >= teams) || u.team_roles.len() != u.teams.len() {
+                return Err(format!(
+                    "user {} has teams that are not there or without a role",
+                    u.id
+                ));
+            }
+            let cms = u.contact_methods.len();
+            if u.notification_rules.iter().any(|r| r.contact_method >= cms) {
+                return Err(format!(
+                    "user {} has a notification rule without its contact method",
+                    u.id
+                ));
+            }
+        }
+        Ok(())
     }
 
     /// A PagerDuty-style id no object of the account has yet (for created objects).

@@ -172,6 +172,11 @@ pub struct Options {
     /// objects' scopes (terraform-provider-pagerduty #1078). Off: the endpoint's scope is enough.
     #[arg(long)]
     pub strict_includes: bool,
+    /// Keep the account (users, contact methods, notification rules, teams, services,
+    /// escalation policies) in this JSON file: loaded on start when it exists (then --services,
+    /// --users and --seed are not applied), saved after every successful write.
+    #[arg(long, value_name = "PATH")]
+    pub state_file: Option<std::path::PathBuf>,
 }
 
 impl Options {
@@ -239,9 +244,16 @@ impl Options {
 /// Everything the two servers share.
 pub type Shared = Arc<state::Sandbox>;
 
-/// Builds the shared state (seeded data, signing key) from options.
+/// Builds the shared state (seeded data, signing key) from options; panics on a damaged
+/// `--state-file` (see `try_sandbox`).
 pub fn sandbox(options: Options) -> Shared {
     Arc::new(state::Sandbox::new(options))
+}
+
+/// Builds the shared state like `sandbox`, but answers an error naming the state file when
+/// `--state-file` names one that cannot be read or parsed.
+pub fn try_sandbox(options: Options) -> Result<Shared, String> {
+    state::Sandbox::try_new(options).map(Arc::new)
 }
 
 /// The identity service router.

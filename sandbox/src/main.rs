@@ -1,6 +1,6 @@
 use clap::Parser;
 use pd_sandbox::data::{ADMIN_EMAIL, PASSWORD, RESPONDER_EMAIL, ROLE_EMAILS, SUBDOMAIN};
-use pd_sandbox::{api_app, identity_app, sandbox, Options};
+use pd_sandbox::{api_app, identity_app, try_sandbox, Options};
 use std::net::SocketAddr;
 
 #[tokio::main]
@@ -30,7 +30,13 @@ async fn main() {
     if let Ok(a) = api.local_addr() {
         options.api_port = a.port();
     }
-    let shared = sandbox(options.clone());
+    let shared = match try_sandbox(options.clone()) {
+        Ok(shared) => shared,
+        Err(e) => {
+            eprintln!("pd-sandbox: {e}");
+            std::process::exit(2);
+        }
+    };
     pd_sandbox::jwt::keys();
     println!("pd-sandbox: a local stand-in for PagerDuty");
     println!(
@@ -55,12 +61,26 @@ async fn main() {
         let names: Vec<&str> = options.callback_params.iter().map(|p| p.name()).collect();
         println!("  callback adds     {}", names.join(", "));
     }
-    println!(
-        "  data              {} services, {} users (seed {})",
-        shared.data().services.len(),
-        shared.data().users.len(),
-        options.seed
-    );
+    match (&options.state_file, shared.loaded_state) {
+        (Some(path), true) => println!(
+            "  data              loaded state from {} ({} users, {} services)",
+            path.display(),
+            shared.data().users.len(),
+            shared.data().services.len()
+        ),
+        _ => println!(
+            "  data              {} services, {} users (seed {})",
+            shared.data().services.len(),
+            shared.data().users.len(),
+            options.seed
+        ),
+    }
+    if let Some(path) = &options.state_file {
+        println!(
+            "  state file        {} (saved after every write)",
+            path.display()
+        );
+    }
     println!("  sign in as        {ADMIN_EMAIL} (sees everything) or {RESPONDER_EMAIL} (team only), password {PASSWORD}");
     // The generated users that carry the other roles have known addresses (data.rs).
     for (role, email) in ROLE_EMAILS {

@@ -4,6 +4,8 @@ use crate::data::Dataset;
 use crate::{AppType, Options};
 use rand::Rng;
 use std::collections::{HashMap, HashSet};
+use std::io::Write;
+use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Mutex, MutexGuard, RwLock, RwLockReadGuard, RwLockWriteGuard};
 use std::time::{Duration, Instant};
@@ -216,6 +218,10 @@ pub struct Sandbox {
     inner: Mutex<Inner>,
     /// How far `now()` runs ahead of the real clock, in milliseconds (see `advance`).
     skew_ms: AtomicU64,
+    /// Whether the account was loaded from `--state-file` (rather than seeded).
+    pub loaded_state: bool,
+    /// Held while the state file is written, so that saves do not interleave.
+    save_lock: Mutex<()>,
 }
 
 /// How many entries each map that grows with requests holds.
@@ -230,8 +236,22 @@ pub struct MapSizes {
 }
 
 impl Sandbox {
+    /// Builds the sandbox; panics where `try_new` answers an error (a damaged state file).
     pub fn new(options: Options) -> Sandbox {
-        let data = Dataset::generate(options.seed, options.services, options.users.max(2));
+        Sandbox::try_new(options).unwrap_or_else(|e| panic!("{e}"))
+    }
+
+    /// Builds the sandbox: the account comes from `--state-file` when that file exists, else
+    /// it is seeded. A state file that cannot be read or parsed is an error naming it.
+    pub fn try_new(options: Options) -> Result<Sandbox, String> {
+        let loaded = match &options.state_file {
+            Some(path) => load_state(path)?,
+            None => None,
+        };
+        let loaded_state = loaded.is_some();
+        let data = loaded.unwrap_or_else(|| {
+            Dataset::generate(options.seed, options.services, options.users.max(2))
+        });
         let app_scopes = match options.app_type {
             AppType::Classic => ["read", "write"].iter().map(|s| s.to_string()).collect(),
             AppType::Scoped => options
@@ -240,13 +260,37 @@ impl Sandbox {
                 .map(str::to_string)
                 .collect(),
         };
-        Sandbox {
+        Ok(Sandbox {
             options,
             data: RwLock::new(data),
             app_scopes,
             inner: Mutex::new(Inner::default()),
             skew_ms: AtomicU64::new(0),
-        }
+            loaded_state,
+            save_lock: Mutex::new(()),
+        })
+    }
+
+    /// Saves the account to `--state-file`, if given: to `PATH.tmp`, then renamed over `PATH`,
+    /// so that a crash never leaves half a file.
+    pub fn save_state(&self) -> Result<(), String> {
+        let Some(path) = &self.options.state_file else {
+            return Ok(());
+        };
+        let _saving = self.save_lock.lock().unwrap_or_else(|p| p.into_inner());
+        let mut json = serde_json::to_string_pretty(&*self.data())
+            .map_err(|e| format!("cannot save state to {}: {e}", path.display()))?;
+        json.push('\n');
+        let mut tmp = path.clone().into_os_string();
+        tmp.push(".tmp");
+        let tmp = PathBuf::from(tmp);
+        let write = || -> std::io::Result<()> {
+            let mut f = std::fs::File::create(&tmp)?;
+            f.write_all(json.as_bytes())?;
+            f.sync_all()?;
+            std::fs::rename(&tmp, path)
+        };
+        write().map_err(|e| format!("cannot save state to {}: {e}", path.display()))
     }
 
     /// The sandbox's clock: the real one, moved forward by `advance`.
@@ -287,6 +331,20 @@ impl Sandbox {
     pub fn lock(&self) -> MutexGuard<'_, Inner> {
         self.inner.lock().unwrap_or_else(|p| p.into_inner())
     }
+}
+
+/// The account in the state file at `path`, or `None` when there is no such file.
+fn load_state(path: &Path) -> Result<Option<Dataset>, String> {
+    let text = match std::fs::read_to_string(path) {
+        Ok(text) => text,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
+        Err(e) => return Err(format!("cannot read state file {}: {e}", path.display())),
+    };
+    let data: Dataset = serde_json::from_str(&text)
+        .map_err(|e| format!("state file {} is not a saved account: {e}", path.display()))?;
+    data.check()
+        .map_err(|e| format!("state file {} is not consistent: {e}", path.display()))?;
+    Ok(Some(data))
 }
 
 /// A random URL-safe string of `len` characters.

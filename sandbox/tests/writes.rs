@@ -847,3 +847,67 @@ async fn services_need_a_policy_and_a_free_name_and_follow_the_policys_teams() {
         assert_eq!(r.status, StatusCode::NOT_FOUND, "{method}");
     }
 }
+
+/// A fresh directory under the system's temporary one.
+fn temp_dir(name: &str) -> std::path::PathBuf {
+    let nanos = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_nanos())
+        .unwrap_or_default();
+    let dir =
+        std::env::temp_dir().join(format!("pd-sandbox-{name}-{}-{nanos}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    dir
+}
+
+#[tokio::test]
+async fn state_file_keeps_a_created_user_across_a_restart() {
+    let dir = temp_dir("state");
+    let path = dir.join("state.json");
+    let path_arg = path.to_str().unwrap().to_string();
+    let sb = start(&["--state-file", &path_arg]);
+    let t = access_token(&sb, ADMIN, "write", &[]).await;
+    let id = create(&sb, &t, "Persisted Person", "persisted@example.org").await;
+    assert!(path.exists(), "the write saved {}", path.display());
+    assert!(
+        !dir.join("state.json.tmp").exists(),
+        "no temporary file left"
+    );
+    drop(sb);
+
+    // A restart with the same options (the seeding flags are not applied to a loaded state).
+    let sb = start(&["--state-file", &path_arg, "--seed", "7"]);
+    let t = access_token(&sb, ADMIN, "write", &[]).await;
+    let got = get(&sb.api, &format!("/users/{id}"), Some(&t)).await;
+    assert_eq!(got.status, StatusCode::OK, "{}", got.body);
+    assert_eq!(got.json()["user"]["email"], "persisted@example.org");
+    assert_eq!(users_total(&sb, &t).await, 121);
+    // The new person can sign in after the restart, with the Default contact method kept.
+    access_token(&sb, "persisted@example.org", "read", &[]).await;
+    let cms = get(&sb.api, &format!("/users/{id}/contact_methods"), Some(&t))
+        .await
+        .json();
+    assert_eq!(
+        cms["contact_methods"][0]["address"],
+        "persisted@example.org"
+    );
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[tokio::test]
+async fn a_damaged_state_file_is_a_startup_error_naming_the_file() {
+    use clap::Parser;
+    let dir = temp_dir("damaged");
+    let path = dir.join("state.json");
+    std::fs::write(&path, "{\"teams\": [").unwrap();
+    let path_arg = path.to_str().unwrap();
+    let options = pd_sandbox::Options::parse_from(["pd-sandbox", "--state-file", path_arg]);
+    let err = match pd_sandbox::try_sandbox(options) {
+        Ok(_) => panic!("a damaged state file was accepted"),
+        Err(e) => e,
+    };
+    assert!(err.contains(path_arg), "names the file: {err}");
+    // Never silently reseeded over.
+    assert_eq!(std::fs::read_to_string(&path).unwrap(), "{\"teams\": [");
+    let _ = std::fs::remove_dir_all(&dir);
+}
