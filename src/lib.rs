@@ -5,6 +5,7 @@
 
 pub mod api;
 pub mod config;
+pub mod csvfile;
 pub mod inspect;
 pub mod json;
 pub mod jwt;
