@@ -461,6 +461,12 @@ pub async fn refresh_now(auth: Auth) -> Result<(), TokenError> {
     }
 }
 
+/// A refresh succeeded, or the session ended: no back-off, no "could not refresh" prompt.
+fn refresh_trouble_over(auth: Auth) {
+    AUTO.with(|a| a.borrow_mut().reset());
+    auth.refresh_stalled.set(None);
+}
+
 /// What a finished refresh means for the tab; runs once per refresh.
 fn apply_refresh(auth: Auth, epoch: u64, out: &Result<Session, RefreshFailure>) {
     if EPOCH.with(Cell::get) != epoch {
@@ -476,8 +482,7 @@ fn apply_refresh(auth: Auth, epoch: u64, out: &Result<Session, RefreshFailure>) 
     }
     match out {
         Ok(new) => {
-            AUTO.with(|a| a.borrow_mut().reset());
-            auth.refresh_stalled.set(None);
+            refresh_trouble_over(auth);
             record(
                 vec![step(
                     &format!("Refresh (rotation {})", new.rotations),
@@ -493,8 +498,7 @@ fn apply_refresh(auth: Auth, epoch: u64, out: &Result<Session, RefreshFailure>) 
             error: TokenError::InvalidGrant(_),
             ..
         }) => {
-            AUTO.with(|a| a.borrow_mut().reset());
-            auth.refresh_stalled.set(None);
+            refresh_trouble_over(auth);
             browser::session_remove(SESSION_KEY);
             auth.state.set(AuthState::SignedOut);
             auth.notice.set(Some(
@@ -559,8 +563,7 @@ pub fn sign_out(auth: Auth) {
     let session = auth.session_untracked();
     EPOCH.with(|e| e.set(e.get() + 1));
     browser::session_clear_all();
-    AUTO.with(|a| a.borrow_mut().reset());
-    auth.refresh_stalled.set(None);
+    refresh_trouble_over(auth);
     auth.state.set(AuthState::SignedOut);
     let Some(s) = session else { return };
     auth.notice

@@ -197,6 +197,17 @@ pub fn group(n: u64) -> String {
     out
 }
 
+/// The badge class of a service status (the text stays, for screen readers and print).
+pub fn status_class(status: &str) -> String {
+    let known = ["active", "warning", "critical", "maintenance", "disabled"];
+    let s = if known.contains(&status) {
+        status
+    } else {
+        "unknown"
+    };
+    format!("badge badge-{s}")
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

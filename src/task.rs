@@ -61,6 +61,16 @@ fn spawn_abortable(run: LocalBoxFuture<'static, ()>) -> AbortHandle {
     handle
 }
 
+/// Stops the run held in `slot` when the page goes. The handle lives in the page's arena so
+/// that (not being `Send`) it can reach `on_cleanup`, which runs before the arena is dropped.
+fn stop_on_cleanup(slot: StoredValue<Option<Stop>, LocalStorage>) {
+    on_cleanup(move || {
+        if let Some(Some(run)) = slot.try_update_value(Option::take) {
+            run.stop();
+        }
+    });
+}
+
 /// Runs `work(abort)` once and stores its answer; leaving the page aborts it.
 pub fn spawn_into<T, F>(work: impl FnOnce(Abort) -> F) -> RwSignal<Option<T>>
 where
@@ -71,14 +81,7 @@ where
     let stop = spawn_run(work, move |answer| {
         let _ = out.try_set(Some(answer));
     });
-    // Stored in the page's arena so the (not `Send`) handle can reach `on_cleanup`, which
-    // runs before the arena is dropped.
-    let stop = StoredValue::new_local(Some(stop));
-    on_cleanup(move || {
-        if let Some(Some(s)) = stop.try_update_value(Option::take) {
-            s.stop();
-        }
-    });
+    stop_on_cleanup(StoredValue::new_local(Some(stop)));
     out
 }
 
@@ -108,10 +111,6 @@ where
             old.stop();
         }
     });
-    on_cleanup(move || {
-        if let Some(Some(last)) = current.try_update_value(Option::take) {
-            last.stop();
-        }
-    });
+    stop_on_cleanup(current);
     out
 }

@@ -6,9 +6,9 @@ use pdscope::api::ApiError;
 use pdscope::app::ConfigCtx;
 use pdscope::auth::{Auth, AuthState};
 use pdscope::browser;
+use pdscope::components::api_error::ApiErrorView;
 use pdscope::config;
 use pdscope::nav::provide_nav;
-use pdscope::pages::lists::ApiErrorView;
 use pdscope::pages::token::JwtView;
 use wasm_bindgen_test::*;
 

@@ -1,4 +1,5 @@
 //! Reusable view pieces.
+pub mod api_error;
 pub mod auth_views;
 pub mod header;
 pub mod import;

@@ -4,9 +4,9 @@ use crate::api::ApiError;
 use crate::app::href;
 use crate::auth::use_auth;
 use crate::client;
+use crate::components::api_error::{scope_action, ApiErrorView};
 use crate::components::auth_views::RequireAuth;
 use crate::models::{parse_one, safe_link, Reference, Service, User};
-use crate::pages::lists::ApiErrorView;
 use crate::routes::AppRoute;
 use leptos::prelude::*;
 
@@ -23,11 +23,8 @@ async fn fetch<T: crate::json::FromJson>(
     key: &str,
     abort: crate::task::Abort,
 ) -> Fetched<T> {
-    let with: Vec<String> = includes
-        .iter()
-        .map(|i| format!("include%5B%5D={i}"))
-        .collect();
-    let full = format!("{path}?{}", with.join("&"));
+    let pairs: Vec<(&str, &str)> = includes.iter().map(|i| ("include[]", *i)).collect();
+    let full = format!("{path}?{}", crate::url::form(&pairs));
     let (v, hidden) = match client::get_json_retrying(auth, &full, &abort).await {
         Err(ApiError::MissingScope { required, .. }) if !includes.is_empty() => (
             client::get_json_retrying(auth, &path, &abort).await?,
@@ -52,7 +49,7 @@ fn hidden_note(hidden: Vec<String>) -> Option<AnyView> {
         view! {
             <div class="warnings">
                 <p>{text}</p>
-                {crate::pages::lists::scope_action(hidden)}
+                {scope_action(hidden)}
             </div>
         }
         .into_any()
@@ -145,7 +142,7 @@ fn ServiceInner(id: String) -> impl IntoView {
                         <dt>"Id"</dt><dd><code>{s.id.clone()}</code></dd>
                         <dt>"Status"</dt><dd>{
                             let st = s.status.clone().unwrap_or_else(|| "unknown".into());
-                            let class = crate::pages::lists::status_class(&st);
+                            let class = crate::table::status_class(&st);
                             view! { <span class=class>{st}</span> }
                         }</dd>
                         <dt>"Description"</dt><dd>{s.description.clone().filter(|d| !d.is_empty()).unwrap_or_else(|| "none".into())}</dd>

@@ -4,7 +4,8 @@
 use crate::api::ApiError;
 use crate::auth::use_auth;
 use crate::client::BrowserSource;
-use crate::components::auth_views::{ConnectButton, RequireAuth};
+use crate::components::api_error::ApiErrorView;
+use crate::components::auth_views::RequireAuth;
 use crate::models::{Service, User};
 use crate::paging::{self, Listing};
 use crate::routes::AppRoute;
@@ -116,55 +117,6 @@ async fn load(
             )
         }
     }))
-}
-
-/// The badge class of a service status (the text stays, for screen readers and print).
-pub fn status_class(status: &str) -> String {
-    let known = ["active", "warning", "critical", "maintenance", "disabled"];
-    let s = if known.contains(&status) {
-        status
-    } else {
-        "unknown"
-    };
-    format!("badge badge-{s}")
-}
-
-/// The way to the scopes a page needs: "Sign in again with …", or, when they were asked for
-/// already and still not granted, that the app's registration lacks them (another sign-in
-/// would only loop back here).
-pub fn scope_action(required: Vec<String>) -> AnyView {
-    let lacks = use_auth()
-        .session_untracked()
-        .map(|s| crate::inspect::registration_lacks(&required, &s.requested_scopes))
-        .unwrap_or_default();
-    if !lacks.is_empty() {
-        return view! { <p>{crate::inspect::registration_lacks_text(&lacks)}</p> }.into_any();
-    }
-    let return_to = crate::nav::use_nav().location_untracked().path_and_query();
-    let label = format!("Sign in again with {}", required.join(" "));
-    view! { <ConnectButton return_to=return_to extra_scopes=required label=label /> }.into_any()
-}
-
-/// An API error where it happened, with the way forward.
-#[component]
-pub fn ApiErrorView(
-    /// The error.
-    error: ApiError,
-) -> impl IntoView {
-    let return_to = crate::nav::use_nav().location_untracked().path_and_query();
-    let action = match &error {
-        ApiError::MissingScope { required, .. } => Some(scope_action(required.clone())),
-        ApiError::Unauthorized => {
-            Some(view! { <ConnectButton return_to=return_to label="Sign in again" /> }.into_any())
-        }
-        _ => None,
-    };
-    view! {
-        <div class="card" role="alert">
-            <p class="error">{error.to_string()}</p>
-            <div class="actions">{action}</div>
-        </div>
-    }
 }
 
 #[component]
@@ -427,7 +379,7 @@ fn EntityList(
                                                 <td data-col=cols[0].1><a href=link>{name}</a></td>
                                                 {cells.enumerate().map(|(c, text)| {
                                                     let (key, title) = cols[c + 1];
-                                                    let badge = (key == "status").then(|| status_class(&text));
+                                                    let badge = (key == "status").then(|| table::status_class(&text));
                                                     view! { <td data-col=title><span class=badge>{text}</span></td> }
                                                 }).collect_view()}
                                             </tr>
