@@ -6,6 +6,7 @@
 pub mod api;
 pub mod config;
 pub mod csvfile;
+pub mod import;
 pub mod inspect;
 pub mod json;
 pub mod jwt;

@@ -1,0 +1,725 @@
+//! The dry run: each checked row against the account becomes create, update, add, unchanged
+//! or error, with the changes in words and the work the importer will do. Reads nothing
+//! itself; [`super::account::Account`] holds what was read.
+
+use super::account::{AUser, Account};
+use super::services::{ServiceSpec, Timeout};
+use super::users::{Contact, Rule, UserSpec};
+use super::{Checked, Problem};
+use crate::json;
+use serde_json::{json, Value};
+
+/// What a row will do.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Action {
+    Create,
+    Update,
+    Add,
+    Unchanged,
+    Error,
+}
+
+impl Action {
+    pub fn word(self) -> &'static str {
+        match self {
+            Action::Create => "create",
+            Action::Update => "update",
+            Action::Add => "add",
+            Action::Unchanged => "unchanged",
+            Action::Error => "error",
+        }
+    }
+}
+
+/// The writes one user row needs, in order.
+#[derive(Clone, Debug, PartialEq)]
+pub struct UserWork {
+    pub email: String,
+    /// The user, when it exists.
+    pub id: Option<String>,
+    /// `POST /users` body when it does not.
+    pub create: Option<Value>,
+    /// `PUT /users/{id}` body with the changed fields.
+    pub update: Option<Value>,
+    /// Every contact method the row names (rules find their targets among them).
+    pub wanted: Vec<Contact>,
+    /// Contact methods to add.
+    pub contacts: Vec<Contact>,
+    /// Rules to add.
+    pub rules: Vec<Rule>,
+    /// Teams to join: name and role.
+    pub teams: Vec<(String, String)>,
+}
+
+/// The write one service row needs.
+#[derive(Clone, Debug, PartialEq)]
+pub struct ServiceWork {
+    pub name: String,
+    pub policy_id: String,
+    pub id: Option<String>,
+    /// `POST /services` or `PUT /services/{id}` body.
+    pub body: Option<Value>,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub enum Work {
+    Nothing,
+    User(UserWork),
+    Service(ServiceWork),
+}
+
+/// One row of the plan.
+#[derive(Clone, Debug, PartialEq)]
+pub struct RowPlan {
+    pub line: u64,
+    pub key: String,
+    pub action: Action,
+    /// What will change, in words ("job_title: SRE → Lead", "add phone +44 7700900123").
+    pub changes: Vec<String>,
+    pub problems: Vec<Problem>,
+    pub work: Work,
+}
+
+impl RowPlan {
+    /// How many requests the row's writes take at least (for time estimates).
+    pub fn writes(&self) -> usize {
+        match &self.work {
+            Work::Nothing => 0,
+            Work::User(w) => {
+                usize::from(w.create.is_some())
+                    + usize::from(w.update.is_some())
+                    + w.contacts.len()
+                    + w.rules.len()
+                    + w.teams.len()
+            }
+            Work::Service(w) => usize::from(w.body.is_some()),
+        }
+    }
+}
+
+/// Choices a person makes before planning.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Options {
+    /// Create teams the file names that the account lacks (otherwise those rows are errors).
+    pub create_teams: bool,
+}
+
+impl Default for Options {
+    fn default() -> Self {
+        Options { create_teams: true }
+    }
+}
+
+/// A whole plan.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Plan {
+    pub rows: Vec<RowPlan>,
+    /// Teams to create first (when allowed).
+    pub new_teams: Vec<String>,
+}
+
+impl Plan {
+    pub fn count(&self, action: Action) -> usize {
+        self.rows.iter().filter(|r| r.action == action).count()
+    }
+    /// Rows that will write something.
+    pub fn to_write(&self) -> usize {
+        self.rows.iter().filter(|r| r.writes() > 0).count()
+    }
+    /// Requests the writes take at least (teams included).
+    pub fn writes(&self) -> usize {
+        self.new_teams.len() + self.rows.iter().map(RowPlan::writes).sum::<usize>()
+    }
+}
+
+fn error_row(line: u64, key: &str, problems: Vec<Problem>) -> RowPlan {
+    RowPlan {
+        line,
+        key: key.to_string(),
+        action: Action::Error,
+        changes: vec![],
+        problems,
+        work: Work::Nothing,
+    }
+}
+
+fn shown(v: &Option<String>) -> &str {
+    v.as_deref().unwrap_or("(empty)")
+}
+
+/// Plans a users file.
+pub fn users(checked: &Checked<UserSpec>, account: &Account, opts: Options) -> Plan {
+    let mut new_teams: Vec<String> = Vec::new();
+    let rows = checked
+        .rows
+        .iter()
+        .map(|line| {
+            let spec = match &line.spec {
+                Ok(s) => s,
+                Err(p) => return error_row(line.line, &line.key, p.clone()),
+            };
+            let mut problems = Vec::new();
+            for (team, _) in &spec.teams {
+                if account.team_by_name(team).is_none() {
+                    if opts.create_teams {
+                        if !new_teams.iter().any(|t| t.eq_ignore_ascii_case(team)) {
+                            new_teams.push(team.clone());
+                        }
+                    } else {
+                        problems.push(Problem::new(
+                            "teams",
+                            format!("there is no team named {team}; create it in PagerDuty or turn on \"Create missing teams\""),
+                        ));
+                    }
+                }
+            }
+            let existing = account.user_by_email(&spec.email);
+            if let Some(u) = existing {
+                if u.role == "owner" && spec.role.as_deref().is_some_and(|r| r != "owner") {
+                    problems.push(Problem::new(
+                        "role",
+                        "this is the Account Owner, whose role cannot be changed through the API; leave role empty for this row",
+                    ));
+                }
+            }
+            if !problems.is_empty() {
+                return error_row(line.line, &line.key, problems);
+            }
+            user_row(line.line, &line.key, spec, existing, account)
+        })
+        .collect();
+    Plan { rows, new_teams }
+}
+
+fn user_row(
+    line: u64,
+    key: &str,
+    spec: &UserSpec,
+    existing: Option<&AUser>,
+    account: &Account,
+) -> RowPlan {
+    let mut changes = Vec::new();
+    let (id, create, update, contacts, rules, teams);
+    match existing {
+        None => {
+            let mut body = vec![
+                ("type", json!("user")),
+                ("name", json!(spec.name)),
+                ("email", json!(spec.email)),
+            ];
+            for (k, v) in [
+                ("role", &spec.role),
+                ("job_title", &spec.job_title),
+                ("time_zone", &spec.time_zone),
+                ("description", &spec.description),
+            ] {
+                if let Some(v) = v {
+                    body.push((k, json!(v)));
+                }
+            }
+            changes.push(format!(
+                "create {} <{}>{}",
+                spec.name,
+                spec.email,
+                spec.role
+                    .as_deref()
+                    .map(|r| format!(" as {}", crate::models::role_label(r)))
+                    .unwrap_or_default()
+            ));
+            id = None;
+            create = Some(json!({ "user": json::object(body) }));
+            update = None;
+            contacts = spec.contacts.clone();
+            rules = spec.rules.clone();
+            teams = spec.teams.clone();
+        }
+        Some(u) => {
+            let mut body = Vec::new();
+            let mut field = |k: &'static str, old: Option<String>, new: &Option<String>| {
+                if let Some(n) = new {
+                    if old.as_deref() != Some(n.as_str()) {
+                        changes.push(format!("{k}: {} → {n}", shown(&old)));
+                        body.push((k, json!(n)));
+                    }
+                }
+            };
+            field("name", Some(u.name.clone()), &Some(spec.name.clone()));
+            field("role", Some(u.role.clone()), &spec.role);
+            field("job_title", u.job_title.clone(), &spec.job_title);
+            field("time_zone", u.time_zone.clone(), &spec.time_zone);
+            field("description", u.description.clone(), &spec.description);
+            id = Some(u.id.clone());
+            create = None;
+            update = (!body.is_empty()).then(|| {
+                body.insert(0, ("type", json!("user")));
+                json!({ "user": json::object(body) })
+            });
+            contacts = spec
+                .contacts
+                .iter()
+                .filter(|c| !u.contacts.iter().any(|x| x.same(c)))
+                .cloned()
+                .collect();
+            rules = spec
+                .rules
+                .iter()
+                .filter(|r| !u.has_rule(r, &spec.contacts))
+                .copied()
+                .collect();
+            teams = spec
+                .teams
+                .iter()
+                .filter(|(name, _)| {
+                    account
+                        .team_by_name(name)
+                        .is_none_or(|t| !u.teams.contains(&t.id))
+                })
+                .cloned()
+                .collect();
+        }
+    }
+    for c in &contacts {
+        changes.push(format!("add {} {}", c.channel.word(), c.display()));
+    }
+    for r in &rules {
+        changes.push(format!(
+            "add rule: {} after {} min",
+            r.channel.word(),
+            r.delay
+        ));
+    }
+    for (t, role) in &teams {
+        changes.push(format!("join team {t} as {role}"));
+    }
+    let action = if create.is_some() {
+        Action::Create
+    } else if update.is_some() {
+        Action::Update
+    } else if !(contacts.is_empty() && rules.is_empty() && teams.is_empty()) {
+        Action::Add
+    } else {
+        Action::Unchanged
+    };
+    RowPlan {
+        line,
+        key: key.to_string(),
+        action,
+        changes,
+        problems: vec![],
+        work: Work::User(UserWork {
+            email: spec.email.clone(),
+            id,
+            create,
+            update,
+            wanted: spec.contacts.clone(),
+            contacts,
+            rules,
+            teams,
+        }),
+    }
+}
+
+fn timeout_words(secs: Option<u32>) -> String {
+    match secs {
+        Some(s) => format!("{} min", s / 60),
+        None => "off".into(),
+    }
+}
+
+/// Plans a services file.
+pub fn services(checked: &Checked<ServiceSpec>, account: &Account) -> Plan {
+    let rows = checked
+        .rows
+        .iter()
+        .map(|line| {
+            let spec = match &line.spec {
+                Ok(s) => s,
+                Err(p) => return error_row(line.line, &line.key, p.clone()),
+            };
+            let Some(policy) = account.policy(&spec.policy) else {
+                return error_row(
+                    line.line,
+                    &line.key,
+                    vec![Problem::new(
+                        "escalation_policy",
+                        format!("there is no escalation policy named (or with the id) {}; write its exact name as PagerDuty shows it", spec.policy),
+                    )],
+                );
+            };
+            service_row(line.line, &line.key, spec, &policy.id, &policy.name, account)
+        })
+        .collect();
+    Plan {
+        rows,
+        new_teams: vec![],
+    }
+}
+
+fn service_row(
+    line: u64,
+    key: &str,
+    spec: &ServiceSpec,
+    policy_id: &str,
+    policy_name: &str,
+    account: &Account,
+) -> RowPlan {
+    let mut changes = Vec::new();
+    let mut body = vec![("type", json!("service"))];
+    let existing = account.service_by_name(&spec.name);
+    let timeouts = [
+        (
+            "acknowledgement_timeout",
+            spec.ack_timeout,
+            existing.map(|s| s.ack_timeout),
+        ),
+        (
+            "auto_resolve_timeout",
+            spec.auto_resolve,
+            existing.map(|s| s.auto_resolve),
+        ),
+    ];
+    match existing {
+        None => {
+            body.push(("name", json!(spec.name)));
+            if let Some(d) = &spec.description {
+                body.push(("description", json!(d)));
+            }
+            body.push((
+                "escalation_policy",
+                json!({"id": policy_id, "type": "escalation_policy_reference"}),
+            ));
+            if let Some(u) = &spec.urgency {
+                body.push((
+                    "incident_urgency_rule",
+                    json!({"type": "constant", "urgency": u}),
+                ));
+            }
+            for (k, t, _) in timeouts {
+                // Sent explicitly: PagerDuty's defaults and "unset disables" disagree (SPEC).
+                body.push((k, t.seconds().map_or(Value::Null, |s| json!(s))));
+            }
+            changes.push(format!(
+                "create with {policy_name}; acknowledgement {}, auto-resolve {}",
+                timeout_words(spec.ack_timeout.seconds()),
+                timeout_words(spec.auto_resolve.seconds())
+            ));
+        }
+        Some(s) => {
+            if s.name != spec.name {
+                changes.push(format!("name: {} → {}", s.name, spec.name));
+                body.push(("name", json!(spec.name)));
+            }
+            if let Some(d) = &spec.description {
+                if s.description.as_ref() != Some(d) {
+                    changes.push(format!("description: {} → {d}", shown(&s.description)));
+                    body.push(("description", json!(d)));
+                }
+            }
+            if s.policy_id != policy_id {
+                changes.push(format!("escalation policy → {policy_name}"));
+                body.push((
+                    "escalation_policy",
+                    json!({"id": policy_id, "type": "escalation_policy_reference"}),
+                ));
+            }
+            if let Some(u) = &spec.urgency {
+                if s.urgency.as_ref() != Some(u) {
+                    changes.push(format!("urgency: {} → {u}", shown(&s.urgency)));
+                    body.push((
+                        "incident_urgency_rule",
+                        json!({"type": "constant", "urgency": u}),
+                    ));
+                }
+            }
+            for (k, t, old) in timeouts {
+                let old = old.flatten();
+                if t != Timeout::Unset && t.seconds() != old {
+                    changes.push(format!(
+                        "{k}: {} → {}",
+                        timeout_words(old),
+                        timeout_words(t.seconds())
+                    ));
+                    body.push((k, t.seconds().map_or(Value::Null, |s| json!(s))));
+                }
+            }
+        }
+    }
+    let write = existing.is_none() || body.len() > 1;
+    RowPlan {
+        line,
+        key: key.to_string(),
+        action: match (existing, write) {
+            (None, _) => Action::Create,
+            (Some(_), true) => Action::Update,
+            (Some(_), false) => Action::Unchanged,
+        },
+        changes,
+        problems: vec![],
+        work: Work::Service(ServiceWork {
+            name: spec.name.clone(),
+            policy_id: policy_id.to_string(),
+            id: existing.map(|s| s.id.clone()),
+            body: write.then(|| json!({ "service": json::object(body) })),
+        }),
+    }
+}
+
+/// The scopes an import needs: Classic apps `write`; Scoped apps the reads and writes.
+pub fn scopes(kind: super::Kind, scoped: bool) -> &'static [&'static str] {
+    match (kind, scoped) {
+        (_, false) => &["write"],
+        (super::Kind::Users, true) => &[
+            "users.read",
+            "users.write",
+            "users:contact_methods.read",
+            "users:contact_methods.write",
+            "teams.read",
+            "teams.write",
+        ],
+        (super::Kind::Services, true) => &[
+            "services.read",
+            "services.write",
+            "escalation_policies.read",
+        ],
+    }
+}
+
+/// Which needed scopes `granted` lacks (Classic `write` covers reads and writes).
+pub fn missing_scopes(kind: super::Kind, scoped: bool, granted: &[String]) -> Vec<&'static str> {
+    scopes(kind, scoped)
+        .iter()
+        .copied()
+        .filter(|s| !granted.iter().any(|g| g == s))
+        .collect()
+}
+
+/// Whether the signed-in person's role may make these writes (scopes are not enough: access
+/// is scopes ∩ the person's permissions). `None` when they may; else why not.
+pub fn role_refusal(kind: super::Kind, role: &str) -> Option<String> {
+    let ok = match kind {
+        super::Kind::Users => ["owner", "admin"].contains(&role),
+        super::Kind::Services => ["owner", "admin", "user"].contains(&role),
+    };
+    (!ok).then(|| {
+        format!(
+            "You are signed in as a {}. Only {} may {} in PagerDuty; ask one to run this import.",
+            crate::models::role_label(role),
+            match kind {
+                super::Kind::Users => "a Global Admin or the Account Owner",
+                super::Kind::Services => "a Manager, a Global Admin or the Account Owner",
+            },
+            match kind {
+                super::Kind::Users => "add users",
+                super::Kind::Services => "create services",
+            }
+        )
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::account::{AService, Cm, NRule, Named};
+    use super::super::users::Channel;
+    use super::*;
+    use crate::csvfile;
+
+    fn account() -> Account {
+        Account {
+            users: vec![
+                AUser {
+                    id: "U1".into(),
+                    name: "Ada Lovelace".into(),
+                    email: "ada@example.com".into(),
+                    role: "user".into(),
+                    job_title: Some("SRE".into()),
+                    contacts: vec![
+                        Cm {
+                            id: "C1".into(),
+                            channel: Channel::Email,
+                            address: "ada@example.com".into(),
+                            country_code: None,
+                        },
+                        Cm {
+                            id: "C2".into(),
+                            channel: Channel::Phone,
+                            address: "7700900123".into(),
+                            country_code: Some(44),
+                        },
+                    ],
+                    rules: vec![NRule {
+                        id: "R1".into(),
+                        cm_id: "C2".into(),
+                        delay: 0,
+                        urgency: "high".into(),
+                    }],
+                    teams: vec!["T1".into()],
+                    ..Default::default()
+                },
+                AUser {
+                    id: "O1".into(),
+                    name: "Owner".into(),
+                    email: "owner@example.com".into(),
+                    role: "owner".into(),
+                    ..Default::default()
+                },
+            ],
+            teams: vec![Named {
+                id: "T1".into(),
+                name: "Payments".into(),
+            }],
+            policies: vec![Named {
+                id: "P1".into(),
+                name: "Payments On-Call".into(),
+            }],
+            services: vec![AService {
+                id: "S1".into(),
+                name: "Checkout API".into(),
+                description: None,
+                policy_id: "P1".into(),
+                urgency: Some("high".into()),
+                ack_timeout: Some(1800),
+                auto_resolve: Some(14400),
+            }],
+        }
+    }
+
+    fn users_plan(text: &str, opts: Options) -> Plan {
+        let rows = csvfile::read(text.as_bytes()).unwrap();
+        users(
+            &super::super::users::check(&rows, &|_| true).unwrap(),
+            &account(),
+            opts,
+        )
+    }
+
+    #[test]
+    fn rows_become_create_update_add_unchanged_and_error() {
+        let plan = users_plan(
+            "name,email,role,job_title,country_code,phone_number,sms_number,teams,notify\n\
+             Ada Lovelace,ADA@example.com,,SRE,44,7700900123,none,Payments,phone:0\n\
+             Ada Lovelace,new@example.com,Responder,,44,7700900999,,Payments;Platform,\n\
+             Owner,owner@example.com,admin,,,,,,\n\
+             ,broken,,,,,,,\n",
+            Options::default(),
+        );
+        // Line 2 is Ada as she is: unchanged, matched by e-mail whatever its case.
+        assert_eq!(plan.rows[0].action, Action::Unchanged, "{:?}", plan.rows[0]);
+        assert_eq!(plan.rows[0].writes(), 0);
+        assert_eq!(plan.rows[1].action, Action::Create);
+        assert_eq!(plan.rows[1].writes(), 1 + 2 + 3 + 2);
+        assert_eq!(plan.new_teams, vec!["Platform".to_string()]);
+        assert_eq!(plan.rows[2].action, Action::Error);
+        assert!(plan.rows[2].problems[0].message.contains("Account Owner"));
+        assert_eq!(plan.rows[3].action, Action::Error);
+        assert_eq!((plan.count(Action::Create), plan.to_write()), (1, 1));
+
+        let plan = users_plan(
+            "name,email,job_title,country_code,phone_number,teams,notify\nAda Lovelace,ada@example.com,Lead,44,7700900123,Payments,phone:0;phone:3;email:0\n",
+            Options::default(),
+        );
+        let r = &plan.rows[0];
+        assert_eq!(r.action, Action::Update);
+        assert_eq!(r.changes[0], "job_title: SRE → Lead");
+        // The phone exists; its SMS twin and two rules do not; the Default e-mail rule is
+        // looked for on the login address.
+        let Work::User(w) = &r.work else { panic!() };
+        assert_eq!(w.contacts.len(), 1);
+        assert_eq!(w.contacts[0].channel, Channel::Sms);
+        assert_eq!(
+            w.rules,
+            vec![
+                Rule {
+                    channel: Channel::Phone,
+                    delay: 3
+                },
+                Rule {
+                    channel: Channel::Email,
+                    delay: 0
+                }
+            ]
+        );
+        assert!(w.teams.is_empty(), "already on Payments");
+        assert_eq!(
+            w.update,
+            Some(json!({"user": {"type": "user", "job_title": "Lead"}}))
+        );
+    }
+
+    #[test]
+    fn missing_teams_are_created_or_reported() {
+        let text = "name,email,teams\nBo,bo@example.com,Platform;Payments\n";
+        let plan = users_plan(
+            text,
+            Options {
+                create_teams: false,
+            },
+        );
+        assert_eq!(plan.rows[0].action, Action::Error);
+        assert!(plan.rows[0].problems[0]
+            .message
+            .contains("no team named Platform"));
+        assert!(plan.new_teams.is_empty());
+    }
+
+    fn services_plan(text: &str) -> Plan {
+        let rows = csvfile::read(text.as_bytes()).unwrap();
+        services(&super::super::services::check(&rows).unwrap(), &account())
+    }
+
+    #[test]
+    fn services_resolve_policies_by_name_or_id() {
+        let head = "name,escalation_policy,urgency,ack_timeout_min,auto_resolve_min\n";
+        let plan = services_plan(&format!(
+            "{head}Checkout API,Payments On-Call,high,30,240\nCHECKOUT API,P1,,,\n"
+        ));
+        assert_eq!(plan.rows[0].action, Action::Unchanged, "{:?}", plan.rows[0]);
+        assert_eq!(
+            plan.rows[1].action,
+            Action::Error,
+            "the same name twice in the file"
+        );
+        let plan = services_plan(&format!(
+            "{head}checkout api,P1,low,,\nWeb,Nope,,,\nBatch,P1,,,\n"
+        ));
+        assert_eq!(plan.rows[0].action, Action::Update);
+        assert_eq!(
+            plan.rows[0].changes,
+            vec!["name: Checkout API → checkout api", "urgency: high → low"]
+        );
+        assert_eq!(plan.rows[1].action, Action::Error);
+        assert!(plan.rows[1].problems[0]
+            .message
+            .contains("no escalation policy named"));
+        assert_eq!(plan.rows[2].action, Action::Create);
+        let Work::Service(w) = &plan.rows[2].work else {
+            panic!()
+        };
+        assert_eq!(
+            w.body,
+            Some(json!({"service": {"type": "service", "name": "Batch",
+                "escalation_policy": {"id": "P1", "type": "escalation_policy_reference"},
+                "acknowledgement_timeout": null, "auto_resolve_timeout": null}}))
+        );
+    }
+
+    #[test]
+    fn scopes_and_roles_are_checked_before_any_write() {
+        use super::super::Kind;
+        assert_eq!(
+            missing_scopes(Kind::Users, false, &["read".into()]),
+            vec!["write"]
+        );
+        assert!(missing_scopes(Kind::Users, false, &["write".into()]).is_empty());
+        let granted: Vec<String> = ["users.read", "users.write"]
+            .iter()
+            .map(|s| s.to_string())
+            .collect();
+        assert_eq!(missing_scopes(Kind::Users, true, &granted).len(), 4);
+        assert!(role_refusal(Kind::Users, "admin").is_none());
+        assert!(role_refusal(Kind::Users, "user")
+            .unwrap()
+            .contains("signed in as a Manager"));
+        assert!(role_refusal(Kind::Services, "user").is_none());
+        assert!(role_refusal(Kind::Services, "limited_user").is_some());
+    }
+}

@@ -1,0 +1,972 @@
+//! The users file: pdscope's own header format, PagerDuty's headerless `import_users` format
+//! and the headers of PagerDuty's browser sample, read into [`UserSpec`]s with every problem
+//! named by row and column.
+
+use super::{cell, check_text, columns, list, Checked, FileError, Kind, Line, Problem};
+use crate::csvfile::Row;
+
+/// pdscope's columns, in the order the template and "Export for import" write them.
+pub const COLUMNS: &[&str] = &[
+    "name",
+    "email",
+    "role",
+    "job_title",
+    "time_zone",
+    "country_code",
+    "phone_number",
+    "sms_number",
+    "extra_emails",
+    "teams",
+    "team_roles",
+    "notify",
+    "description",
+];
+/// Other names for the same columns (PagerDuty's scripts and samples, common spellings).
+const ALIASES: &[(&str, &str)] = &[
+    ("title", "job_title"),
+    ("timezone", "time_zone"),
+    ("phone", "phone_number"),
+    ("mobile", "sms_number"),
+    ("sms", "sms_number"),
+    ("team", "teams"),
+    ("team_role", "team_roles"),
+    ("notification_rules", "notify"),
+    ("full_name", "name"),
+    ("email_address", "email"),
+];
+/// PagerDuty's `import_users` script: no header, these positions.
+const IMPORT_USERS_POSITIONS: &[&str] = &[
+    "name",
+    "email",
+    "role",
+    "job_title",
+    "country_code",
+    "phone_number",
+    "teams",
+    "team_roles",
+];
+/// Rules a row gets when `notify` is empty, as PagerDuty's `import_users` script makes them:
+/// SMS at once, phone at once and again after 3 minutes (each only if the row has one).
+pub const DEFAULT_NOTIFY: &str = "sms:0;phone:0;phone:3";
+/// The template's two example rows.
+pub const TEMPLATE: &str = "name,email,role,job_title,time_zone,country_code,phone_number,sms_number,extra_emails,teams,team_roles,notify,description\r\nAda Lovelace,ada@example.com,Manager,SRE,Europe/London,44,7700 900123,,,Payments;Platform,manager;responder,,First responder for payments\r\nGrace Hopper,grace@example.com,Responder,Engineer,America/New_York,1,212 555 0142,none,grace.h@example.net,Platform,,phone:0;email:5,\r\n";
+
+/// How a contact method reaches a person.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Channel {
+    Email,
+    Phone,
+    Sms,
+}
+
+impl Channel {
+    /// PagerDuty's contact method `type`.
+    pub fn api_type(self) -> &'static str {
+        match self {
+            Channel::Email => "email_contact_method",
+            Channel::Phone => "phone_contact_method",
+            Channel::Sms => "sms_contact_method",
+        }
+    }
+    /// The channel of a contact method `type` (push and others are not imported).
+    pub fn from_api(kind: &str) -> Option<Channel> {
+        match kind.strip_suffix("_reference").unwrap_or(kind) {
+            "email_contact_method" => Some(Channel::Email),
+            "phone_contact_method" => Some(Channel::Phone),
+            "sms_contact_method" => Some(Channel::Sms),
+            _ => None,
+        }
+    }
+    /// The word used in `notify` and in messages.
+    pub fn word(self) -> &'static str {
+        match self {
+            Channel::Email => "email",
+            Channel::Phone => "phone",
+            Channel::Sms => "sms",
+        }
+    }
+    /// The label new contact methods get.
+    pub fn label(self) -> &'static str {
+        match self {
+            Channel::Email => "Work email",
+            Channel::Phone => "Work phone",
+            Channel::Sms => "Mobile",
+        }
+    }
+}
+
+/// A contact method to have.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Contact {
+    pub channel: Channel,
+    /// E-mail address, or phone digits without country code or trunk prefix.
+    pub address: String,
+    pub country_code: Option<u16>,
+}
+
+impl Contact {
+    /// As a person reads it: `+44 7700900123`, `ada@example.com`.
+    pub fn display(&self) -> String {
+        match self.country_code {
+            Some(cc) => format!("+{cc} {}", self.address),
+            None => self.address.clone(),
+        }
+    }
+}
+
+/// A notification rule to have: this channel's first contact method (for e-mail, the login
+/// address) after `delay` minutes, for high-urgency incidents.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Rule {
+    pub channel: Channel,
+    pub delay: u32,
+}
+
+/// A team role: PagerDuty's `observer`, `responder`, `manager`.
+pub const TEAM_ROLES: &[&str] = &["observer", "responder", "manager"];
+
+/// One user as the file describes them.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct UserSpec {
+    pub name: String,
+    /// As written; matched case-insensitively.
+    pub email: String,
+    /// PagerDuty's API value (`None`: PagerDuty's default on create, unchanged on update).
+    pub role: Option<String>,
+    pub job_title: Option<String>,
+    pub time_zone: Option<String>,
+    pub description: Option<String>,
+    pub contacts: Vec<Contact>,
+    pub rules: Vec<Rule>,
+    /// Team names with the role to have in each.
+    pub teams: Vec<(String, String)>,
+}
+
+/// A role cell as PagerDuty's API value: API values and the names the web app shows.
+pub fn role_value(cell: &str) -> Result<&'static str, String> {
+    let key = super::header_key(cell);
+    Ok(match key.as_str() {
+        "admin" | "global_admin" => "admin",
+        "user" | "manager" => "user",
+        "limited_user" | "responder" => "limited_user",
+        "observer" => "observer",
+        "restricted_access" => "restricted_access",
+        "read_only_user" | "full_stakeholder" | "stakeholder" => "read_only_user",
+        "read_only_limited_user" | "limited_stakeholder" => "read_only_limited_user",
+        "owner" | "account_owner" => {
+            return Err("the Account Owner role cannot be given through the API; write Global Admin (admin) and transfer ownership in PagerDuty".into())
+        }
+        _ => return Err(format!("\"{cell}\" is not a PagerDuty role; write one of Global Admin, Manager, Responder, Observer, Restricted Access, Full Stakeholder, Limited Stakeholder (or the API values admin, user, limited_user, …)")),
+    })
+}
+
+/// The team role a user gets when `team_roles` is empty, as PagerDuty's `import_users` script:
+/// managers for admins and managers, observers for read-only roles, responders otherwise.
+pub fn default_team_role(role: Option<&str>) -> &'static str {
+    match role.unwrap_or("user") {
+        "admin" | "user" => "manager",
+        "read_only_user" | "read_only_limited_user" | "observer" => "observer",
+        _ => "responder",
+    }
+}
+
+/// An e-mail address PagerDuty would take: one `@`, something before it, a dotted domain
+/// after it, no spaces, at most 254 characters.
+pub fn email_ok(email: &str) -> bool {
+    let Some((local, domain)) = email.split_once('@') else {
+        return false;
+    };
+    !local.is_empty()
+        && email.len() <= 254
+        && !domain.contains('@')
+        && domain.contains('.')
+        && !domain.starts_with('.')
+        && !domain.ends_with('.')
+        && !domain.contains("..")
+        && !email
+            .chars()
+            .any(|c| c.is_whitespace() || c.is_control() || c == ',' || c == ';')
+}
+
+/// Two-digit calling codes (E.164 codes are prefix-free: `1` and `7` are one digit, these
+/// two, every other code three).
+const TWO_DIGIT_CODES: &[u16] = &[
+    20, 27, 30, 31, 32, 33, 34, 36, 39, 40, 41, 43, 44, 45, 46, 47, 48, 49, 51, 52, 53, 54, 55, 56,
+    57, 58, 60, 61, 62, 63, 64, 65, 66, 81, 82, 84, 86, 90, 91, 92, 93, 94, 95, 98,
+];
+
+/// Splits `+CC…` digits into the calling code and the rest.
+fn split_calling_code(digits: &str) -> Option<(u16, &str)> {
+    let take = |n: usize| -> Option<(u16, &str)> {
+        Some((digits.get(..n)?.parse().ok()?, digits.get(n..)?))
+    };
+    match digits.as_bytes().first()? {
+        b'1' | b'7' => take(1),
+        _ => match take(2) {
+            Some((cc, rest)) if TWO_DIGIT_CODES.contains(&cc) => Some((cc, rest)),
+            _ => take(3),
+        },
+    }
+}
+
+/// Reads a phone number cell: `+44 7700 900123`, or national digits with `country_code`.
+/// Separators (space, `-`, `.`, `(`, `)`) go; `,` `*` `#` (pauses, extensions) stay. The
+/// result has no country code and no trunk prefix, as PagerDuty wants it.
+pub fn phone(column: &str, value: &str, country: Option<u16>) -> Result<Contact, Problem> {
+    let bad = |m: String| Problem::new(column, m);
+    let mut digits = String::new();
+    let mut plus = false;
+    for (i, c) in value.chars().enumerate() {
+        match c {
+            '0'..='9' | ',' | '*' | '#' => digits.push(c),
+            ' ' | '-' | '.' | '(' | ')' | '\u{a0}' => {}
+            '+' if i == 0 => plus = true,
+            _ => {
+                return Err(bad(format!(
+                    "\"{value}\" holds \"{c}\"; write digits only, for example +1 555 010 0199"
+                )))
+            }
+        }
+    }
+    let (cc, national) = if let Some(rest) = digits.strip_prefix("00").filter(|_| !plus) {
+        // 0044… is how Europe dials abroad: the same as +44….
+        split_calling_code(rest).map(|(cc, n)| (cc, n.to_string()))
+    } else if plus {
+        split_calling_code(&digits).map(|(cc, n)| (cc, n.to_string()))
+    } else {
+        country.map(|cc| (cc, digits.clone()))
+    }
+    .ok_or_else(|| {
+        bad(format!(
+            "\"{value}\" has no country code; start it with + and the code (+44 7700 900123) or fill country_code"
+        ))
+    })?;
+    if let Some(given) = country.filter(|c| *c != cc && (plus || digits.starts_with("00"))) {
+        return Err(bad(format!(
+            "starts with +{cc} but country_code says {given}; make them agree"
+        )));
+    }
+    let first_digit = national.chars().next();
+    if national.chars().filter(char::is_ascii_digit).count() < 4 {
+        return Err(bad(format!(
+            "\"{value}\" is too short to be a phone number"
+        )));
+    }
+    if national.len() > 40 {
+        return Err(bad(format!(
+            "\"{value}\" is longer than 40 digits; PagerDuty takes at most 40"
+        )));
+    }
+    // Italy, San Marino and the Vatican keep the leading 0 in international form.
+    let keeps_zero = matches!(cc, 39 | 378 | 379);
+    if first_digit == Some('0') && !keeps_zero {
+        return Err(bad(format!(
+            "\"{value}\" starts with the trunk prefix 0; write the number without it (+{cc} {})",
+            &national[1..]
+        )));
+    }
+    if cc == 1 && first_digit == Some('1') {
+        return Err(bad(format!(
+            "\"{value}\" starts with the trunk prefix 1; with country code 1 write the ten digits without it"
+        )));
+    }
+    Ok(Contact {
+        channel: Channel::Phone,
+        address: national,
+        country_code: Some(cc),
+    })
+}
+
+/// Checks a file of users. `zone_ok` says whether a time zone name is one PagerDuty knows
+/// (the browser asks its own IANA database; tests pass a list).
+pub fn check(rows: &[Row], zone_ok: &dyn Fn(&str) -> bool) -> Result<Checked<UserSpec>, FileError> {
+    let first = rows.first().ok_or(FileError::NoData)?;
+    let has_header = first
+        .fields
+        .iter()
+        .any(|c| matches!(super::header_key(c).as_str(), "email" | "email_address"));
+    let headerless = !has_header && first.fields.get(1).is_some_and(|c| c.contains('@'));
+    let (format, header, cols, ignored, data) = if headerless {
+        let cols: Vec<(&'static str, usize)> = IMPORT_USERS_POSITIONS
+            .iter()
+            .enumerate()
+            .map(|(i, k)| (*k, i))
+            .collect();
+        (
+            "PagerDuty import_users (no header row)",
+            None,
+            cols,
+            vec![],
+            rows,
+        )
+    } else {
+        let (cols, ignored) = columns(&first.fields, COLUMNS, ALIASES)?;
+        for (column, example) in [
+            ("email", "name,email,role,phone_number,teams"),
+            ("name", "name,email,role,phone_number,teams"),
+        ] {
+            if !cols.iter().any(|(k, _)| *k == column) {
+                return Err(FileError::MissingColumn { column, example });
+            }
+        }
+        let sample = ["time_zone", "job_title", "description"]
+            .iter()
+            .all(|k| cols.iter().any(|(c, _)| c == k))
+            && ignored.iter().any(|c| c == "avatar_url" || c == "color");
+        let format = if sample {
+            "PagerDuty's bulk user sample"
+        } else {
+            "pdscope users"
+        };
+        (
+            format,
+            Some(first.fields.clone()),
+            cols,
+            ignored,
+            &rows[1..],
+        )
+    };
+    if data.is_empty() {
+        return Err(FileError::NoData);
+    }
+    let mut seen: Vec<(String, u64)> = Vec::new();
+    let lines = data
+        .iter()
+        .map(|row| {
+            let mut spec = user(row, &cols, zone_ok);
+            let email = cell(row, &cols, "email").to_lowercase();
+            if !email.is_empty() {
+                if let Some((_, line)) = seen.iter().find(|(e, _)| *e == email) {
+                    let p = Problem::new(
+                        "email",
+                        format!("{email} is also on line {line}; keep one row per person"),
+                    );
+                    match &mut spec {
+                        Ok(_) => spec = Err(vec![p]),
+                        Err(ps) => ps.push(p),
+                    }
+                } else {
+                    seen.push((email, row.line));
+                }
+            }
+            Line {
+                line: row.line,
+                raw: row.fields.clone(),
+                key: cell(row, &cols, "email").to_string(),
+                spec,
+            }
+        })
+        .collect();
+    Ok(Checked {
+        format,
+        header,
+        ignored,
+        rows: lines,
+    })
+}
+
+fn opt(s: &str) -> Option<String> {
+    (!s.is_empty()).then(|| s.to_string())
+}
+
+/// One row: every problem, or the spec.
+fn user(
+    row: &Row,
+    cols: &[(&'static str, usize)],
+    zone_ok: &dyn Fn(&str) -> bool,
+) -> Result<UserSpec, Vec<Problem>> {
+    let get = |name: &str| cell(row, cols, name);
+    let mut problems = Vec::new();
+    let name = get("name");
+    if name.is_empty() {
+        problems.push(Problem::new(
+            "name",
+            "is empty; write the person's full name",
+        ));
+    }
+    check_text("name", name, 100, false, &mut problems);
+    let email = get("email");
+    if email.is_empty() {
+        problems.push(Problem::new(
+            "email",
+            "is empty; write the address the person signs in with",
+        ));
+    } else if !email_ok(email) {
+        problems.push(Problem::new(
+            "email",
+            format!("\"{email}\" is not an e-mail address; write one like ada@example.com"),
+        ));
+    }
+    let role = match get("role") {
+        "" => None,
+        r => match role_value(r) {
+            Ok(v) => Some(v.to_string()),
+            Err(m) => {
+                problems.push(Problem::new("role", m));
+                None
+            }
+        },
+    };
+    let job_title = opt(get("job_title"));
+    check_text("job_title", get("job_title"), 100, false, &mut problems);
+    let description = opt(get("description"));
+    check_text("description", get("description"), 1024, true, &mut problems);
+    let time_zone = opt(get("time_zone"));
+    if let Some(tz) = &time_zone {
+        if !zone_ok(tz) {
+            problems.push(Problem::new(
+                "time_zone",
+                format!("\"{tz}\" is not a time zone name; write an IANA name such as Europe/Berlin or America/New_York"),
+            ));
+        }
+    }
+    let country = match get("country_code") {
+        "" => None,
+        c => match c.trim_start_matches('+').parse::<u16>() {
+            Ok(n) if (1..=1999).contains(&n) => Some(n),
+            _ => {
+                problems.push(Problem::new(
+                    "country_code",
+                    format!("\"{c}\" is not a country calling code; write a number from 1 to 1999, such as 44 or 1"),
+                ));
+                None
+            }
+        },
+    };
+
+    let mut contacts: Vec<Contact> = Vec::new();
+    let phones = list(get("phone_number"));
+    let sms_cell = get("sms_number");
+    let sms_none = sms_cell.eq_ignore_ascii_case("none");
+    for (column, values, channel) in [
+        ("phone_number", phones.clone(), Channel::Phone),
+        (
+            "sms_number",
+            // Without its own column, SMS goes to the phone numbers (PagerDuty's script does so).
+            if sms_none {
+                vec![]
+            } else if sms_cell.is_empty() {
+                phones.clone()
+            } else {
+                list(sms_cell)
+            },
+            Channel::Sms,
+        ),
+    ] {
+        if values.len() > 3 {
+            problems.push(Problem::new(
+                column,
+                format!(
+                    "lists {} numbers; PagerDuty takes at most 3 per person",
+                    values.len()
+                ),
+            ));
+        }
+        for v in values.iter().take(3) {
+            match phone(column, v, country) {
+                Ok(mut c) => {
+                    c.channel = channel;
+                    contacts.push(c)
+                }
+                Err(p) => {
+                    // The same bad number is reported once, under the column it was written in.
+                    if channel == Channel::Phone || !phones.contains(v) {
+                        problems.push(p)
+                    }
+                }
+            }
+        }
+    }
+    for extra in list(get("extra_emails")) {
+        if !email_ok(&extra) {
+            problems.push(Problem::new(
+                "extra_emails",
+                format!("\"{extra}\" is not an e-mail address"),
+            ));
+        } else if extra.eq_ignore_ascii_case(email) {
+            problems.push(Problem::new(
+                "extra_emails",
+                format!(
+                    "{extra} is the login address, which PagerDuty adds by itself; remove it here"
+                ),
+            ));
+        } else {
+            contacts.push(Contact {
+                channel: Channel::Email,
+                address: extra,
+                country_code: None,
+            });
+        }
+    }
+    // The login address's contact method PagerDuty makes on create counts toward the 10.
+    if contacts.len() + 1 > 10 {
+        problems.push(Problem::new(
+            "",
+            "has more than 10 contact methods with the login address; PagerDuty takes at most 10",
+        ));
+    }
+
+    let notify_cell = get("notify");
+    let mut rules = Vec::new();
+    if !notify_cell.eq_ignore_ascii_case("none") {
+        let explicit = !notify_cell.is_empty();
+        for item in list(if explicit {
+            notify_cell
+        } else {
+            DEFAULT_NOTIFY
+        }) {
+            let Some((ch, min)) = item.split_once(':') else {
+                problems.push(Problem::new(
+                    "notify",
+                    format!("\"{item}\" is not channel:minutes; write for example sms:0;phone:5"),
+                ));
+                continue;
+            };
+            let channel = match ch.trim().to_lowercase().as_str() {
+                "email" => Channel::Email,
+                "phone" => Channel::Phone,
+                "sms" => Channel::Sms,
+                other => {
+                    problems.push(Problem::new(
+                        "notify",
+                        format!("\"{other}\" is not a channel; write email, phone or sms"),
+                    ));
+                    continue;
+                }
+            };
+            let Some(delay) = super::minutes("notify", min.trim(), 1440, &mut problems) else {
+                continue;
+            };
+            let has = channel == Channel::Email || contacts.iter().any(|c| c.channel == channel);
+            if !has {
+                if explicit {
+                    problems.push(Problem::new(
+                        "notify",
+                        format!(
+                            "names {} but the row has no {} number; add one or remove {item}",
+                            channel.word(),
+                            channel.word()
+                        ),
+                    ));
+                }
+                continue;
+            }
+            let rule = Rule { channel, delay };
+            if rules.contains(&rule) {
+                problems.push(Problem::new("notify", format!("lists {item} twice")));
+            } else {
+                rules.push(rule);
+            }
+        }
+    }
+
+    let team_names = list(get("teams"));
+    let team_roles = list(get("team_roles"));
+    let mut teams = Vec::new();
+    if !team_roles.is_empty() && team_roles.len() != 1 && team_roles.len() != team_names.len() {
+        problems.push(Problem::new(
+            "team_roles",
+            format!(
+                "lists {} roles for {} teams; give one role per team in the same order, or one role for all",
+                team_roles.len(),
+                team_names.len()
+            ),
+        ));
+    }
+    if role.as_deref() == Some("read_only_user") && !team_names.is_empty() {
+        problems.push(Problem::new(
+            "teams",
+            "a Full Stakeholder cannot be on a team in PagerDuty; leave teams empty or choose another role",
+        ));
+    }
+    for (i, t) in team_names.iter().enumerate() {
+        check_text("teams", t, 100, false, &mut problems);
+        let r = match team_roles.len() {
+            0 => default_team_role(role.as_deref()).to_string(),
+            1 => team_roles[0].to_lowercase(),
+            _ => team_roles
+                .get(i)
+                .map(|r| r.to_lowercase())
+                .unwrap_or_default(),
+        };
+        if !r.is_empty() && !TEAM_ROLES.contains(&r.as_str()) {
+            problems.push(Problem::new(
+                "team_roles",
+                format!("\"{r}\" is not a team role; write observer, responder or manager"),
+            ));
+        }
+        if teams
+            .iter()
+            .any(|(n, _): &(String, String)| n.eq_ignore_ascii_case(t))
+        {
+            problems.push(Problem::new("teams", format!("lists {t} twice")));
+        }
+        teams.push((t.clone(), r));
+    }
+
+    if !problems.is_empty() {
+        return Err(problems);
+    }
+    Ok(UserSpec {
+        name: name.to_string(),
+        email: email.to_string(),
+        role,
+        job_title,
+        time_zone,
+        description,
+        contacts,
+        rules,
+        teams,
+    })
+}
+
+/// One user as a row of pdscope's format (for "Export for import"): the same columns as
+/// [`COLUMNS`], so an exported file imports as is.
+pub fn export_row(u: &UserSpec) -> Vec<String> {
+    let numbers = |ch: Channel| -> Vec<String> {
+        u.contacts
+            .iter()
+            .filter(|c| c.channel == ch)
+            .map(Contact::display)
+            .collect()
+    };
+    let phones = numbers(Channel::Phone);
+    let sms = numbers(Channel::Sms);
+    let sms_cell = if sms.is_empty() {
+        if phones.is_empty() {
+            String::new()
+        } else {
+            "none".into()
+        }
+    } else if sms == phones {
+        String::new()
+    } else {
+        sms.join(";")
+    };
+    let extra: Vec<String> = u
+        .contacts
+        .iter()
+        .filter(|c| c.channel == Channel::Email && !c.address.eq_ignore_ascii_case(&u.email))
+        .map(|c| c.address.clone())
+        .collect();
+    let notify = if u.rules.is_empty() {
+        "none".to_string()
+    } else {
+        u.rules
+            .iter()
+            .map(|r| format!("{}:{}", r.channel.word(), r.delay))
+            .collect::<Vec<_>>()
+            .join(";")
+    };
+    vec![
+        u.name.clone(),
+        u.email.clone(),
+        u.role.clone().unwrap_or_default(),
+        u.job_title.clone().unwrap_or_default(),
+        u.time_zone.clone().unwrap_or_default(),
+        String::new(),
+        phones.join(";"),
+        sms_cell,
+        extra.join(";"),
+        u.teams
+            .iter()
+            .map(|(t, _)| t.as_str())
+            .collect::<Vec<_>>()
+            .join(";"),
+        u.teams
+            .iter()
+            .map(|(_, r)| r.as_str())
+            .collect::<Vec<_>>()
+            .join(";"),
+        notify,
+        u.description.clone().unwrap_or_default(),
+    ]
+}
+
+/// Kind marker for messages.
+pub const KIND: Kind = Kind::Users;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::csvfile;
+
+    fn zones(z: &str) -> bool {
+        ["Europe/London", "America/New_York", "Europe/Berlin", "UTC"].contains(&z)
+    }
+
+    fn checked(text: &str) -> Checked<UserSpec> {
+        check(&csvfile::read(text.as_bytes()).unwrap(), &zones).unwrap()
+    }
+
+    fn problems(text: &str) -> Vec<(String, String)> {
+        checked(text)
+            .rows
+            .into_iter()
+            .flat_map(|r| r.spec.err().unwrap_or_default())
+            .map(|p| (p.column, p.message))
+            .collect()
+    }
+
+    #[test]
+    fn the_template_is_valid_and_says_what_it_means() {
+        let c = checked(TEMPLATE);
+        assert_eq!(c.format, "pdscope users");
+        assert_eq!(c.valid(), 2, "{:?}", c.rows);
+        let ada = c.rows[0].spec.as_ref().unwrap();
+        assert_eq!(ada.role.as_deref(), Some("user"));
+        assert_eq!(
+            ada.contacts,
+            vec![
+                Contact {
+                    channel: Channel::Phone,
+                    address: "7700900123".into(),
+                    country_code: Some(44)
+                },
+                Contact {
+                    channel: Channel::Sms,
+                    address: "7700900123".into(),
+                    country_code: Some(44)
+                },
+            ]
+        );
+        assert_eq!(
+            ada.rules,
+            vec![
+                Rule {
+                    channel: Channel::Sms,
+                    delay: 0
+                },
+                Rule {
+                    channel: Channel::Phone,
+                    delay: 0
+                },
+                Rule {
+                    channel: Channel::Phone,
+                    delay: 3
+                },
+            ]
+        );
+        assert_eq!(
+            ada.teams,
+            vec![
+                ("Payments".into(), "manager".into()),
+                ("Platform".into(), "responder".into())
+            ]
+        );
+        let grace = c.rows[1].spec.as_ref().unwrap();
+        assert_eq!(
+            grace.contacts.len(),
+            2,
+            "phone and the extra e-mail, no SMS"
+        );
+        assert_eq!(grace.contacts[0].address, "2125550142");
+        assert_eq!(grace.contacts[1].channel, Channel::Email);
+        assert_eq!(
+            grace.rules,
+            vec![
+                Rule {
+                    channel: Channel::Phone,
+                    delay: 0
+                },
+                Rule {
+                    channel: Channel::Email,
+                    delay: 5
+                }
+            ]
+        );
+        assert_eq!(
+            grace.teams,
+            vec![("Platform".into(), "responder".into())],
+            "a responder's default"
+        );
+    }
+
+    #[test]
+    fn pagerdutys_headerless_import_users_format_is_read_as_is() {
+        let c = checked("Ada Lovelace,ada@example.com,admin,SRE,44,7700900123,Payments;Ops,\nBo,bo@example.com,observer,,1,2125550142,Ops,responder\n");
+        assert_eq!(c.format, "PagerDuty import_users (no header row)");
+        assert_eq!(c.header, None);
+        assert_eq!(c.valid(), 2);
+        let ada = c.rows[0].spec.as_ref().unwrap();
+        assert_eq!(c.rows[0].line, 1, "the first line is data");
+        assert_eq!(ada.role.as_deref(), Some("admin"));
+        assert_eq!(
+            ada.teams[1],
+            ("Ops".into(), "manager".into()),
+            "an admin manages"
+        );
+        assert_eq!(ada.rules.len(), 3);
+        let bo = c.rows[1].spec.as_ref().unwrap();
+        assert_eq!(bo.teams, vec![("Ops".into(), "responder".into())]);
+    }
+
+    #[test]
+    fn the_browser_samples_headers_are_accepted() {
+        let c = checked("name,email,time_zone,color,role,job_title,avatar_url,description\nAda,ada@example.com,UTC,purple,limited_user,SRE,https://x/a.png,Hi\n");
+        assert_eq!(c.format, "PagerDuty's bulk user sample");
+        assert_eq!(c.ignored, vec!["color", "avatar_url"]);
+        let ada = c.rows[0].spec.as_ref().unwrap();
+        assert_eq!(ada.time_zone.as_deref(), Some("UTC"));
+        assert!(
+            ada.contacts.is_empty() && ada.rules.is_empty(),
+            "no phone: no rules"
+        );
+    }
+
+    #[test]
+    fn roles_take_api_values_and_web_names() {
+        for (cell, api) in [
+            ("Global Admin", "admin"),
+            ("manager", "user"),
+            ("Responder", "limited_user"),
+            ("Full Stakeholder", "read_only_user"),
+            ("limited stakeholder", "read_only_limited_user"),
+            ("restricted_access", "restricted_access"),
+        ] {
+            assert_eq!(role_value(cell), Ok(api), "{cell}");
+        }
+        assert!(role_value("Account Owner")
+            .unwrap_err()
+            .contains("cannot be given"));
+        assert!(role_value("boss")
+            .unwrap_err()
+            .contains("not a PagerDuty role"));
+    }
+
+    #[test]
+    fn phones_are_checked_like_pagerduty_does() {
+        let ok = |v: &str, cc: Option<u16>| phone("phone_number", v, cc).map(|c| c.display());
+        assert_eq!(ok("+44 7700 900123", None).unwrap(), "+44 7700900123");
+        assert_eq!(ok("0044 7700 900123", None).unwrap(), "+44 7700900123");
+        assert_eq!(ok("(212) 555-0142", Some(1)).unwrap(), "+1 2125550142");
+        assert_eq!(ok("+1 212 555 0142", Some(1)).unwrap(), "+1 2125550142");
+        assert_eq!(
+            ok("+39 06 1234 5678", None).unwrap(),
+            "+39 0612345678",
+            "Italy keeps its 0"
+        );
+        assert_eq!(ok("+353 85 123 4567", None).unwrap(), "+353 851234567");
+        assert_eq!(ok("+7 912 345 6789", None).unwrap(), "+7 9123456789");
+        assert_eq!(
+            ok("212 555 0142,,123#", Some(1)).unwrap(),
+            "+1 2125550142,,123#"
+        );
+        for (v, cc, says) in [
+            ("07700 900123", Some(44), "trunk prefix 0"),
+            ("+44 07700 900123", None, "trunk prefix 0"),
+            ("1 212 555 0142", Some(1), "trunk prefix 1"),
+            ("555-CALL-NOW", Some(1), "holds \"C\""),
+            ("2125550142", None, "no country code"),
+            ("+44 7700 900123", Some(1), "make them agree"),
+            ("12", Some(1), "too short"),
+        ] {
+            let e = ok(v, cc).unwrap_err();
+            assert!(e.message.contains(says), "{v}: {}", e.message);
+        }
+        let long = "2".repeat(41);
+        assert!(ok(&long, Some(44))
+            .unwrap_err()
+            .message
+            .contains("40 digits"));
+    }
+
+    #[test]
+    fn every_bad_cell_is_named_with_what_to_write() {
+        let file = "name,email,role,time_zone,country_code,phone_number,sms_number,teams,team_roles,notify\n\
+            ,not-an-email,boss,Mars/Base,2000,07700,,A;B,manager;x;y,pager:0\n\
+            Bo,bo@example.com,,,44,7700900123;7700900124;7700900125;7700900126,,,,\n\
+            Cy,BO@example.com,Full Stakeholder,,,,,Ops,,sms:5\n";
+        let found = problems(file);
+        let has = |col: &str, text: &str| {
+            assert!(
+                found.iter().any(|(c, m)| c == col && m.contains(text)),
+                "{col}: {text} in {found:#?}"
+            )
+        };
+        has("name", "is empty");
+        has("email", "not an e-mail address");
+        has("role", "not a PagerDuty role");
+        has("time_zone", "IANA name");
+        has("country_code", "1 to 1999");
+        has("phone_number", "no country code");
+        has("team_roles", "3 roles for 2 teams");
+        has("notify", "not a channel");
+        has("phone_number", "at most 3");
+        has("email", "also on line 3");
+        has("teams", "Full Stakeholder cannot be on a team");
+        has("notify", "names sms but the row has no sms number");
+        // Rows with problems stay, in order, with their lines.
+        let c = checked(file);
+        assert_eq!(
+            c.rows.iter().map(|r| r.line).collect::<Vec<_>>(),
+            vec![2, 3, 4]
+        );
+        assert_eq!(c.valid(), 0);
+    }
+
+    #[test]
+    fn sms_follows_the_phone_unless_told_otherwise() {
+        let c = checked(
+            "name,email,country_code,phone_number,sms_number,notify\n\
+            A,a@example.com,44,7700900123,none,\n\
+            B,b@example.com,44,7700900123,7700900999,sms:1\n\
+            C,c@example.com,,,,none\n",
+        );
+        let a = c.rows[0].spec.as_ref().unwrap();
+        assert_eq!(a.contacts.len(), 1);
+        assert_eq!(
+            a.rules,
+            vec![
+                Rule {
+                    channel: Channel::Phone,
+                    delay: 0
+                },
+                Rule {
+                    channel: Channel::Phone,
+                    delay: 3
+                }
+            ]
+        );
+        let b = c.rows[1].spec.as_ref().unwrap();
+        assert_eq!(b.contacts[1].address, "7700900999");
+        assert_eq!(
+            b.rules,
+            vec![Rule {
+                channel: Channel::Sms,
+                delay: 1
+            }]
+        );
+        assert!(c.rows[2].spec.as_ref().unwrap().rules.is_empty());
+    }
+
+    #[test]
+    fn files_that_are_not_user_files_say_so() {
+        let rows = csvfile::read(b"name,title\nAda,SRE\n").unwrap();
+        let e = check(&rows, &zones).unwrap_err();
+        assert!(e.to_string().contains("no email column"), "{e}");
+        let rows = csvfile::read(b"name,email\n").unwrap();
+        assert_eq!(check(&rows, &zones).unwrap_err(), FileError::NoData);
+        let rows = csvfile::read(b"name,email,Email\nA,a@x.io,b@x.io\n").unwrap();
+        assert!(matches!(
+            check(&rows, &zones),
+            Err(FileError::RepeatedColumn(_))
+        ));
+    }
+
+    #[test]
+    fn an_exported_row_reads_back_as_the_same_spec() {
+        let c = checked(TEMPLATE);
+        for row in &c.rows {
+            let spec = row.spec.clone().unwrap();
+            let mut text = COLUMNS.join(",") + "\n";
+            text += &export_row(&spec)
+                .iter()
+                .map(|c| crate::table::csv_cell(c))
+                .collect::<Vec<_>>()
+                .join(",");
+            let back = checked(&text);
+            assert_eq!(back.rows[0].spec.as_ref(), Ok(&spec), "{text}");
+        }
+    }
+}
