@@ -120,14 +120,17 @@ pub fn header_key(cell: &str) -> String {
     key.trim_matches('_').to_string()
 }
 
+/// Known columns by canonical name and position.
+pub(crate) type Columns = Vec<(&'static str, usize)>;
+
 /// Maps each known column (by its canonical name) to its position in the header, following
 /// `aliases` (`(alias, canonical)`); other columns are returned as ignored.
 pub(crate) fn columns(
     header: &[String],
     known: &[&'static str],
     aliases: &[(&str, &'static str)],
-) -> Result<(Vec<(&'static str, usize)>, Vec<String>), FileError> {
-    let mut found: Vec<(&'static str, usize)> = Vec::new();
+) -> Result<(Columns, Vec<String>), FileError> {
+    let mut found: Columns = Vec::new();
     let mut ignored = Vec::new();
     for (i, cell) in header.iter().enumerate() {
         let key = header_key(cell);

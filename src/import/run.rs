@@ -1,1 +1,707 @@
-//! Carrying out a plan.
+//! Carrying out a plan: each row's writes in order (user → contact methods → notification
+//! rules → teams), rows in parallel, every request paced under PagerDuty's rate limit.
+//!
+//! No run creates a duplicate: a write whose answer was lost (network error, 5xx, an
+//! unreadable answer) is checked by reading before it is retried, and an "already taken"
+//! answer is adopted when the existing object is the one the row describes. Pure: the
+//! browser, and the tests' fake account, sit behind [`Transport`].
+
+use super::account::{AUser, Cm, NRule, Named};
+use super::plan::{Plan, RowPlan, ServiceWork, UserWork, Work};
+use super::users::Contact;
+use crate::api::ApiError;
+use crate::json::{self, FromJson};
+use futures::future::LocalBoxFuture;
+use futures::StreamExt;
+use serde_json::{json, Value};
+use std::cell::Cell;
+use std::rc::Rc;
+
+/// PagerDuty's limit for OAuth user tokens: requests a minute per user per app.
+pub const RATE_LIMIT_PER_MIN: u32 = 960;
+/// Rows worked on at once: a browser keeps six connections to one host.
+pub const CONCURRENCY: usize = 6;
+/// Tries per request before the row is reported as failed.
+pub const MAX_TRIES: u32 = 6;
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Method {
+    Get,
+    Post,
+    Put,
+}
+
+/// The account as the importer sees it.
+pub trait Transport {
+    /// One request; `path` is relative to the API base and already encoded.
+    fn send(
+        &self,
+        method: Method,
+        path: String,
+        body: Option<Value>,
+    ) -> LocalBoxFuture<'static, Result<Value, ApiError>>;
+    fn sleep(&self, ms: u64) -> LocalBoxFuture<'static, ()>;
+    /// Milliseconds on a monotonic clock.
+    fn now_ms(&self) -> f64;
+    /// A number in `0..1` to spread retries.
+    fn jitter(&self) -> f64;
+}
+
+/// Running, paused or cancelled: set by the page, read by the run between steps.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum RunState {
+    Running,
+    Paused,
+    Cancelled,
+}
+
+/// The handle the page holds to pause, resume and cancel a run.
+#[derive(Clone, Debug)]
+pub struct Control(Rc<Cell<RunState>>);
+
+impl Default for Control {
+    fn default() -> Self {
+        Control(Rc::new(Cell::new(RunState::Running)))
+    }
+}
+
+impl Control {
+    pub fn set(&self, s: RunState) {
+        // A cancelled run stays cancelled.
+        if self.0.get() != RunState::Cancelled {
+            self.0.set(s)
+        }
+    }
+    pub fn get(&self) -> RunState {
+        self.0.get()
+    }
+}
+
+/// How a row ended.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Outcome {
+    Done,
+    Failed,
+    /// Cancelled before it finished (what it did is listed).
+    Stopped,
+}
+
+impl Outcome {
+    pub fn word(self) -> &'static str {
+        match self {
+            Outcome::Done => "done",
+            Outcome::Failed => "failed",
+            Outcome::Stopped => "stopped",
+        }
+    }
+}
+
+/// Why a row failed: the step, PagerDuty's own words (when it gave some) and plain words.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct RowError {
+    pub step: String,
+    pub pagerduty: String,
+    pub plain: String,
+}
+
+/// What one row's run did.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct RowResult {
+    pub line: u64,
+    pub key: String,
+    pub outcome: Outcome,
+    /// What was done, in words ("created user PABC123", "added sms +44 7700900123").
+    pub did: Vec<String>,
+    /// PagerDuty ids of what the row made or found (the user or service first).
+    pub ids: Vec<String>,
+    pub error: Option<RowError>,
+}
+
+/// Spaces requests evenly under the rate limit, and holds every row back after a 429.
+struct Pacer {
+    spacing_ms: f64,
+    next_at: Cell<f64>,
+}
+
+/// Whether an error leaves the write's outcome unknown (it may have happened).
+fn lost(e: &ApiError) -> bool {
+    match e {
+        ApiError::Network(_) | ApiError::Server { .. } | ApiError::Malformed { .. } => true,
+        // Parallel creates on licensed accounts (terraform-provider-pagerduty #1117).
+        ApiError::BadRequest(m) => m.contains("could not be locked"),
+        _ => false,
+    }
+}
+
+/// Whether PagerDuty refused a create because the object exists.
+fn taken(e: &ApiError) -> bool {
+    matches!(e, ApiError::BadRequest(m) if m.contains("already been taken") || m.contains("must be unique") || m.contains("already exists"))
+}
+
+/// PagerDuty's words and plain words for a failure.
+pub fn explain(step: &str, e: &ApiError) -> RowError {
+    let pagerduty = match e {
+        ApiError::BadRequest(m) | ApiError::Forbidden(m) => m.clone(),
+        other => other.to_string(),
+    };
+    let plain = match e {
+        ApiError::BadRequest(m) if m.contains("HTTP 402") || m.contains("Payment Required") || m.contains("ability") => {
+            "This PagerDuty account's plan does not include it (for example low-urgency rules, stakeholder roles or teams); change the row or the plan.".to_string()
+        }
+        ApiError::BadRequest(m) if m.contains("already been taken") => {
+            "It already exists in PagerDuty and is not the one this row describes; change the row or the existing object.".to_string()
+        }
+        ApiError::BadRequest(_) => "PagerDuty refused the values in this row; fix the cell it names and import the failed rows again.".to_string(),
+        ApiError::Forbidden(_) => "Your PagerDuty role may not make this change; ask a Global Admin to run the import.".to_string(),
+        ApiError::MissingScope { .. } => format!("{e} Sign in again with the scopes the import needs."),
+        ApiError::RateLimited { .. } | ApiError::Server { .. } | ApiError::Network(_) | ApiError::Malformed { .. } => {
+            "PagerDuty did not answer after several tries; nothing is duplicated by trying again: import the failed rows again.".to_string()
+        }
+        other => other.to_string(),
+    };
+    RowError {
+        step: step.to_string(),
+        pagerduty,
+        plain,
+    }
+}
+
+/// A run: the transport, the pacing and the control.
+pub struct Runner<'a, T: Transport> {
+    t: &'a T,
+    pacer: Pacer,
+    ctl: Control,
+    /// Requests sent (every try), and 429 answers among them, for the benchmark and report.
+    pub sent: Cell<u64>,
+    pub throttled: Cell<u64>,
+}
+
+impl<'a, T: Transport> Runner<'a, T> {
+    /// `per_minute`: the rate limit to stay under (`None`: no pacing, for a lifted limit).
+    pub fn new(t: &'a T, per_minute: Option<u32>, ctl: Control) -> Self {
+        Runner {
+            t,
+            pacer: Pacer {
+                // A hair under the limit, so a window's edge does not answer 429.
+                spacing_ms: per_minute.map_or(0.0, |n| 60_000.0 / (n.max(1) as f64 * 0.985)),
+                next_at: Cell::new(0.0),
+            },
+            ctl,
+            sent: Cell::new(0),
+            throttled: Cell::new(0),
+        }
+    }
+
+    /// Waits while paused; `false` once cancelled.
+    async fn go_on(&self) -> bool {
+        loop {
+            match self.ctl.get() {
+                RunState::Running => return true,
+                RunState::Cancelled => return false,
+                RunState::Paused => self.t.sleep(250).await,
+            }
+        }
+    }
+
+    /// One request in its turn; a 429 holds every row back until the limit resets, then
+    /// the same request goes again. Other errors are the caller's to handle.
+    async fn call(&self, m: Method, path: &str, body: Option<&Value>) -> Result<Value, ApiError> {
+        let mut limited = 0;
+        loop {
+            let now = self.t.now_ms();
+            let at = self.pacer.next_at.get().max(now);
+            self.pacer.next_at.set(at + self.pacer.spacing_ms);
+            if at > now {
+                self.t.sleep((at - now) as u64).await;
+            }
+            self.sent.set(self.sent.get() + 1);
+            match self.t.send(m, path.to_string(), body.cloned()).await {
+                Err(e @ ApiError::RateLimited { .. }) => {
+                    self.throttled.set(self.throttled.get() + 1);
+                    limited += 1;
+                    if limited >= MAX_TRIES * 2 {
+                        return Err(e);
+                    }
+                    let wait = crate::paging::backoff_ms(limited, &e, self.t.jitter()) as f64;
+                    let until = self.t.now_ms() + wait;
+                    if self.pacer.next_at.get() < until {
+                        self.pacer.next_at.set(until);
+                    }
+                }
+                other => return other,
+            }
+        }
+    }
+
+    /// A request that may simply be repeated (reads, `PUT`s): retried when its answer was lost.
+    async fn again(&self, m: Method, path: &str, body: Option<&Value>) -> Result<Value, ApiError> {
+        let mut tries = 0;
+        loop {
+            tries += 1;
+            match self.call(m, path, body).await {
+                Err(e) if lost(&e) && tries < MAX_TRIES => {
+                    self.t
+                        .sleep(crate::paging::backoff_ms(tries, &e, self.t.jitter()))
+                        .await
+                }
+                other => return other,
+            }
+        }
+    }
+
+    /// A create that must happen once: on a lost answer or "already taken", `find` reads
+    /// what exists; a match is adopted (`Ok((value, true))`), nothing found is retried.
+    async fn create_once<F, Fut>(
+        &self,
+        path: &str,
+        body: &Value,
+        find: F,
+    ) -> Result<(Value, bool), ApiError>
+    where
+        F: Fn() -> Fut,
+        Fut: std::future::Future<Output = Result<Option<Value>, ApiError>>,
+    {
+        let mut tries = 0;
+        loop {
+            tries += 1;
+            match self.call(Method::Post, path, Some(body)).await {
+                Ok(v) => return Ok((v, false)),
+                Err(e) if taken(&e) || lost(&e) => {
+                    if let Some(found) = find().await? {
+                        return Ok((found, true));
+                    }
+                    if taken(&e) || tries >= MAX_TRIES {
+                        return Err(e);
+                    }
+                    self.t
+                        .sleep(crate::paging::backoff_ms(tries, &e, self.t.jitter()))
+                        .await;
+                }
+                Err(e) => return Err(e),
+            }
+        }
+    }
+
+    async fn find_user(&self, email: &str) -> Result<Option<Value>, ApiError> {
+        let path = format!("/users?query={}", crate::url::encode(email));
+        let v = self.again(Method::Get, &path, None).await?;
+        Ok(v.get("users")
+            .and_then(Value::as_array)
+            .and_then(|a| {
+                a.iter().find(|u| {
+                    json::string(u, "email").is_some_and(|e| e.eq_ignore_ascii_case(email))
+                })
+            })
+            .cloned())
+    }
+
+    async fn contact_methods(&self, uid: &str) -> Result<Vec<Cm>, ApiError> {
+        let v = self
+            .again(
+                Method::Get,
+                &format!("/users/{}/contact_methods", crate::url::encode(uid)),
+                None,
+            )
+            .await?;
+        Ok(json::list(&v, "contact_methods"))
+    }
+
+    async fn rules(&self, uid: &str) -> Result<Vec<NRule>, ApiError> {
+        let v = self
+            .again(
+                Method::Get,
+                &format!("/users/{}/notification_rules", crate::url::encode(uid)),
+                None,
+            )
+            .await?;
+        Ok(json::list(&v, "notification_rules"))
+    }
+
+    /// Makes sure every team in `names` exists: found by exact name, else created once.
+    /// Returns each name with its id or why it could not be made.
+    pub async fn teams(&self, names: &[String]) -> Vec<(String, Result<String, RowError>)> {
+        let mut out = Vec::new();
+        for name in names {
+            let find = || async {
+                let v = self
+                    .again(
+                        Method::Get,
+                        &format!("/teams?query={}", crate::url::encode(name)),
+                        None,
+                    )
+                    .await?;
+                let teams: Vec<Named> = json::list(&v, "teams");
+                Ok(teams
+                    .into_iter()
+                    .find(|t| t.name == *name)
+                    .map(|t| json!({"team": {"id": t.id}})))
+            };
+            let r = match find().await {
+                Ok(Some(v)) => Ok(v),
+                Ok(None) => {
+                    let body = json!({"team": {"type": "team", "name": name}});
+                    self.create_once("/teams", &body, || async {
+                        Ok(find().await?.map(|v| v.get("team").cloned().unwrap_or(v)))
+                    })
+                    .await
+                    .map(|(v, _)| v)
+                }
+                Err(e) => Err(e),
+            };
+            let id = r
+                .map_err(|e| explain(&format!("creating team {name}"), &e))
+                .and_then(|v| {
+                    v.get("team")
+                        .unwrap_or(&v)
+                        .get("id")
+                        .and_then(Value::as_str)
+                        .map(str::to_string)
+                        .ok_or_else(|| {
+                            explain(
+                                &format!("creating team {name}"),
+                                &ApiError::Malformed {
+                                    endpoint: "/teams".into(),
+                                    detail: "no team id".into(),
+                                },
+                            )
+                        })
+                });
+            out.push((name.clone(), id));
+        }
+        out
+    }
+
+    /// One user row, step by step. `team_id` gives a team's id by name.
+    async fn user(
+        &self,
+        w: &UserWork,
+        team_id: &dyn Fn(&str) -> Result<String, RowError>,
+        r: &mut RowResult,
+    ) -> Result<(), RowError> {
+        fn step(s: &str) -> impl Fn(ApiError) -> RowError + '_ {
+            move |e| explain(s, &e)
+        }
+        if !self.go_on().await {
+            return Ok(());
+        }
+        let uid = match (&w.id, &w.create) {
+            (Some(id), _) => id.clone(),
+            (None, Some(body)) => {
+                let (v, adopted) = self
+                    .create_once("/users", body, || async {
+                        Ok(self
+                            .find_user(&w.email)
+                            .await?
+                            .map(|u| json!({ "user": u })))
+                    })
+                    .await
+                    .map_err(step("creating the user"))?;
+                let id = v
+                    .get("user")
+                    .and_then(|u| json::string(u, "id"))
+                    .ok_or_else(|| {
+                        explain(
+                            "creating the user",
+                            &ApiError::Malformed {
+                                endpoint: "/users".into(),
+                                detail: "no user id".into(),
+                            },
+                        )
+                    })?;
+                r.did.push(if adopted {
+                    format!("found existing user {id}")
+                } else {
+                    format!("created user {id}")
+                });
+                id
+            }
+            (None, None) => return Ok(()),
+        };
+        if r.ids.is_empty() {
+            r.ids.push(uid.clone());
+        }
+        let user_path = format!("/users/{}", crate::url::encode(&uid));
+        if let Some(body) = &w.update {
+            if !self.go_on().await {
+                return Ok(());
+            }
+            self.again(Method::Put, &user_path, Some(body))
+                .await
+                .map_err(step("updating the user"))?;
+            r.did.push("updated the user".into());
+        }
+        if !w.contacts.is_empty() || !w.rules.is_empty() {
+            let mut have = self
+                .contact_methods(&uid)
+                .await
+                .map_err(step("reading contact methods"))?;
+            for c in &w.contacts {
+                if !self.go_on().await {
+                    return Ok(());
+                }
+                if have.iter().any(|x| x.same(c)) {
+                    continue;
+                }
+                let cm = self.add_contact(&uid, c).await.map_err(step(&format!(
+                    "adding {} {}",
+                    c.channel.word(),
+                    c.display()
+                )))?;
+                r.did
+                    .push(format!("added {} {}", c.channel.word(), c.display()));
+                r.ids.push(cm.id.clone());
+                have.push(cm);
+            }
+            if !w.rules.is_empty() {
+                let mut user = AUser {
+                    id: uid.clone(),
+                    email: w.email.clone(),
+                    contacts: have,
+                    rules: self
+                        .rules(&uid)
+                        .await
+                        .map_err(step("reading notification rules"))?,
+                    ..Default::default()
+                };
+                for rule in &w.rules {
+                    if !self.go_on().await {
+                        return Ok(());
+                    }
+                    if user.has_rule(rule, &w.wanted) {
+                        continue;
+                    }
+                    let what = format!(
+                        "adding the rule {} after {} min",
+                        rule.channel.word(),
+                        rule.delay
+                    );
+                    let Some(cm) = user.target(rule.channel, &w.wanted).cloned() else {
+                        return Err(RowError {
+                            step: what,
+                            pagerduty: String::new(),
+                            plain: format!(
+                                "The user has no {} contact method for this rule to use.",
+                                rule.channel.word()
+                            ),
+                        });
+                    };
+                    let body = json!({"notification_rule": {
+                        "type": "assignment_notification_rule",
+                        "start_delay_in_minutes": rule.delay,
+                        "contact_method": {"id": cm.id, "type": cm.channel.api_type()},
+                        "urgency": "high",
+                    }});
+                    let path = format!("{user_path}/notification_rules");
+                    let (v, _) = self
+                        .create_once(&path, &body, || async {
+                            let rules = self.rules(&uid).await?;
+                            Ok(rules
+                                .into_iter()
+                                .find(|x| x.cm_id == cm.id && x.delay == rule.delay && x.urgency == "high")
+                                .map(|x| json!({"notification_rule": {"id": x.id, "start_delay_in_minutes": x.delay, "urgency": x.urgency, "contact_method": {"id": x.cm_id}}})))
+                        })
+                        .await
+                        .map_err(step(&what))?;
+                    if let Some(nr) = v.get("notification_rule").and_then(NRule::from_json) {
+                        r.ids.push(nr.id.clone());
+                        user.rules.push(nr);
+                    }
+                    r.did.push(format!(
+                        "added rule {} after {} min",
+                        rule.channel.word(),
+                        rule.delay
+                    ));
+                }
+            }
+        }
+        for (team, role) in &w.teams {
+            if !self.go_on().await {
+                return Ok(());
+            }
+            let tid = team_id(team)?;
+            let path = format!(
+                "/teams/{}/users/{}",
+                crate::url::encode(&tid),
+                crate::url::encode(&uid)
+            );
+            self.again(Method::Put, &path, Some(&json!({ "role": role })))
+                .await
+                .map_err(step(&format!("adding to team {team}")))?;
+            r.did.push(format!("joined team {team} as {role}"));
+        }
+        Ok(())
+    }
+
+    async fn add_contact(&self, uid: &str, c: &Contact) -> Result<Cm, ApiError> {
+        let mut cm = vec![
+            ("type", json!(c.channel.api_type())),
+            ("label", json!(c.channel.label())),
+            ("address", json!(c.address)),
+        ];
+        if let Some(cc) = c.country_code {
+            cm.push(("country_code", json!(cc)));
+        }
+        let body = json!({ "contact_method": json::object(cm) });
+        let path = format!("/users/{}/contact_methods", crate::url::encode(uid));
+        let (v, _) = self
+            .create_once(&path, &body, || async {
+                let have = self.contact_methods(uid).await?;
+                Ok(have.into_iter().find(|x| x.same(c)).map(|x| {
+                    json!({"contact_method": {"id": x.id, "type": x.channel.api_type(), "address": x.address, "country_code": x.country_code}})
+                }))
+            })
+            .await?;
+        v.get("contact_method")
+            .and_then(Cm::from_json)
+            .ok_or(ApiError::Malformed {
+                endpoint: path,
+                detail: "no contact method in the answer".into(),
+            })
+    }
+
+    async fn service(&self, w: &ServiceWork, r: &mut RowResult) -> Result<(), RowError> {
+        let Some(body) = &w.body else { return Ok(()) };
+        if !self.go_on().await {
+            return Ok(());
+        }
+        match &w.id {
+            Some(id) => {
+                self.again(
+                    Method::Put,
+                    &format!("/services/{}", crate::url::encode(id)),
+                    Some(body),
+                )
+                .await
+                .map_err(|e| explain("updating the service", &e))?;
+                r.ids.push(id.clone());
+                r.did.push(format!("updated service {id}"));
+            }
+            None => {
+                let find = || async {
+                    let path = format!("/services?name={}", crate::url::encode(&w.name));
+                    let v = self.again(Method::Get, &path, None).await?;
+                    let found = v
+                        .get("services")
+                        .and_then(Value::as_array)
+                        .and_then(|a| {
+                            a.iter().find(|s| {
+                                json::string(s, "name").as_deref() == Some(w.name.as_str())
+                            })
+                        })
+                        .cloned();
+                    Ok(found.map(|s| json!({ "service": s })))
+                };
+                let (v, adopted) = self
+                    .create_once("/services", body, find)
+                    .await
+                    .map_err(|e| explain("creating the service", &e))?;
+                let s = v.get("service").cloned().unwrap_or_default();
+                let id = json::string(&s, "id").unwrap_or_default();
+                let policy = s
+                    .get("escalation_policy")
+                    .and_then(|p| json::string(p, "id"));
+                if adopted && policy.as_deref() != Some(w.policy_id.as_str()) {
+                    return Err(RowError {
+                        step: "creating the service".into(),
+                        pagerduty: "Name has already been taken".into(),
+                        plain: format!("A service named {} already exists ({id}) with another escalation policy; rename the row or change that service.", w.name),
+                    });
+                }
+                r.ids.push(id.clone());
+                r.did.push(if adopted {
+                    format!("found existing service {id}")
+                } else {
+                    format!("created service {id}")
+                });
+            }
+        }
+        Ok(())
+    }
+
+    /// One row, reported whatever happens.
+    async fn row(
+        &self,
+        p: &RowPlan,
+        team_id: &dyn Fn(&str) -> Result<String, RowError>,
+    ) -> RowResult {
+        let mut r = RowResult {
+            line: p.line,
+            key: p.key.clone(),
+            outcome: Outcome::Done,
+            did: vec![],
+            ids: vec![],
+            error: None,
+        };
+        let result = match &p.work {
+            Work::User(w) => self.user(w, team_id, &mut r).await,
+            Work::Service(w) => self.service(w, &mut r).await,
+            Work::Nothing => Ok(()),
+        };
+        match result {
+            Err(e) => {
+                r.outcome = Outcome::Failed;
+                r.error = Some(e);
+            }
+            Ok(()) if self.ctl.get() == RunState::Cancelled => r.outcome = Outcome::Stopped,
+            Ok(()) => {}
+        }
+        r
+    }
+
+    /// Runs every row of `plan` that writes something: missing teams first, then the rows,
+    /// `concurrency` at a time. `done` hears each row as it ends, in the order they end;
+    /// rows not started when the run is cancelled are reported as stopped with nothing done.
+    pub async fn run(
+        &self,
+        plan: &Plan,
+        known_teams: &[Named],
+        concurrency: usize,
+        done: &dyn Fn(RowResult),
+    ) {
+        let created = if plan.new_teams.is_empty() || !self.go_on().await {
+            vec![]
+        } else {
+            self.teams(&plan.new_teams).await
+        };
+        let team_id = |name: &str| -> Result<String, RowError> {
+            if let Some((_, r)) = created.iter().find(|(n, _)| n.eq_ignore_ascii_case(name)) {
+                return r.clone();
+            }
+            known_teams
+                .iter()
+                .find(|t| t.name == name)
+                .or_else(|| known_teams.iter().find(|t| t.name.eq_ignore_ascii_case(name)))
+                .map(|t| t.id.clone())
+                .ok_or_else(|| RowError {
+                    step: format!("adding to team {name}"),
+                    pagerduty: String::new(),
+                    plain: format!("There is no team named {name}; plan again with \"Create missing teams\" on."),
+                })
+        };
+        let team_id = &team_id;
+        futures::stream::iter(plan.rows.iter().filter(|p| p.writes() > 0))
+            .map(|p| async move {
+                if self.ctl.get() == RunState::Cancelled {
+                    RowResult {
+                        line: p.line,
+                        key: p.key.clone(),
+                        outcome: Outcome::Stopped,
+                        did: vec![],
+                        ids: vec![],
+                        error: None,
+                    }
+                } else {
+                    self.row(p, team_id).await
+                }
+            })
+            .buffer_unordered(concurrency.max(1))
+            .for_each(|r| {
+                done(r);
+                async {}
+            })
+            .await;
+    }
+}
+
+#[cfg(test)]
+mod tests;
