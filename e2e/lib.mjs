@@ -91,7 +91,9 @@ export async function startStatic({ base = '/', config = null, port } = {}) {
       }
       return;
     }
-    if (rel && !rel.includes('/') && !rel.includes('..') && rel !== 'index.html') {
+    // Top-level files, and wasm-bindgen's snippets/<crate>/<file>.js (the importer's loader).
+    const asset = (!rel.includes('/') || /^snippets\/[\w.-]+\/[\w.-]+\.js$/.test(rel)) && !rel.includes('..');
+    if (rel && asset && rel !== 'index.html') {
       try {
         const body = await readFile(path.join(DIST, rel));
         res.writeHead(200, { 'content-type': TYPES[path.extname(rel)] ?? 'application/octet-stream' });

@@ -160,6 +160,7 @@ pub fn Shell(
                 AppRoute::Users => view! { <UsersPage /> }.into_any(),
                 AppRoute::User(id) => view! { <UserDetail id=id /> }.into_any(),
                 AppRoute::Token => view! { <TokenPage /> }.into_any(),
+                AppRoute::Import => view! { <crate::components::importer::ImporterStatus /> }.into_any(),
                 AppRoute::NotFound => view! { <NotFound /> }.into_any(),
             }}
         </main>

@@ -563,6 +563,8 @@ pub fn sign_out(auth: Auth) {
     let session = auth.session_untracked();
     EPOCH.with(|e| e.set(e.get() + 1));
     browser::session_clear_all();
+    // The importer holds what it read of the account: it goes too.
+    crate::components::importer::unload();
     refresh_trouble_over(auth);
     auth.state.set(AuthState::SignedOut);
     let Some(s) = session else { return };

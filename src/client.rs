@@ -14,6 +14,43 @@ pub fn signed_get(url: &str, token: &str) -> gloo_net::http::RequestBuilder {
         .header("Accept", api::ACCEPT)
 }
 
+/// Sends a built request and reads PagerDuty's answer: a non-2xx is classified (with
+/// `ratelimit-reset` when readable), an empty body (a 204) is `null`.
+pub async fn answer(
+    req: Result<gloo_net::http::Request, gloo_net::Error>,
+    path: &str,
+) -> Result<Value, ApiError> {
+    read(send(req).await?, path).await
+}
+
+/// Sends a built request (a network failure is [`ApiError::Network`]).
+pub async fn send(
+    req: Result<gloo_net::http::Request, gloo_net::Error>,
+) -> Result<gloo_net::http::Response, ApiError> {
+    let net = |e: gloo_net::Error| ApiError::Network(e.to_string());
+    req.map_err(net)?.send().await.map_err(net)
+}
+
+/// Reads an answer (see [`answer`]).
+pub async fn read(resp: gloo_net::http::Response, path: &str) -> Result<Value, ApiError> {
+    let status = resp.status();
+    let text = resp.text().await.unwrap_or_default();
+    if !(200..300).contains(&status) {
+        let reset = resp
+            .headers()
+            .get("ratelimit-reset")
+            .and_then(|v| v.trim().parse::<u64>().ok());
+        return Err(api::classify(status, &text, path, reset));
+    }
+    if text.trim().is_empty() {
+        return Ok(Value::Null);
+    }
+    serde_json::from_str(&text).map_err(|e| ApiError::Malformed {
+        endpoint: path.to_string(),
+        detail: e.to_string(),
+    })
+}
+
 async fn get_once(
     api_url: &str,
     path: &str,
@@ -25,19 +62,7 @@ async fn get_once(
         .send()
         .await
         .map_err(|e| ApiError::Network(e.to_string()))?;
-    let status = resp.status();
-    let text = resp.text().await.unwrap_or_default();
-    if !(200..300).contains(&status) {
-        let reset = resp
-            .headers()
-            .get("ratelimit-reset")
-            .and_then(|v| v.trim().parse::<u64>().ok());
-        return Err(api::classify(status, &text, path, reset));
-    }
-    serde_json::from_str(&text).map_err(|e| ApiError::Malformed {
-        endpoint: path.to_string(),
-        detail: e.to_string(),
-    })
+    read(resp, path).await
 }
 
 /// GETs `path` (e.g. `/users/me`) as the signed-in user; `abort` ends it with its page.

@@ -12,6 +12,7 @@ pub enum AppRoute {
     Users,
     User(String),
     Token,
+    Import,
     NotFound,
 }
 
@@ -26,6 +27,7 @@ impl AppRoute {
             AppRoute::Users => "/users".into(),
             AppRoute::User(id) => format!("/users/{}", crate::url::encode(id)),
             AppRoute::Token => "/token".into(),
+            AppRoute::Import => "/import".into(),
             AppRoute::NotFound => "/not-found".into(),
         }
     }
@@ -46,6 +48,7 @@ impl AppRoute {
             ["users"] => AppRoute::Users,
             ["users", id] if !id.is_empty() => AppRoute::User(crate::url::decode(id)),
             ["token"] => AppRoute::Token,
+            ["import"] => AppRoute::Import,
             _ => AppRoute::NotFound,
         }
     }
@@ -58,6 +61,7 @@ impl AppRoute {
             AppRoute::Services | AppRoute::Service(_) => "Services",
             AppRoute::Users | AppRoute::User(_) => "Users",
             AppRoute::Token => "Token",
+            AppRoute::Import => "Import",
             AppRoute::NotFound => "Not found",
         }
     }
@@ -138,6 +142,7 @@ mod tests {
             "/users",
             "/users/U1",
             "/token",
+            "/import",
         ];
         for s in samples {
             let r = AppRoute::parse(s);

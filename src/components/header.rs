@@ -82,7 +82,12 @@ fn who(me: Option<Me>, session: &Session) -> String {
 pub fn Header() -> impl IntoView {
     let auth = use_auth();
     let router = crate::nav::use_nav();
-    let sections = [AppRoute::Services, AppRoute::Users, AppRoute::Token];
+    let sections = [
+        AppRoute::Services,
+        AppRoute::Users,
+        AppRoute::Import,
+        AppRoute::Token,
+    ];
     let me = use_context::<MeCtx>()
         .map(|m| m.0)
         .unwrap_or_else(|| RwSignal::new(None));

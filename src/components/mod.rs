@@ -3,3 +3,4 @@ pub mod api_error;
 pub mod auth_views;
 pub mod header;
 pub mod import;
+pub mod importer;

@@ -36,6 +36,19 @@ impl Kind {
             Kind::Services => "services",
         }
     }
+    /// `n` of these, in words: "1 user", "1,200 services".
+    pub fn count(self, n: usize) -> String {
+        let noun = self.noun();
+        format!(
+            "{} {}",
+            crate::table::group(n as u64),
+            if n == 1 {
+                &noun[..noun.len() - 1]
+            } else {
+                noun
+            }
+        )
+    }
 }
 
 /// One problem with one cell (or the whole row when `column` is empty), in words that say

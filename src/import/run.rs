@@ -45,6 +45,10 @@ pub trait Transport {
     fn now_ms(&self) -> f64;
     /// A number in `0..1` to spread retries.
     fn jitter(&self) -> f64;
+    /// The rate limit the server announced (`ratelimit-limit`, a minute), when it did.
+    fn limit_per_min(&self) -> Option<u32> {
+        None
+    }
 }
 
 /// Running, paused or cancelled: set by the page, read by the run between steps.
@@ -119,8 +123,19 @@ pub struct RowResult {
 
 /// Spaces requests evenly under the rate limit, and holds every row back after a 429.
 struct Pacer {
-    spacing_ms: f64,
+    /// The limit to assume until the server announces one (`None`: no pacing).
+    per_minute: Option<u32>,
     next_at: Cell<f64>,
+}
+
+impl Pacer {
+    /// Milliseconds between requests: a hair under the limit, so a window's edge does not
+    /// answer 429.
+    fn spacing_ms(&self, announced: Option<u32>) -> f64 {
+        announced
+            .or(self.per_minute)
+            .map_or(0.0, |n| 60_000.0 / (n.max(1) as f64 * 0.985))
+    }
 }
 
 /// Whether an error leaves the write's outcome unknown (it may have happened).
@@ -177,13 +192,13 @@ pub struct Runner<'a, T: Transport> {
 }
 
 impl<'a, T: Transport> Runner<'a, T> {
-    /// `per_minute`: the rate limit to stay under (`None`: no pacing, for a lifted limit).
+    /// `per_minute`: the rate limit to stay under until the server announces its own
+    /// (`None`: no pacing).
     pub fn new(t: &'a T, per_minute: Option<u32>, ctl: Control) -> Self {
         Runner {
             t,
             pacer: Pacer {
-                // A hair under the limit, so a window's edge does not answer 429.
-                spacing_ms: per_minute.map_or(0.0, |n| 60_000.0 / (n.max(1) as f64 * 0.985)),
+                per_minute,
                 next_at: Cell::new(0.0),
             },
             ctl,
@@ -210,7 +225,9 @@ impl<'a, T: Transport> Runner<'a, T> {
         loop {
             let now = self.t.now_ms();
             let at = self.pacer.next_at.get().max(now);
-            self.pacer.next_at.set(at + self.pacer.spacing_ms);
+            self.pacer
+                .next_at
+                .set(at + self.pacer.spacing_ms(self.t.limit_per_min()));
             if at > now {
                 self.t.sleep((at - now) as u64).await;
             }

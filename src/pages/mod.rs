@@ -1,4 +1,6 @@
 //! One routed view per file.
+pub mod bulk;
+pub mod bulk_io;
 pub mod callback;
 pub mod detail;
 pub mod home;

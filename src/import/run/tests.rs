@@ -46,6 +46,8 @@ struct Fake {
     cancel_after: Option<(usize, Control)>,
     /// Faults injected: throttled, failed, answers lost.
     injected: Cell<[u32; 3]>,
+    /// The `ratelimit-limit` the fake announces.
+    announced: Option<u32>,
 }
 
 fn bad(message: &str) -> ApiError {
@@ -66,6 +68,7 @@ impl Fake {
             log: RefCell::new(vec![]),
             cancel_after: None,
             injected: Cell::new([0; 3]),
+            announced: None,
         }
     }
 
@@ -384,6 +387,9 @@ impl Transport for Fake {
     fn jitter(&self) -> f64 {
         0.5
     }
+    fn limit_per_min(&self) -> Option<u32> {
+        self.announced
+    }
 }
 
 fn users_file(n: usize) -> String {
@@ -618,4 +624,18 @@ fn services_are_created_once_and_a_name_taken_by_another_policy_is_an_error() {
     assert!(e.plain.contains("another escalation policy"), "{e:?}");
     let s = fake.state.borrow();
     assert_eq!(s.services.len(), 4, "{:?}", s.services);
+}
+
+#[test]
+fn an_announced_higher_limit_is_used() {
+    let mut fake = Fake::new(0.0, 0.0, 0.0);
+    fake.announced = Some(60_000);
+    let plan = plan_users(&users_file(100), &fake);
+    run(&fake, &plan, Control::default());
+    let log = fake.log.borrow();
+    let span = log.last().unwrap().0 - log[0].0;
+    let rate = log.len() as f64 / (span / 60_000.0);
+    // The fake answers one request at a time in 50 ms of its clock (1,200 a minute at most):
+    // above 960 means the pacing followed the announced limit, not PagerDuty's default.
+    assert!(rate > 1_100.0, "{rate:.0} a minute");
 }

@@ -1,0 +1,32 @@
+//! pdscope's Import page as its own WebAssembly module, so the first load of the app does
+//! not carry the importer (CSV reading, checks, planner, executor and their views): the app
+//! fetches `importer.js` and `importer_bg.wasm` when someone opens Import and calls
+//! [`mount`]. The code is the `pdscope` library's (`pdscope::import`, `pdscope::pages::bulk`);
+//! this crate only exports it. `scripts/build-importer.sh` builds it (a Trunk hook).
+
+#[cfg(target_arch = "wasm32")]
+mod browser {
+    use std::any::Any;
+    use std::cell::RefCell;
+    use wasm_bindgen::prelude::*;
+
+    thread_local! {
+        static MOUNTED: RefCell<Option<Box<dyn Any>>> = const { RefCell::new(None) };
+    }
+
+    /// Mounts the Import page into `el`; `host` is the app's session (`pdscope::host`).
+    #[wasm_bindgen]
+    pub fn mount(el: web_sys::HtmlElement, host: js_sys::Function) {
+        console_error_panic_hook::set_once();
+        let handle = pdscope::pages::bulk::mount(el, host);
+        MOUNTED.with(|m| *m.borrow_mut() = Some(Box::new(handle)));
+    }
+
+    /// Removes the page and drops its state (the app calls it on sign-out); a run in progress
+    /// is cancelled.
+    #[wasm_bindgen]
+    pub fn unmount() {
+        let old = MOUNTED.with(|m| m.borrow_mut().take());
+        drop(old);
+    }
+}

@@ -1,0 +1,93 @@
+//! Browser tests of the Import page (the importer module's view), mounted with a host object
+//! like the one the app hands it.
+#![cfg(target_arch = "wasm32")]
+
+use pdscope::host::host_function;
+use wasm_bindgen::prelude::*;
+use wasm_bindgen::JsCast;
+use wasm_bindgen_test::*;
+
+mod common;
+
+wasm_bindgen_test_configure!(run_in_browser);
+
+/// A host with no session (signed out): the check works without one.
+fn signed_out_host() -> js_sys::Function {
+    host_function(Box::new(|name: String, _| match name.as_str() {
+        "refresh" => js_sys::Promise::resolve(&JsValue::FALSE).into(),
+        "scoped" => JsValue::FALSE,
+        _ => JsValue::UNDEFINED,
+    }))
+}
+
+fn click(el: &web_sys::HtmlElement, text: &str) {
+    let buttons = el.get_elements_by_tag_name("button");
+    let b = (0..buttons.length())
+        .filter_map(|i| buttons.item(i))
+        .find(|b| b.text_content().as_deref() == Some(text))
+        .unwrap_or_else(|| panic!("no button {text}"));
+    b.unchecked_into::<web_sys::HtmlElement>().click();
+}
+
+#[wasm_bindgen_test]
+async fn hostile_csv_text_is_shown_as_text_and_every_problem_named() {
+    let el = common::container();
+    let _h = pdscope::pages::bulk::mount(el.clone(), signed_out_host());
+    let textarea: web_sys::HtmlTextAreaElement = el
+        .query_selector("textarea")
+        .unwrap()
+        .unwrap()
+        .unchecked_into();
+    let hostile = "name,email,role\n\"<img src=x onerror=alert(1)>\",\"<b>x</b>@example.com\",<script>alert(2)</script>\nAda,ada@example.com,Responder\n";
+    textarea.set_value(hostile);
+    textarea
+        .dispatch_event(&web_sys::Event::new("input").unwrap())
+        .unwrap();
+    click(&el, "Check pasted text");
+    common::sleep(50).await;
+    let text = el.text_content().unwrap();
+    assert!(
+        text.contains("pasted text: read as pdscope users. 2 users: 1 ready, 1 with problems."),
+        "{text}"
+    );
+    assert!(
+        text.contains("<script>alert(2)</script>\" is not a PagerDuty role"),
+        "{text}"
+    );
+    assert!(text.contains("<b>x</b>@example.com"), "{text}");
+    // Text, not markup: no element came from the file.
+    assert!(el.query_selector("img").unwrap().is_none());
+    assert!(el.query_selector("script").unwrap().is_none());
+    assert!(el.query_selector("td b").unwrap().is_none());
+    // Signed out, the plan step asks for sign-in rather than failing.
+    assert!(
+        text.contains("Sign in to compare the file with your PagerDuty account."),
+        "{text}"
+    );
+}
+
+#[wasm_bindgen_test]
+async fn a_file_that_is_not_csv_says_why() {
+    let el = common::container();
+    let _h = pdscope::pages::bulk::mount(el.clone(), signed_out_host());
+    let textarea: web_sys::HtmlTextAreaElement = el
+        .query_selector("textarea")
+        .unwrap()
+        .unwrap()
+        .unchecked_into();
+    textarea.set_value("name,title\nAda,SRE\n");
+    textarea
+        .dispatch_event(&web_sys::Event::new("input").unwrap())
+        .unwrap();
+    click(&el, "Check pasted text");
+    common::sleep(50).await;
+    let alert = el.query_selector("[role=alert]").unwrap().unwrap();
+    assert!(
+        alert
+            .text_content()
+            .unwrap()
+            .contains("pasted text: The file has no email column."),
+        "{:?}",
+        alert.text_content()
+    );
+}
