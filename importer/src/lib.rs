@@ -22,6 +22,19 @@ mod browser {
         MOUNTED.with(|m| *m.borrow_mut() = Some(Box::new(handle)));
     }
 
+    /// "Export for import" of `kind` (`users` or `services`): a promise of what was exported,
+    /// in words, after the file was offered for download.
+    #[wasm_bindgen]
+    pub fn export_for_import(kind: String, host: js_sys::Function) -> js_sys::Promise {
+        console_error_panic_hook::set_once();
+        wasm_bindgen_futures::future_to_promise(async move {
+            pdscope::pages::bulk::export_for_import(&kind, host)
+                .await
+                .map(JsValue::from)
+                .map_err(|e| js_sys::Error::new(&e).into())
+        })
+    }
+
     /// Removes the page and drops its state (the app calls it on sign-out); a run in progress
     /// is cancelled.
     #[wasm_bindgen]

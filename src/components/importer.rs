@@ -11,23 +11,49 @@ use std::cell::RefCell;
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
 
-#[wasm_bindgen(inline_js = "export async function load_importer(url, el, host) {
-  const css = document.createElement('link');
-  css.rel = 'stylesheet';
-  css.href = url.replace(/[.]js$/, '.css');
-  document.head.append(css);
-  const m = await import(url);
-  await m.default();
-  m.mount(el, host);
-  return m;
+#[wasm_bindgen(inline_js = "let loading = null;
+export function importer(url) {
+  loading ??= (async () => {
+    const css = document.createElement('link');
+    css.rel = 'stylesheet';
+    css.href = url.replace(/[.]js$/, '.css');
+    document.head.append(css);
+    const m = await import(url);
+    await m.default();
+    return m;
+  })().catch((e) => { loading = null; throw e; });
+  return loading;
 }")]
 extern "C" {
+    /// The importer module, fetched and started once (a failed load is tried again).
     #[wasm_bindgen(catch)]
-    async fn load_importer(
-        url: String,
-        el: web_sys::HtmlElement,
-        host: js_sys::Function,
-    ) -> Result<JsValue, JsValue>;
+    async fn importer(url: String) -> Result<JsValue, JsValue>;
+}
+
+/// Calls `name(args…)` on the loaded module.
+fn call(module: &JsValue, name: &str, a: &JsValue, b: &JsValue) -> Result<JsValue, JsValue> {
+    js_sys::Reflect::get(module, &name.into())?
+        .unchecked_into::<js_sys::Function>()
+        .call2(module, a, b)
+}
+
+/// The importer's URL, next to the app under the page's base.
+fn importer_url() -> String {
+    web_sys::window()
+        .and_then(|w| w.document())
+        .and_then(|d| d.base_uri().ok().flatten())
+        .and_then(|base| web_sys::Url::new_with_base("importer.js", &base).ok())
+        .map_or_else(|| "importer.js".into(), |u| u.href())
+}
+
+/// An error from loading or calling the importer, in words.
+fn why(e: JsValue) -> String {
+    e.as_string().unwrap_or_else(|| {
+        js_sys::Reflect::get(&e, &"message".into())
+            .ok()
+            .and_then(|m| m.as_string())
+            .unwrap_or_else(|| "unknown error".into())
+    })
 }
 
 thread_local! {
@@ -38,9 +64,7 @@ thread_local! {
 /// Removes the importer and what it held (sign-out calls it).
 pub fn unload() {
     if let Some((module, el)) = LOADED.with(|l| l.borrow_mut().take()) {
-        if let Ok(f) = js_sys::Reflect::get(&module, &"unmount".into()) {
-            let _ = f.unchecked_into::<js_sys::Function>().call0(&module);
-        }
+        let _ = call(&module, "unmount", &JsValue::UNDEFINED, &JsValue::UNDEFINED);
         el.remove();
     }
 }
@@ -116,15 +140,14 @@ pub fn ImporterStatus() -> impl IntoView {
         ) else {
             return;
         };
-        let url = doc
-            .and_then(|d| d.base_uri().ok().flatten())
-            .and_then(|base| web_sys::Url::new_with_base("importer.js", &base).ok())
-            .map_or_else(|| "importer.js".into(), |u| u.href());
         state.set(None);
         let _ = main.append_child(&el);
         let host = host.get_value();
         leptos::task::spawn_local(async move {
-            match load_importer(url, el.clone(), host).await {
+            match importer(importer_url())
+                .await
+                .and_then(|m| call(&m, "mount", &el, &host).map(|_| m))
+            {
                 Ok(m) => {
                     // Left the page meanwhile: the box waits, hidden.
                     if state.try_set(Some(String::new())).is_some() {
@@ -134,13 +157,7 @@ pub fn ImporterStatus() -> impl IntoView {
                 }
                 Err(e) => {
                     el.remove();
-                    let why = e.as_string().unwrap_or_else(|| {
-                        js_sys::Reflect::get(&e, &"message".into())
-                            .ok()
-                            .and_then(|m| m.as_string())
-                            .unwrap_or_default()
-                    });
-                    state.try_set(Some(why));
+                    state.try_set(Some(why(e)));
                 }
             }
         });
@@ -160,5 +177,46 @@ pub fn ImporterStatus() -> impl IntoView {
         }.into_any()),
         Some(_) => None,
     }
+    }
+}
+
+/// "Export for import": every user (with contact methods, rules and teams) or service, in the
+/// importer's own format, so export → edit in a spreadsheet → import is a bulk edit. The
+/// work is the importer's (loaded on demand); this is the button and its outcome.
+#[component]
+pub fn ExportForImport(
+    /// `users` or `services`.
+    kind: &'static str,
+) -> impl IntoView {
+    // None: idle; Some(""): working; Some(text): the outcome.
+    let state: RwSignal<Option<String>> = RwSignal::new(None);
+    let host = StoredValue::new_local(host());
+    let go = move |_| {
+        state.set(Some(String::new()));
+        let host = host.get_value();
+        leptos::task::spawn_local(async move {
+            let done = async {
+                let m = importer(importer_url()).await?;
+                let p = call(&m, "export_for_import", &kind.into(), &host)?;
+                wasm_bindgen_futures::JsFuture::from(p.unchecked_into::<js_sys::Promise>()).await
+            };
+            let text = match done.await {
+                Ok(v) => v.as_string().unwrap_or_default(),
+                Err(e) => format!("Export for import failed: {}", why(e)),
+            };
+            state.try_set(Some(text));
+        });
+    };
+    view! {
+        <button on:click=go disabled=move || state.get().is_some_and(|s| s.is_empty())>
+            "Export for import"
+        </button>
+        <span class="export-note" role="status">
+            {move || match state.get() {
+                Some(s) if s.is_empty() => "Reading everything PagerDuty has…".to_string(),
+                Some(s) => s,
+                None => String::new(),
+            }}
+        </span>
     }
 }

@@ -207,6 +207,17 @@ impl FromJson for Named {
     }
 }
 
+/// A team by id, else by exact name, else by name in any case.
+pub fn find_named<'a>(list: &'a [Named], name_or_id: &str) -> Option<&'a Named> {
+    list.iter()
+        .find(|t| t.id == name_or_id)
+        .or_else(|| list.iter().find(|t| t.name == name_or_id))
+        .or_else(|| {
+            list.iter()
+                .find(|t| t.name.eq_ignore_ascii_case(name_or_id))
+        })
+}
+
 /// An existing service.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct AService {
@@ -274,13 +285,9 @@ impl Account {
             .iter()
             .find(|u| u.email.eq_ignore_ascii_case(email))
     }
-    /// A team by exact name (PagerDuty's `query` matches loosely; this does not).
-    pub fn team_by_name(&self, name: &str) -> Option<&Named> {
-        self.teams.iter().find(|t| t.name == name).or_else(|| {
-            self.teams
-                .iter()
-                .find(|t| t.name.eq_ignore_ascii_case(name))
-        })
+    /// A team by id, else by exact name (PagerDuty's `query` matches loosely; this does not).
+    pub fn team_by_name(&self, name_or_id: &str) -> Option<&Named> {
+        find_named(&self.teams, name_or_id)
     }
     /// An escalation policy by id, else by exact name.
     pub fn policy(&self, name_or_id: &str) -> Option<&Named> {

@@ -51,6 +51,57 @@ impl Kind {
     }
 }
 
+/// Everything in `account` of `kind` as a file in pdscope's own format ("Export for
+/// import"), with a byte order mark: it imports as is, so export → edit → import is a bulk
+/// edit. Returns the file and how many rows it has.
+pub fn export_csv(kind: Kind, account: &account::Account) -> (String, usize) {
+    let line = |cells: &[String]| -> String {
+        cells
+            .iter()
+            .map(|c| crate::table::csv_cell(c))
+            .collect::<Vec<_>>()
+            .join(",")
+            + "\r\n"
+    };
+    let header = |cols: &[&str]| line(&cols.iter().map(|c| c.to_string()).collect::<Vec<_>>());
+    let mut out = String::from("\u{feff}");
+    let n = match kind {
+        Kind::Users => {
+            out += &header(users::COLUMNS);
+            // A name holding the list separator `;` is written as the team's id (which the
+            // importer takes too), so it cannot split into two teams.
+            let team = |id: &str| {
+                account.teams.iter().find(|t| t.id == id).map(|t| {
+                    if t.name.contains(';') {
+                        t.id.clone()
+                    } else {
+                        t.name.clone()
+                    }
+                })
+            };
+            for u in &account.users {
+                out += &line(&users::export_row(&u.spec(&team)));
+            }
+            account.users.len()
+        }
+        Kind::Services => {
+            out += &header(services::COLUMNS);
+            let policy = |id: &str| {
+                account
+                    .policies
+                    .iter()
+                    .find(|p| p.id == id)
+                    .map(|p| p.name.clone())
+            };
+            for s in &account.services {
+                out += &line(&services::export_row(&s.spec(&policy)));
+            }
+            account.services.len()
+        }
+    };
+    (out, n)
+}
+
 /// One problem with one cell (or the whole row when `column` is empty), in words that say
 /// what to write instead.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -236,6 +287,85 @@ pub(crate) fn minutes(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn an_export_imports_as_is_and_plans_as_unchanged() {
+        use account::{AService, AUser, Account, Cm, NRule, Named};
+        use users::Channel;
+        let account = Account {
+            users: vec![AUser {
+                id: "U1".into(),
+                name: "Zoë, \"Z\" O'Neil".into(),
+                email: "zoe@example.com".into(),
+                role: "limited_user".into(),
+                time_zone: Some("Europe/Berlin".into()),
+                contacts: vec![
+                    Cm {
+                        id: "C1".into(),
+                        channel: Channel::Email,
+                        address: "zoe@example.com".into(),
+                        country_code: None,
+                    },
+                    Cm {
+                        id: "C2".into(),
+                        channel: Channel::Phone,
+                        address: "15112345678".into(),
+                        country_code: Some(49),
+                    },
+                    Cm {
+                        id: "C3".into(),
+                        channel: Channel::Email,
+                        address: "=cmd@example.com".into(),
+                        country_code: None,
+                    },
+                ],
+                rules: vec![
+                    NRule {
+                        id: "R1".into(),
+                        cm_id: "C1".into(),
+                        delay: 0,
+                        urgency: "high".into(),
+                    },
+                    NRule {
+                        id: "R2".into(),
+                        cm_id: "C2".into(),
+                        delay: 5,
+                        urgency: "high".into(),
+                    },
+                ],
+                teams: vec!["T1".into()],
+                ..Default::default()
+            }],
+            teams: vec![Named {
+                id: "T1".into(),
+                name: "Ops; Night".into(),
+            }],
+            policies: vec![Named {
+                id: "P1".into(),
+                name: "Ops".into(),
+            }],
+            services: vec![AService {
+                id: "S1".into(),
+                name: "Web".into(),
+                description: Some("a,b".into()),
+                policy_id: "P1".into(),
+                urgency: Some("low".into()),
+                ack_timeout: Some(600),
+                auto_resolve: None,
+            }],
+        };
+        let (text, n) = export_csv(Kind::Users, &account);
+        assert_eq!(n, 1);
+        let rows = crate::csvfile::read(text.as_bytes()).unwrap();
+        let checked = users::check(&rows, &|_| true).unwrap();
+        assert_eq!(checked.valid(), 1, "{:?}", checked.rows);
+        let p = plan::users(&checked, &account, plan::Options::default());
+        assert_eq!(p.rows[0].action, plan::Action::Unchanged, "{:?}", p.rows[0]);
+        let (text, _) = export_csv(Kind::Services, &account);
+        let checked = services::check(&crate::csvfile::read(text.as_bytes()).unwrap()).unwrap();
+        let p = plan::services(&checked, &account);
+        assert_eq!(p.rows[0].action, plan::Action::Unchanged, "{:?}", p.rows[0]);
+    }
 
     #[test]
     fn header_cells_become_keys() {

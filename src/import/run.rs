@@ -684,10 +684,7 @@ impl<'a, T: Transport> Runner<'a, T> {
             if let Some((_, r)) = created.iter().find(|(n, _)| n.eq_ignore_ascii_case(name)) {
                 return r.clone();
             }
-            known_teams
-                .iter()
-                .find(|t| t.name == name)
-                .or_else(|| known_teams.iter().find(|t| t.name.eq_ignore_ascii_case(name)))
+            super::account::find_named(known_teams, name)
                 .map(|t| t.id.clone())
                 .ok_or_else(|| RowError {
                     step: format!("adding to team {name}"),

@@ -849,3 +849,39 @@ fn LastRun() -> impl IntoView {
         })
     }
 }
+
+/// "Export for import": reads every user or service (`kind` is `users` or `services`) as the
+/// plan does and downloads them in the import format. The answer says what was exported.
+pub async fn export_for_import(kind: &str, host: js_sys::Function) -> Result<String, String> {
+    let kind = if kind == "services" {
+        Kind::Services
+    } else {
+        Kind::Users
+    };
+    let io = Io {
+        host: Host(host),
+        abort: Default::default(),
+    };
+    let read = bulk_io::read_account(kind, io, |_, _, _| {})
+        .await
+        .map_err(|e| e.to_string())?;
+    let (text, n) = crate::import::export_csv(kind, &read.account);
+    crate::browser::download(
+        &format!(
+            "pdscope-{}-for-import-{}.csv",
+            kind.noun(),
+            crate::browser::local_date()
+        ),
+        "text/csv;charset=utf-8",
+        &text,
+    );
+    Ok(if read.not_listed > 0 {
+        format!(
+            "Exported {} for import; PagerDuty lists at most 10,000, so {} are not in the file.",
+            kind.count(n),
+            table::group(read.not_listed)
+        )
+    } else {
+        format!("Exported {} for import.", kind.count(n))
+    })
+}

@@ -301,6 +301,7 @@ fn EntityList(
                     />
                 </label>
                 <button on:click=export disabled=move || !matches!(data.get(), Some(Ok(_)))>"Export CSV"</button>
+                <crate::components::importer::ExportForImport kind=kind.noun() />
             </div>
             <div role="status" aria-live="polite" class="count">
                 {move || match data.get() {
