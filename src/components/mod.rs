@@ -3,3 +3,5 @@ pub mod api_error;
 pub mod auth_views;
 pub mod header;
 pub mod import;
+pub mod load;
+pub mod table;
