@@ -4,6 +4,7 @@ use crate::auth::{provide_auth, use_auth};
 use crate::browser;
 use crate::components::header::Header;
 use crate::config::{Config, PageContext};
+use crate::context::{use_config, ConfigCtx, ReloadConfig};
 use crate::nav::provide_nav;
 use crate::pages::{
     callback::Callback,
@@ -16,27 +17,6 @@ use crate::pages::{
 };
 use crate::routes::AppRoute;
 use leptos::prelude::*;
-
-/// The validated configuration, provided to every page.
-#[derive(Clone, Debug)]
-pub struct ConfigCtx(pub Config);
-
-/// Loads `config.json` again (after importing credentials).
-#[derive(Clone, Copy)]
-pub struct ReloadConfig(pub Callback<()>);
-
-/// Reads the configuration context; only valid inside [`Shell`].
-pub fn use_config() -> Config {
-    expect_context::<ConfigCtx>().0
-}
-
-/// The full href of an app path under the page's base path (the path as is outside the
-/// router, e.g. in a test that mounts one view).
-pub fn href(path: &str) -> String {
-    use_context::<crate::nav::Nav>()
-        .map(|nav| nav.href(path))
-        .unwrap_or_else(|| path.to_string())
-}
 
 /// The whole app.
 #[component]

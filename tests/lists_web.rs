@@ -4,10 +4,10 @@
 #![cfg(target_arch = "wasm32")]
 
 use leptos::prelude::*;
-use pdscope::app::ConfigCtx;
 use pdscope::auth::{Auth, AuthState};
 use pdscope::browser;
 use pdscope::config;
+use pdscope::context::ConfigCtx;
 use pdscope::nav::provide_nav;
 use pdscope::oauth::{parse_token_response, Session};
 use pdscope::pages::lists::ServicesPage;

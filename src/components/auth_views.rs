@@ -1,5 +1,5 @@
-use crate::app::use_config;
 use crate::auth::{start_sign_in, use_auth, AuthError};
+use crate::context::use_config;
 use leptos::prelude::*;
 
 /// The "Connect to PagerDuty" button: starts a sign-in that returns to `return_to`.

@@ -1,6 +1,6 @@
-use crate::app::href;
 use crate::auth::{sign_out, use_auth};
 use crate::client;
+use crate::context::href;
 use crate::oauth::Session;
 use crate::routes::AppRoute;
 use leptos::prelude::*;

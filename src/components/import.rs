@@ -1,6 +1,6 @@
-use crate::app::ReloadConfig;
 use crate::browser;
 use crate::config::import_credentials;
+use crate::context::ReloadConfig;
 use leptos::prelude::*;
 use wasm_bindgen::JsCast;
 

@@ -72,7 +72,7 @@ pub fn unload() {
 /// The app's answers to the importer (see `crate::host`).
 fn host() -> js_sys::Function {
     let auth = use_auth();
-    let config = crate::app::use_config();
+    let config = crate::context::use_config();
     let me = use_context::<crate::components::header::MeCtx>().map(|m| m.0);
     crate::host::host_function(Box::new(move |name: String, arg: JsValue| {
         let session = auth.session_untracked();

@@ -4,3 +4,5 @@ pub mod auth_views;
 pub mod header;
 pub mod import;
 pub mod importer;
+pub mod load;
+pub mod table;

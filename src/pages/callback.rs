@@ -1,6 +1,6 @@
-use crate::app::use_config;
 use crate::auth::{handle_callback, use_auth, AuthError, AuthState};
 use crate::components::auth_views::AuthErrorView;
+use crate::context::use_config;
 use crate::oauth::CallbackError;
 use leptos::prelude::*;
 

@@ -1,11 +1,12 @@
 //! `/services/:id` and `/users/:id`.
 
 use crate::api::ApiError;
-use crate::app::href;
 use crate::auth::use_auth;
 use crate::client;
-use crate::components::api_error::{scope_action, ApiErrorView};
+use crate::components::api_error::scope_action;
 use crate::components::auth_views::RequireAuth;
+use crate::components::load::Loaded;
+use crate::context::href;
 use crate::models::{parse_one, safe_link, Reference, Service, User};
 use crate::routes::AppRoute;
 use leptos::prelude::*;
@@ -131,32 +132,33 @@ fn ServiceInner(id: String) -> impl IntoView {
         crate::task::spawn_into(|abort| fetch::<Service>(auth, path, &["teams"], "service", abort));
     view! {
         <p><a href=href(&AppRoute::Services.path())>"← All services"</a></p>
-        {move || match data.get() {
-            None => view! { <p role="status">"Loading…"</p> }.into_any(),
-            Some(Err(e)) => view! { <ApiErrorView error=e /> }.into_any(),
-            Some(Ok((s, hidden))) => view! {
-                <section class="card">
-                    <h1>{s.display_name().to_string()}</h1>
-                    {hidden_note(hidden)}
-                    <dl class="facts">
-                        <dt>"Id"</dt><dd><code>{s.id.clone()}</code></dd>
-                        <dt>"Status"</dt><dd>{
-                            let st = s.status.clone().unwrap_or_else(|| "unknown".into());
-                            let class = crate::table::status_class(&st);
-                            view! { <span class=class>{st}</span> }
-                        }</dd>
-                        <dt>"Description"</dt><dd>{s.description.clone().filter(|d| !d.is_empty()).unwrap_or_else(|| "none".into())}</dd>
-                        <dt>"Escalation policy"</dt><dd>{refs(s.escalation_policy.clone().into_iter().collect())}</dd>
-                        <dt>"Teams"</dt><dd>{refs(s.teams.clone())}</dd>
-                        <dt>"Created"</dt><dd>{when(s.created_at.clone(), "unknown")}</dd>
-                        <dt>"Last incident"</dt><dd>{when(s.last_incident_timestamp.clone(), "none")}</dd>
-                        <dt>"Auto-resolve after"</dt><dd>{timeout(&s.auto_resolve_timeout)}</dd>
-                        <dt>"Acknowledgement timeout"</dt><dd>{timeout(&s.acknowledgement_timeout)}</dd>
-                        <dt>"In PagerDuty"</dt><dd><MaybeLink url=s.html_url.clone() text=s.html_url.clone().unwrap_or_else(|| "no link".into()) /></dd>
-                    </dl>
-                </section>
-            }.into_any(),
-        }}
+        <Loaded data=data let:answer>{service_view(answer)}</Loaded>
+    }
+}
+
+/// A service's facts.
+fn service_view((s, hidden): (Service, Vec<String>)) -> impl IntoView {
+    view! {
+        <section class="card">
+            <h1>{s.display_name().to_string()}</h1>
+            {hidden_note(hidden)}
+            <dl class="facts">
+                <dt>"Id"</dt><dd><code>{s.id.clone()}</code></dd>
+                <dt>"Status"</dt><dd>{
+                    let st = s.status.clone().unwrap_or_else(|| "unknown".into());
+                    let class = crate::table::status_class(&st);
+                    view! { <span class=class>{st}</span> }
+                }</dd>
+                <dt>"Description"</dt><dd>{s.description.clone().filter(|d| !d.is_empty()).unwrap_or_else(|| "none".into())}</dd>
+                <dt>"Escalation policy"</dt><dd>{refs(s.escalation_policy.clone().into_iter().collect())}</dd>
+                <dt>"Teams"</dt><dd>{refs(s.teams.clone())}</dd>
+                <dt>"Created"</dt><dd>{when(s.created_at.clone(), "unknown")}</dd>
+                <dt>"Last incident"</dt><dd>{when(s.last_incident_timestamp.clone(), "none")}</dd>
+                <dt>"Auto-resolve after"</dt><dd>{timeout(&s.auto_resolve_timeout)}</dd>
+                <dt>"Acknowledgement timeout"</dt><dd>{timeout(&s.acknowledgement_timeout)}</dd>
+                <dt>"In PagerDuty"</dt><dd><MaybeLink url=s.html_url.clone() text=s.html_url.clone().unwrap_or_else(|| "no link".into()) /></dd>
+            </dl>
+        </section>
     }
 }
 
@@ -177,46 +179,45 @@ fn UserInner(id: String) -> impl IntoView {
     });
     view! {
         <p><a href=href(&AppRoute::Users.path())>"← All users"</a></p>
-        {move || match data.get() {
-            None => view! { <p role="status">"Loading…"</p> }.into_any(),
-            Some(Err(e)) => view! { <ApiErrorView error=e /> }.into_any(),
-            Some(Ok((u, hidden))) => {
-                let methods = u.contact_methods.clone();
+        <Loaded data=data let:answer>{user_view(answer)}</Loaded>
+    }
+}
+
+/// A user's facts and contact methods.
+fn user_view((u, hidden): (User, Vec<String>)) -> impl IntoView {
+    let methods = u.contact_methods.clone();
+    view! {
+        <section class="card">
+            <h1>{u.display_name().to_string()}</h1>
+            {hidden_note(hidden)}
+            <dl class="facts">
+                <dt>"Id"</dt><dd><code>{u.id.clone()}</code></dd>
+                <dt>"Email"</dt><dd>{u.email.clone().unwrap_or_default()}</dd>
+                <dt>"Role"</dt><dd>{u.role.as_deref().map(crate::models::role_label).unwrap_or_default().to_string()}</dd>
+                <dt>"Job title"</dt><dd>{u.job_title.clone().unwrap_or_else(|| "none".into())}</dd>
+                <dt>"Time zone"</dt><dd>{u.time_zone.clone().unwrap_or_else(|| "account default".into())}</dd>
+                <dt>"Teams"</dt><dd>{refs(u.teams.clone())}</dd>
+                <dt>"In PagerDuty"</dt><dd><MaybeLink url=u.html_url.clone() text=u.html_url.clone().unwrap_or_else(|| "no link".into()) /></dd>
+            </dl>
+            <h2>"Contact methods"</h2>
+            {if methods.is_empty() {
+                view! { <p>"None visible to this token."</p> }.into_any()
+            } else {
                 view! {
-                    <section class="card">
-                        <h1>{u.display_name().to_string()}</h1>
-                        {hidden_note(hidden)}
-                        <dl class="facts">
-                            <dt>"Id"</dt><dd><code>{u.id.clone()}</code></dd>
-                            <dt>"Email"</dt><dd>{u.email.clone().unwrap_or_default()}</dd>
-                            <dt>"Role"</dt><dd>{u.role.as_deref().map(crate::models::role_label).unwrap_or_default().to_string()}</dd>
-                            <dt>"Job title"</dt><dd>{u.job_title.clone().unwrap_or_else(|| "none".into())}</dd>
-                            <dt>"Time zone"</dt><dd>{u.time_zone.clone().unwrap_or_else(|| "account default".into())}</dd>
-                            <dt>"Teams"</dt><dd>{refs(u.teams.clone())}</dd>
-                            <dt>"In PagerDuty"</dt><dd><MaybeLink url=u.html_url.clone() text=u.html_url.clone().unwrap_or_else(|| "no link".into()) /></dd>
-                        </dl>
-                        <h2>"Contact methods"</h2>
-                        {if methods.is_empty() {
-                            view! { <p>"None visible to this token."</p> }.into_any()
-                        } else {
-                            view! {
-                                <table>
-                                    <thead><tr><th scope="col">"Type"</th><th scope="col">"Label"</th><th scope="col">"Address"</th></tr></thead>
-                                    <tbody>
-                                        {methods.into_iter().map(|m| view! {
-                                            <tr>
-                                                <td>{m.channel().to_string()}</td>
-                                                <td>{m.label.clone().or(m.summary.clone()).unwrap_or_default()}</td>
-                                                <td class="wrap">{m.display_address().unwrap_or_else(|| "hidden".into())}</td>
-                                            </tr>
-                                        }).collect_view()}
-                                    </tbody>
-                                </table>
-                            }.into_any()
-                        }}
-                    </section>
+                    <table>
+                        <thead><tr><th scope="col">"Type"</th><th scope="col">"Label"</th><th scope="col">"Address"</th></tr></thead>
+                        <tbody>
+                            {methods.into_iter().map(|m| view! {
+                                <tr>
+                                    <td>{m.channel().to_string()}</td>
+                                    <td>{m.label.clone().or(m.summary.clone()).unwrap_or_default()}</td>
+                                    <td class="wrap">{m.display_address().unwrap_or_else(|| "hidden".into())}</td>
+                                </tr>
+                            }).collect_view()}
+                        </tbody>
+                    </table>
                 }.into_any()
-            }
-        }}
+            }}
+        </section>
     }
 }

@@ -1,7 +1,7 @@
-use crate::app::{href, use_config};
 use crate::auth::{use_auth, AuthState};
 use crate::components::auth_views::{AuthErrorView, ConnectButton};
 use crate::components::import::CredentialsImport;
+use crate::context::{href, use_config};
 use crate::routes::AppRoute;
 use leptos::prelude::*;
 

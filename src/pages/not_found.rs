@@ -1,4 +1,4 @@
-use crate::app::href;
+use crate::context::href;
 use crate::routes::AppRoute;
 use leptos::prelude::*;
 

@@ -1,11 +1,11 @@
 //! `/token`: the token inspector. Everything about the current token, masked until asked.
 
 use crate::api::{self, ApiError};
-use crate::app::use_config;
 use crate::auth::{
     load_timeline, now_ms, refresh_now, sign_out, start_sign_in_with, use_auth, Auth,
 };
 use crate::components::auth_views::RequireAuth;
+use crate::context::use_config;
 use crate::inspect::{self, ScopeStatus};
 use crate::jwt;
 use crate::oauth::Session;
