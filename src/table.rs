@@ -199,11 +199,14 @@ pub fn group(n: u64) -> String {
 
 /// The badge class of a service status (the text stays, for screen readers and print).
 pub fn status_class(status: &str) -> String {
-    let known = ["active", "warning", "critical", "maintenance", "disabled"];
-    let s = if known.contains(&status) {
-        status
-    } else {
-        "unknown"
+    let s = match status {
+        "active" | "warning" | "critical" | "maintenance" | "disabled" => status,
+        // An import's plan and report.
+        "create" | "update" | "add" | "created" | "updated" | "added" | "done" => "active",
+        "error" | "failed" | "not imported" => "critical",
+        "stopped" | "not run" => "warning",
+        "unchanged" => "disabled",
+        _ => "unknown",
     };
     format!("badge badge-{s}")
 }

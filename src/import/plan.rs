@@ -294,6 +294,19 @@ fn user_row(
             r.delay
         ));
     }
+    // PagerDuty refuses to add a Full Stakeholder to a team (an existing membership, from
+    // before a role change, is left alone).
+    let role = spec.role.as_deref().or(existing.map(|u| u.role.as_str()));
+    if role == Some("read_only_user") && !teams.is_empty() {
+        return error_row(
+            line,
+            key,
+            vec![Problem::new(
+                "teams",
+                "a Full Stakeholder cannot be added to a team in PagerDuty; remove the new teams or choose another role",
+            )],
+        );
+    }
     for (t, role) in &teams {
         changes.push(format!("join team {t} as {role}"));
     }
@@ -653,6 +666,24 @@ mod tests {
         assert_eq!(
             w.update,
             Some(json!({"user": {"type": "user", "job_title": "Lead"}}))
+        );
+    }
+
+    #[test]
+    fn a_full_stakeholder_joins_no_new_team_but_keeps_an_old_one() {
+        let plan = users_plan(
+            "name,email,role,teams\nSue,sue@example.com,Full Stakeholder,Payments\nAda Lovelace,ada@example.com,Full Stakeholder,Payments\n",
+            Options::default(),
+        );
+        assert_eq!(plan.rows[0].action, Action::Error);
+        assert!(plan.rows[0].problems[0]
+            .message
+            .contains("cannot be added to a team"));
+        assert_eq!(
+            plan.rows[1].action,
+            Action::Update,
+            "already on Payments: {:?}",
+            plan.rows[1]
         );
     }
 

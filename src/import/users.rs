@@ -573,12 +573,6 @@ fn user(
             ),
         ));
     }
-    if role.as_deref() == Some("read_only_user") && !team_names.is_empty() {
-        problems.push(Problem::new(
-            "teams",
-            "a Full Stakeholder cannot be on a team in PagerDuty; leave teams empty or choose another role",
-        ));
-    }
     for (i, t) in team_names.iter().enumerate() {
         check_text("teams", t, 100, false, &mut problems);
         let r = match team_roles.len() {
@@ -894,7 +888,6 @@ mod tests {
         has("notify", "not a channel");
         has("phone_number", "at most 3");
         has("email", "also on line 3");
-        has("teams", "Full Stakeholder cannot be on a team");
         has("notify", "names sms but the row has no sms number");
         // Rows with problems stay, in order, with their lines.
         let c = checked(file);

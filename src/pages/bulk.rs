@@ -9,6 +9,7 @@
 
 use super::bulk_io::{self, Io, Read};
 use crate::api::ApiError;
+use crate::components::table::{Columns, Rows, Table, TableQuery, TableTools, TableView};
 use crate::host::Host;
 use crate::import::plan::{self, Action, Plan};
 use crate::import::report::{self, ReportRow};
@@ -16,7 +17,7 @@ use crate::import::run::{self, Control, Outcome, RowResult, RunState, Runner};
 use crate::import::services::{self, ServiceSpec};
 use crate::import::users::{self, UserSpec};
 use crate::import::{Checked, Kind};
-use crate::table;
+use crate::table::{self, Index};
 use leptos::prelude::*;
 use std::sync::Arc;
 
@@ -303,56 +304,52 @@ fn Choose() -> impl IntoView {
     }
 }
 
-/// A small table: header, rows of text, the status column as a badge, 50 rows at a time.
+/// Column keys and titles of the import's tables (`status` shows as a badge).
+const PROBLEM_COLUMNS: Columns = &[
+    ("line", "line"),
+    ("row", "row"),
+    ("column", "column"),
+    ("problem", "problem"),
+];
+const PLAN_COLUMNS: Columns = &[
+    ("line", "line"),
+    ("row", "row"),
+    ("status", "action"),
+    ("what", "what it will do"),
+];
+const REPORT_COLUMNS: Columns = &[
+    ("line", "line"),
+    ("row", "row"),
+    ("status", "status"),
+    ("did", "what was done"),
+    ("ids", "PagerDuty ids"),
+    ("said", "PagerDuty said"),
+    ("todo", "what to do"),
+];
+
+/// The app's table (search, sort, 50 rows at a time, CSV of what is shown) over rows of
+/// text, searched and sorted in place (not in the URL). With `noun`, the search box and
+/// "Export CSV" come with it.
 #[component]
 fn RowsTable(
     /// Accessible name of the table region.
     label: &'static str,
-    /// Column titles.
-    columns: &'static [&'static str],
+    columns: Columns,
     /// Rows of cells.
-    rows: Arc<Vec<Vec<String>>>,
-    /// The column shown as a badge, if any.
+    rows: Vec<Vec<String>>,
+    /// What the rows are, for the search box and the export's name.
     #[prop(optional)]
-    badge: Option<usize>,
+    noun: Option<&'static str>,
 ) -> impl IntoView {
-    let shown = RwSignal::new(50usize);
-    let total = rows.len();
-    let body = rows.clone();
+    let set = Rows {
+        index: Arc::new(Index::new(rows)),
+        ..Default::default()
+    };
+    let rows = Memo::new(move |_| Some(set.clone()));
+    let table = Table::new(columns, rows, TableQuery::local());
     view! {
-        <div class="table-wrap" tabindex="0" role="region" aria-label=label>
-            <table>
-                <thead><tr>{columns.iter().map(|c| view! { <th scope="col">{*c}</th> }).collect_view()}</tr></thead>
-                <tbody>
-                    {move || body.iter().take(shown.get()).map(|row| view! {
-                        <tr>
-                            {row.iter().enumerate().map(|(i, text)| {
-                                let class = (Some(i) == badge).then(|| badge_class(text));
-                                view! { <td data-col=columns.get(i).copied().unwrap_or_default()><span class=class>{text.clone()}</span></td> }
-                            }).collect_view()}
-                        </tr>
-                    }).collect_view()}
-                </tbody>
-            </table>
-        </div>
-        {move || (shown.get() < total).then(|| view! {
-            <div class="actions">
-                <button on:click=move |_| shown.update(|s| *s += 50)>
-                    {format!("Show more ({} of {} shown)", table::group(shown.get() as u64), table::group(total as u64))}
-                </button>
-            </div>
-        })}
-    }
-}
-
-fn badge_class(status: &str) -> &'static str {
-    match status {
-        "create" | "created" | "update" | "updated" | "add" | "added" | "done" => {
-            "badge badge-active"
-        }
-        "error" | "failed" | "not imported" => "badge badge-critical",
-        "stopped" | "not run" => "badge badge-warning",
-        _ => "badge",
+        {noun.map(|noun| view! { <div class="list-head"><TableTools table=table noun=noun /></div> })}
+        <TableView table=table label=label empty="Nothing matches this search." />
     }
 }
 
@@ -407,7 +404,7 @@ fn CheckView() -> impl IntoView {
                         })}
                         {(!problems.is_empty()).then(|| view! {
                             <p>"Rows with problems are not imported. Fix them in the file and check it again, or import the rest now and the failed rows later."</p>
-                            <RowsTable label="Problems" columns=&["line", "row", "column", "problem"] rows=Arc::new(problems) />
+                            <RowsTable label="Problems" columns=PROBLEM_COLUMNS rows=problems noun="problems" />
                         })}
                     </section>
                 }
@@ -585,7 +582,7 @@ fn PlanBody(plan: Arc<Plan>, read: Arc<Read>, noun: &'static str) -> impl IntoVi
             </div>
         })}
         {refusal.map(|why| view! { <p class="warnings" role="alert">{why}" Nothing has been written."</p> })}
-        <RowsTable label="Plan" columns=&["line", "row", "action", "what it will do"] rows=Arc::new(rows) badge=2 />
+        <RowsTable label="Plan" columns=PLAN_COLUMNS rows=rows noun="plan" />
         <div class="actions">
             <button class="primary" disabled=blocked || to_write == 0 on:click=start>
                 {if to_write == 0 { "Nothing to import".to_string() } else { format!("Import {}", kind.count(to_write)) }}
@@ -675,24 +672,23 @@ fn RunView() -> impl IntoView {
             run.state.set(Some(c.get()));
         }
     };
-    move || {
+    // The report table is built when the run stops or pauses, not at each row (a 10,000-row
+    // report rebuilt per row would be quadratic); the progress line follows every row.
+    let settled =
+        Memo::new(move |_| run.finished.get() || run.state.get() == Some(RunState::Paused));
+    let progress = move || {
         let plan = run.plan.get()?;
-        let results = run.results.get();
         let finished = run.finished.get();
         let state = run.state.get();
         let total = plan.rows.iter().filter(|r| r.writes() > 0).count();
-        let failed = results
-            .iter()
-            .filter(|r| r.outcome == Outcome::Failed)
-            .count();
-        let done = results
-            .iter()
-            .filter(|r| r.outcome == Outcome::Done)
-            .count();
-        let left = total.saturating_sub(results.len());
+        let (n, done, failed) = run.results.with(|results| {
+            let count = |o: Outcome| results.iter().filter(|r| r.outcome == o).count();
+            (results.len(), count(Outcome::Done), count(Outcome::Failed))
+        });
+        let left = total.saturating_sub(n);
         let elapsed = js_sys::Date::now() - run.started_ms.get_untracked();
-        let remaining = if results.len() >= 3 {
-            elapsed / results.len() as f64 * left as f64
+        let remaining = if n >= 3 {
+            elapsed / n as f64 * left as f64
         } else {
             left as f64 * 7.0 * 60_000.0 / run::RATE_LIMIT_PER_MIN as f64
         };
@@ -708,42 +704,62 @@ fn RunView() -> impl IntoView {
                 .map(|d| format!("About {d} left."))
                 .unwrap_or_default()
         };
-        let report = Arc::new(report::rows(&plan, &results));
-        let kind = ctx.kind.get_untracked();
         Some(view! {
-            <section class="card">
-                <h2>"Import"</h2>
-                <p role="status" class="run-progress">
-                    <progress max=total.max(1) value=results.len()></progress>
-                    {format!(
-                        " {} done, {} failed, {} left. {status}",
-                        table::group(done as u64),
-                        table::group(failed as u64),
-                        table::group(left as u64)
-                    )}
-                </p>
-                {(!finished).then(|| view! {
-                    <div class="actions">
-                        {if state == Some(RunState::Paused) {
-                            view! { <button on:click=move |_| set_state(RunState::Running)>"Resume"</button> }.into_any()
-                        } else {
-                            view! { <button on:click=move |_| set_state(RunState::Paused)>"Pause"</button> }.into_any()
-                        }}
-                        <button on:click=move |_| set_state(RunState::Cancelled)>"Cancel"</button>
-                    </div>
-                })}
-                {finished.then(|| {
-                    let (sent, throttled) = run.counts.get();
-                    view! {
-                        <p>{format!(
-                            "{} requests, {} answered \"rate limited\" and repeated. To finish failed or stopped rows, fix them if needed and plan again: what was done shows as unchanged.",
-                            table::group(sent),
-                            table::group(throttled)
-                        )}</p>
-                    }
-                })}
-                <ReportView report=report kind=kind />
-            </section>
+            <p role="status" class="run-progress">
+                <progress max=total.max(1) value=n></progress>
+                {format!(
+                    " {} done, {} failed, {} left. {status}",
+                    table::group(done as u64),
+                    table::group(failed as u64),
+                    table::group(left as u64)
+                )}
+            </p>
+        })
+    };
+    let controls = move || {
+        let state = run.state.get();
+        (!run.finished.get()).then(|| view! {
+            <div class="actions">
+                {if state == Some(RunState::Paused) {
+                    view! { <button on:click=move |_| set_state(RunState::Running)>"Resume"</button> }.into_any()
+                } else {
+                    view! { <button on:click=move |_| set_state(RunState::Paused)>"Pause"</button> }.into_any()
+                }}
+                <button on:click=move |_| set_state(RunState::Cancelled)>"Cancel"</button>
+            </div>
+        })
+    };
+    let summary = move || {
+        run.finished.get().then(|| {
+            let (sent, throttled) = run.counts.get();
+            view! {
+                <p>{format!(
+                    "{} requests, {} answered \"rate limited\" and repeated. To finish failed or stopped rows, fix them if needed and plan again: what was done shows as unchanged.",
+                    table::group(sent),
+                    table::group(throttled)
+                )}</p>
+            }
+        })
+    };
+    let report = move || {
+        if !settled.get() {
+            return None;
+        }
+        let plan = run.plan.get_untracked()?;
+        let rows = run.results.with_untracked(|r| report::rows(&plan, r));
+        Some(view! { <ReportView report=Arc::new(rows) kind=ctx.kind.get_untracked() /> })
+    };
+    move || {
+        run.plan.with(Option::is_some).then(|| {
+            view! {
+                <section class="card">
+                    <h2>"Import"</h2>
+                    {progress}
+                    {controls}
+                    {summary}
+                    {report}
+                </section>
+            }
         })
     }
 }
@@ -795,7 +811,7 @@ fn ReportView(report: Arc<Vec<ReportRow>>, kind: Kind) -> impl IntoView {
             <button on:click=download_report>"Download report"</button>
             {any_failed.then(|| view! { <button on:click=download_failed>"Download failed rows"</button> })}
         </div>
-        <RowsTable label="Report" columns=report::COLUMNS rows=Arc::new(rows) badge=2 />
+        <RowsTable label="Report" columns=REPORT_COLUMNS rows=rows />
     }
 }
 
@@ -844,7 +860,7 @@ fn LastRun() -> impl IntoView {
                         ctx.journal.set(None);
                     }>"Forget it"</button>
                 </div>
-                <RowsTable label="Last import" columns=report::COLUMNS rows=Arc::new(rows) badge=2 />
+                <RowsTable label="Last import" columns=REPORT_COLUMNS rows=rows />
             </section>
         })
     }
