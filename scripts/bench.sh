@@ -2,7 +2,8 @@
 # Benchmarks (tables, not timed tests):
 #   scripts/bench.sh size    release size against the budget, and cold-load times
 #   scripts/bench.sh lists   10,000 users: concurrent vs one-after-another, keystroke time
-#   scripts/bench.sh         both
+#   scripts/bench.sh import  200 users imported: rate against PagerDuty's limit, speed-up
+#   scripts/bench.sh         all three
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/bootstrap.sh --browsers
@@ -15,4 +16,5 @@ export PD_SANDBOX_BIN="$PWD/target/server/pd-sandbox"
 status=0
 if [ "$WHAT" = size ] || [ "$WHAT" = all ]; then PDSCOPE_DIST=target/release-dist node bench/size.mjs || status=$?; fi
 if [ "$WHAT" = lists ] || [ "$WHAT" = all ]; then PDSCOPE_DIST=target/release-dist node bench/lists.mjs; fi
+if [ "$WHAT" = import ] || [ "$WHAT" = all ]; then PDSCOPE_DIST=target/release-dist node bench/import.mjs; fi
 exit $status

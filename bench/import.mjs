@@ -1,0 +1,69 @@
+// Bulk onboarding in the real browser against pd-sandbox with 50 ms per request: 200 users,
+// each with a phone and an SMS number, three notification rules and a team (about 1,400
+// writes). First at PagerDuty's limit (960 requests a minute per user and app): the achieved
+// request rate as a share of it, and how many 429s. Then with the limit lifted (the sandbox
+// announces a high one in `ratelimit-limit`, which the importer follows): the time against one
+// request after another (the run's request count times the measured time of one request).
+// Prints tables.   node bench/import.mjs     (scripts/bench.sh import)
+import { launch, setup, signIn } from '../e2e/lib.mjs';
+
+const LATENCY = Number(process.env.LATENCY_MS ?? 50);
+const USERS = Number(process.env.USERS ?? 200);
+
+function file(prefix) {
+  const rows = ['name,email,country_code,phone_number,teams'];
+  for (let i = 0; i < USERS; i++) rows.push(`Bench ${i},${prefix}${i}@example.com,44,7700 9${String(i).padStart(5, '0')},Platform`);
+  return rows.join('\r\n') + '\r\n';
+}
+
+async function importRun(args, prefix) {
+  const browser = await launch();
+  const t = await setup(browser, { args: ['--latency-ms', String(LATENCY), ...args], config: { scopes: ['write'] } });
+  try {
+    await signIn(t, { from: '/' });
+    await t.page.getByText('You are signed in.').waitFor();
+    await t.page.getByRole('link', { name: 'Import' }).click();
+    await t.page.locator('input[type=file]').setInputFiles({ name: `${prefix}csv`, mimeType: 'text/csv', buffer: Buffer.from(file(prefix)) });
+    await t.page.getByRole('button', { name: 'Plan against PagerDuty' }).click();
+    await t.page.locator('.plan-summary').waitFor({ timeout: 120000 });
+    let requests = 0, writes = 0, throttled = 0, first = 0, last = 0;
+    t.page.on('request', (r) => {
+      if (!r.url().startsWith(t.sb.api) || r.method() === 'OPTIONS') return;
+      requests++;
+      if (r.method() !== 'GET') writes++;
+      first ||= Date.now();
+      last = Date.now();
+    });
+    t.page.on('response', (r) => { if (r.url().startsWith(t.sb.api) && r.status() === 429) throttled++; });
+    const start = Date.now();
+    await t.page.getByRole('button', { name: `Import ${USERS} users` }).click();
+    await t.page.locator('.run-progress', { hasText: 'Finished.' }).waitFor({ timeout: 900000 });
+    const ms = Date.now() - start;
+    const progress = (await t.page.locator('.run-progress').textContent()).trim();
+    // One request after another: the time of one request, measured from the same page.
+    const one = await t.page.evaluate(async () => {
+      const s = JSON.parse(sessionStorage.getItem('pdscope.session'));
+      const t0 = performance.now();
+      for (let i = 0; i < 20; i++) {
+        await fetch(`${s.api_url}/users/me`, { headers: { Authorization: `Bearer ${s.access_token}`, Accept: 'application/vnd.pagerduty+json;version=2' } });
+      }
+      return (performance.now() - t0) / 20;
+    });
+    return { ms, requests, writes, throttled, span: last - first, one, progress };
+  } finally { await t.close(); await browser.close(); }
+}
+
+const limited = await importRun([], 'paced.');
+const lifted = await importRun(['--rate-limit', '1000000', '--expose-rate-limit-headers'], 'lifted.');
+
+const perMin = (n, ms) => (n / (ms / 60000));
+console.log(`\n## Import of ${USERS} users (phone + SMS, 3 rules, 1 team), ${LATENCY} ms a request\n`);
+console.log('| run | time s | requests | writes | 429s | requests a minute | share of 960 |');
+console.log('|---|---:|---:|---:|---:|---:|---:|');
+for (const [name, r] of [["PagerDuty's limit (960 a minute)", limited], ['limit lifted', lifted]]) {
+  const rate = perMin(r.requests, r.span);
+  console.log(`| ${name} | ${(r.ms / 1000).toFixed(1)} | ${r.requests} | ${r.writes} | ${r.throttled} | ${rate.toFixed(0)} | ${(100 * rate / 960).toFixed(0)} % |`);
+}
+const sequential = lifted.requests * lifted.one;
+console.log(`\nLimit lifted: one request takes ${lifted.one.toFixed(1)} ms from the page, so ${lifted.requests} requests one after another take about ${(sequential / 1000).toFixed(1)} s; the importer took ${(lifted.ms / 1000).toFixed(1)} s: ${(sequential / lifted.ms).toFixed(1)}x faster.`);
+console.log(`(last progress lines: "${limited.progress}" / "${lifted.progress}")`);
