@@ -500,6 +500,9 @@ fn apply_refresh(auth: Auth, epoch: u64, out: &Result<Session, RefreshFailure>) 
         }) => {
             refresh_trouble_over(auth);
             browser::session_remove(SESSION_KEY);
+            // What the importer read of the account goes with the session.
+            browser::session_remove("import.journal");
+            crate::components::importer::unload();
             auth.state.set(AuthState::SignedOut);
             auth.notice.set(Some(
                 "Your PagerDuty session ended (the refresh token is no longer valid). Sign in again.".into(),

@@ -202,7 +202,9 @@ pub fn status_class(status: &str) -> String {
     let s = match status {
         "active" | "warning" | "critical" | "maintenance" | "disabled" => status,
         // An import's plan and report.
-        "create" | "update" | "add" | "created" | "updated" | "added" | "done" => "active",
+        "create" | "update" | "add" | "created" | "updated" | "added" | "found" | "done" => {
+            "active"
+        }
         "error" | "failed" | "not imported" => "critical",
         "stopped" | "not run" => "warning",
         "unchanged" => "disabled",

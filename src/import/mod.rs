@@ -117,6 +117,21 @@ impl Problem {
             message: message.into(),
         }
     }
+
+    /// Problems in one line of text: `column: message; …`.
+    pub fn joined(problems: &[Problem]) -> String {
+        problems
+            .iter()
+            .map(|p| {
+                if p.column.is_empty() {
+                    p.message.clone()
+                } else {
+                    format!("{}: {}", p.column, p.message)
+                }
+            })
+            .collect::<Vec<_>>()
+            .join("; ")
+    }
 }
 
 /// One data row of a file: where it is, what it says, and either its spec or every problem
@@ -228,6 +243,40 @@ pub(crate) fn cell<'a>(row: &'a Row, cols: &[(&'static str, usize)], name: &str)
         Some(rest) if rest.starts_with(['+', '=', '-', '@']) => rest,
         _ => value,
     }
+}
+
+/// Each data row checked by `spec` and named by its `key` column; a row whose key repeats an
+/// earlier row's (in any case) also gets `repeat(key, first line)` as a problem in that column.
+pub(crate) fn lines<T>(
+    data: &[Row],
+    cols: &Columns,
+    key: &'static str,
+    repeat: impl Fn(&str, u64) -> String,
+    spec: impl Fn(&Row) -> Result<T, Vec<Problem>>,
+) -> Vec<Line<T>> {
+    let mut seen: std::collections::HashMap<String, u64> = std::collections::HashMap::new();
+    data.iter()
+        .map(|row| {
+            let mut spec = spec(row);
+            let k = cell(row, cols, key);
+            if !k.is_empty() {
+                let first = *seen.entry(k.to_lowercase()).or_insert(row.line);
+                if first != row.line {
+                    let p = Problem::new(key, repeat(k, first));
+                    match &mut spec {
+                        Ok(_) => spec = Err(vec![p]),
+                        Err(ps) => ps.push(p),
+                    }
+                }
+            }
+            Line {
+                line: row.line,
+                raw: row.fields.clone(),
+                key: k.to_string(),
+                spec,
+            }
+        })
+        .collect()
 }
 
 /// A `;`-separated list cell: trimmed items, empty ones dropped.
@@ -357,7 +406,7 @@ mod tests {
         let (text, n) = export_csv(Kind::Users, &account);
         assert_eq!(n, 1);
         let rows = crate::csvfile::read(text.as_bytes()).unwrap();
-        let checked = users::check(&rows, &|_| true).unwrap();
+        let checked = users::check(&rows, &|z| Some(z.to_string())).unwrap();
         assert_eq!(checked.valid(), 1, "{:?}", checked.rows);
         let p = plan::users(&checked, &account, plan::Options::default());
         assert_eq!(p.rows[0].action, plan::Action::Unchanged, "{:?}", p.rows[0]);

@@ -244,7 +244,19 @@ fn user_row(
             let mut field = |k: &'static str, old: Option<String>, new: &Option<String>| {
                 if let Some(n) = new {
                     if old.as_deref() != Some(n.as_str()) {
-                        changes.push(format!("{k}: {} → {n}", shown(&old)));
+                        // Roles in the words PagerDuty's web app uses.
+                        let words = |v: &str| {
+                            if k == "role" {
+                                crate::models::role_label(v).to_string()
+                            } else {
+                                v.to_string()
+                            }
+                        };
+                        changes.push(format!(
+                            "{k}: {} → {}",
+                            old.as_deref().map_or("(empty)".into(), words),
+                            words(n)
+                        ));
                         body.push((k, json!(n)));
                     }
                 }
@@ -610,7 +622,7 @@ mod tests {
     fn users_plan(text: &str, opts: Options) -> Plan {
         let rows = csvfile::read(text.as_bytes()).unwrap();
         users(
-            &super::super::users::check(&rows, &|_| true).unwrap(),
+            &super::super::users::check(&rows, &|z| Some(z.to_string())).unwrap(),
             &account(),
             opts,
         )

@@ -60,18 +60,7 @@ pub fn rows(plan: &Plan, results: &[RowResult]) -> Vec<ReportRow> {
             };
             if p.action == Action::Error {
                 r.status = "not imported";
-                r.plain = p
-                    .problems
-                    .iter()
-                    .map(|x| {
-                        if x.column.is_empty() {
-                            x.message.clone()
-                        } else {
-                            format!("{}: {}", x.column, x.message)
-                        }
-                    })
-                    .collect::<Vec<_>>()
-                    .join("; ");
+                r.plain = super::Problem::joined(&p.problems);
                 return r;
             }
             if p.writes() == 0 {
@@ -82,6 +71,7 @@ pub fn rows(plan: &Plan, results: &[RowResult]) -> Vec<ReportRow> {
                 r.status = match (res.outcome, p.action) {
                     (Outcome::Failed, _) => "failed",
                     (Outcome::Stopped, _) => "stopped",
+                    (Outcome::Done, Action::Create) if res.found => "found",
                     (Outcome::Done, Action::Create) => "created",
                     (Outcome::Done, Action::Update) => "updated",
                     (Outcome::Done, _) => "added",
@@ -158,7 +148,7 @@ pub fn journal(kind: super::Kind, file: &str, results: &[RowResult]) -> String {
         .iter()
         .map(|r| {
             json!({
-                "line": r.line, "key": r.key, "outcome": r.outcome.word(), "did": r.did, "ids": r.ids,
+                "line": r.line, "key": r.key, "outcome": r.outcome.word(), "did": r.did, "ids": r.ids, "found": r.found,
                 "error": r.error.as_ref().map(|e| json!({"step": e.step, "pagerduty": e.pagerduty, "plain": e.plain})),
             })
         })
@@ -189,6 +179,7 @@ pub fn read_journal(text: &str) -> Option<(super::Kind, String, Vec<RowResult>)>
                 },
                 did: json::strings(r, "did").unwrap_or_default(),
                 ids: json::strings(r, "ids").unwrap_or_default(),
+                found: r.get("found").and_then(Value::as_bool).unwrap_or(false),
                 error: r.get("error").filter(|e| e.is_object()).map(|e| RowError {
                     step: json::string(e, "step").unwrap_or_default(),
                     pagerduty: json::string(e, "pagerduty").unwrap_or_default(),
@@ -210,7 +201,7 @@ mod tests {
     fn every_row_has_a_line_and_failed_rows_import_again() {
         let text = "name,email,phone_number,country_code\nAda,ada@example.com,+44 7700 900123,\nBo,bad,,\nCy,cy@example.com,,\nDi,di@example.com,,\n";
         let rows = crate::csvfile::read(text.as_bytes()).unwrap();
-        let checked = users::check(&rows, &|_| true).unwrap();
+        let checked = users::check(&rows, &|z| Some(z.to_string())).unwrap();
         let plan = plan::users(&checked, &Account::default(), plan::Options::default());
         let results = vec![
             RowResult {
@@ -219,6 +210,7 @@ mod tests {
                 outcome: Outcome::Done,
                 did: vec!["created user U1".into()],
                 ids: vec!["U1".into()],
+                found: false,
                 error: None,
             },
             RowResult {
@@ -227,6 +219,7 @@ mod tests {
                 outcome: Outcome::Failed,
                 did: vec![],
                 ids: vec![],
+                found: false,
                 error: Some(RowError {
                     step: "creating the user".into(),
                     pagerduty: "Invalid Input Provided: Email is invalid".into(),
@@ -247,8 +240,10 @@ mod tests {
         assert!(csv.contains("4,cy@example.com,failed,,,Invalid Input Provided: Email is invalid,creating the user failed: fix it\r\n"), "{csv}");
         // The failed rows, with the header, read back as the same rows.
         let again = failed_rows(checked.header.as_deref(), &checked.rows, &report);
-        let back =
-            users::check(&crate::csvfile::read(again.as_bytes()).unwrap(), &|_| true).unwrap();
+        let back = users::check(&crate::csvfile::read(again.as_bytes()).unwrap(), &|z| {
+            Some(z.to_string())
+        })
+        .unwrap();
         assert_eq!(
             back.rows.iter().map(|r| r.key.as_str()).collect::<Vec<_>>(),
             vec!["bad", "cy@example.com", "di@example.com"]

@@ -118,6 +118,9 @@ pub struct RowResult {
     pub did: Vec<String>,
     /// PagerDuty ids of what the row made or found (the user or service first).
     pub ids: Vec<String>,
+    /// The user or service the plan would create was found in PagerDuty instead (a try whose
+    /// answer was lost, or made elsewhere since the plan): the row's fields were set on it.
+    pub found: bool,
     pub error: Option<RowError>,
 }
 
@@ -160,8 +163,11 @@ pub fn explain(step: &str, e: &ApiError) -> RowError {
         other => other.to_string(),
     };
     let plain = match e {
-        ApiError::BadRequest(m) if m.contains("HTTP 402") || m.contains("Payment Required") || m.contains("ability") => {
+        ApiError::BadRequest(m) if m.contains("HTTP 402") || m.contains("Payment Required") => {
             "This PagerDuty account's plan does not include it (for example low-urgency rules, stakeholder roles or teams); change the row or the plan.".to_string()
+        }
+        ApiError::BadRequest(m) if m.contains("Email has already been taken") => {
+            "PagerDuty says this e-mail is taken, but no user with it is visible here: it may belong to a user of another PagerDuty account. Use another address.".to_string()
         }
         ApiError::BadRequest(m) if m.contains("already been taken") => {
             "It already exists in PagerDuty and is not the one this row describes; change the row or the existing object.".to_string()
@@ -300,7 +306,7 @@ impl<'a, T: Transport> Runner<'a, T> {
     }
 
     async fn find_user(&self, email: &str) -> Result<Option<Value>, ApiError> {
-        let path = format!("/users?query={}", crate::url::encode(email));
+        let path = format!("/users?query={}&limit=100", crate::url::encode(email));
         let v = self.again(Method::Get, &path, None).await?;
         Ok(v.get("users")
             .and_then(Value::as_array)
@@ -343,7 +349,7 @@ impl<'a, T: Transport> Runner<'a, T> {
                 let v = self
                     .again(
                         Method::Get,
-                        &format!("/teams?query={}", crate::url::encode(name)),
+                        &format!("/teams?query={}&limit=100", crate::url::encode(name)),
                         None,
                     )
                     .await?;
@@ -425,11 +431,18 @@ impl<'a, T: Transport> Runner<'a, T> {
                             },
                         )
                     })?;
-                r.did.push(if adopted {
-                    format!("found existing user {id}")
+                if adopted {
+                    // The row's own values on the user found, as a create would have set them.
+                    let path = format!("/users/{}", crate::url::encode(&id));
+                    self.again(Method::Put, &path, Some(body))
+                        .await
+                        .map_err(step("setting the row's fields on the user found"))?;
+                    r.found = true;
+                    r.did
+                        .push(format!("found existing user {id} and set the row's fields"));
                 } else {
-                    format!("created user {id}")
-                });
+                    r.did.push(format!("created user {id}"));
+                }
                 id
             }
             (None, None) => return Ok(()),
@@ -625,11 +638,20 @@ impl<'a, T: Transport> Runner<'a, T> {
                     });
                 }
                 r.ids.push(id.clone());
-                r.did.push(if adopted {
-                    format!("found existing service {id}")
+                if adopted {
+                    let path = format!("/services/{}", crate::url::encode(&id));
+                    self.again(Method::Put, &path, Some(body))
+                        .await
+                        .map_err(|e| {
+                            explain("setting the row's fields on the service found", &e)
+                        })?;
+                    r.found = true;
+                    r.did.push(format!(
+                        "found existing service {id} and set the row's fields"
+                    ));
                 } else {
-                    format!("created service {id}")
-                });
+                    r.did.push(format!("created service {id}"));
+                }
             }
         }
         Ok(())
@@ -647,6 +669,7 @@ impl<'a, T: Transport> Runner<'a, T> {
             outcome: Outcome::Done,
             did: vec![],
             ids: vec![],
+            found: false,
             error: None,
         };
         let result = match &p.work {
@@ -702,6 +725,7 @@ impl<'a, T: Transport> Runner<'a, T> {
                         outcome: Outcome::Stopped,
                         did: vec![],
                         ids: vec![],
+                        found: false,
                         error: None,
                     }
                 } else {

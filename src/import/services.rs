@@ -1,7 +1,7 @@
 //! The services file: pdscope's header format and the headers of PagerDuty's
 //! `create_services` script, read into [`ServiceSpec`]s.
 
-use super::{cell, check_text, columns, Checked, FileError, Line, Problem};
+use super::{cell, check_text, columns, Checked, FileError, Problem};
 use crate::csvfile::Row;
 
 /// pdscope's columns, in the order the template and "Export for import" write them.
@@ -85,34 +85,15 @@ pub fn check(rows: &[Row]) -> Result<Checked<ServiceSpec>, FileError> {
     if data.is_empty() {
         return Err(FileError::NoData);
     }
-    let mut seen: Vec<(String, u64)> = Vec::new();
-    let lines = data
-        .iter()
-        .map(|row| {
-            let mut spec = service(row, &cols);
-            let name = cell(row, &cols, "name").to_lowercase();
-            if !name.is_empty() {
-                if let Some((_, line)) = seen.iter().find(|(n, _)| *n == name) {
-                    let p = Problem::new(
-                        "name",
-                        format!("a service with this name is also on line {line}; PagerDuty names are unique"),
-                    );
-                    match &mut spec {
-                        Ok(_) => spec = Err(vec![p]),
-                        Err(ps) => ps.push(p),
-                    }
-                } else {
-                    seen.push((name, row.line));
-                }
-            }
-            Line {
-                line: row.line,
-                raw: row.fields.clone(),
-                key: cell(row, &cols, "name").to_string(),
-                spec,
-            }
-        })
-        .collect();
+    let lines = super::lines(
+        data,
+        &cols,
+        "name",
+        |_, line| {
+            format!("a service with this name is also on line {line}; PagerDuty names are unique")
+        },
+        |row| service(row, &cols),
+    );
     Ok(Checked {
         format,
         header: Some(first.fields.clone()),

@@ -2,7 +2,7 @@
 //! and the headers of PagerDuty's browser sample, read into [`UserSpec`]s with every problem
 //! named by row and column.
 
-use super::{cell, check_text, columns, list, Checked, FileError, Kind, Line, Problem};
+use super::{cell, check_text, columns, list, Checked, FileError, Kind, Problem};
 use crate::csvfile::Row;
 
 /// pdscope's columns, in the order the template and "Export for import" write them.
@@ -33,6 +33,7 @@ const ALIASES: &[(&str, &str)] = &[
     ("notification_rules", "notify"),
     ("full_name", "name"),
     ("email_address", "email"),
+    ("e_mail", "email"),
 ];
 /// PagerDuty's `import_users` script: no header, these positions.
 const IMPORT_USERS_POSITIONS: &[&str] = &[
@@ -277,14 +278,20 @@ pub fn phone(column: &str, value: &str, country: Option<u16>) -> Result<Contact,
     })
 }
 
-/// Checks a file of users. `zone_ok` says whether a time zone name is one PagerDuty knows
+/// Checks a file of users. `zone` gives a time zone name as PagerDuty spells it (`None`: not
+/// a zone), so `europe/berlin` becomes `Europe/Berlin`
 /// (the browser asks its own IANA database; tests pass a list).
-pub fn check(rows: &[Row], zone_ok: &dyn Fn(&str) -> bool) -> Result<Checked<UserSpec>, FileError> {
+pub fn check(
+    rows: &[Row],
+    zone: &dyn Fn(&str) -> Option<String>,
+) -> Result<Checked<UserSpec>, FileError> {
     let first = rows.first().ok_or(FileError::NoData)?;
-    let has_header = first
-        .fields
-        .iter()
-        .any(|c| matches!(super::header_key(c).as_str(), "email" | "email_address"));
+    let has_header = first.fields.iter().any(|c| {
+        matches!(
+            super::header_key(c).as_str(),
+            "email" | "email_address" | "e_mail"
+        )
+    });
     let headerless = !has_header && first.fields.get(1).is_some_and(|c| c.contains('@'));
     let (format, header, cols, ignored, data) = if headerless {
         let cols: Vec<(&'static str, usize)> = IMPORT_USERS_POSITIONS
@@ -329,34 +336,18 @@ pub fn check(rows: &[Row], zone_ok: &dyn Fn(&str) -> bool) -> Result<Checked<Use
     if data.is_empty() {
         return Err(FileError::NoData);
     }
-    let mut seen: Vec<(String, u64)> = Vec::new();
-    let lines = data
-        .iter()
-        .map(|row| {
-            let mut spec = user(row, &cols, zone_ok);
-            let email = cell(row, &cols, "email").to_lowercase();
-            if !email.is_empty() {
-                if let Some((_, line)) = seen.iter().find(|(e, _)| *e == email) {
-                    let p = Problem::new(
-                        "email",
-                        format!("{email} is also on line {line}; keep one row per person"),
-                    );
-                    match &mut spec {
-                        Ok(_) => spec = Err(vec![p]),
-                        Err(ps) => ps.push(p),
-                    }
-                } else {
-                    seen.push((email, row.line));
-                }
-            }
-            Line {
-                line: row.line,
-                raw: row.fields.clone(),
-                key: cell(row, &cols, "email").to_string(),
-                spec,
-            }
-        })
-        .collect();
+    let lines = super::lines(
+        data,
+        &cols,
+        "email",
+        |email, line| {
+            format!(
+                "{} is also on line {line}; keep one row per person",
+                email.to_lowercase()
+            )
+        },
+        |row| user(row, &cols, zone),
+    );
     Ok(Checked {
         format,
         header,
@@ -373,7 +364,7 @@ fn opt(s: &str) -> Option<String> {
 fn user(
     row: &Row,
     cols: &[(&'static str, usize)],
-    zone_ok: &dyn Fn(&str) -> bool,
+    zone: &dyn Fn(&str) -> Option<String>,
 ) -> Result<UserSpec, Vec<Problem>> {
     let get = |name: &str| cell(row, cols, name);
     let mut problems = Vec::new();
@@ -411,15 +402,16 @@ fn user(
     check_text("job_title", get("job_title"), 100, false, &mut problems);
     let description = opt(get("description"));
     check_text("description", get("description"), 1024, true, &mut problems);
-    let time_zone = opt(get("time_zone"));
-    if let Some(tz) = &time_zone {
-        if !zone_ok(tz) {
+    let time_zone = opt(get("time_zone")).and_then(|tz| {
+        let known = zone(&tz);
+        if known.is_none() {
             problems.push(Problem::new(
                 "time_zone",
                 format!("\"{tz}\" is not a time zone name; write an IANA name such as Europe/Berlin or America/New_York"),
             ));
         }
-    }
+        known
+    });
     let country = match get("country_code") {
         "" => None,
         c => match c.trim_start_matches('+').parse::<u16>() {
@@ -685,8 +677,11 @@ mod tests {
     use super::*;
     use crate::csvfile;
 
-    fn zones(z: &str) -> bool {
-        ["Europe/London", "America/New_York", "Europe/Berlin", "UTC"].contains(&z)
+    fn zones(z: &str) -> Option<String> {
+        ["Europe/London", "America/New_York", "Europe/Berlin", "UTC"]
+            .iter()
+            .find(|k| k.eq_ignore_ascii_case(z))
+            .map(|k| k.to_string())
     }
 
     fn checked(text: &str) -> Checked<UserSpec> {
@@ -931,6 +926,15 @@ mod tests {
             }]
         );
         assert!(c.rows[2].spec.as_ref().unwrap().rules.is_empty());
+    }
+
+    #[test]
+    fn time_zones_are_spelled_as_pagerduty_does() {
+        let c = checked("name,email,time_zone\nA,a@example.com,europe/berlin\n");
+        assert_eq!(
+            c.rows[0].spec.as_ref().unwrap().time_zone.as_deref(),
+            Some("Europe/Berlin")
+        );
     }
 
     #[test]

@@ -39,6 +39,10 @@ pub struct Source {
 #[derive(Clone, Copy)]
 struct RunCtx {
     plan: RwSignal<Option<Arc<Plan>>>,
+    /// The file the run is of (a new file may be checked meanwhile).
+    source: RwSignal<Option<Arc<Source>>>,
+    /// Why the journal could not be kept, if it could not.
+    journal_error: RwSignal<Option<String>>,
     results: RwSignal<Vec<RowResult>>,
     state: RwSignal<Option<RunState>>,
     finished: RwSignal<bool>,
@@ -73,9 +77,16 @@ pub fn mount(
     })
 }
 
-/// Provides the Import page's state.
+/// Provides the Import page's state. When the page goes (sign-out unmounts it), a run in
+/// progress is cancelled.
 pub fn provide_bulk(host: Host) {
     let journal = bulk_io::load_journal().and_then(|t| report::read_journal(&t));
+    let control: StoredValue<Option<Control>, LocalStorage> = StoredValue::new_local(None);
+    on_cleanup(move || {
+        if let Some(Some(c)) = control.try_get_value() {
+            c.set(RunState::Cancelled)
+        }
+    });
     provide_context(BulkCtx {
         host: StoredValue::new_local(host),
         kind: RwSignal::new(Kind::Users),
@@ -85,11 +96,13 @@ pub fn provide_bulk(host: Host) {
         reading: RwSignal::new(None),
         run: RunCtx {
             plan: RwSignal::new(None),
+            source: RwSignal::new(None),
+            journal_error: RwSignal::new(None),
             results: RwSignal::new(Vec::new()),
             state: RwSignal::new(None),
             finished: RwSignal::new(false),
             started_ms: RwSignal::new(0.0),
-            control: StoredValue::new_local(None),
+            control,
             counts: RwSignal::new((0, 0)),
         },
         journal: RwSignal::new(journal),
@@ -144,7 +157,7 @@ fn check(kind: Kind, name: String, bytes: &[u8]) -> Source {
     let input = crate::csvfile::read(bytes)
         .map_err(|e| e.to_string())
         .and_then(|rows| match kind {
-            Kind::Users => users::check(&rows, &bulk_io::zone_ok)
+            Kind::Users => users::check(&rows, &bulk_io::zone)
                 .map(|c| Input::Users(Arc::new(c)))
                 .map_err(|e| e.to_string()),
             Kind::Services => services::check(&rows)
@@ -271,7 +284,7 @@ fn Choose() -> impl IntoView {
         <p class="hint">
             {move || match ctx.kind.get() {
                 Kind::Users => "Columns: name and email (required), role, job_title, time_zone, country_code, phone_number, sms_number, extra_emails, teams, team_roles, notify, description. Lists in a cell are separated by ;. PagerDuty's import_users files (no header row) work as they are.",
-                Kind::Services => "Columns: name and escalation_policy (required: its exact name or id), description, urgency (high, low, severity_based), ack_timeout_min, auto_resolve_min. PagerDuty's create_services files work as they are.",
+                Kind::Services => "Columns: name and escalation_policy (required: its exact name or id), description, urgency (high, low, severity_based), ack_timeout_min, auto_resolve_min (minutes; empty or off: no timeout on a new service, unchanged on an existing one). PagerDuty's create_services files work as they are.",
             }}
         </p>
         <div
@@ -533,17 +546,7 @@ fn PlanBody(plan: Arc<Plan>, read: Arc<Read>, noun: &'static str) -> impl IntoVi
         .iter()
         .map(|r| {
             let what = if r.action == Action::Error {
-                r.problems
-                    .iter()
-                    .map(|p| {
-                        if p.column.is_empty() {
-                            p.message.clone()
-                        } else {
-                            format!("{}: {}", p.column, p.message)
-                        }
-                    })
-                    .collect::<Vec<_>>()
-                    .join("; ")
+                crate::import::Problem::joined(&r.problems)
             } else {
                 r.changes.join("; ")
             };
@@ -559,6 +562,13 @@ fn PlanBody(plan: Arc<Plan>, read: Arc<Read>, noun: &'static str) -> impl IntoVi
     let new_teams = plan.new_teams.clone();
     let plan_run = plan.clone();
     let not_listed = read.not_listed;
+    let this = plan.clone();
+    let ran = move || {
+        ctx.run
+            .plan
+            .with(|p| p.as_ref().is_some_and(|p| Arc::ptr_eq(p, &this)))
+            || (ctx.run.state.get().is_some() && !ctx.run.finished.get())
+    };
     let start = move |_| start_run(ctx, plan_run.clone(), read.clone());
     view! {
         <p role="status" class="plan-summary">{format!("{}: {totals}", kind.count(plan.rows.len()))}</p>
@@ -584,7 +594,8 @@ fn PlanBody(plan: Arc<Plan>, read: Arc<Read>, noun: &'static str) -> impl IntoVi
         {refusal.map(|why| view! { <p class="warnings" role="alert">{why}" Nothing has been written."</p> })}
         <RowsTable label="Plan" columns=PLAN_COLUMNS rows=rows noun="plan" />
         <div class="actions">
-            <button class="primary" disabled=blocked || to_write == 0 on:click=start>
+            // Off while a run goes, and once this plan ran (plan again to see what is left).
+            <button class="primary" disabled=move || blocked || to_write == 0 || ran() on:click=start>
                 {if to_write == 0 { "Nothing to import".to_string() } else { format!("Import {}", kind.count(to_write)) }}
             </button>
         </div>
@@ -600,6 +611,8 @@ fn start_run(ctx: BulkCtx, plan: Arc<Plan>, read: Arc<Read>) {
     let control = Control::default();
     run.control.set_value(Some(control.clone()));
     run.plan.set(Some(plan.clone()));
+    run.source.set(ctx.source.get_untracked());
+    run.journal_error.set(None);
     run.results.set(Vec::new());
     run.finished.set(false);
     run.state.set(Some(RunState::Running));
@@ -616,7 +629,9 @@ fn start_run(ctx: BulkCtx, plan: Arc<Plan>, read: Arc<Read>) {
             .results
             .try_with_untracked(|r| report::journal(kind, file, r))
         {
-            let _ = bulk_io::save_journal(&text);
+            if let Err(e) = bulk_io::save_journal(&text) {
+                run.journal_error.try_set(Some(e));
+            }
         }
     };
     // A reload or a closed tab writes the journal as it stands (sessionStorage is synchronous),
@@ -730,7 +745,10 @@ fn RunView() -> impl IntoView {
         })
     };
     let summary = move || {
-        run.finished.get().then(|| {
+        let journal = run.journal_error.get().map(|e| {
+            view! { <p class="warnings" role="alert">{format!("The run's journal could not be kept in this tab ({e}); this page's report is complete, but a reload would lose it: download the report.")}</p> }
+        });
+        let done = run.finished.get().then(|| {
             let (sent, throttled) = run.counts.get();
             view! {
                 <p>{format!(
@@ -739,7 +757,8 @@ fn RunView() -> impl IntoView {
                     table::group(throttled)
                 )}</p>
             }
-        })
+        });
+        (journal, done)
     };
     let report = move || {
         if !settled.get() {
@@ -792,7 +811,7 @@ fn ReportView(report: Arc<Vec<ReportRow>>, kind: Kind) -> impl IntoView {
         )
     };
     let download_failed = move |_| {
-        let Some(source) = ctx.source.get_untracked() else {
+        let Some(source) = ctx.run.source.get_untracked() else {
             return;
         };
         let text = match &source.input {

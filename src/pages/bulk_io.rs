@@ -67,9 +67,10 @@ pub async fn send(
         }
         client::read(resp, path).await
     };
-    match go(token).await {
+    match go(token.clone()).await {
         Err(ApiError::Unauthorized) => {
-            if !host.refresh().await {
+            // Another request in flight may have refreshed already: one rotation, not six.
+            if host.token().as_ref() == Some(&token) && !host.refresh().await {
                 return Err(ApiError::Unauthorized);
             }
             go(host.token().ok_or(ApiError::Unauthorized)?).await
@@ -198,15 +199,22 @@ extern "C" {
     type DateTimeFormat;
     #[wasm_bindgen(constructor, catch, js_namespace = Intl, js_class = "DateTimeFormat")]
     fn new(locales: &JsValue, options: &js_sys::Object) -> Result<DateTimeFormat, JsValue>;
+    #[wasm_bindgen(method, js_name = resolvedOptions)]
+    fn resolved_options(this: &DateTimeFormat) -> js_sys::Object;
 }
 
-/// Whether the browser's IANA database knows `zone` (the same names PagerDuty takes).
-pub fn zone_ok(zone: &str) -> bool {
+/// A time zone name as PagerDuty spells it, when the browser's IANA database knows it (the
+/// names PagerDuty takes): `europe/berlin` gives `Europe/Berlin`. A name the browser maps to
+/// an older alias (`Asia/Kolkata` to `Asia/Calcutta`) is kept as written.
+pub fn zone(name: &str) -> Option<String> {
     let options = js_sys::Object::new();
-    if js_sys::Reflect::set(&options, &"timeZone".into(), &zone.into()).is_err() {
-        return false;
-    }
-    DateTimeFormat::new(&JsValue::UNDEFINED, &options).is_ok()
+    js_sys::Reflect::set(&options, &"timeZone".into(), &name.into()).ok()?;
+    let format = DateTimeFormat::new(&JsValue::UNDEFINED, &options).ok()?;
+    let resolved = js_sys::Reflect::get(&format.resolved_options(), &"timeZone".into())
+        .ok()
+        .and_then(|v| v.as_string())
+        .filter(|r| r.eq_ignore_ascii_case(name));
+    Some(resolved.unwrap_or_else(|| name.to_string()))
 }
 
 /// A chosen or dropped file's bytes; a file too big is refused before it is read.

@@ -214,7 +214,10 @@ impl Fake {
                 Ok(json!({"user": {"id": id, "email": email}}))
             }
             (Method::Put, ["users", id]) => {
-                user_at(&s, id)?;
+                let i = user_at(&s, id)?;
+                if let Some(name) = json::string(&b("user"), "name") {
+                    s.users[i].name = name;
+                }
                 Ok(json!({"user": {"id": id}}))
             }
             (Method::Get, ["users", id, "contact_methods"]) => {
@@ -406,7 +409,7 @@ fn users_file(n: usize) -> String {
 fn plan_users(text: &str, fake: &Fake) -> plan::Plan {
     let rows = crate::csvfile::read(text.as_bytes()).unwrap();
     plan::users(
-        &users::check(&rows, &|_| true).unwrap(),
+        &users::check(&rows, &|z| Some(z.to_string())).unwrap(),
         &fake.account(),
         Options::default(),
     )
@@ -540,7 +543,7 @@ fn a_user_made_between_plan_and_run_is_adopted_not_duplicated() {
     fake.apply(
         Method::Post,
         "/users",
-        Some(&json!({"user": {"name": "Person 1", "email": "PERSON1@example.com"}})),
+        Some(&json!({"user": {"name": "Someone Else", "email": "PERSON1@example.com"}})),
     )
     .unwrap();
     let results = run(&fake, &plan, Control::default());
@@ -548,6 +551,12 @@ fn a_user_made_between_plan_and_run_is_adopted_not_duplicated() {
         results[1].did[0].starts_with("found existing user"),
         "{:?}",
         results[1]
+    );
+    assert!(results[1].found);
+    assert_eq!(
+        fake.state.borrow().users[0].name,
+        "Person 1",
+        "the row's fields were set on it"
     );
     assert_exactly_once(&fake, 3);
 }
