@@ -80,7 +80,7 @@ test('every page passes axe in light and dark, and is usable by keyboard', async
 test('the Import page passes axe from check to report (and its screenshots)', async () => {
   const t = await setupWith(browser, { config: { scopes: ['write'] } });
   try {
-    await t.page.setViewportSize({ width: 1100, height: 900 });
+    await t.page.setViewportSize({ width: 1100, height: 1250 });
     await signIn(t, { from: '/' });
     await t.page.getByText('You are signed in.').waitFor();
     await t.page.getByRole('link', { name: 'Import' }).click();
