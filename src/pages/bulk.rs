@@ -340,7 +340,7 @@ const REPORT_COLUMNS: Columns = &[
     ("todo", "what to do"),
 ];
 
-/// The app's table (search, sort, 50 rows at a time, CSV of what is shown) over rows of
+/// The app's table (search, sort, 30 rows at a time, CSV of what is shown) over rows of
 /// text, searched and sorted in place (not in the URL). With `noun`, the search box and
 /// "Export CSV" come with it.
 #[component]
