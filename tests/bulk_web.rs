@@ -29,22 +29,27 @@ fn click(el: &web_sys::HtmlElement, text: &str) {
     b.unchecked_into::<web_sys::HtmlElement>().click();
 }
 
-#[wasm_bindgen_test]
-async fn hostile_csv_text_is_shown_as_text_and_every_problem_named() {
-    let el = common::container();
-    let _h = pdscope::pages::bulk::mount(el.clone(), signed_out_host());
+/// Pastes `text` into the page's CSV box and presses "Check pasted text".
+async fn paste_and_check(el: &web_sys::HtmlElement, text: &str) {
     let textarea: web_sys::HtmlTextAreaElement = el
         .query_selector("textarea")
         .unwrap()
         .unwrap()
         .unchecked_into();
-    let hostile = "name,email,role\n\"<img src=x onerror=alert(1)>\",\"<b>x</b>@example.com\",<script>alert(2)</script>\nAda,ada@example.com,Responder\n";
-    textarea.set_value(hostile);
+    textarea.set_value(text);
     textarea
         .dispatch_event(&web_sys::Event::new("input").unwrap())
         .unwrap();
-    click(&el, "Check pasted text");
+    click(el, "Check pasted text");
     common::sleep(50).await;
+}
+
+#[wasm_bindgen_test]
+async fn hostile_csv_text_is_shown_as_text_and_every_problem_named() {
+    let el = common::container();
+    let _h = pdscope::pages::bulk::mount(el.clone(), signed_out_host());
+    let hostile = "name,email,role\n\"<img src=x onerror=alert(1)>\",\"<b>x</b>@example.com\",<script>alert(2)</script>\nAda,ada@example.com,Responder\n";
+    paste_and_check(&el, hostile).await;
     let text = el.text_content().unwrap();
     assert!(
         text.contains("pasted text: read as pdscope users. 2 users: 1 ready, 1 with problems."),
@@ -70,17 +75,7 @@ async fn hostile_csv_text_is_shown_as_text_and_every_problem_named() {
 async fn a_file_that_is_not_csv_says_why() {
     let el = common::container();
     let _h = pdscope::pages::bulk::mount(el.clone(), signed_out_host());
-    let textarea: web_sys::HtmlTextAreaElement = el
-        .query_selector("textarea")
-        .unwrap()
-        .unwrap()
-        .unchecked_into();
-    textarea.set_value("name,title\nAda,SRE\n");
-    textarea
-        .dispatch_event(&web_sys::Event::new("input").unwrap())
-        .unwrap();
-    click(&el, "Check pasted text");
-    common::sleep(50).await;
+    paste_and_check(&el, "name,title\nAda,SRE\n").await;
     let alert = el.query_selector("[role=alert]").unwrap().unwrap();
     assert!(
         alert

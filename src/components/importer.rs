@@ -59,6 +59,8 @@ fn why(e: JsValue) -> String {
 thread_local! {
     /// The loaded module and the box it is mounted in.
     static LOADED: RefCell<Option<(JsValue, web_sys::HtmlElement)>> = const { RefCell::new(None) };
+    /// The host function, made once: each one is a closure kept for the page's life.
+    static HOST: RefCell<Option<js_sys::Function>> = const { RefCell::new(None) };
 }
 
 /// Removes the importer and what it held (sign-out calls it).
@@ -69,8 +71,17 @@ pub fn unload() {
     }
 }
 
-/// The app's answers to the importer (see `crate::host`).
+/// The app's answers to the importer (see `crate::host`), made the first time it is asked for.
 fn host() -> js_sys::Function {
+    if let Some(f) = HOST.with(|h| h.borrow().clone()) {
+        return f;
+    }
+    let f = make_host();
+    HOST.with(|h| *h.borrow_mut() = Some(f.clone()));
+    f
+}
+
+fn make_host() -> js_sys::Function {
     let auth = use_auth();
     let config = crate::context::use_config();
     let me = use_context::<crate::components::header::MeCtx>().map(|m| m.0);

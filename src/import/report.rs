@@ -43,50 +43,84 @@ pub const COLUMNS: &[&str] = &[
     "what to do",
 ];
 
+impl ReportRow {
+    /// The row's cells, in the order of [`COLUMNS`].
+    pub fn cells(&self) -> Vec<String> {
+        vec![
+            self.line.to_string(),
+            self.key.clone(),
+            self.status.to_string(),
+            self.did.clone(),
+            self.ids.clone(),
+            self.pagerduty.clone(),
+            self.plain.clone(),
+        ]
+    }
+}
+
+/// A finished row's report line on its own (a journal read back has no plan): its status is
+/// how it ended.
+pub fn from_result(res: &RowResult) -> ReportRow {
+    let (pagerduty, plain) = match &res.error {
+        Some(e) => (
+            e.pagerduty.clone(),
+            format!("{} failed: {}", e.step, e.plain),
+        ),
+        None => (String::new(), String::new()),
+    };
+    ReportRow {
+        line: res.line,
+        key: res.key.clone(),
+        status: res.outcome.word(),
+        did: res.did.join("; "),
+        ids: res.ids.join(" "),
+        pagerduty,
+        plain,
+    }
+}
+
 /// One report line per plan row: what its run did, or why it was not run. `results` may be
 /// partial (a run in progress, or cancelled); rows without a result are "not run".
 pub fn rows(plan: &Plan, results: &[RowResult]) -> Vec<ReportRow> {
+    // By line: a 10,000-row report looks each row up once, not through every result.
+    let by_line: std::collections::HashMap<u64, &RowResult> =
+        results.iter().map(|r| (r.line, r)).collect();
     plan.rows
         .iter()
         .map(|p| {
-            let mut r = ReportRow {
+            let blank = |status, plain: String| ReportRow {
                 line: p.line,
                 key: p.key.clone(),
-                status: "not run",
+                status,
                 did: String::new(),
                 ids: String::new(),
                 pagerduty: String::new(),
-                plain: String::new(),
+                plain,
             };
             if p.action == Action::Error {
-                r.status = "not imported";
-                r.plain = super::Problem::joined(&p.problems);
-                return r;
+                return blank("not imported", super::Problem::joined(&p.problems));
             }
             if p.writes() == 0 {
-                r.status = "unchanged";
-                return r;
+                return blank("unchanged", String::new());
             }
-            if let Some(res) = results.iter().find(|x| x.line == p.line) {
-                r.status = match (res.outcome, p.action) {
-                    (Outcome::Failed, _) => "failed",
-                    (Outcome::Stopped, _) => "stopped",
-                    (Outcome::Done, Action::Create) if res.found => "found",
-                    (Outcome::Done, Action::Create) => "created",
-                    (Outcome::Done, Action::Update) => "updated",
-                    (Outcome::Done, _) => "added",
-                };
-                r.did = res.did.join("; ");
-                r.ids = res.ids.join(" ");
-                if let Some(e) = &res.error {
-                    r.pagerduty = e.pagerduty.clone();
-                    r.plain = format!("{} failed: {}", e.step, e.plain);
-                } else if res.outcome == Outcome::Stopped {
-                    r.plain =
-                        "The run was cancelled; run the plan again to finish this row.".into();
-                }
-            } else {
-                r.plain = "Not run yet; run the plan again to import it.".into();
+            let Some(res) = by_line.get(&p.line) else {
+                return blank(
+                    "not run",
+                    "Not run yet; run the plan again to import it.".into(),
+                );
+            };
+            let mut r = from_result(res);
+            r.key = p.key.clone();
+            r.status = match (res.outcome, p.action) {
+                (Outcome::Failed, _) => "failed",
+                (Outcome::Stopped, _) => "stopped",
+                (Outcome::Done, Action::Create) if res.found => "found",
+                (Outcome::Done, Action::Create) => "created",
+                (Outcome::Done, Action::Update) => "updated",
+                (Outcome::Done, _) => "added",
+            };
+            if res.error.is_none() && res.outcome == Outcome::Stopped {
+                r.plain = "The run was cancelled; run the plan again to finish this row.".into();
             }
             r
         })
@@ -102,18 +136,7 @@ pub fn csv(rows: &[ReportRow]) -> String {
     let mut out = String::from("\u{feff}");
     out += &line(COLUMNS.iter().map(|c| c.to_string()));
     for r in rows {
-        out += &line(
-            [
-                r.line.to_string(),
-                r.key.clone(),
-                r.status.to_string(),
-                r.did.clone(),
-                r.ids.clone(),
-                r.pagerduty.clone(),
-                r.plain.clone(),
-            ]
-            .into_iter(),
-        );
+        out += &line(r.cells().into_iter());
     }
     out
 }

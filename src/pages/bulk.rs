@@ -87,7 +87,7 @@ pub fn provide_bulk(host: Host) {
             c.set(RunState::Cancelled)
         }
     });
-    provide_context(BulkCtx {
+    let ctx = BulkCtx {
         host: StoredValue::new_local(host),
         kind: RwSignal::new(Kind::Users),
         source: RwSignal::new(None),
@@ -106,7 +106,44 @@ pub fn provide_bulk(host: Host) {
             counts: RwSignal::new((0, 0)),
         },
         journal: RwSignal::new(journal),
+    };
+    // A reload or a closed tab writes the journal of a run in progress as it stands
+    // (sessionStorage is synchronous), so the page after a reload shows every finished row.
+    let on_hide = wasm_bindgen::closure::Closure::<dyn Fn()>::new(move || {
+        let run = ctx.run;
+        if run.state.try_get_untracked().flatten().is_some()
+            && !run.finished.try_get_untracked().unwrap_or(true)
+        {
+            run.save_journal()
+        }
     });
+    if let Some(w) = web_sys::window() {
+        use wasm_bindgen::JsCast;
+        let _ = w.add_event_listener_with_callback("pagehide", on_hide.as_ref().unchecked_ref());
+    }
+    on_hide.forget();
+    provide_context(ctx);
+}
+
+impl RunCtx {
+    /// Writes the run's journal: the file it is of and every row finished so far.
+    fn save_journal(self) {
+        let Some(Some(source)) = self.source.try_get_untracked() else {
+            return;
+        };
+        let kind = match source.input {
+            Ok(Input::Services(_)) => Kind::Services,
+            _ => Kind::Users,
+        };
+        if let Some(text) = self
+            .results
+            .try_with_untracked(|r| report::journal(kind, &source.name, r))
+        {
+            if let Err(e) = bulk_io::save_journal(&text) {
+                self.journal_error.try_set(Some(e));
+            }
+        }
+    }
 }
 
 fn use_bulk() -> BulkCtx {
@@ -618,38 +655,6 @@ fn start_run(ctx: BulkCtx, plan: Arc<Plan>, read: Arc<Read>) {
     run.state.set(Some(RunState::Running));
     run.started_ms.set(js_sys::Date::now());
     ctx.journal.set(None);
-    let kind = ctx.kind.get_untracked();
-    let file = ctx
-        .source
-        .get_untracked()
-        .map(|s| s.name.clone())
-        .unwrap_or_default();
-    let save = move |file: &str| {
-        if let Some(text) = run
-            .results
-            .try_with_untracked(|r| report::journal(kind, file, r))
-        {
-            if let Err(e) = bulk_io::save_journal(&text) {
-                run.journal_error.try_set(Some(e));
-            }
-        }
-    };
-    // A reload or a closed tab writes the journal as it stands (sessionStorage is synchronous),
-    // so the page after a reload shows every row that had finished.
-    {
-        use wasm_bindgen::JsCast;
-        let file = file.clone();
-        let on_hide = wasm_bindgen::closure::Closure::<dyn Fn()>::new(move || {
-            if !run.finished.try_get_untracked().unwrap_or(true) {
-                save(&file)
-            }
-        });
-        if let Some(w) = web_sys::window() {
-            let _ =
-                w.add_event_listener_with_callback("pagehide", on_hide.as_ref().unchecked_ref());
-        }
-        on_hide.forget();
-    }
     leptos::task::spawn_local(async move {
         let io = Io {
             host: ctx.host.get_value(),
@@ -657,7 +662,7 @@ fn start_run(ctx: BulkCtx, plan: Arc<Plan>, read: Arc<Read>) {
         };
         let runner = Runner::new(&io, Some(run::RATE_LIMIT_PER_MIN), control);
         let saved = std::cell::Cell::new(0.0);
-        save(&file);
+        run.save_journal();
         runner
             .run(&plan, &read.account.teams, run::CONCURRENCY, &|r| {
                 run.results.try_update(|v| v.push(r));
@@ -665,11 +670,11 @@ fn start_run(ctx: BulkCtx, plan: Arc<Plan>, read: Arc<Read>) {
                 let now = js_sys::Date::now();
                 if now - saved.get() > 2000.0 {
                     saved.set(now);
-                    save(&file);
+                    run.save_journal();
                 }
             })
             .await;
-        save(&file);
+        run.save_journal();
         run.counts
             .try_set((runner.sent.get(), runner.throttled.get()));
         run.finished.try_set(true);
@@ -787,20 +792,7 @@ fn RunView() -> impl IntoView {
 #[component]
 fn ReportView(report: Arc<Vec<ReportRow>>, kind: Kind) -> impl IntoView {
     let ctx = use_bulk();
-    let rows: Vec<Vec<String>> = report
-        .iter()
-        .map(|r| {
-            vec![
-                r.line.to_string(),
-                r.key.clone(),
-                r.status.to_string(),
-                r.did.clone(),
-                r.ids.clone(),
-                r.pagerduty.clone(),
-                r.plain.clone(),
-            ]
-        })
-        .collect();
+    let rows: Vec<Vec<String>> = report.iter().map(ReportRow::cells).collect();
     let any_failed = report.iter().any(ReportRow::failed);
     let for_csv = report.clone();
     let download_report = move |_| {
@@ -846,23 +838,7 @@ fn LastRun() -> impl IntoView {
             .count();
         let rows: Vec<Vec<String>> = results
             .iter()
-            .map(|r| {
-                vec![
-                    r.line.to_string(),
-                    r.key.clone(),
-                    r.outcome.word().to_string(),
-                    r.did.join("; "),
-                    r.ids.join(" "),
-                    r.error
-                        .as_ref()
-                        .map(|e| e.pagerduty.clone())
-                        .unwrap_or_default(),
-                    r.error
-                        .as_ref()
-                        .map(|e| format!("{} failed: {}", e.step, e.plain))
-                        .unwrap_or_default(),
-                ]
-            })
+            .map(|r| report::from_result(r).cells())
             .collect();
         Some(view! {
             <section class="card last-run">
