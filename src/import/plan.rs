@@ -500,7 +500,7 @@ fn service_row(
     }
 }
 
-/// The scopes an import needs: Classic apps `write`; Scoped apps the reads and writes.
+/// The scopes an import may need: Classic apps `write`; Scoped apps the reads and writes.
 pub fn scopes(kind: super::Kind, scoped: bool) -> &'static [&'static str] {
     match (kind, scoped) {
         (_, false) => &["write"],
@@ -520,13 +520,48 @@ pub fn scopes(kind: super::Kind, scoped: bool) -> &'static [&'static str] {
     }
 }
 
-/// Which needed scopes `granted` lacks (Classic `write` covers reads and writes).
-pub fn missing_scopes(kind: super::Kind, scoped: bool, granted: &[String]) -> Vec<&'static str> {
-    scopes(kind, scoped)
-        .iter()
-        .copied()
-        .filter(|s| !granted.iter().any(|g| g == s))
-        .collect()
+impl Plan {
+    /// The scopes this plan's writes need: every read of [`scopes`], and only the writes the
+    /// plan makes (a file without teams does not ask a Scoped session for `teams.write`).
+    /// Classic `write` covers reads and writes.
+    pub fn scopes(&self, kind: super::Kind, scoped: bool) -> Vec<&'static str> {
+        let users = self.rows.iter().filter_map(|r| match &r.work {
+            Work::User(w) => Some(w),
+            _ => None,
+        });
+        let mut users_write = false;
+        let mut contacts_write = false;
+        let mut teams_write = !self.new_teams.is_empty();
+        for w in users {
+            users_write |= w.create.is_some() || w.update.is_some();
+            contacts_write |= !w.contacts.is_empty() || !w.rules.is_empty();
+            teams_write |= !w.teams.is_empty();
+        }
+        scopes(kind, scoped)
+            .iter()
+            .copied()
+            .filter(|s| match *s {
+                "users.write" => users_write,
+                "users:contact_methods.write" => contacts_write,
+                "teams.write" => teams_write,
+                "services.write" => self.to_write() > 0,
+                _ => true,
+            })
+            .collect()
+    }
+
+    /// Which of [`Plan::scopes`] `granted` lacks.
+    pub fn missing_scopes(
+        &self,
+        kind: super::Kind,
+        scoped: bool,
+        granted: &[String],
+    ) -> Vec<&'static str> {
+        self.scopes(kind, scoped)
+            .into_iter()
+            .filter(|s| !granted.iter().any(|g| g == s))
+            .collect()
+    }
 }
 
 /// Whether the signed-in person's role may make these writes (scopes are not enough: access

@@ -59,6 +59,13 @@ pub enum RunState {
     Cancelled,
 }
 
+/// How a row's steps ended without an error: all of them, or stopped by Cancel between two.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Ended {
+    Finished,
+    Stopped,
+}
+
 /// The handle the page holds to pause, resume and cancel a run.
 #[derive(Clone, Debug)]
 pub struct Control(Rc<Cell<RunState>>);
@@ -400,12 +407,12 @@ impl<'a, T: Transport> Runner<'a, T> {
         w: &UserWork,
         team_id: &dyn Fn(&str) -> Result<String, RowError>,
         r: &mut RowResult,
-    ) -> Result<(), RowError> {
+    ) -> Result<Ended, RowError> {
         fn step(s: &str) -> impl Fn(ApiError) -> RowError + '_ {
             move |e| explain(s, &e)
         }
         if !self.go_on().await {
-            return Ok(());
+            return Ok(Ended::Stopped);
         }
         let uid = match (&w.id, &w.create) {
             (Some(id), _) => id.clone(),
@@ -445,7 +452,7 @@ impl<'a, T: Transport> Runner<'a, T> {
                 }
                 id
             }
-            (None, None) => return Ok(()),
+            (None, None) => return Ok(Ended::Finished),
         };
         if r.ids.is_empty() {
             r.ids.push(uid.clone());
@@ -453,7 +460,7 @@ impl<'a, T: Transport> Runner<'a, T> {
         let user_path = format!("/users/{}", crate::url::encode(&uid));
         if let Some(body) = &w.update {
             if !self.go_on().await {
-                return Ok(());
+                return Ok(Ended::Stopped);
             }
             self.again(Method::Put, &user_path, Some(body))
                 .await
@@ -467,7 +474,7 @@ impl<'a, T: Transport> Runner<'a, T> {
                 .map_err(step("reading contact methods"))?;
             for c in &w.contacts {
                 if !self.go_on().await {
-                    return Ok(());
+                    return Ok(Ended::Stopped);
                 }
                 if have.iter().any(|x| x.same(c)) {
                     continue;
@@ -495,7 +502,7 @@ impl<'a, T: Transport> Runner<'a, T> {
                 };
                 for rule in &w.rules {
                     if !self.go_on().await {
-                        return Ok(());
+                        return Ok(Ended::Stopped);
                     }
                     if user.has_rule(rule, &w.wanted) {
                         continue;
@@ -546,7 +553,7 @@ impl<'a, T: Transport> Runner<'a, T> {
         }
         for (team, role) in &w.teams {
             if !self.go_on().await {
-                return Ok(());
+                return Ok(Ended::Stopped);
             }
             let tid = team_id(team)?;
             let path = format!(
@@ -559,7 +566,7 @@ impl<'a, T: Transport> Runner<'a, T> {
                 .map_err(step(&format!("adding to team {team}")))?;
             r.did.push(format!("joined team {team} as {role}"));
         }
-        Ok(())
+        Ok(Ended::Finished)
     }
 
     async fn add_contact(&self, uid: &str, c: &Contact) -> Result<Cm, ApiError> {
@@ -589,10 +596,12 @@ impl<'a, T: Transport> Runner<'a, T> {
             })
     }
 
-    async fn service(&self, w: &ServiceWork, r: &mut RowResult) -> Result<(), RowError> {
-        let Some(body) = &w.body else { return Ok(()) };
+    async fn service(&self, w: &ServiceWork, r: &mut RowResult) -> Result<Ended, RowError> {
+        let Some(body) = &w.body else {
+            return Ok(Ended::Finished);
+        };
         if !self.go_on().await {
-            return Ok(());
+            return Ok(Ended::Stopped);
         }
         match &w.id {
             Some(id) => {
@@ -654,7 +663,7 @@ impl<'a, T: Transport> Runner<'a, T> {
                 }
             }
         }
-        Ok(())
+        Ok(Ended::Finished)
     }
 
     /// One row, reported whatever happens.
@@ -675,15 +684,16 @@ impl<'a, T: Transport> Runner<'a, T> {
         let result = match &p.work {
             Work::User(w) => self.user(w, team_id, &mut r).await,
             Work::Service(w) => self.service(w, &mut r).await,
-            Work::Nothing => Ok(()),
+            Work::Nothing => Ok(Ended::Finished),
         };
+        // A row whose last write went out just before Cancel was pressed is done, not stopped.
         match result {
             Err(e) => {
                 r.outcome = Outcome::Failed;
                 r.error = Some(e);
             }
-            Ok(()) if self.ctl.get() == RunState::Cancelled => r.outcome = Outcome::Stopped,
-            Ok(()) => {}
+            Ok(Ended::Stopped) => r.outcome = Outcome::Stopped,
+            Ok(Ended::Finished) => {}
         }
         r
     }

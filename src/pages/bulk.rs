@@ -560,7 +560,8 @@ fn PlanBody(plan: Arc<Plan>, read: Arc<Read>, noun: &'static str) -> impl IntoVi
     let host = ctx.host.get_value();
     let kind = ctx.kind.get_untracked();
     let granted = host.granted();
-    let missing: Vec<String> = plan::missing_scopes(kind, host.scoped(), &granted)
+    let missing: Vec<String> = plan
+        .missing_scopes(kind, host.scoped(), &granted)
         .into_iter()
         .map(str::to_string)
         .collect();

@@ -203,16 +203,48 @@ fn services_resolve_policies_by_name_or_id() {
 #[test]
 fn scopes_and_roles_are_checked_before_any_write() {
     use super::super::Kind;
+    let strings = |v: &[&str]| v.iter().map(|s| s.to_string()).collect::<Vec<String>>();
+    let full = users_plan(
+        "name,email,country_code,phone_number,teams\nNew One,new1@example.com,44,7700900123,Payments\n",
+        Options::default(),
+    );
     assert_eq!(
-        missing_scopes(Kind::Users, false, &["read".into()]),
+        full.missing_scopes(Kind::Users, false, &strings(&["read"])),
         vec!["write"]
     );
-    assert!(missing_scopes(Kind::Users, false, &["write".into()]).is_empty());
-    let granted: Vec<String> = ["users.read", "users.write"]
-        .iter()
-        .map(|s| s.to_string())
-        .collect();
-    assert_eq!(missing_scopes(Kind::Users, true, &granted).len(), 4);
+    assert!(full
+        .missing_scopes(Kind::Users, false, &strings(&["write"]))
+        .is_empty());
+    assert_eq!(full.scopes(Kind::Users, true), scopes(Kind::Users, true));
+    assert_eq!(
+        full.missing_scopes(Kind::Users, true, &strings(&["users.read", "users.write"])),
+        vec![
+            "users:contact_methods.read",
+            "users:contact_methods.write",
+            "teams.read",
+            "teams.write"
+        ]
+    );
+    // A file without teams or phones asks only for the writes it makes.
+    let bare = users_plan("name,email\nNew One,new1@example.com\n", Options::default());
+    assert_eq!(bare.count(Action::Create), 1);
+    assert_eq!(
+        bare.scopes(Kind::Users, true),
+        vec![
+            "users.read",
+            "users.write",
+            "users:contact_methods.read",
+            "teams.read"
+        ]
+    );
+    // Only an update: the user's own scope.
+    let title = users_plan(
+        "name,email,title\nAda Lovelace,ada@example.com,Lead\n",
+        Options::default(),
+    );
+    assert_eq!(title.count(Action::Update), 1);
+    assert!(!title.scopes(Kind::Users, true).contains(&"teams.write"));
+    assert!(title.scopes(Kind::Users, true).contains(&"users.write"));
     assert!(role_refusal(Kind::Users, "admin").is_none());
     assert!(role_refusal(Kind::Users, "user")
         .unwrap()

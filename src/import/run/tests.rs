@@ -589,6 +589,37 @@ fn cancelling_stops_rows_and_reports_every_one() {
 }
 
 #[test]
+fn a_row_whose_last_write_went_out_before_cancel_is_done_and_one_cut_short_is_stopped() {
+    // How many requests one row takes, on an account of its own.
+    let clean = Fake::new(0.0, 0.0, 0.0);
+    let plan = plan_users(&users_file(1), &clean);
+    assert_eq!(
+        run(&clean, &plan, Control::default())[0].outcome,
+        Outcome::Done
+    );
+    let n = clean.log.borrow().len();
+    assert!(n >= 3, "{n} requests");
+    // Cancel pressed while the last request was under way: everything was written.
+    let ctl = Control::default();
+    let mut fake = Fake::new(0.0, 0.0, 0.0);
+    fake.cancel_after = Some((n, ctl.clone()));
+    let r = run(&fake, &plan_users(&users_file(1), &fake), ctl);
+    assert_eq!(r[0].outcome, Outcome::Done, "{:?}", r[0].did);
+    assert_eq!(
+        fake.state.borrow().users[0].teams.len(),
+        1,
+        "joined its team"
+    );
+    // Cancel pressed one request earlier: the last step never ran.
+    let ctl = Control::default();
+    let mut fake = Fake::new(0.0, 0.0, 0.0);
+    fake.cancel_after = Some((n - 1, ctl.clone()));
+    let r = run(&fake, &plan_users(&users_file(1), &fake), ctl);
+    assert_eq!(r[0].outcome, Outcome::Stopped, "{:?}", r[0].did);
+    assert_eq!(fake.log.borrow().len(), n - 1);
+}
+
+#[test]
 fn a_refused_row_fails_alone_with_pagerdutys_words_and_plain_ones() {
     let fake = Fake::new(0.0, 0.0, 0.0);
     let plan = plan_users(&users_file(3), &fake);
