@@ -11,6 +11,17 @@ use serde_json::Value;
 pub const USERS_PATH: &str =
     "/users?include%5B%5D=contact_methods&include%5B%5D=notification_rules&include%5B%5D=teams";
 pub const TEAMS_PATH: &str = "/teams";
+
+/// A team's members with their roles (paged; key `members`).
+pub fn members_path(team_id: &str) -> String {
+    format!("/teams/{}/members", crate::url::encode(team_id))
+}
+
+/// One `members` item as (user id, role).
+pub fn member(v: &Value) -> Option<(String, String)> {
+    let user = v.get("user")?;
+    Some((json::string(user, "id")?, json::string(v, "role")?))
+}
 pub const POLICIES_PATH: &str = "/escalation_policies";
 pub const SERVICES_PATH: &str = "/services";
 
@@ -185,6 +196,7 @@ impl AUser {
                 .filter_map(|id| team_name(id))
                 .map(|n| (n, String::new()))
                 .collect(),
+            team_roles_given: false,
         }
     }
 }
@@ -275,6 +287,9 @@ impl AService {
 pub struct Account {
     pub users: Vec<AUser>,
     pub teams: Vec<Named>,
+    /// Team roles as (team id, user id, role), read from `GET /teams/{id}/members` for the
+    /// teams a file names ([`members_path`]); memberships not read are not compared.
+    pub members: Vec<(String, String, String)>,
     pub policies: Vec<Named>,
     pub services: Vec<AService>,
 }
@@ -284,6 +299,13 @@ impl Account {
         self.users
             .iter()
             .find(|u| u.email.eq_ignore_ascii_case(email))
+    }
+    /// The role `user_id` has in `team_id`, when it was read.
+    pub fn member_role(&self, team_id: &str, user_id: &str) -> Option<&str> {
+        self.members
+            .iter()
+            .find(|(t, u, _)| t == team_id && u == user_id)
+            .map(|(_, _, r)| r.as_str())
     }
     /// A team by id, else by exact name (PagerDuty's `query` matches loosely; this does not).
     pub fn team_by_name(&self, name_or_id: &str) -> Option<&Named> {

@@ -49,6 +49,8 @@ pub struct UserWork {
     pub rules: Vec<Rule>,
     /// Teams to join: name and role.
     pub teams: Vec<(String, String)>,
+    /// Teams the user is in whose role the row changes: name and new role.
+    pub roles: Vec<(String, String)>,
 }
 
 /// The write one service row needs.
@@ -91,6 +93,7 @@ impl RowPlan {
                     + w.contacts.len()
                     + w.rules.len()
                     + w.teams.len()
+                    + w.roles.len()
             }
             Work::Service(w) => usize::from(w.body.is_some()),
         }
@@ -206,6 +209,7 @@ fn user_row(
 ) -> RowPlan {
     let mut changes = Vec::new();
     let (id, create, update, contacts, rules, teams);
+    let mut roles = Vec::new();
     match existing {
         None => {
             let mut body = vec![
@@ -294,6 +298,22 @@ fn user_row(
                 })
                 .cloned()
                 .collect();
+            // A membership the user has gets the row's role only when the row wrote one (the
+            // default role never demotes anybody), and only when its role was read.
+            if spec.team_roles_given {
+                for (name, role) in &spec.teams {
+                    let Some(t) = account.team_by_name(name) else {
+                        continue;
+                    };
+                    match account.member_role(&t.id, &u.id) {
+                        Some(old) if u.teams.contains(&t.id) && old != role => {
+                            changes.push(format!("team {name} role: {old} → {role}"));
+                            roles.push((name.clone(), role.clone()));
+                        }
+                        _ => {}
+                    }
+                }
+            }
         }
     }
     for c in &contacts {
@@ -324,7 +344,7 @@ fn user_row(
     }
     let action = if create.is_some() {
         Action::Create
-    } else if update.is_some() {
+    } else if update.is_some() || !roles.is_empty() {
         Action::Update
     } else if !(contacts.is_empty() && rules.is_empty() && teams.is_empty()) {
         Action::Add
@@ -346,6 +366,7 @@ fn user_row(
             contacts,
             rules,
             teams,
+            roles,
         }),
     }
 }
@@ -535,7 +556,7 @@ impl Plan {
         for w in users {
             users_write |= w.create.is_some() || w.update.is_some();
             contacts_write |= !w.contacts.is_empty() || !w.rules.is_empty();
-            teams_write |= !w.teams.is_empty();
+            teams_write |= !w.teams.is_empty() || !w.roles.is_empty();
         }
         scopes(kind, scoped)
             .iter()

@@ -551,7 +551,9 @@ impl<'a, T: Transport> Runner<'a, T> {
                 }
             }
         }
-        for (team, role) in &w.teams {
+        // Joins, then new roles in teams the user is in: the same PUT.
+        let joins = w.teams.iter().map(|t| (t, true));
+        for ((team, role), join) in joins.chain(w.roles.iter().map(|t| (t, false))) {
             if !self.go_on().await {
                 return Ok(Ended::Stopped);
             }
@@ -561,10 +563,19 @@ impl<'a, T: Transport> Runner<'a, T> {
                 crate::url::encode(&tid),
                 crate::url::encode(&uid)
             );
+            let what = if join {
+                format!("adding to team {team}")
+            } else {
+                format!("setting the role in team {team}")
+            };
             self.again(Method::Put, &path, Some(&json!({ "role": role })))
                 .await
-                .map_err(step(&format!("adding to team {team}")))?;
-            r.did.push(format!("joined team {team} as {role}"));
+                .map_err(step(&what))?;
+            r.did.push(if join {
+                format!("joined team {team} as {role}")
+            } else {
+                format!("set the role in team {team} to {role}")
+            });
         }
         Ok(Ended::Finished)
     }

@@ -141,6 +141,25 @@ pub struct UserSpec {
     pub rules: Vec<Rule>,
     /// Team names with the role to have in each.
     pub teams: Vec<(String, String)>,
+    /// The row wrote `team_roles` (then a membership the user already has gets that role;
+    /// without it, existing memberships keep theirs).
+    pub team_roles_given: bool,
+}
+
+/// The teams whose members' roles a plan of `file` must read: those named by rows that write
+/// `team_roles` (each once, as written first). Other rows keep their roles and need no read.
+pub fn teams_with_roles(file: &super::Checked<UserSpec>) -> Vec<String> {
+    let mut out: Vec<String> = Vec::new();
+    for spec in file.rows.iter().filter_map(|r| r.spec.as_ref().ok()) {
+        if spec.team_roles_given {
+            for (t, _) in &spec.teams {
+                if !out.iter().any(|o| o.eq_ignore_ascii_case(t)) {
+                    out.push(t.clone());
+                }
+            }
+        }
+    }
+    out
 }
 
 /// A role cell as PagerDuty's API value: API values and the names the web app shows.
@@ -603,6 +622,7 @@ fn user(
         contacts,
         rules,
         teams,
+        team_roles_given: !team_roles.is_empty(),
     })
 }
 
@@ -659,11 +679,16 @@ pub fn export_row(u: &UserSpec) -> Vec<String> {
             .map(|(t, _)| t.as_str())
             .collect::<Vec<_>>()
             .join(";"),
-        u.teams
-            .iter()
-            .map(|(_, r)| r.as_str())
-            .collect::<Vec<_>>()
-            .join(";"),
+        // Roles only as written: a default role, written out, would change memberships.
+        if u.team_roles_given {
+            u.teams
+                .iter()
+                .map(|(_, r)| r.as_str())
+                .collect::<Vec<_>>()
+                .join(";")
+        } else {
+            String::new()
+        },
         notify,
         u.description.clone().unwrap_or_default(),
     ]

@@ -498,6 +498,12 @@ fn PlanView() -> impl IntoView {
     };
     let start_read = move |_| {
         let kind = ctx.kind.get_untracked();
+        let role_teams = ctx
+            .source
+            .with_untracked(|s| match s.as_ref().map(|s| &s.input) {
+                Some(Ok(Input::Users(c))) => users::teams_with_roles(c),
+                _ => vec![],
+            });
         ctx.read.set(None);
         ctx.reading.set(Some(("account", 0, 0)));
         leptos::task::spawn_local(async move {
@@ -505,7 +511,7 @@ fn PlanView() -> impl IntoView {
                 host: ctx.host.get_value(),
                 abort: Default::default(),
             };
-            let r = bulk_io::read_account(kind, source, move |what, d, t| {
+            let r = bulk_io::read_account(kind, source, &role_teams, move |what, d, t| {
                 ctx.reading.set(Some((what, d, t)))
             })
             .await;
@@ -874,7 +880,7 @@ pub async fn export_for_import(kind: &str, host: js_sys::Function) -> Result<Str
         host: Host(host),
         abort: Default::default(),
     };
-    let read = bulk_io::read_account(kind, io, |_, _, _| {})
+    let read = bulk_io::read_account(kind, io, &[], |_, _, _| {})
         .await
         .map_err(|e| e.to_string())?;
     let (text, n) = crate::import::export_csv(kind, &read.account);

@@ -138,8 +138,13 @@ impl FromJson for Raw {
 }
 
 impl HasId for Raw {
+    /// The object's id; a team member (`{"user":…,"role":…}`) is known by its user's.
     fn id(&self) -> &str {
-        self.0.get("id").and_then(Value::as_str).unwrap_or_default()
+        self.0
+            .get("id")
+            .or_else(|| self.0.get("user").and_then(|u| u.get("id")))
+            .and_then(Value::as_str)
+            .unwrap_or_default()
     }
 }
 
@@ -150,9 +155,11 @@ pub struct Read {
 }
 
 /// Reads what a plan of `kind` compares against; `progress(what, done, total)` follows it.
+/// `role_teams`: the teams (by name or id) whose members' roles the file may change.
 pub async fn read_account(
     kind: Kind,
     source: Io,
+    role_teams: &[String],
     progress: impl Fn(&'static str, u64, u64) + Clone,
 ) -> Result<Read, ApiError> {
     let conc = paging::DEFAULT_CONCURRENCY;
@@ -173,6 +180,24 @@ pub async fn read_account(
             let (teams, _) = list(account::TEAMS_PATH, "teams").await?;
             account.users = items::<AUser>(&users);
             account.teams = items::<Named>(&teams);
+            for name in role_teams {
+                let Some(team) = account.team_by_name(name).cloned() else {
+                    continue;
+                };
+                let path = account::members_path(&team.id);
+                let members =
+                    paging::fetch_all::<Raw, _>(&source, &path, "members", conc, |d, t| {
+                        progress("members", d, t)
+                    })
+                    .await?;
+                account.members.extend(
+                    members
+                        .rows
+                        .iter()
+                        .filter_map(|m| account::member(&m.0))
+                        .map(|(user, role)| (team.id.clone(), user, role)),
+                );
+            }
             not_listed = n;
         }
         Kind::Services => {

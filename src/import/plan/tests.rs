@@ -47,6 +47,7 @@ fn account() -> Account {
             id: "T1".into(),
             name: "Payments".into(),
         }],
+        members: vec![("T1".into(), "U1".into(), "responder".into())],
         policies: vec![Named {
             id: "P1".into(),
             name: "Payments On-Call".into(),
@@ -251,4 +252,55 @@ fn scopes_and_roles_are_checked_before_any_write() {
         .contains("Your PagerDuty role is Manager."));
     assert!(role_refusal(Kind::Services, "user").is_none());
     assert!(role_refusal(Kind::Services, "limited_user").is_some());
+}
+
+#[test]
+fn a_written_team_role_changes_an_existing_membership_and_the_default_never_does() {
+    let plan = users_plan(
+        "name,email,teams,team_roles\nAda Lovelace,ada@example.com,Payments,Manager\n",
+        Options::default(),
+    );
+    let row = &plan.rows[0];
+    assert_eq!(row.action, Action::Update, "{row:?}");
+    assert_eq!(row.changes, vec!["team Payments role: responder → manager"]);
+    let Work::User(w) = &row.work else {
+        panic!("{row:?}")
+    };
+    assert!(w.teams.is_empty(), "already a member: {:?}", w.teams);
+    assert_eq!(
+        w.roles,
+        vec![("Payments".to_string(), "manager".to_string())]
+    );
+    assert_eq!(row.writes(), 1);
+    assert!(plan
+        .scopes(super::super::Kind::Users, true)
+        .contains(&"teams.write"));
+    // The role it has already, or no team_roles (the default would be manager): unchanged.
+    for text in [
+        "name,email,teams,team_roles\nAda Lovelace,ada@example.com,Payments,responder\n",
+        "name,email,teams\nAda Lovelace,ada@example.com,Payments\n",
+    ] {
+        let plan = users_plan(text, Options::default());
+        assert_eq!(
+            plan.rows[0].action,
+            Action::Unchanged,
+            "{text}: {:?}",
+            plan.rows[0]
+        );
+        assert_eq!(plan.writes(), 0);
+    }
+}
+
+#[test]
+fn only_rows_that_write_team_roles_need_their_teams_members_read() {
+    let rows = csvfile::read(
+        "name,email,teams,team_roles\nA,a@example.com,Payments;Platform,manager\nB,b@example.com,Ops,\nC,c@example.com,payments;Night,observer\n"
+            .as_bytes(),
+    )
+    .unwrap();
+    let file = super::super::users::check(&rows, &|z| Some(z.to_string())).unwrap();
+    assert_eq!(
+        super::super::users::teams_with_roles(&file),
+        vec!["Payments", "Platform", "Night"]
+    );
 }

@@ -125,6 +125,15 @@ impl Fake {
                     name: name.clone(),
                 })
                 .collect(),
+            members: s
+                .users
+                .iter()
+                .flat_map(|u| {
+                    u.teams
+                        .iter()
+                        .map(|(t, r)| (t.clone(), u.id.clone(), r.clone()))
+                })
+                .collect(),
             policies: vec![
                 Named {
                     id: "P1".into(),
@@ -617,6 +626,28 @@ fn a_row_whose_last_write_went_out_before_cancel_is_done_and_one_cut_short_is_st
     let r = run(&fake, &plan_users(&users_file(1), &fake), ctl);
     assert_eq!(r[0].outcome, Outcome::Stopped, "{:?}", r[0].did);
     assert_eq!(fake.log.borrow().len(), n - 1);
+}
+
+#[test]
+fn a_new_team_role_is_set_once_and_a_second_plan_finds_nothing_to_do() {
+    let fake = Fake::new(0.0, 0.0, 0.0);
+    let plan = plan_users(&users_file(2), &fake);
+    run(&fake, &plan, Control::default());
+    let file = "name,email,teams,team_roles\nPerson 0,person0@example.com,Payments,observer\n";
+    let plan = plan_users(file, &fake);
+    assert_eq!(plan.rows[0].action, Action::Update, "{:?}", plan.rows[0]);
+    let before = fake.log.borrow().len();
+    let r = run(&fake, &plan, Control::default());
+    assert_eq!(r[0].outcome, Outcome::Done);
+    assert_eq!(r[0].did, vec!["set the role in team Payments to observer"]);
+    assert_eq!(fake.log.borrow().len(), before + 1, "one PUT");
+    let s = fake.state.borrow();
+    assert_eq!(
+        s.users[0].teams,
+        vec![("T00000".to_string(), "observer".to_string())]
+    );
+    drop(s);
+    assert_eq!(plan_users(file, &fake).writes(), 0);
 }
 
 #[test]
