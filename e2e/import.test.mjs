@@ -162,7 +162,8 @@ test('200 users with 10 bad rows: 190 created with contact methods, rules and te
 
     // The same file again: planned as unchanged, and not one write.
     const seen = writes(t.page);
-    await choose(t.page, 'new-team.csv', text);
+    // (Another name: `choose` waits for the summary that names the file.)
+    await choose(t.page, 'new-team-again.csv', text);
     assert.equal(await plan(t.page), '200 users: 0 create, 0 update, 0 add, 190 unchanged, 10 error.');
     assert.equal(await t.page.getByRole('button', { name: 'Nothing to import' }).isDisabled(), true);
     assert.deepEqual(seen, []);
@@ -246,6 +247,27 @@ test('a reload mid-run shows what was done, and planning the file again finishes
     const out = pythonReads(t, (await storedSession(t.page)).access_token, 'reload.');
     assert.equal(Object.keys(out.users).length, 30);
     assert.ok(Object.values(out.users).every((l) => l.length === 1 && l[0].methods.length === 3 && l[0].rules.length === 4));
+
+    // A written team role changes a membership the user has; without team_roles nobody's changes.
+    const roles = 'name,email,teams,team_roles\r\nPerson 0,reload.0@example.com,Platform,observer\r\nPerson 1,reload.1@example.com,Platform,\r\n';
+    await choose(t.page, 'roles.csv', roles);
+    assert.equal(await plan(t.page), '2 users: 0 create, 1 update, 0 add, 1 unchanged, 0 error.');
+    await t.page.getByRole('cell', { name: 'team Platform role: responder → observer', exact: true }).waitFor();
+    assert.match(await runToEnd(t.page, 'Import 1 user'), /^1 done, 0 failed/);
+    const token = (await storedSession(t.page)).access_token;
+    const get = async (p) => (await fetch(`${t.sb.api}${p}`, { headers: { Authorization: `Bearer ${token}` } })).json();
+    const platform = (await get('/teams?limit=100')).teams.find((x) => x.name === 'Platform');
+    const members = [];
+    for (let offset = 0, more = true; more; offset += 100) {
+      const page = await get(`/teams/${platform.id}/members?include%5B%5D=users&limit=100&offset=${offset}`);
+      more = page.more;
+      members.push(...page.members);
+    }
+    const role = (email) => members.find((m) => m.user.email === email)?.role;
+    assert.equal(role('reload.0@example.com'), 'observer');
+    assert.equal(role('reload.1@example.com'), 'responder');
+    await choose(t.page, 'roles-again.csv', roles);
+    assert.equal(await plan(t.page), '2 users: 0 create, 0 update, 0 add, 2 unchanged, 0 error.');
   } finally { await t.close(); }
 });
 
@@ -274,7 +296,7 @@ test('services by escalation policy name; PagerDuty\'s create_services headers w
     assert.equal(search.description, 'Finds things, fast');
     assert.equal(search.auto_resolve_timeout, null);
     // Again: nothing to do.
-    await choose(t.page, 'services.csv', file);
+    await choose(t.page, 'services-again.csv', file);
     assert.equal(await plan(t.page), '3 services: 0 create, 0 update, 0 add, 2 unchanged, 1 error.');
   } finally { await t.close(); }
 });

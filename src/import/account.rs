@@ -6,6 +6,7 @@ use super::services::{ServiceSpec, Timeout};
 use super::users::{Channel, Contact, Rule, UserSpec};
 use crate::json::{self, FromJson};
 use serde_json::Value;
+use std::collections::BTreeMap;
 
 /// The reads a plan makes (relative to the API base; each is paged).
 pub const USERS_PATH: &str =
@@ -287,9 +288,9 @@ impl AService {
 pub struct Account {
     pub users: Vec<AUser>,
     pub teams: Vec<Named>,
-    /// Team roles as (team id, user id, role), read from `GET /teams/{id}/members` for the
-    /// teams a file names ([`members_path`]); memberships not read are not compared.
-    pub members: Vec<(String, String, String)>,
+    /// Team roles by (team id, user id), read from `GET /teams/{id}/members` for the teams
+    /// a file names ([`members_path`]); memberships not read are not compared.
+    pub members: BTreeMap<(String, String), String>,
     pub policies: Vec<Named>,
     pub services: Vec<AService>,
 }
@@ -303,9 +304,8 @@ impl Account {
     /// The role `user_id` has in `team_id`, when it was read.
     pub fn member_role(&self, team_id: &str, user_id: &str) -> Option<&str> {
         self.members
-            .iter()
-            .find(|(t, u, _)| t == team_id && u == user_id)
-            .map(|(_, _, r)| r.as_str())
+            .get(&(team_id.to_string(), user_id.to_string()))
+            .map(String::as_str)
     }
     /// A team by id, else by exact name (PagerDuty's `query` matches loosely; this does not).
     pub fn team_by_name(&self, name_or_id: &str) -> Option<&Named> {

@@ -389,7 +389,7 @@ mod tests {
                 id: "T1".into(),
                 name: "Ops; Night".into(),
             }],
-            members: vec![("T1".into(), "U1".into(), "responder".into())],
+            members: [(("T1".into(), "U1".into()), "responder".into())].into(),
             policies: vec![Named {
                 id: "P1".into(),
                 name: "Ops".into(),

@@ -326,16 +326,21 @@ fn user_row(
             r.delay
         ));
     }
-    // PagerDuty refuses to add a Full Stakeholder to a team (an existing membership, from
-    // before a role change, is left alone).
+    // PagerDuty refuses to add a Full Stakeholder to a team, and setting a member's role is
+    // the same request (an existing membership, from before a role change, is left alone).
     let role = spec.role.as_deref().or(existing.map(|u| u.role.as_str()));
-    if role == Some("read_only_user") && !teams.is_empty() {
+    if role == Some("read_only_user") && !(teams.is_empty() && roles.is_empty()) {
+        let (column, what) = if teams.is_empty() {
+            ("team_roles", "given a team role")
+        } else {
+            ("teams", "added to a team")
+        };
         return error_row(
             line,
             key,
             vec![Problem::new(
-                "teams",
-                "a Full Stakeholder cannot be added to a team in PagerDuty; remove the new teams or choose another role",
+                column,
+                format!("a Full Stakeholder cannot be {what} in PagerDuty; remove the new teams and team roles or choose another role"),
             )],
         );
     }

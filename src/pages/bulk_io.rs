@@ -180,11 +180,15 @@ pub async fn read_account(
             let (teams, _) = list(account::TEAMS_PATH, "teams").await?;
             account.users = items::<AUser>(&users);
             account.teams = items::<Named>(&teams);
-            for name in role_teams {
-                let Some(team) = account.team_by_name(name).cloned() else {
-                    continue;
-                };
-                let path = account::members_path(&team.id);
+            // Each team once, however the file names it (by name, by id, or both).
+            let mut ids: Vec<String> = role_teams
+                .iter()
+                .filter_map(|name| account.team_by_name(name).map(|t| t.id.clone()))
+                .collect();
+            ids.sort();
+            ids.dedup();
+            for id in ids {
+                let path = account::members_path(&id);
                 let members =
                     paging::fetch_all::<Raw, _>(&source, &path, "members", conc, |d, t| {
                         progress("members", d, t)
@@ -195,7 +199,7 @@ pub async fn read_account(
                         .rows
                         .iter()
                         .filter_map(|m| account::member(&m.0))
-                        .map(|(user, role)| (team.id.clone(), user, role)),
+                        .map(|(user, role)| ((id.clone(), user), role)),
                 );
             }
             not_listed = n;

@@ -47,7 +47,7 @@ fn account() -> Account {
             id: "T1".into(),
             name: "Payments".into(),
         }],
-        members: vec![("T1".into(), "U1".into(), "responder".into())],
+        members: [(("T1".into(), "U1".into()), "responder".into())].into(),
         policies: vec![Named {
             id: "P1".into(),
             name: "Payments On-Call".into(),
@@ -289,6 +289,37 @@ fn a_written_team_role_changes_an_existing_membership_and_the_default_never_does
         );
         assert_eq!(plan.writes(), 0);
     }
+}
+
+#[test]
+fn a_team_role_is_not_compared_when_its_members_were_not_read() {
+    let rows = csvfile::read(
+        "name,email,teams,team_roles\nAda Lovelace,ada@example.com,Payments,Manager\n".as_bytes(),
+    )
+    .unwrap();
+    let file = super::super::users::check(&rows, &|z| Some(z.to_string())).unwrap();
+    let mut unread = account();
+    unread.members.clear();
+    let plan = users(&file, &unread, Options::default());
+    assert_eq!(plan.rows[0].action, Action::Unchanged, "{:?}", plan.rows[0]);
+    assert_eq!(plan.writes(), 0);
+}
+
+#[test]
+fn a_full_stakeholder_gets_no_team_role_and_the_row_says_why() {
+    let plan = users_plan(
+        "name,email,role,teams,team_roles\nAda Lovelace,ada@example.com,Full Stakeholder,Payments,manager\n",
+        Options::default(),
+    );
+    let row = &plan.rows[0];
+    assert_eq!(row.action, Action::Error, "{row:?}");
+    assert_eq!(row.writes(), 0);
+    assert!(
+        row.problems
+            .iter()
+            .any(|p| p.column == "team_roles" && p.message.contains("cannot be given a team role")),
+        "{row:?}"
+    );
 }
 
 #[test]

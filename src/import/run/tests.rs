@@ -131,7 +131,7 @@ impl Fake {
                 .flat_map(|u| {
                     u.teams
                         .iter()
-                        .map(|(t, r)| (t.clone(), u.id.clone(), r.clone()))
+                        .map(|(t, r)| ((t.clone(), u.id.clone()), r.clone()))
                 })
                 .collect(),
             policies: vec![
