@@ -7,18 +7,23 @@
 //! person looks at other pages. Everything about the session comes through [`Host`]. The
 //! logic is `crate::import`'s; this file only wires it to the page.
 
+mod choose;
+mod run_view;
+
 use super::bulk_io::{self, Io, Read};
 use crate::api::ApiError;
 use crate::components::table::{Columns, Rows, Table, TableQuery, TableTools, TableView};
 use crate::host::Host;
 use crate::import::plan::{self, Action, Plan};
-use crate::import::report::{self, ReportRow};
-use crate::import::run::{self, Control, Outcome, RowResult, RunState, Runner};
+use crate::import::report;
+use crate::import::run::{self, Control, RowResult, RunState};
 use crate::import::services::{self, ServiceSpec};
 use crate::import::users::{self, UserSpec};
 use crate::import::{Checked, Kind};
 use crate::table::{self, Index};
+use choose::Choose;
 use leptos::prelude::*;
+use run_view::{start_run, LastRun, RunView};
 use std::sync::Arc;
 
 /// A checked file of either kind.
@@ -242,115 +247,6 @@ pub fn ImportPage() -> impl IntoView {
         <CheckView />
         <PlanView />
         <RunView />
-    }
-}
-
-/// Users or services, the template, and the file (pick, drop or paste).
-#[component]
-fn Choose() -> impl IntoView {
-    let ctx = use_bulk();
-    let paste = RwSignal::new(String::new());
-    let over = RwSignal::new(false);
-    let on_kind = move |k: Kind| {
-        ctx.kind.set(k);
-        ctx.source.set(None);
-        ctx.read.set(None);
-    };
-    let template = move |_| {
-        let (text, kind) = match ctx.kind.get_untracked() {
-            Kind::Users => (users::TEMPLATE, "users"),
-            Kind::Services => (services::TEMPLATE, "services"),
-        };
-        crate::browser::download(
-            &format!("pdscope-{kind}-template.csv"),
-            "text/csv;charset=utf-8",
-            &format!("\u{feff}{text}"),
-        );
-    };
-    let take_file = move |file: Option<web_sys::File>| {
-        let Some(file) = file else { return };
-        leptos::task::spawn_local(async move {
-            let name = file.name();
-            match bulk_io::file_bytes(&file).await {
-                Ok(bytes) => ctx.take(name, &bytes),
-                Err(e) => ctx.source.set(Some(Arc::new(Source {
-                    name,
-                    input: Err(e),
-                }))),
-            }
-        });
-    };
-    let on_pick = move |ev: leptos::ev::Event| {
-        use wasm_bindgen::JsCast;
-        let input = ev
-            .target()
-            .and_then(|t| t.dyn_into::<web_sys::HtmlInputElement>().ok());
-        take_file(
-            input
-                .as_ref()
-                .and_then(|i| i.files())
-                .and_then(|f| f.get(0)),
-        );
-        // Choosing the same file again (after fixing it) must fire again.
-        if let Some(i) = input {
-            i.set_value("");
-        }
-    };
-    let on_drop = move |ev: leptos::ev::DragEvent| {
-        ev.prevent_default();
-        over.set(false);
-        take_file(
-            ev.data_transfer()
-                .and_then(|d| d.files())
-                .and_then(|f| f.get(0)),
-        );
-    };
-    let noun = move || ctx.kind.get().noun();
-    view! {
-        <fieldset class="kind">
-            <legend>"What to import"</legend>
-            <label>
-                <input type="radio" name="kind" prop:checked=move || ctx.kind.get() == Kind::Users on:change=move |_| on_kind(Kind::Users) />
-                " Users"
-            </label>
-            <label>
-                <input type="radio" name="kind" prop:checked=move || ctx.kind.get() == Kind::Services on:change=move |_| on_kind(Kind::Services) />
-                " Services"
-            </label>
-        </fieldset>
-        <p class="hint">
-            {move || match ctx.kind.get() {
-                Kind::Users => "Columns: name and email (required), role, job_title, time_zone, country_code, phone_number, sms_number, extra_emails, teams, team_roles, notify, description. Lists in a cell are separated by ;. PagerDuty's import_users files (no header row) work as they are.",
-                Kind::Services => "Columns: name and escalation_policy (required: its exact name or id), description, urgency (high, low, severity_based), ack_timeout_min, auto_resolve_min (minutes; empty or off: no timeout on a new service, unchanged on an existing one). PagerDuty's create_services files work as they are.",
-            }}
-        </p>
-        <div
-            class="drop"
-            class:over=move || over.get()
-            on:dragover=move |ev: leptos::ev::DragEvent| {
-                ev.prevent_default();
-                over.set(true);
-            }
-            on:dragleave=move |_| over.set(false)
-            on:drop=on_drop
-        >
-            <label class="button">
-                {move || format!("Choose a {} file…", if ctx.kind.get() == Kind::Users { "users" } else { "services" })}
-                <input class="visually-hidden" type="file" accept=".csv,text/csv,text/plain" on:change=on_pick />
-            </label>
-            <span>" or drop it here. "</span>
-            <button on:click=template>{move || format!("Download {} template", noun())}</button>
-        </div>
-        <details class="paste">
-            <summary>"Paste CSV text instead"</summary>
-            <label>
-                <span class="visually-hidden">"CSV text"</span>
-                <textarea rows="6" prop:value=move || paste.get() on:input=move |ev| paste.set(event_target_value(&ev))></textarea>
-            </label>
-            <div class="actions">
-                <button on:click=move |_| ctx.take("pasted text".into(), paste.get_untracked().as_bytes())>"Check pasted text"</button>
-            </div>
-        </details>
     }
 }
 
@@ -643,228 +539,6 @@ fn PlanBody(plan: Arc<Plan>, read: Arc<Read>, noun: &'static str) -> impl IntoVi
                 {if to_write == 0 { "Nothing to import".to_string() } else { format!("Import {}", kind.count(to_write)) }}
             </button>
         </div>
-    }
-}
-
-/// Starts the import of `plan`.
-fn start_run(ctx: BulkCtx, plan: Arc<Plan>, read: Arc<Read>) {
-    let run = ctx.run;
-    if run.state.get_untracked().is_some() && !run.finished.get_untracked() {
-        return;
-    }
-    let control = Control::default();
-    run.control.set_value(Some(control.clone()));
-    run.plan.set(Some(plan.clone()));
-    run.source.set(ctx.source.get_untracked());
-    run.journal_error.set(None);
-    run.results.set(Vec::new());
-    run.finished.set(false);
-    run.state.set(Some(RunState::Running));
-    run.started_ms.set(js_sys::Date::now());
-    ctx.journal.set(None);
-    leptos::task::spawn_local(async move {
-        let io = Io {
-            host: ctx.host.get_value(),
-            abort: Default::default(),
-        };
-        let runner = Runner::new(&io, Some(run::RATE_LIMIT_PER_MIN), control);
-        let saved = std::cell::Cell::new(0.0);
-        run.save_journal();
-        runner
-            .run(&plan, &read.account.teams, run::CONCURRENCY, &|r| {
-                run.results.try_update(|v| v.push(r));
-                // Rewritten at most every two seconds (and at the end, and on pagehide).
-                let now = js_sys::Date::now();
-                if now - saved.get() > 2000.0 {
-                    saved.set(now);
-                    run.save_journal();
-                }
-            })
-            .await;
-        run.save_journal();
-        run.counts
-            .try_set((runner.sent.get(), runner.throttled.get()));
-        run.finished.try_set(true);
-    });
-}
-
-/// Progress, pause / resume / cancel, and the report.
-#[component]
-fn RunView() -> impl IntoView {
-    let ctx = use_bulk();
-    let run = ctx.run;
-    let set_state = move |s: RunState| {
-        if let Some(c) = run.control.get_value() {
-            c.set(s);
-            run.state.set(Some(c.get()));
-        }
-    };
-    // The report table is built when the run stops or pauses, not at each row (a 10,000-row
-    // report rebuilt per row would be quadratic); the progress line follows every row.
-    let settled =
-        Memo::new(move |_| run.finished.get() || run.state.get() == Some(RunState::Paused));
-    let progress = move || {
-        let plan = run.plan.get()?;
-        let finished = run.finished.get();
-        let state = run.state.get();
-        let total = plan.rows.iter().filter(|r| r.writes() > 0).count();
-        let (n, done, failed) = run.results.with(|results| {
-            let count = |o: Outcome| results.iter().filter(|r| r.outcome == o).count();
-            (results.len(), count(Outcome::Done), count(Outcome::Failed))
-        });
-        let left = total.saturating_sub(n);
-        let elapsed = js_sys::Date::now() - run.started_ms.get_untracked();
-        let remaining = if n >= 3 {
-            elapsed / n as f64 * left as f64
-        } else {
-            left as f64 * 7.0 * 60_000.0 / run::RATE_LIMIT_PER_MIN as f64
-        };
-        let status = if finished {
-            match state {
-                Some(RunState::Cancelled) => "Cancelled.".to_string(),
-                _ => "Finished.".to_string(),
-            }
-        } else if state == Some(RunState::Paused) {
-            "Paused.".to_string()
-        } else {
-            crate::timefmt::duration_words(remaining / 1000.0)
-                .map(|d| format!("About {d} left."))
-                .unwrap_or_default()
-        };
-        Some(view! {
-            <p role="status" class="run-progress">
-                <progress max=total.max(1) value=n></progress>
-                {format!(
-                    " {} done, {} failed, {} left. {status}",
-                    table::group(done as u64),
-                    table::group(failed as u64),
-                    table::group(left as u64)
-                )}
-            </p>
-        })
-    };
-    let controls = move || {
-        let state = run.state.get();
-        (!run.finished.get()).then(|| view! {
-            <div class="actions">
-                {if state == Some(RunState::Paused) {
-                    view! { <button on:click=move |_| set_state(RunState::Running)>"Resume"</button> }.into_any()
-                } else {
-                    view! { <button on:click=move |_| set_state(RunState::Paused)>"Pause"</button> }.into_any()
-                }}
-                <button on:click=move |_| set_state(RunState::Cancelled)>"Cancel"</button>
-            </div>
-        })
-    };
-    let summary = move || {
-        let journal = run.journal_error.get().map(|e| {
-            view! { <p class="warnings" role="alert">{format!("The run's journal could not be kept in this tab ({e}); this page's report is complete, but a reload would lose it: download the report.")}</p> }
-        });
-        let done = run.finished.get().then(|| {
-            let (sent, throttled) = run.counts.get();
-            view! {
-                <p>{format!(
-                    "{} requests, {} answered \"rate limited\" and repeated. To finish failed or stopped rows, fix them if needed and plan again: what was done shows as unchanged.",
-                    table::group(sent),
-                    table::group(throttled)
-                )}</p>
-            }
-        });
-        (journal, done)
-    };
-    let report = move || {
-        if !settled.get() {
-            return None;
-        }
-        let plan = run.plan.get_untracked()?;
-        let rows = run.results.with_untracked(|r| report::rows(&plan, r));
-        Some(view! { <ReportView report=Arc::new(rows) kind=ctx.kind.get_untracked() /> })
-    };
-    move || {
-        run.plan.with(Option::is_some).then(|| {
-            view! {
-                <section class="card">
-                    <h2>"Import"</h2>
-                    {progress}
-                    {controls}
-                    {summary}
-                    {report}
-                </section>
-            }
-        })
-    }
-}
-
-/// The report table and its downloads.
-#[component]
-fn ReportView(report: Arc<Vec<ReportRow>>, kind: Kind) -> impl IntoView {
-    let ctx = use_bulk();
-    let rows: Vec<Vec<String>> = report.iter().map(ReportRow::cells).collect();
-    let any_failed = report.iter().any(ReportRow::failed);
-    let for_csv = report.clone();
-    let download_report = move |_| {
-        crate::browser::download(
-            &report::file_name(kind, "report", &crate::browser::local_date()),
-            "text/csv;charset=utf-8",
-            &report::csv(&for_csv),
-        )
-    };
-    let download_failed = move |_| {
-        let Some(source) = ctx.run.source.get_untracked() else {
-            return;
-        };
-        let text = match &source.input {
-            Ok(Input::Users(c)) => report::failed_rows(c.header.as_deref(), &c.rows, &report),
-            Ok(Input::Services(c)) => report::failed_rows(c.header.as_deref(), &c.rows, &report),
-            Err(_) => return,
-        };
-        crate::browser::download(
-            &report::file_name(kind, "failed-rows", &crate::browser::local_date()),
-            "text/csv;charset=utf-8",
-            &text,
-        )
-    };
-    view! {
-        <div class="actions">
-            <button on:click=download_report>"Download report"</button>
-            {any_failed.then(|| view! { <button on:click=download_failed>"Download failed rows"</button> })}
-        </div>
-        <RowsTable label="Report" columns=REPORT_COLUMNS rows=rows />
-    }
-}
-
-/// The journal of a run from before this page load (a reload, or another visit in this tab).
-#[component]
-fn LastRun() -> impl IntoView {
-    let ctx = use_bulk();
-    move || {
-        let (kind, file, results) = ctx.journal.get()?;
-        let done = results
-            .iter()
-            .filter(|r| r.outcome == Outcome::Done)
-            .count();
-        let rows: Vec<Vec<String>> = results
-            .iter()
-            .map(|r| report::from_result(r).cells())
-            .collect();
-        Some(view! {
-            <section class="card last-run">
-                <h2>"Last import in this tab"</h2>
-                <p role="status">{format!(
-                    "{file} ({}): {} rows done, {} not. To finish the rest, choose the file again and plan: what was done shows as unchanged.",
-                    kind.noun(),
-                    table::group(done as u64),
-                    table::group((results.len() - done) as u64)
-                )}</p>
-                <div class="actions">
-                    <button on:click=move |_| {
-                        bulk_io::clear_journal();
-                        ctx.journal.set(None);
-                    }>"Forget it"</button>
-                </div>
-                <RowsTable label="Last import" columns=REPORT_COLUMNS rows=rows />
-            </section>
-        })
     }
 }
 
