@@ -14,7 +14,7 @@ use futures::future::{FutureExt, LocalBoxFuture};
 use leptos::prelude::*;
 use serde_json::Value;
 use std::cell::{Cell, RefCell};
-use std::collections::HashSet;
+use std::collections::BTreeSet;
 use std::time::Duration;
 use thiserror::Error;
 
@@ -284,7 +284,7 @@ fn prepare_with(
 thread_local! {
     /// Codes this page has started to redeem: a code is redeemed at most once even if the
     /// callback view runs twice.
-    static REDEEMED: RefCell<HashSet<String>> = RefCell::new(HashSet::new());
+    static REDEEMED: RefCell<BTreeSet<String>> = const { RefCell::new(BTreeSet::new()) };
     static REFRESHER: Refresher<BrowserTransport> = Refresher::new(BrowserTransport);
     /// Backoff of the automatic refresh after failures.
     static AUTO: RefCell<AutoRefresh> = RefCell::new(AutoRefresh::default());
