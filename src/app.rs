@@ -2,7 +2,9 @@
 
 use crate::auth::{provide_auth, use_auth};
 use crate::browser;
+use crate::components::auth_views::RequireAuth;
 use crate::components::header::Header;
+use crate::components::importer::OnDemand;
 use crate::config::{Config, PageContext};
 use crate::context::{use_config, ConfigCtx, ReloadConfig};
 use crate::nav::provide_nav;
@@ -13,7 +15,6 @@ use crate::pages::{
     lists::{ServicesPage, UsersPage},
     not_found::NotFound,
     setup::Setup,
-    token::TokenPage,
 };
 use crate::routes::AppRoute;
 use leptos::prelude::*;
@@ -139,8 +140,13 @@ pub fn Shell(
                 AppRoute::Service(id) => view! { <ServiceDetail id=id /> }.into_any(),
                 AppRoute::Users => view! { <UsersPage /> }.into_any(),
                 AppRoute::User(id) => view! { <UserDetail id=id /> }.into_any(),
-                AppRoute::Token => view! { <TokenPage /> }.into_any(),
-                AppRoute::Import => view! { <crate::components::importer::ImporterStatus /> }.into_any(),
+                AppRoute::Token => view! {
+                    <RequireAuth what="Token">
+                        <OnDemand what="the token inspector" entry="mount_token" />
+                    </RequireAuth>
+                }
+                .into_any(),
+                AppRoute::Import => view! { <OnDemand what="the importer" entry="mount" keep=true /> }.into_any(),
                 AppRoute::NotFound => view! { <NotFound /> }.into_any(),
             }}
         </main>

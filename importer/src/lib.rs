@@ -1,8 +1,10 @@
-//! pdscope's Import page as its own WebAssembly module, so the first load of the app does
-//! not carry the importer (CSV reading, checks, planner, executor and their views): the app
-//! fetches `importer.js` and `importer_bg.wasm` when someone opens Import and calls
-//! [`mount`]. The code is the `pdscope` library's (`pdscope::import`, `pdscope::pages::bulk`);
-//! this crate only exports it. `scripts/build-importer.sh` builds it (a Trunk hook).
+//! pdscope's pages that most visits never open, as their own WebAssembly module, so the
+//! first load of the app does not carry them: the Import page (CSV reading, checks, planner,
+//! executor and their views) and the token inspector. The app fetches `importer.js` and
+//! `importer_bg.wasm` when someone opens Import or the token inspector (or exports for
+//! import) and calls [`mount`] or [`mount_token`]. The code is the `pdscope` library's
+//! (`pdscope::import`, `pdscope::pages::bulk`, `pdscope::pages::token`); this crate only
+//! exports it. `scripts/build-importer.sh` builds it (a Trunk hook).
 
 #[cfg(target_arch = "wasm32")]
 mod browser {
@@ -12,6 +14,7 @@ mod browser {
 
     thread_local! {
         static MOUNTED: RefCell<Option<Box<dyn Any>>> = const { RefCell::new(None) };
+        static TOKEN: RefCell<Option<Box<dyn Any>>> = const { RefCell::new(None) };
     }
 
     /// Mounts the Import page into `el`; `host` is the app's session (`pdscope::host`).
@@ -33,6 +36,22 @@ mod browser {
                 .map(JsValue::from)
                 .map_err(|e| js_sys::Error::new(&e).into())
         })
+    }
+
+    /// Mounts the token inspector into `el` (one at a time: a new one replaces the last).
+    #[wasm_bindgen]
+    pub fn mount_token(el: web_sys::HtmlElement, host: js_sys::Function) {
+        console_error_panic_hook::set_once();
+        let handle = pdscope::pages::token::mount(el, host);
+        let old = TOKEN.with(|m| m.borrow_mut().replace(Box::new(handle)));
+        drop(old);
+    }
+
+    /// Removes the token inspector (the app calls it when its page goes).
+    #[wasm_bindgen]
+    pub fn unmount_token() {
+        let old = TOKEN.with(|m| m.borrow_mut().take());
+        drop(old);
     }
 
     /// Removes the page and drops its state (the app calls it on sign-out); a run in progress

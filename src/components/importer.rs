@@ -4,7 +4,7 @@
 //! `<main>` (hidden on other pages) so a run goes on while the person looks elsewhere.
 //! Kept small on purpose: everything here is in the first load.
 
-use crate::auth::{start_sign_in, use_auth};
+use crate::auth::{start_sign_in, start_sign_in_with, use_auth};
 use crate::routes::AppRoute;
 use leptos::prelude::*;
 use std::cell::RefCell;
@@ -81,6 +81,15 @@ fn host() -> js_sys::Function {
     f
 }
 
+/// A host call's argument as words (scopes).
+fn words(arg: &JsValue) -> Vec<String> {
+    arg.as_string()
+        .unwrap_or_default()
+        .split_whitespace()
+        .map(str::to_string)
+        .collect()
+}
+
 fn make_host() -> js_sys::Function {
     let auth = use_auth();
     let config = crate::context::use_config();
@@ -91,6 +100,11 @@ fn make_host() -> js_sys::Function {
         let text: Option<String> = match name.as_str() {
             "apiUrl" => session.and_then(|s| s.api_url),
             "token" => session.map(|s| s.access_token),
+            // The inspector shows the refresh token masked: it never gets the real one.
+            "session" => session.map(|mut s| {
+                s.refresh_token = s.refresh_token.map(|t| crate::inspect::mask(&t));
+                s.to_json().to_string()
+            }),
             "granted" => session.map(|s| s.granted_scopes.join(" ")),
             "requested" => session.map(|s| s.requested_scopes.join(" ")),
             "role" => person().and_then(|p| p.role),
@@ -101,20 +115,24 @@ fn make_host() -> js_sys::Function {
             "scoped" => return JsValue::from_bool(config.is_scoped_app()),
             "refresh" => {
                 return wasm_bindgen_futures::future_to_promise(async move {
-                    Ok(JsValue::from_bool(
-                        crate::auth::refresh_now(auth).await.is_ok(),
-                    ))
+                    Ok(match crate::auth::refresh_now(auth).await {
+                        Ok(()) => JsValue::TRUE,
+                        Err(e) => JsValue::from(e.to_string()),
+                    })
                 })
                 .into()
             }
             "signIn" => {
-                let extra: Vec<String> = arg
-                    .as_string()
-                    .unwrap_or_default()
-                    .split_whitespace()
-                    .map(str::to_string)
-                    .collect();
-                start_sign_in(auth, &config, &extra, &AppRoute::Import.path());
+                start_sign_in(auth, &config, &words(&arg), &AppRoute::Import.path());
+                None
+            }
+            "rescope" => {
+                start_sign_in_with(auth, &config, words(&arg), &AppRoute::Token.path());
+                None
+            }
+            "signOut" => {
+                // After the click that asked: sign-out unmounts the view the click came from.
+                leptos::task::spawn_local(async move { crate::auth::sign_out(auth) });
                 None
             }
             _ => None,
@@ -123,23 +141,46 @@ fn make_host() -> js_sys::Function {
     }))
 }
 
-/// The Import page in the app: loads the importer the first time (or says why it could not)
-/// and shows its box while here.
+/// A page that lives in the second module: loads it the first time (or says why it could
+/// not) and mounts it in a box in `<main>` with `entry`. The Import page's box stays, hidden,
+/// when the person looks elsewhere, so that a run goes on (`keep`); the token inspector's is
+/// unmounted with `unmount_token` when its page goes.
 #[component]
-pub fn ImporterStatus() -> impl IntoView {
+pub fn OnDemand(
+    /// What is loaded, for the loading and error lines (`the importer`).
+    what: &'static str,
+    /// The module's function that mounts the page into a box (`mount`, `mount_token`).
+    entry: &'static str,
+    /// Whether the box stays when the page goes (only one such page: the importer).
+    #[prop(optional)]
+    keep: bool,
+) -> impl IntoView {
     // None: loading; Some(""): loaded; Some(why): failed. (A signal type the app already
     // has: a new one costs the first load about half a kilobyte.)
-    let state: RwSignal<Option<String>> =
-        RwSignal::new(LOADED.with(|l| l.borrow().is_some()).then(String::new));
-    let set_hidden = |hidden: bool| {
-        LOADED.with(|l| {
-            if let Some((_, el)) = &*l.borrow() {
-                el.set_hidden(hidden)
-            }
+    let kept = keep && LOADED.with(|l| l.borrow().is_some());
+    let state: RwSignal<Option<String>> = RwSignal::new(kept.then(String::new));
+    let set_hidden = move |hidden: bool| {
+        LOADED.with(|l| match &*l.borrow() {
+            Some((_, el)) if keep => el.set_hidden(hidden),
+            _ => {}
         })
     };
     set_hidden(false);
-    on_cleanup(move || set_hidden(true));
+    // This visit's box when it is not kept, to unmount when the page goes.
+    let mine: StoredValue<Option<(JsValue, web_sys::HtmlElement)>, LocalStorage> =
+        StoredValue::new_local(None);
+    on_cleanup(move || {
+        set_hidden(true);
+        if let Some(Some((module, el))) = mine.try_update_value(Option::take) {
+            let _ = call(
+                &module,
+                "unmount_token",
+                &JsValue::UNDEFINED,
+                &JsValue::UNDEFINED,
+            );
+            el.remove();
+        }
+    });
     let host = StoredValue::new_local(host());
     let load = move || {
         let doc = web_sys::window().and_then(|w| w.document());
@@ -157,14 +198,27 @@ pub fn ImporterStatus() -> impl IntoView {
         leptos::task::spawn_local(async move {
             match importer(importer_url())
                 .await
-                .and_then(|m| call(&m, "mount", &el, &host).map(|_| m))
+                .and_then(|m| call(&m, entry, &el, &host).map(|_| m))
             {
-                Ok(m) => {
-                    // Left the page meanwhile: the box waits, hidden.
+                // Left the page meanwhile: a kept box waits, hidden; another goes.
+                Ok(m) if keep => {
                     if state.try_set(Some(String::new())).is_some() {
                         el.set_hidden(true);
                     }
                     LOADED.with(|l| *l.borrow_mut() = Some((m, el)));
+                }
+                Ok(m) => {
+                    if state.try_set(Some(String::new())).is_some() {
+                        let _ = call(
+                            &m,
+                            "unmount_token",
+                            &JsValue::UNDEFINED,
+                            &JsValue::UNDEFINED,
+                        );
+                        el.remove();
+                    } else {
+                        mine.set_value(Some((m, el)));
+                    }
                 }
                 Err(e) => {
                     el.remove();
@@ -179,16 +233,25 @@ pub fn ImporterStatus() -> impl IntoView {
     }
     move || {
         match state.get() {
-        None => Some(view! { <p class="loading" role="status">"Loading the importer…"</p> }.into_any()),
+        None => Some(view! { <p class="loading" role="status">{format!("Loading {what}…")}</p> }.into_any()),
         Some(why) if !why.is_empty() => Some(view! {
             <p class="error" role="alert">
-                {format!("The importer could not be loaded ({why}). Check the connection, then ")}
+                {format!("{} could not be loaded ({why}). Check the connection, then ", upper_first(what))}
                 <button on:click=move |_| load()>"Try again"</button>
             </p>
         }.into_any()),
         Some(_) => None,
     }
     }
+}
+
+/// `the importer` → `The importer`.
+fn upper_first(what: &str) -> String {
+    let mut chars = what.chars();
+    chars
+        .next()
+        .map(|c| c.to_ascii_uppercase().to_string() + chars.as_str())
+        .unwrap_or_default()
 }
 
 /// "Export for import": every user (with contact methods, rules and teams) or service, in the

@@ -1,17 +1,65 @@
 //! `/token`: the token inspector. Everything about the current token, masked until asked.
+//!
+//! It lives in the second WebAssembly module with the importer (it is the largest view, and
+//! most visits never open it): the app loads the module when `/token` is opened and calls
+//! [`mount`] with its host function (`crate::host`). The session shown is the app's, read
+//! through the host each second and after every action; refreshing, signing out and signing
+//! in again are the app's too, so there is one session and one refresh for the tab.
 
 use crate::api::{self, ApiError};
-use crate::auth::{
-    load_timeline, now_ms, refresh_now, sign_out, start_sign_in_with, use_auth, Auth,
-};
-use crate::components::auth_views::RequireAuth;
-use crate::context::use_config;
+use crate::auth::{load_timeline, now_ms};
+use crate::host::Host;
 use crate::inspect::{self, ScopeStatus};
 use crate::jwt;
 use crate::oauth::Session;
 use crate::timefmt;
 use leptos::prelude::*;
 use std::time::Duration;
+
+/// The inspector's view of the app: its host and the session as last read through it.
+#[derive(Clone, Copy)]
+struct TokenCtx {
+    host: StoredValue<Host, LocalStorage>,
+    session: RwSignal<Option<Session>>,
+}
+
+impl TokenCtx {
+    /// Reads the session again; views re-render only when it changed.
+    fn sync(&self) {
+        let now = self.host.with_value(Host::session);
+        if self.session.with_untracked(|s| *s != now) {
+            self.session.set(now);
+        }
+    }
+    /// The session as it is now (not tracked).
+    fn current(&self) -> Option<Session> {
+        self.sync();
+        self.session.get_untracked()
+    }
+    /// Asks the app to refresh, then reads the session again.
+    async fn refresh(&self) -> Result<(), String> {
+        let host = self.host.get_value();
+        let r = host.refresh_why().await;
+        self.sync();
+        r
+    }
+}
+
+/// Mounts the token inspector into `el`; `host` is the app's session (`crate::host`).
+pub fn mount(
+    el: web_sys::HtmlElement,
+    host: js_sys::Function,
+) -> leptos::mount::UnmountHandle<impl Mountable> {
+    leptos::mount::mount_to(el, move || {
+        let host = Host(host);
+        let session = RwSignal::new(host.session());
+        provide_context(TokenCtx {
+            host: StoredValue::new_local(host),
+            session,
+        });
+        view! { <Inspector /> }
+    })
+}
 
 /// Endpoints offered by "Try it".
 const ENDPOINTS: &[&str] = &[
@@ -83,11 +131,6 @@ fn CopyButton(
     }
 }
 
-#[component]
-pub fn TokenPage() -> impl IntoView {
-    view! { <RequireAuth what="Token"><Inspector /></RequireAuth> }
-}
-
 /// A JWT's decoded parts, or why it is not one.
 #[component]
 pub fn JwtView(
@@ -123,15 +166,18 @@ pub fn JwtView(
 
 #[component]
 fn Inspector() -> impl IntoView {
-    let auth = use_auth();
-    let config = use_config();
+    let ctx = expect_context::<TokenCtx>();
     let now = RwSignal::new(now_ms());
-    if let Ok(h) = set_interval_with_handle(move || now.set(now_ms()), Duration::from_secs(1)) {
+    let tick = move || {
+        now.set(now_ms());
+        ctx.sync();
+    };
+    if let Ok(h) = set_interval_with_handle(tick, Duration::from_secs(1)) {
         on_cleanup(move || h.clear());
     }
     let revealed = RwSignal::new(false);
     let refresh_result = RwSignal::new(None::<String>);
-    let session = move || auth.session();
+    let session = move || ctx.session.get();
 
     let token_card = move || {
         session().map(|s| {
@@ -160,8 +206,9 @@ fn Inspector() -> impl IntoView {
                             (None, _) => "unknown: neither config.json, the sign-in answer nor the id_token named it".into(),
                         }}</dd>
                         <dt>"API host"</dt><dd><code>{s.api_url.clone().unwrap_or_else(|| "unknown".into())}</code></dd>
-                        <dt>"Refresh token"</dt><dd>{match s.refresh_token.as_deref() {
-                            Some(t) => view! { <code>{inspect::mask(t)}</code> }.into_any(),
+                        // (Masked by the app: the inspector never holds the refresh token.)
+                        <dt>"Refresh token"</dt><dd>{match s.refresh_token.clone() {
+                            Some(t) => view! { <code>{t}</code> }.into_any(),
                             None => "none".into_any(),
                         }}</dd>
                     </dl>
@@ -254,15 +301,15 @@ fn Inspector() -> impl IntoView {
         })
     };
 
-    let cfg_for_scopes = config.clone();
-    let offered: Vec<&'static str> = if config.is_scoped_app() {
+    let offered: Vec<&'static str> = if ctx.host.with_value(Host::scoped) {
         SCOPED_CHOICES.to_vec()
     } else {
         vec!["read", "write"]
     };
     // Starts from what is granted now, so signing in again never silently drops a scope.
-    let granted = auth
-        .session_untracked()
+    let granted = ctx
+        .session
+        .get_untracked()
         .map(|s| s.granted_scopes)
         .unwrap_or_default();
     let choices = inspect::rescope_choices(&offered, &granted);
@@ -280,14 +327,14 @@ fn Inspector() -> impl IntoView {
                 <button on:click=move |_| {
                     refresh_result.set(Some("Refreshing…".into()));
                     leptos::task::spawn_local(async move {
-                        let r = refresh_now(auth).await;
+                        let r = ctx.refresh().await;
                         refresh_result.set(Some(match r {
                             Ok(()) => "Refreshed: new access and refresh tokens.".into(),
                             Err(e) => format!("Refresh failed: {e}"),
                         }));
                     });
                 }>"Refresh now"</button>
-                <button on:click=move |_| sign_out(auth)>"Revoke and sign out"</button>
+                <button on:click=move |_| ctx.host.with_value(Host::sign_out)>"Revoke and sign out"</button>
             </div>
             <p role="status" aria-live="polite">{move || refresh_result.get()}</p>
             <fieldset>
@@ -309,7 +356,7 @@ fn Inspector() -> impl IntoView {
                     <button class="primary" title="Choose at least one scope" disabled=move || chosen.with(Vec::is_empty) on:click=move |_| {
                         let scopes = chosen.get_untracked();
                         if !scopes.is_empty() {
-                            start_sign_in_with(auth, &cfg_for_scopes, scopes, "/token");
+                            ctx.host.with_value(|h| h.rescope(&scopes));
                         }
                     }>
                         "Sign in again with these scopes"
@@ -340,7 +387,7 @@ struct Sent {
     explanation: Option<String>,
 }
 
-async fn send(auth: Auth, session: Session, endpoint: String) -> Result<Sent, ApiError> {
+async fn send(ctx: TokenCtx, session: Session, endpoint: String) -> Result<Sent, ApiError> {
     let api_url = session.api_url.clone().ok_or(ApiError::NoApiUrl)?;
     let resp = crate::client::signed_get(&format!("{api_url}{endpoint}"), &session.access_token)
         .send()
@@ -361,7 +408,7 @@ async fn send(auth: Auth, session: Session, endpoint: String) -> Result<Sent, Ap
     let explanation = (!(200..300).contains(&status))
         .then(|| api::classify(status, &text, &endpoint, None).to_string());
     if status == 401 {
-        let _ = refresh_now(auth).await;
+        let _ = ctx.refresh().await;
     }
     let body = crate::json::parse(&text)
         .and_then(|v| serde_json::to_string_pretty(&v).ok())
@@ -377,11 +424,11 @@ async fn send(auth: Auth, session: Session, endpoint: String) -> Result<Sent, Ap
 /// "Try it": a ready curl command and an in-browser Send.
 #[component]
 fn TryIt() -> impl IntoView {
-    let auth = use_auth();
+    let ctx = expect_context::<TokenCtx>();
     let endpoint = RwSignal::new(ENDPOINTS[0].to_string());
     let result = RwSignal::new(None::<Result<Sent, ApiError>>);
     let curl_masked = move || {
-        auth.session().map(|s| {
+        ctx.session.get().map(|s| {
             inspect::curl_command(
                 s.api_url.as_deref().unwrap_or("https://api.pagerduty.com"),
                 &endpoint.get(),
@@ -401,16 +448,16 @@ fn TryIt() -> impl IntoView {
             <pre tabindex="0"><code>{curl_masked}</code></pre>
             <div class="actions">
                 <CopyButton label="Copy curl (with the token)" text=Callback::new(move |_| {
-                    auth.session_untracked().map(|s| inspect::curl_command(
+                    ctx.current().map(|s| inspect::curl_command(
                         s.api_url.as_deref().unwrap_or("https://api.pagerduty.com"),
                         &endpoint.get_untracked(),
                         &s.access_token,
                     ))
                 }) />
                 <button class="primary" on:click=move |_| {
-                    let Some(s) = auth.session_untracked() else { return };
+                    let Some(s) = ctx.current() else { return };
                     let e = endpoint.get_untracked();
-                    leptos::task::spawn_local(async move { result.set(Some(send(auth, s, e).await)); });
+                    leptos::task::spawn_local(async move { result.set(Some(send(ctx, s, e).await)); });
                 }>"Send"</button>
             </div>
             <div role="status" aria-live="polite">
@@ -433,9 +480,10 @@ fn TryIt() -> impl IntoView {
 /// The steps of the flow, secrets masked, for people learning OAuth.
 #[component]
 fn Timeline() -> impl IntoView {
-    let auth = use_auth();
+    let ctx = expect_context::<TokenCtx>();
+    // Read again whenever the session changes (a refresh adds its steps).
     let steps = move || {
-        let _ = auth.state.get();
+        ctx.session.track();
         load_timeline()
     };
     view! {
