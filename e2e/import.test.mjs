@@ -324,3 +324,27 @@ test('a Manager and a Classic read session are stopped before any write, told wh
     assert.deepEqual(seen, []);
   } finally { await r.close(); }
 });
+
+test('a credentials file imported after Import was opened: the importer answers to the new shell', async () => {
+  const t = await setup(browser);
+  try {
+    const errors = [];
+    // A panic in either module: the app's pages or its answers to the importer (which the
+    // importer's call catches, so only the console says so).
+    t.page.on('pageerror', (e) => errors.push(String(e)));
+    t.page.on('console', (m) => { if (m.type() === 'error' && m.text().includes('panicked')) errors.push(m.text().split('\n')[1]); });
+    await t.page.goto(t.web.url);
+    await t.page.getByRole('link', { name: 'Import' }).click();
+    await t.page.getByRole('heading', { name: 'Import', level: 1 }).waitFor();
+    // Home, in the page (no reload), and another app's client id: the shell is built anew.
+    await t.page.locator('a.brand').click();
+    await t.page.getByText('Use another PagerDuty app').click();
+    await t.page.getByLabel(/Import the app's credentials file/).setInputFiles({ name: 'app.json', mimeType: 'application/json',
+      buffer: Buffer.from(JSON.stringify({ client_id: 'pdscope-local' })) });
+    await t.page.getByText(/pdscope-local/).first().waitFor();
+    await t.page.getByRole('link', { name: 'Import' }).click();
+    await choose(t.page, 'after.csv', usersFile('after.', 2).text);
+    await t.page.getByText('Sign in to compare the file with your PagerDuty account. Nothing is written until you press Import.').waitFor();
+    assert.deepEqual(errors, []);
+  } finally { await t.close(); }
+});

@@ -94,7 +94,9 @@ impl Nav {
         }
     }
 
-    /// Follows Back/Forward and handles clicks on links into the app in the page.
+    /// Follows Back/Forward and handles clicks on links into the app in the page, until the
+    /// owner that provided the router goes (a shell rebuilt after a credentials import makes
+    /// its own router: the old one must not answer clicks with its disposed signals).
     fn listen(self) {
         let Some(window) = web_sys::window() else {
             return;
@@ -103,18 +105,35 @@ impl Nav {
             let base = self.base.get_value();
             let _ = self.location.try_set(read_location(&base));
         });
-        let _ =
-            window.add_event_listener_with_callback("popstate", on_pop.as_ref().unchecked_ref());
-        on_pop.forget();
         let on_click =
             Closure::<dyn Fn(web_sys::MouseEvent)>::new(move |ev: web_sys::MouseEvent| {
                 self.on_click(ev)
             });
-        if let Some(doc) = window.document() {
+        let target: web_sys::EventTarget = window.clone().into();
+        let doc: Option<web_sys::EventTarget> = window.document().map(Into::into);
+        let _ =
+            target.add_event_listener_with_callback("popstate", on_pop.as_ref().unchecked_ref());
+        if let Some(doc) = &doc {
             let _ =
                 doc.add_event_listener_with_callback("click", on_click.as_ref().unchecked_ref());
         }
-        on_click.forget();
+        // Not `Send`: kept in the owner's arena, which outlives its cleanups (as in `task`).
+        let held = StoredValue::new_local(Some((target, doc, on_pop, on_click)));
+        on_cleanup(move || {
+            if let Some(Some((target, doc, on_pop, on_click))) = held.try_update_value(Option::take)
+            {
+                let _ = target.remove_event_listener_with_callback(
+                    "popstate",
+                    on_pop.as_ref().unchecked_ref(),
+                );
+                if let Some(doc) = doc {
+                    let _ = doc.remove_event_listener_with_callback(
+                        "click",
+                        on_click.as_ref().unchecked_ref(),
+                    );
+                }
+            }
+        });
     }
 
     fn on_click(&self, ev: web_sys::MouseEvent) {

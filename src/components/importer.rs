@@ -71,6 +71,13 @@ pub fn unload() {
     }
 }
 
+/// Removes the importer and forgets the host function, whose session is the shell's: a new
+/// shell (after importing a credentials file) makes its own. The shell calls it when it goes.
+pub fn forget() {
+    unload();
+    HOST.with(|h| h.borrow_mut().take());
+}
+
 /// The app's answers to the importer (see `crate::host`), made the first time it is asked for.
 fn host() -> js_sys::Function {
     if let Some(f) = HOST.with(|h| h.borrow().clone()) {

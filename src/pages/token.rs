@@ -9,36 +9,47 @@
 use crate::api::{self, ApiError};
 use crate::auth::{load_timeline, now_ms};
 use crate::host::Host;
-use crate::inspect::{self, ScopeStatus};
+use crate::inspect::{self, ScopeStatus, Step};
 use crate::jwt;
 use crate::oauth::Session;
 use crate::timefmt;
 use leptos::prelude::*;
 use std::time::Duration;
 
-/// The inspector's view of the app: its host and the session as last read through it.
+/// The inspector's view of the app: its host, and the session and the sign-in timeline as
+/// last read.
 #[derive(Clone, Copy)]
 struct TokenCtx {
     host: StoredValue<Host, LocalStorage>,
     session: RwSignal<Option<Session>>,
+    timeline: RwSignal<Vec<Step>>,
 }
 
 impl TokenCtx {
-    /// Reads the session again; views re-render only when it changed.
+    /// Reads the session and the timeline again; views re-render only for what changed.
+    /// Does nothing once the inspector is gone (a refresh may land after it was left).
     fn sync(&self) {
-        let now = self.host.with_value(Host::session);
-        if self.session.with_untracked(|s| *s != now) {
-            self.session.set(now);
+        let Some(now) = self.host.try_with_value(Host::session) else {
+            return;
+        };
+        if self.session.try_with_untracked(|s| *s != now) == Some(true) {
+            self.session.try_set(now);
+        }
+        let steps = load_timeline();
+        if self.timeline.try_with_untracked(|t| *t != steps) == Some(true) {
+            self.timeline.try_set(steps);
         }
     }
     /// The session as it is now (not tracked).
     fn current(&self) -> Option<Session> {
         self.sync();
-        self.session.get_untracked()
+        self.session.try_get_untracked().flatten()
     }
     /// Asks the app to refresh, then reads the session again.
     async fn refresh(&self) -> Result<(), String> {
-        let host = self.host.get_value();
+        let Some(host) = self.host.try_get_value() else {
+            return Err("the token inspector was closed".into());
+        };
         let r = host.refresh_why().await;
         self.sync();
         r
@@ -52,10 +63,10 @@ pub fn mount(
 ) -> leptos::mount::UnmountHandle<impl Mountable> {
     leptos::mount::mount_to(el, move || {
         let host = Host(host);
-        let session = RwSignal::new(host.session());
         provide_context(TokenCtx {
+            session: RwSignal::new(host.session()),
+            timeline: RwSignal::new(load_timeline()),
             host: StoredValue::new_local(host),
-            session,
         });
         view! { <Inspector /> }
     })
@@ -182,8 +193,8 @@ fn Inspector() -> impl IntoView {
     let token_card = move || {
         session().map(|s| {
             let full = s.access_token.clone();
-            let copy_value = full.clone();
-            let copy_token = Callback::new(move |_| Some(copy_value.clone()));
+            // The token as it is when copied (a refresh may have replaced the one on show).
+            let copy_token = Callback::new(move |_| ctx.current().map(|s| s.access_token));
             view! {
                 <section class="card">
                     <h1>"Token"</h1>
@@ -481,11 +492,7 @@ fn TryIt() -> impl IntoView {
 #[component]
 fn Timeline() -> impl IntoView {
     let ctx = expect_context::<TokenCtx>();
-    // Read again whenever the session changes (a refresh adds its steps).
-    let steps = move || {
-        ctx.session.track();
-        load_timeline()
-    };
+    let steps = move || ctx.timeline.get();
     view! {
         <section class="card">
             <h2>"How this token was obtained"</h2>
