@@ -179,13 +179,7 @@ pub fn OnDemand(
     on_cleanup(move || {
         set_hidden(true);
         if let Some(Some((module, el))) = mine.try_update_value(Option::take) {
-            let _ = call(
-                &module,
-                "unmount_token",
-                &JsValue::UNDEFINED,
-                &JsValue::UNDEFINED,
-            );
-            el.remove();
+            unmount_token(&module, &el);
         }
     });
     let host = StoredValue::new_local(host());
@@ -216,13 +210,7 @@ pub fn OnDemand(
                 }
                 Ok(m) => {
                     if state.try_set(Some(String::new())).is_some() {
-                        let _ = call(
-                            &m,
-                            "unmount_token",
-                            &JsValue::UNDEFINED,
-                            &JsValue::UNDEFINED,
-                        );
-                        el.remove();
+                        unmount_token(&m, &el);
                     } else {
                         mine.set_value(Some((m, el)));
                     }
@@ -250,6 +238,17 @@ pub fn OnDemand(
         Some(_) => None,
     }
     }
+}
+
+/// Unmounts the token inspector and removes its box.
+fn unmount_token(module: &JsValue, el: &web_sys::HtmlElement) {
+    let _ = call(
+        module,
+        "unmount_token",
+        &JsValue::UNDEFINED,
+        &JsValue::UNDEFINED,
+    );
+    el.remove();
 }
 
 /// `the importer` → `The importer`.

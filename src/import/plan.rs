@@ -6,7 +6,7 @@ mod services;
 
 use super::account::{AUser, Account};
 use super::users::{Contact, Rule, UserSpec};
-use super::{Checked, Problem};
+use super::{Checked, Line, Problem};
 use crate::json;
 use serde_json::{json, Value};
 
@@ -149,6 +149,22 @@ fn error_row(line: u64, key: &str, problems: Vec<Problem>) -> RowPlan {
     }
 }
 
+/// Each line of `checked` planned by `plan`, or, where the check refused the line, an error
+/// row with its problems: the loop both planners share.
+fn plan_lines<T>(
+    checked: &Checked<T>,
+    mut plan: impl FnMut(&Line<T>, &T) -> RowPlan,
+) -> Vec<RowPlan> {
+    checked
+        .rows
+        .iter()
+        .map(|line| match &line.spec {
+            Ok(spec) => plan(line, spec),
+            Err(p) => error_row(line.line, &line.key, p.clone()),
+        })
+        .collect()
+}
+
 /// Plans a users file.
 pub fn users(checked: &Checked<UserSpec>, account: &Account, opts: Options) -> Plan {
     let mut new_teams: Vec<String> = Vec::new();
@@ -158,44 +174,36 @@ pub fn users(checked: &Checked<UserSpec>, account: &Account, opts: Options) -> P
         .iter()
         .map(|u| (u.email.to_lowercase(), u))
         .collect();
-    let rows = checked
-        .rows
-        .iter()
-        .map(|line| {
-            let spec = match &line.spec {
-                Ok(s) => s,
-                Err(p) => return error_row(line.line, &line.key, p.clone()),
-            };
-            let mut problems = Vec::new();
-            for (team, _) in &spec.teams {
-                if account.team_by_name(team).is_none() {
-                    if opts.create_teams {
-                        if !new_teams.iter().any(|t| t.eq_ignore_ascii_case(team)) {
-                            new_teams.push(team.clone());
-                        }
-                    } else {
-                        problems.push(Problem::new(
+    let rows = plan_lines(checked, |line, spec| {
+        let mut problems = Vec::new();
+        for (team, _) in &spec.teams {
+            if account.team_by_name(team).is_none() {
+                if opts.create_teams {
+                    if !new_teams.iter().any(|t| t.eq_ignore_ascii_case(team)) {
+                        new_teams.push(team.clone());
+                    }
+                } else {
+                    problems.push(Problem::new(
                             "teams",
                             format!("there is no team named {team}; create it in PagerDuty or turn on \"Create missing teams\""),
                         ));
-                    }
                 }
             }
-            let existing = by_email.get(&spec.email.to_lowercase()).copied();
-            if let Some(u) = existing {
-                if u.role == "owner" && spec.role.as_deref().is_some_and(|r| r != "owner") {
-                    problems.push(Problem::new(
+        }
+        let existing = by_email.get(&spec.email.to_lowercase()).copied();
+        if let Some(u) = existing {
+            if u.role == "owner" && spec.role.as_deref().is_some_and(|r| r != "owner") {
+                problems.push(Problem::new(
                         "role",
                         "this is the Account Owner, whose role cannot be changed through the API; leave role empty for this row",
                     ));
-                }
             }
-            if !problems.is_empty() {
-                return error_row(line.line, &line.key, problems);
-            }
-            user_row(line.line, &line.key, spec, existing, account)
-        })
-        .collect();
+        }
+        if !problems.is_empty() {
+            return error_row(line.line, &line.key, problems);
+        }
+        user_row(line.line, &line.key, spec, existing, account)
+    });
     Plan { rows, new_teams }
 }
 

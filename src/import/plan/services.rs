@@ -2,7 +2,7 @@
 //! escalation policies becomes create, update, unchanged or error, with the changes in words
 //! and the `POST` or `PUT` body.
 
-use super::{error_row, Action, Plan, RowPlan, ServiceWork, Work};
+use super::{error_row, plan_lines, Action, Plan, RowPlan, ServiceWork, Work};
 use crate::import::account::{AService, Account};
 use crate::import::services::{ServiceSpec, Timeout};
 use crate::import::{Checked, Problem};
@@ -27,16 +27,9 @@ pub fn services(checked: &Checked<ServiceSpec>, account: &Account) -> Plan {
         .iter()
         .map(|s| (s.name.to_lowercase(), s))
         .collect();
-    let rows = checked
-        .rows
-        .iter()
-        .map(|line| {
-            let spec = match &line.spec {
-                Ok(s) => s,
-                Err(p) => return error_row(line.line, &line.key, p.clone()),
-            };
-            let Some(policy) = account.policy(&spec.policy) else {
-                return error_row(
+    let rows = plan_lines(checked, |line, spec| {
+        let Some(policy) = account.policy(&spec.policy) else {
+            return error_row(
                     line.line,
                     &line.key,
                     vec![Problem::new(
@@ -44,11 +37,17 @@ pub fn services(checked: &Checked<ServiceSpec>, account: &Account) -> Plan {
                         format!("there is no escalation policy named (or with the id) {}; write its exact name as PagerDuty shows it", spec.policy),
                     )],
                 );
-            };
-            let existing = by_name.get(&spec.name.to_lowercase()).copied();
-            service_row(line.line, &line.key, spec, &policy.id, &policy.name, existing)
-        })
-        .collect();
+        };
+        let existing = by_name.get(&spec.name.to_lowercase()).copied();
+        service_row(
+            line.line,
+            &line.key,
+            spec,
+            &policy.id,
+            &policy.name,
+            existing,
+        )
+    });
     Plan {
         rows,
         new_teams: vec![],
