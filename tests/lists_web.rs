@@ -94,21 +94,51 @@ async fn the_table_renders_rows_as_text_and_filters() {
         .unwrap()
         .unwrap()
         .unchecked_into();
-    input.set_value("zürich");
-    input
-        .dispatch_event(
-            &web_sys::Event::new_with_event_init_dict("input", &{
-                let init = web_sys::EventInit::new();
-                init.set_bubbles(true);
-                init
+    let search = |text: &str| {
+        input.set_value(text);
+        input
+            .dispatch_event(
+                &web_sys::Event::new_with_event_init_dict("input", &{
+                    let init = web_sys::EventInit::new();
+                    init.set_bubbles(true);
+                    init
+                })
+                .unwrap(),
+            )
+            .unwrap();
+    };
+    // Each row slot's link and badge follow the row in it, not the row it was built for.
+    let links_and_badges = || {
+        let list = el.query_selector_all("tbody tr").unwrap();
+        (0..list.length())
+            .filter_map(|i| list.item(i))
+            .map(|tr| {
+                let tr: web_sys::Element = tr.unchecked_into();
+                let attr = |sel: &str, name: &str| {
+                    tr.query_selector(sel)
+                        .unwrap()
+                        .and_then(|e| e.get_attribute(name))
+                        .unwrap_or_default()
+                };
+                (attr("a", "href"), attr("span", "class"))
             })
-            .unwrap(),
-        )
-        .unwrap();
+            .collect::<Vec<_>>()
+    };
+    let all = links_and_badges();
+    assert_eq!(all.len(), 3, "{all:?}");
+    assert!(all[2].0.ends_with("/services/PA00003"), "{all:?}");
+    assert!(all[2].1.contains("badge-critical"), "{all:?}");
+    search("zürich");
     common::sleep(20).await;
     let r = rows(&el);
     assert_eq!(r.len(), 1, "{r:?}");
+    assert!(r[0].contains("Zürich 支付"), "{r:?}");
+    assert_eq!(links_and_badges(), vec![all[2].clone()]);
     assert!(el.text_content().unwrap().contains("1 of 3 services match"));
+    search("");
+    common::sleep(20).await;
+    assert_eq!(rows(&el).len(), 3);
+    assert_eq!(links_and_badges(), all, "every slot back on its row");
 }
 
 #[wasm_bindgen_test]

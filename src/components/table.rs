@@ -245,18 +245,19 @@ pub fn TableView(
                     <table>
                         <thead><tr>{header_cells()}</tr></thead>
                         <tbody>
+                            // Fixed row slots: a keystroke changes which row each slot
+                            // shows (its text), and adds or removes slots only at the end.
+                            // A new set of rows re-renders the whole table.
                             <For
-                                each=move || { order.get().into_iter().take(shown.get()).collect::<Vec<_>>() }
-                                // Keys are row numbers within one set of rows; a new set
-                                // re-renders the whole table.
-                                key=|i| *i
-                                children=move |i| row(columns, &r, i, link, nav)
+                                each=move || 0..order.with(Vec::len).min(shown.get())
+                                key=|k| *k
+                                children=move |k| slot(columns, &r, order, k, link, nav)
                             />
                         </tbody>
                     </table>
                 </div>
                 {move || {
-                    let total = order.get().len();
+                    let total = order.with(Vec::len);
                     let now = shown.get().min(total);
                     (now < total).then(|| view! {
                         <div class="actions">
@@ -269,7 +270,7 @@ pub fn TableView(
                 {note.map(|n| view! { <p class="warnings">{n}</p> })}
                 {
                     let empty = empty.clone();
-                    move || order.get().is_empty().then(|| view! {
+                    move || order.with(Vec::is_empty).then(|| view! {
                         <p class="empty">{if query.search.get().is_empty() { empty.clone() } else { "Nothing matches this search.".to_string() }}</p>
                     })
                 }
@@ -278,43 +279,92 @@ pub fn TableView(
     }
 }
 
-/// One row: one fixed shape (no type-erased cell views) and a plain link the router handles,
-/// so rows are cheap to build. Each cell carries its column's title for the card layout at
-/// phone width; the status column is a badge.
-fn row(
+/// Row slot `k`: the `k`th row on show, whichever that is. One fixed shape (no type-erased
+/// cell views) whose text, link and class follow the row in the slot, so a keystroke updates
+/// text in place rather than building and dropping rows. Each cell carries its column's title
+/// for the card layout at phone width; the status column is a badge.
+fn slot(
     columns: Columns,
     rows: &Rows,
-    i: usize,
+    order: Memo<Vec<usize>>,
+    k: usize,
     link: Option<fn(&str) -> AppRoute>,
     nav: Option<Nav>,
 ) -> impl IntoView {
-    let mut cells = rows.index.cells[i].iter().cloned();
-    let first = cells.next().unwrap_or_default();
-    let href = link
-        .zip(rows.ids.get(i))
-        .map(|(page, id)| nav.map_or_else(|| page(id).path(), |n| n.href(&page(id).path())));
-    // Only the status cell has an element inside: fewer nodes make a keystroke that
-    // replaces the rows cheaper.
-    let cell = |c: usize, text: String| {
+    let slot = Arc::new(Slot {
+        rows: rows.clone(),
+        order,
+        k,
+        link,
+        nav,
+    });
+    let cell = |c: usize| {
         let (key, title) = columns.get(c).copied().unwrap_or_default();
         if key == "status" {
-            let badge = table::status_class(&text);
-            Either::Left(view! { <td data-col=title><span class=badge>{text}</span></td> })
+            let badge = Slot::follow(&slot, c, |s, i, c| Some(table::status_class(s.cell(i, c)?)));
+            Either::Left(
+                view! { <td data-col=title><span class=badge>{Slot::text(&slot, c)}</span></td> },
+            )
         } else {
-            Either::Right(view! { <td data-col=title>{text}</td> })
+            Either::Right(view! { <td data-col=title>{Slot::text(&slot, c)}</td> })
         }
     };
     // Rows without a page (an import preview's) show the first cell as the others.
-    let first = match href {
-        Some(href) => {
-            Either::Left(view! { <td data-col=columns[0].1><a href=href>{first}</a></td> })
-        }
-        None => Either::Right(cell(0, first)),
+    let first = if link.is_some() && !rows.ids.is_empty() {
+        let href = Slot::follow(&slot, 0, |s, i, _| {
+            let path = s.link?(s.rows.ids.get(i)?).path();
+            Some(s.nav.map_or_else(|| path.clone(), |n| n.href(&path)))
+        });
+        Either::Left(
+            view! { <td data-col=columns[0].1><a href=href>{Slot::text(&slot, 0)}</a></td> },
+        )
+    } else {
+        Either::Right(cell(0))
     };
+    let class = Slot::follow(&slot, 0, |s, i, _| Some(s.rows.classes.get(i)?.to_string()));
     view! {
-        <tr class=rows.classes.get(i).copied()>
+        <tr class=class>
             {first}
-            {cells.enumerate().map(|(c, text)| cell(c + 1, text)).collect_view()}
+            {(1..columns.len()).map(cell).collect_view()}
         </tr>
+    }
+}
+
+/// What a row slot needs to show whichever row is in it.
+struct Slot {
+    rows: Rows,
+    order: Memo<Vec<usize>>,
+    k: usize,
+    link: Option<fn(&str) -> AppRoute>,
+    nav: Option<Nav>,
+}
+
+impl Slot {
+    /// Row `i`'s cell in column `c`.
+    fn cell(&self, i: usize, c: usize) -> Option<&String> {
+        self.rows.index.cells.get(i)?.get(c)
+    }
+
+    /// Something about the row in the slot, `part(slot, row, c)`, as it changes; `""` while the
+    /// slot is empty. Text, classes and links all go through this one closure type: each
+    /// closure type a view is given costs the release its own copy of the view code. (Not a
+    /// memo per slot, for the same reason; a cell whose text did not change is not written.)
+    fn follow(
+        slot: &Arc<Slot>,
+        c: usize,
+        part: fn(&Slot, usize, usize) -> Option<String>,
+    ) -> impl Fn() -> String + Send + Sync + Clone + 'static {
+        let s = slot.clone();
+        move || {
+            s.order
+                .with(|o| o.get(s.k).copied())
+                .and_then(|i| part(&s, i, c))
+                .unwrap_or_default()
+        }
+    }
+
+    /// The row's text in column `c`.
+    fn text(slot: &Arc<Slot>, c: usize) -> impl Fn() -> String + Send + Sync + Clone + 'static {
+        Slot::follow(slot, c, |s, i, c| s.cell(i, c).cloned())
     }
 }
