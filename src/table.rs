@@ -87,13 +87,11 @@ impl Index {
         self.cells.is_empty()
     }
 
-    /// Row indexes matching every word of `query` (any column), sorted by column `sort`
-    /// (ties keep PagerDuty's order), or in PagerDuty's order when `sort` is `None`.
-    pub fn view(&self, query: &str, sort: Option<usize>, desc: bool) -> Vec<usize> {
-        let words: Vec<String> = query.split_whitespace().map(str::to_lowercase).collect();
-        let mut rows: Vec<usize> = (0..self.haystack.len())
-            .filter(|&i| words.iter().all(|w| self.haystack[i].contains(w.as_str())))
-            .collect();
+    /// Every row, sorted by column `sort` (ties keep PagerDuty's order; `desc` reverses the
+    /// whole order), or in PagerDuty's order when `sort` is `None`. Made once per sort, not
+    /// at each keystroke: [`Index::filter`] keeps the order it is given.
+    pub fn sorted(&self, sort: Option<usize>, desc: bool) -> Vec<usize> {
+        let mut rows: Vec<usize> = (0..self.haystack.len()).collect();
         if let Some(col) = sort {
             rows.sort_by(|&a, &b| {
                 let o = self.lower[a]
@@ -108,6 +106,26 @@ impl Index {
             });
         }
         rows
+    }
+
+    /// The rows of `order` that match every word of `query` (in any column), in `order`'s order.
+    pub fn filter(&self, query: &str, order: &[usize]) -> Vec<usize> {
+        let words: Vec<String> = query.split_whitespace().map(str::to_lowercase).collect();
+        order
+            .iter()
+            .copied()
+            .filter(|&i| {
+                self.haystack
+                    .get(i)
+                    .is_some_and(|h| words.iter().all(|w| h.contains(w.as_str())))
+            })
+            .collect()
+    }
+
+    /// The rows matching `query`, sorted as [`Index::sorted`] says.
+    #[cfg(test)]
+    fn view(&self, query: &str, sort: Option<usize>, desc: bool) -> Vec<usize> {
+        self.filter(query, &self.sorted(sort, desc))
     }
 }
 
@@ -247,6 +265,10 @@ mod tests {
         assert_eq!(ix.view("", Some(2), false), vec![1, 3, 0, 2]);
         assert_eq!(ix.view("", Some(2), true), vec![2, 0, 3, 1]);
         assert_eq!(ix.view("", Some(0), false), vec![3, 1, 0, 2]);
+        // A search keeps the sort's order, and never names a row the index lacks.
+        assert_eq!(ix.view("a", Some(2), true), vec![2, 0, 3, 1]);
+        assert_eq!(ix.view("active", Some(2), true), vec![2, 0]);
+        assert_eq!(ix.filter("active", &[2, 9, 0]), vec![2, 0]);
         assert_eq!(column_index(SERVICE_COLUMNS, "teams"), Some(3));
         assert_eq!(column_index(SERVICE_COLUMNS, "nope"), None);
     }

@@ -108,13 +108,18 @@ impl Table {
     /// off), searched and sorted as `query` says. A memo, so that the table starts over only
     /// for a new set of rows.
     pub fn new(columns: Columns, rows: Memo<Option<Rows>>, query: TableQuery) -> Table {
-        let view = Memo::new(move |_| match rows.get() {
-            Some(r) => r.index.view(
-                &query.search.get(),
-                table::column_index(columns, &query.sort.get()),
-                query.desc.get(),
-            ),
-            None => Vec::new(),
+        // Sorted once per sort; each keystroke only filters that order.
+        let sorted = Memo::new(move |_| {
+            let col = table::column_index(columns, &query.sort.get());
+            let desc = query.desc.get();
+            rows.with(|r| r.as_ref().map(|r| r.index.sorted(col, desc)))
+                .unwrap_or_default()
+        });
+        let view = Memo::new(move |_| {
+            rows.with(|r| match r {
+                Some(r) => sorted.with(|order| r.index.filter(&query.search.get(), order)),
+                None => Vec::new(),
+            })
         });
         Table {
             columns,

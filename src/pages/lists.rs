@@ -240,11 +240,15 @@ fn EntityList(
 
     let count = move || {
         let Some(answer) = data.get() else {
-            let (done, total) = progress.get();
+            // Built once per load, updated in place: rebuilding the bar at each page removed
+            // and re-set its attributes, a style recalculation each time.
             return view! {
-                <progress max=total.max(1) value=done></progress>
+                <progress max=move || progress.get().1.max(1) value=move || progress.get().0></progress>
                 " "
-                {format!("{} of {} {}", table::group(done), table::group(total), kind.noun())}
+                {move || {
+                    let (done, total) = progress.get();
+                    format!("{} of {} {}", table::group(done), table::group(total), kind.noun())
+                }}
             }
             .into_any();
         };
