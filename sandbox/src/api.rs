@@ -93,7 +93,18 @@ pub fn router(shared: Shared) -> Router {
             limits_and_faults,
         ))
         .layer(cors)
+        .layer(middleware::from_fn_with_state(shared.clone(), latency))
         .with_state(shared)
+}
+
+/// The network's round trip, for every request to the API host: a CORS preflight is a round
+/// trip too, and a browser sends one before each cross-origin request with `Authorization`
+/// (its preflight cache is per URL, so before each page of a list).
+async fn latency(State(sb): State<Shared>, req: Request, next: Next) -> Response {
+    if sb.options.latency_ms > 0 {
+        tokio::time::sleep(Duration::from_millis(sb.options.latency_ms)).await;
+    }
+    next.run(req).await
 }
 
 /// The user and scopes behind a valid bearer token.
@@ -195,15 +206,12 @@ impl FromRequestParts<Shared> for Caller {
     }
 }
 
-/// Latency, the per-app-per-user rate limit with its headers, and injected failures.
+/// The per-app-per-user rate limit with its headers, and injected failures.
 async fn limits_and_faults(State(sb): State<Shared>, req: Request, next: Next) -> Response {
     if req.method() == Method::OPTIONS {
         return next.run(req).await;
     }
     let o = &sb.options;
-    if o.latency_ms > 0 {
-        tokio::time::sleep(Duration::from_millis(o.latency_ms)).await;
-    }
     let (parts, body) = req.into_parts();
     let caller = bearer(&parts).and_then(|t| resolve(&sb, &t));
     let req = Request::from_parts(parts, body);

@@ -125,7 +125,7 @@ pub struct Options {
     /// Access token lifetime in seconds (default: classic 30 days, scoped 1 day).
     #[arg(long)]
     pub token_ttl: Option<u64>,
-    /// Added latency per REST API request, in milliseconds.
+    /// Added latency per REST API request (CORS preflights included), in milliseconds.
     #[arg(long, default_value_t = 0)]
     pub latency_ms: u64,
     /// Fraction (0..1) of REST API requests that fail with 500, 502 or 503.

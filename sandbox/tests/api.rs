@@ -534,6 +534,23 @@ async fn preflight(sb: &Sb, headers: &str) -> Resp {
     send(&sb.api, req).await
 }
 
+/// `--latency-ms` is the network's round trip, which a preflight pays as well as the request
+/// after it. (A lower bound only: a busy machine can make it slower, never faster.)
+#[tokio::test]
+async fn latency_applies_to_preflights_and_requests() {
+    let sb = start(&["--latency-ms", "150"]);
+    let t0 = std::time::Instant::now();
+    assert!(preflight(&sb, "authorization").await.status.is_success());
+    assert!(t0.elapsed() >= std::time::Duration::from_millis(150));
+    let t = admin_token(&sb).await;
+    let t1 = std::time::Instant::now();
+    assert!(get(&sb.api, "/users/me", Some(&t))
+        .await
+        .status
+        .is_success());
+    assert!(t1.elapsed() >= std::time::Duration::from_millis(150));
+}
+
 #[tokio::test]
 async fn cors_preflight_allows_only_pagerdutys_headers() {
     let sb = start(&[]);
