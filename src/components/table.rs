@@ -15,8 +15,8 @@ use leptos::either::Either;
 use leptos::prelude::*;
 use std::sync::Arc;
 
-/// Rows rendered at a time; "Show more" adds this many. Thirty fill a laptop screen and keep a
-/// keystroke that replaces them all under a frame (`scripts/bench.sh lists`).
+/// Row slots rendered at a time; "Show more" adds this many. Thirty fill a laptop screen, and a
+/// keystroke that changes the rows in all of them stays about a frame (`scripts/bench.sh lists`).
 pub const RENDER_PAGE: usize = 30;
 
 /// Column keys and titles, in order.
@@ -315,10 +315,14 @@ fn slot(
         }
     };
     // Rows without a page (an import preview's) show the first cell as the others.
-    let first = if link.is_some() && !rows.ids.is_empty() {
+    // (Links only when every row has an id: never a link to nowhere.)
+    let first = if link.is_some() && rows.ids.len() == rows.index.len() {
         let href = Slot::follow(&slot, 0, |s, i, _| {
             let path = s.link?(s.rows.ids.get(i)?).path();
-            Some(s.nav.map_or_else(|| path.clone(), |n| n.href(&path)))
+            Some(match s.nav {
+                Some(n) => n.href(&path),
+                None => path,
+            })
         });
         Either::Left(
             view! { <td data-col=columns[0].1><a href=href>{Slot::text(&slot, 0)}</a></td> },
