@@ -296,10 +296,21 @@ fn slot(
     link: Option<fn(&str) -> AppRoute>,
     nav: Option<Nav>,
 ) -> impl IntoView {
+    // The row in this slot (`usize::MAX`: none), kept by one effect per slot: the cells follow
+    // it, so `order` has 30 subscribers rather than one per cell (each re-subscribes at every
+    // change, and dropping a subscriber costs a scan of them all), and a slot whose row stayed
+    // put is not touched. (A signal, not a memo: `RwSignal<usize>` is already in the release.)
+    let row_at = move || order.with(|o| o.get(k).copied()).unwrap_or(usize::MAX);
+    let at = RwSignal::new(untrack(row_at));
+    Effect::new(move |_| {
+        let i = row_at();
+        if at.get_untracked() != i {
+            at.set(i);
+        }
+    });
     let slot = Arc::new(Slot {
         rows: rows.clone(),
-        order,
-        k,
+        at,
         link,
         nav,
     });
@@ -342,8 +353,8 @@ fn slot(
 /// What a row slot needs to show whichever row is in it.
 struct Slot {
     rows: Rows,
-    order: Memo<Vec<usize>>,
-    k: usize,
+    /// The row in the slot; `usize::MAX` for none.
+    at: RwSignal<usize>,
     link: Option<fn(&str) -> AppRoute>,
     nav: Option<Nav>,
 }
@@ -356,20 +367,14 @@ impl Slot {
 
     /// Something about the row in the slot, `part(slot, row, c)`, as it changes; `""` while the
     /// slot is empty. Text, classes and links all go through this one closure type: each
-    /// closure type a view is given costs the release its own copy of the view code. (Not a
-    /// memo per slot, for the same reason; a cell whose text did not change is not written.)
+    /// closure type a view is given costs the release its own copy of the view code.
     fn follow(
         slot: &Arc<Slot>,
         c: usize,
         part: fn(&Slot, usize, usize) -> Option<String>,
     ) -> impl Fn() -> String + Send + Sync + Clone + 'static {
         let s = slot.clone();
-        move || {
-            s.order
-                .with(|o| o.get(s.k).copied())
-                .and_then(|i| part(&s, i, c))
-                .unwrap_or_default()
-        }
+        move || part(&s, s.at.get(), c).unwrap_or_default()
     }
 
     /// The row's text in column `c`.
