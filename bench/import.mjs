@@ -53,14 +53,13 @@ async function importRun(args, prefix) {
     // its preflight cached (the same URL each time) and with a preflight (a new URL each time).
     const [one, withPreflight] = await t.page.evaluate(async () => {
       const s = JSON.parse(sessionStorage.getItem('pdscope.session'));
+      const get = (u) => fetch(u, { headers: { Authorization: `Bearer ${s.access_token}`, Accept: 'application/vnd.pagerduty+json;version=2' } });
       const time = async (url) => {
         // One untimed request first: the same URL each time then finds its preflight cached,
         // while new URLs (n = 1..20, not 0) each still need their own.
-        await fetch(url(-1), { headers: { Authorization: `Bearer ${s.access_token}`, Accept: 'application/vnd.pagerduty+json;version=2' } });
+        await get(url(-1));
         const t0 = performance.now();
-        for (let i = 0; i < 20; i++) {
-          await fetch(url(i), { headers: { Authorization: `Bearer ${s.access_token}`, Accept: 'application/vnd.pagerduty+json;version=2' } });
-        }
+        for (let i = 0; i < 20; i++) await get(url(i));
         return (performance.now() - t0) / 20;
       };
       return [await time(() => `${s.api_url}/users/me`), await time((i) => `${s.api_url}/users/me?n=${i + 1}`)];

@@ -240,8 +240,8 @@ fn EntityList(
 
     let count = move || {
         let Some(answer) = data.get() else {
-            // Built once per load, updated in place: rebuilding the bar at each page removed
-            // and re-set its attributes, a style recalculation each time.
+            // Built once per load and updated in place (rebuilt at each page, the bar had its
+            // `max` and `value` removed and set again each time).
             return view! {
                 <progress max=move || progress.get().1.max(1) value=move || progress.get().0></progress>
                 " "
