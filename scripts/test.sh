@@ -13,6 +13,9 @@ cargo clippy --workspace --all-targets -- -D warnings
 # The wasm target builds only the app (the sandbox and relay are native servers).
 cargo clippy --target wasm32-unknown-unknown -p pdscope --all-targets -- -D warnings
 
+echo; echo "==> the house rules (tests/architecture.rs: layers, no import circles, no file over 600 lines)"
+cargo test -q -p pdscope --test architecture
+
 echo; echo "==> native tests (cargo test --workspace)"
 cargo test --workspace
 
