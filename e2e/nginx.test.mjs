@@ -125,7 +125,7 @@ test('the release on nginx under /pdscope/: headers, sign-in, services, no CSP v
     await page.getByText('60 services', { exact: true }).waitFor({ timeout: 30000 });
     await page.getByRole('link', { name: 'Users' }).click();
     await page.getByText('10 users', { exact: true }).waitFor({ timeout: 30000 });
-    // The importer, a second module loaded on demand, under the same CSP; not cached a year
+    // The on-demand module (Import, token inspector), under the same CSP; not cached a year
     // (its name carries no hash).
     await page.getByRole('link', { name: 'Import' }).click();
     await page.getByRole('button', { name: 'Download users template' }).waitFor({ timeout: 30000 });
@@ -133,7 +133,7 @@ test('the release on nginx under /pdscope/: headers, sign-in, services, no CSP v
     await page.getByLabel('CSV text').fill('name,email\nAda,ada@example.com\n');
     await page.getByRole('button', { name: 'Check pasted text' }).click();
     await page.getByText('pasted text: read as pdscope users. 1 user: 1 ready, 0 with problems.').waitFor();
-    for (const name of ['importer.js', 'importer_bg.wasm', 'importer.css']) {
+    for (const name of ['ondemand.js', 'ondemand_bg.wasm', 'ondemand.css']) {
       const r = await fetch(`${web.origin}/pdscope/${name}`);
       assert.equal(r.status, 200, name);
       assert.equal(r.headers.get('cache-control'), 'no-cache', name);

@@ -144,11 +144,11 @@ pub fn Shell(
                 AppRoute::User(id) => view! { <UserDetail id=id /> }.into_any(),
                 AppRoute::Token => view! {
                     <RequireAuth what="Token">
-                        <OnDemand what="the token inspector" entry="mount_token" />
+                        <OnDemand what="the token inspector" entry=crate::host::Entry::MountToken />
                     </RequireAuth>
                 }
                 .into_any(),
-                AppRoute::Import => view! { <OnDemand what="the importer" entry="mount" keep=true /> }.into_any(),
+                AppRoute::Import => view! { <OnDemand what="the importer" entry=crate::host::Entry::Mount keep=true /> }.into_any(),
                 AppRoute::NotFound => view! { <NotFound /> }.into_any(),
             }}
         </main>

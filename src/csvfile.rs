@@ -2,6 +2,9 @@
 //! write. UTF-8 with or without a byte order mark, CRLF or LF, quoted fields holding commas and
 //! newlines, Excel's `sep=;` first line, rows of uneven length and trailing empty rows. Big
 //! files are refused before any work. Pure; the quoting itself is the `csv` crate's.
+//!
+//! And writing the CSV files pdscope hands out (list exports, reports, failed rows, exports
+//! for import, templates): one [`Writer`] for all of them.
 
 use thiserror::Error;
 
@@ -108,6 +111,63 @@ fn sep_line(line: &str) -> Option<u8> {
     }
 }
 
+/// A CSV file for people who open it in a spreadsheet: a UTF-8 byte order mark (without which
+/// spreadsheets read accents wrong), CRLF line ends (RFC 4180), quoting where a cell needs it,
+/// and the formula guard of [`cell`]. Every CSV file pdscope writes is made here.
+#[derive(Debug)]
+pub struct Writer {
+    out: String,
+}
+
+impl Default for Writer {
+    fn default() -> Self {
+        Writer::new()
+    }
+}
+
+impl Writer {
+    pub fn new() -> Writer {
+        Writer {
+            out: String::from("\u{feff}"),
+        }
+    }
+
+    /// Adds one row.
+    pub fn row<S: AsRef<str>>(&mut self, cells: impl IntoIterator<Item = S>) -> &mut Writer {
+        for (i, c) in cells.into_iter().enumerate() {
+            if i > 0 {
+                self.out.push(',');
+            }
+            self.out.push_str(&cell(c.as_ref()));
+        }
+        self.out.push_str("\r\n");
+        self
+    }
+
+    /// The whole file.
+    pub fn finish(self) -> String {
+        self.out
+    }
+}
+
+/// One CSV cell: quoted when needed (RFC 4180), and guarded against spreadsheet formula
+/// injection (a leading `=`, `+`, `-`, `@`, tab or carriage return gets a `'`).
+pub fn cell(value: &str) -> String {
+    let guarded = if value.starts_with(['=', '+', '-', '@', '\t', '\r']) {
+        format!("'{value}")
+    } else {
+        value.to_string()
+    };
+    if guarded.contains([',', ';', '"', '\n', '\r'])
+        || guarded.starts_with(' ')
+        || guarded.ends_with(' ')
+    {
+        format!("\"{}\"", guarded.replace('"', "\"\""))
+    } else {
+        guarded
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -177,5 +237,34 @@ mod tests {
         // importer's row checks say what is wrong with that row.
         let rows = read(b"name,email\n\"Ada,ada@example.com\nBo,bo@example.com\n").unwrap();
         assert_eq!(rows.len(), 2);
+    }
+
+    #[test]
+    fn cells_are_quoted_and_guarded_against_formulas() {
+        assert_eq!(cell("plain"), "plain");
+        assert_eq!(cell("a,b"), "\"a,b\"");
+        assert_eq!(cell("say \"hi\""), "\"say \"\"hi\"\"\"");
+        assert_eq!(cell("two\nlines"), "\"two\nlines\"");
+        assert_eq!(cell("=HYPERLINK(\"x\")"), "\"'=HYPERLINK(\"\"x\"\")\"");
+        assert_eq!(cell("+1"), "'+1");
+        assert_eq!(cell("-2"), "'-2");
+        assert_eq!(cell("@SUM(A1)"), "'@SUM(A1)");
+        assert_eq!(cell(""), "");
+        // Spreadsheets with `;` as their list separator split there: a formula after a `;`
+        // would be live, so such a cell is quoted (and read as one text cell).
+        assert_eq!(cell("x;=cmd|' /C calc'!A0;y"), "\"x;=cmd|' /C calc'!A0;y\"");
+    }
+
+    #[test]
+    fn a_written_file_has_a_bom_crlf_and_reads_back() {
+        let mut w = Writer::new();
+        w.row(["name", "note"])
+            .row(["Zoë", "a,b\nc"])
+            .row(["=1+1", ""]);
+        let text = w.finish();
+        assert_eq!(text, "\u{feff}name,note\r\nZoë,\"a,b\nc\"\r\n'=1+1,\r\n");
+        let rows = read(text.as_bytes()).unwrap();
+        assert_eq!(rows[1].fields, vec!["Zoë", "a,b\nc"]);
+        assert_eq!(rows[2].fields[0], "'=1+1");
     }
 }

@@ -1,14 +1,15 @@
-//! The seam between the app and its second WebAssembly module (`importer/`), loaded only
-//! when someone opens Import or the token inspector: it keeps the first load small.
+//! The seam between the app and its second WebAssembly module (`ondemand/`: Import and the
+//! token inspector, loaded only when someone opens them, so the first load stays small).
 //!
 //! The app owns the session: the module never refreshes tokens itself, so there is one
 //! refresh (one rotation of the refresh token) for both. The app hands the module one
-//! JavaScript function, `host(method, argument)`, made by [`host_function`] and read by
-//! [`Host`]:
+//! JavaScript function, `host(method, argument)`, made by [`host_function`]; the module calls
+//! it with a [`HostCall`]'s name. The app calls the module's entry points by [`Entry`]. Both
+//! sides name the calls through these enums, never by hand-written strings:
 //!
 //! | method | answer |
 //! |---|---|
-//! | `apiUrl()` | the REST API base, or `undefined` |
+//! | `ApiUrl` (`apiUrl`) | the REST API base, or `undefined` |
 //! | `token()` | the current access token, or `undefined` when signed out |
 //! | `session()` | the session as JSON for the token inspector, its refresh token masked; `undefined` when signed out |
 //! | `refresh()` | a promise of `true` once the token was refreshed (a 401 asks for one), else of why not, in words |
@@ -18,93 +19,127 @@
 //! | `signIn(scopes)` | starts a sign-in asking for these extra scopes, back to Import |
 //! | `rescope(scopes)` | starts a sign-in asking for exactly these scopes, back to the token inspector |
 //! | `signOut()` | revokes the tokens and signs out (after the calling event is done) |
+//! | `timeline()` | the recorded sign-in steps as JSON (secrets masked), for the token inspector |
 
-use wasm_bindgen::prelude::*;
-use wasm_bindgen::JsCast;
+/// What the module may ask the app (see the module's table).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum HostCall {
+    ApiUrl,
+    Token,
+    Session,
+    Timeline,
+    Refresh,
+    Granted,
+    Requested,
+    Scoped,
+    Role,
+    Who,
+    SignIn,
+    Rescope,
+    SignOut,
+}
 
-/// The importer's view of the app (see the module's table).
-#[derive(Clone, Debug)]
-pub struct Host(pub js_sys::Function);
+impl HostCall {
+    pub const ALL: [HostCall; 13] = [
+        HostCall::ApiUrl,
+        HostCall::Token,
+        HostCall::Session,
+        HostCall::Timeline,
+        HostCall::Refresh,
+        HostCall::Granted,
+        HostCall::Requested,
+        HostCall::Scoped,
+        HostCall::Role,
+        HostCall::Who,
+        HostCall::SignIn,
+        HostCall::Rescope,
+        HostCall::SignOut,
+    ];
 
-impl Host {
-    fn call(&self, name: &str, arg: &JsValue) -> JsValue {
-        self.0
-            .call2(&JsValue::NULL, &name.into(), arg)
-            .unwrap_or(JsValue::UNDEFINED)
-    }
-    fn text(&self, name: &str) -> Option<String> {
-        self.call(name, &JsValue::UNDEFINED)
-            .as_string()
-            .filter(|s| !s.is_empty())
-    }
-    fn words(&self, name: &str) -> Vec<String> {
-        self.text(name)
-            .map(|s| s.split_whitespace().map(str::to_string).collect())
-            .unwrap_or_default()
-    }
-    pub fn api_url(&self) -> Option<String> {
-        self.text("apiUrl")
-    }
-    pub fn token(&self) -> Option<String> {
-        self.text("token")
-    }
-    /// Asks the app to refresh the session; `true` when a new token came.
-    pub async fn refresh(&self) -> bool {
-        self.refresh_why().await.is_ok()
-    }
-    pub fn granted(&self) -> Vec<String> {
-        self.words("granted")
-    }
-    pub fn requested(&self) -> Vec<String> {
-        self.words("requested")
-    }
-    pub fn scoped(&self) -> bool {
-        self.call("scoped", &JsValue::UNDEFINED)
-            .as_bool()
-            .unwrap_or(false)
-    }
-    pub fn role(&self) -> Option<String> {
-        self.text("role")
-    }
-    pub fn who(&self) -> String {
-        self.text("who")
-            .unwrap_or_else(|| "the signed-in user".into())
-    }
-    pub fn sign_in(&self, scopes: &[String]) {
-        self.call("signIn", &scopes.join(" ").into());
-    }
-    /// The session for the token inspector (its refresh token masked by the app).
-    pub fn session(&self) -> Option<crate::oauth::Session> {
-        use crate::json::FromJson;
-        crate::json::parse(&self.text("session")?)
-            .and_then(|v| crate::oauth::Session::from_json(&v))
-    }
-    /// Asks the app to refresh the session: why not, in words, when no new token came.
-    pub async fn refresh_why(&self) -> Result<(), String> {
-        let answer = match self
-            .call("refresh", &JsValue::UNDEFINED)
-            .dyn_into::<js_sys::Promise>()
-        {
-            Ok(p) => wasm_bindgen_futures::JsFuture::from(p).await.ok(),
-            Err(_) => None,
-        };
-        match answer {
-            Some(v) if v.as_bool() == Some(true) => Ok(()),
-            Some(v) => Err(v.as_string().unwrap_or_else(|| "no answer".into())),
-            None => Err("the app did not answer".into()),
+    /// The name that crosses the seam.
+    pub fn name(self) -> &'static str {
+        match self {
+            HostCall::ApiUrl => "apiUrl",
+            HostCall::Token => "token",
+            HostCall::Session => "session",
+            HostCall::Timeline => "timeline",
+            HostCall::Refresh => "refresh",
+            HostCall::Granted => "granted",
+            HostCall::Requested => "requested",
+            HostCall::Scoped => "scoped",
+            HostCall::Role => "role",
+            HostCall::Who => "who",
+            HostCall::SignIn => "signIn",
+            HostCall::Rescope => "rescope",
+            HostCall::SignOut => "signOut",
         }
     }
-    /// Starts a sign-in asking for exactly `scopes`, back to the token inspector.
-    pub fn rescope(&self, scopes: &[String]) {
-        self.call("rescope", &scopes.join(" ").into());
-    }
-    pub fn sign_out(&self) {
-        self.call("signOut", &JsValue::UNDEFINED);
+
+    /// The call a name names; `None` for anything else (answered with `undefined`).
+    pub fn from_name(name: &str) -> Option<HostCall> {
+        HostCall::ALL.into_iter().find(|c| c.name() == name)
     }
 }
 
-/// The host function from the app's answer to `(method, argument)` (one closure, kept for
-/// the page's life: the importer stays loaded once opened).
-pub fn host_function(answer: Box<dyn Fn(String, JsValue) -> JsValue>) -> js_sys::Function {
-    Closure::wrap(answer).into_js_value().unchecked_into()
+/// The module's entry points, exported by `ondemand/src/lib.rs` under these names.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Entry {
+    /// `mount(el, host)`: the Import page into `el`.
+    Mount,
+    /// `unmount()`: the Import page goes, a run in progress is cancelled.
+    Unmount,
+    /// `mount_token(el, host)`: the token inspector into `el` (a new one replaces the last).
+    MountToken,
+    /// `unmount_token()`: the token inspector goes.
+    UnmountToken,
+    /// `export_for_import(kind, host)`: a promise of what was exported, in words.
+    ExportForImport,
+}
+
+impl Entry {
+    /// The exported function's name.
+    pub fn name(self) -> &'static str {
+        match self {
+            Entry::Mount => "mount",
+            Entry::Unmount => "unmount",
+            Entry::MountToken => "mount_token",
+            Entry::UnmountToken => "unmount_token",
+            Entry::ExportForImport => "export_for_import",
+        }
+    }
+}
+
+/// The host function from the app's answer to `(call, argument)` (one closure, kept for the
+/// page's life). A name that is no [`HostCall`] is answered with `undefined`.
+#[cfg(target_arch = "wasm32")]
+pub fn host_function(
+    answer: Box<dyn Fn(HostCall, wasm_bindgen::JsValue) -> wasm_bindgen::JsValue>,
+) -> js_sys::Function {
+    use wasm_bindgen::prelude::*;
+    use wasm_bindgen::JsCast;
+    let f = move |name: String, arg: JsValue| match HostCall::from_name(&name) {
+        Some(call) => answer(call, arg),
+        None => JsValue::UNDEFINED,
+    };
+    Closure::<dyn Fn(String, JsValue) -> JsValue>::new(f)
+        .into_js_value()
+        .unchecked_into()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_call_crosses_the_seam_by_its_own_name() {
+        for c in HostCall::ALL {
+            assert_eq!(HostCall::from_name(c.name()), Some(c));
+        }
+        let mut names: Vec<&str> = HostCall::ALL.iter().map(|c| c.name()).collect();
+        names.sort();
+        names.dedup();
+        assert_eq!(names.len(), HostCall::ALL.len(), "names are unique");
+        assert_eq!(HostCall::from_name("mount_token"), None);
+        assert_eq!(HostCall::from_name("Token"), None);
+    }
 }

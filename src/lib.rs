@@ -4,13 +4,15 @@
 //! plain `cargo test`. The views and the browser glue build only for `wasm32`.
 
 pub mod api;
+pub mod bulk;
 pub mod config;
 pub mod csvfile;
-pub mod import;
+pub mod host;
 pub mod inspect;
 pub mod json;
 pub mod jwt;
 pub mod models;
+pub mod numfmt;
 pub mod oauth;
 pub mod paging;
 pub mod pkce;
@@ -32,8 +34,6 @@ pub mod client;
 pub mod components;
 #[cfg(target_arch = "wasm32")]
 pub mod context;
-#[cfg(target_arch = "wasm32")]
-pub mod host;
 #[cfg(target_arch = "wasm32")]
 pub mod nav;
 #[cfg(target_arch = "wasm32")]

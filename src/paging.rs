@@ -89,7 +89,7 @@ pub struct Listing<T> {
 pub fn skipped_note(skipped: u64) -> String {
     format!(
         "{} {} PagerDuty returned could not be read",
-        crate::table::group(skipped),
+        crate::numfmt::group(skipped),
         if skipped == 1 { "row" } else { "rows" }
     )
 }

@@ -1,5 +1,5 @@
-//! Browser tests of the list error view, the loader every page shows answers with, the shared
-//! table (searched and sorted in the page, rows without links), and the inspector's JWT view.
+//! Browser tests of the list error view, the loader every page shows answers with, and the shared
+//! table (searched and sorted in the page, rows without links).
 #![cfg(target_arch = "wasm32")]
 
 use leptos::prelude::*;
@@ -10,7 +10,6 @@ use pdscope::components::api_error::ApiErrorView;
 use pdscope::config;
 use pdscope::context::ConfigCtx;
 use pdscope::nav::provide_nav;
-use pdscope::pages::token::JwtView;
 use wasm_bindgen::JsCast;
 use wasm_bindgen_test::*;
 
@@ -70,34 +69,6 @@ fn server_errors_are_shown_without_a_sign_in_button() {
         .unwrap()
         .contains("server error (503) at /services"));
     assert!(buttons(&el).is_empty());
-}
-
-#[wasm_bindgen_test]
-fn jwts_are_decoded_locally_and_opaque_tokens_say_so() {
-    let el = common::container();
-    // {"alg":"RS256"} . {"exp":1646086260,"sub":"<b>x</b>"}
-    let jwt = "eyJhbGciOiJSUzI1NiJ9.eyJleHAiOjE2NDYwODYyNjAsInN1YiI6IjxiPng8L2I-In0.sig";
-    let _h = leptos::mount::mount_to(el.clone(), move || {
-        view! {
-            <JwtView label="id_token" token=jwt.to_string() />
-            <JwtView label="Access token" token="pdus+_0XBPWQQ_b2b2060b".to_string() />
-        }
-    });
-    let text = el.text_content().unwrap();
-    assert!(
-        text.contains("id_token: JWT, decoded locally, signature not verified"),
-        "{text}"
-    );
-    assert!(
-        text.contains("2022-02-28 22:11:00 UTC (1646086260)"),
-        "{text}"
-    );
-    assert!(text.contains("<b>x</b>"), "claims are text: {text}");
-    assert!(
-        el.query_selector("b").unwrap().is_none(),
-        "claims never become markup"
-    );
-    assert!(text.contains("Access token: opaque"), "{text}");
 }
 
 #[wasm_bindgen_test]

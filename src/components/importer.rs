@@ -1,10 +1,12 @@
-//! Import lives in a second WebAssembly module (`importer/`), fetched the first time someone
-//! opens it, so the first load does not carry it. This is the app's side: it loads the
-//! module, answers its questions about the session ([`crate::host`]), and keeps its box in
-//! `<main>` (hidden on other pages) so a run goes on while the person looks elsewhere.
-//! Kept small on purpose: everything here is in the first load.
+//! Import and the token inspector live in a second WebAssembly module (`ondemand/`), fetched
+//! the first time someone opens one of them, so the first load does not carry them. This is
+//! the app's side: it loads the module, calls its entry points ([`Entry`]), answers its
+//! questions about the session ([`HostCall`]), and keeps the Import page's box in `<main>`
+//! (hidden on other pages) so a run goes on while the person looks elsewhere. Kept small on
+//! purpose: everything here is in the first load.
 
 use crate::auth::{start_sign_in, start_sign_in_with, use_auth};
+use crate::host::{Entry, HostCall};
 use crate::routes::AppRoute;
 use leptos::prelude::*;
 use std::cell::RefCell;
@@ -12,7 +14,7 @@ use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
 
 #[wasm_bindgen(inline_js = "let loading = null;
-export function importer(url) {
+export function ondemand(url) {
   loading ??= (async () => {
     const css = document.createElement('link');
     css.rel = 'stylesheet';
@@ -25,25 +27,25 @@ export function importer(url) {
   return loading;
 }")]
 extern "C" {
-    /// The importer module, fetched and started once (a failed load is tried again).
+    /// The on-demand module, fetched and started once (a failed load is tried again).
     #[wasm_bindgen(catch)]
-    async fn importer(url: String) -> Result<JsValue, JsValue>;
+    async fn ondemand(url: String) -> Result<JsValue, JsValue>;
 }
 
-/// Calls `name(args…)` on the loaded module.
-fn call(module: &JsValue, name: &str, a: &JsValue, b: &JsValue) -> Result<JsValue, JsValue> {
-    js_sys::Reflect::get(module, &name.into())?
+/// Calls `entry(args…)` on the loaded module.
+fn call(module: &JsValue, entry: Entry, a: &JsValue, b: &JsValue) -> Result<JsValue, JsValue> {
+    js_sys::Reflect::get(module, &entry.name().into())?
         .unchecked_into::<js_sys::Function>()
         .call2(module, a, b)
 }
 
-/// The importer's URL, next to the app under the page's base.
-fn importer_url() -> String {
+/// The module's URL, next to the app under the page's base.
+fn ondemand_url() -> String {
     web_sys::window()
         .and_then(|w| w.document())
         .and_then(|d| d.base_uri().ok().flatten())
-        .and_then(|base| web_sys::Url::new_with_base("importer.js", &base).ok())
-        .map_or_else(|| "importer.js".into(), |u| u.href())
+        .and_then(|base| web_sys::Url::new_with_base("ondemand.js", &base).ok())
+        .map_or_else(|| "ondemand.js".into(), |u| u.href())
 }
 
 /// An error from loading or calling the importer, in words.
@@ -66,7 +68,12 @@ thread_local! {
 /// Removes the importer and what it held (sign-out calls it).
 pub fn unload() {
     if let Some((module, el)) = LOADED.with(|l| l.borrow_mut().take()) {
-        let _ = call(&module, "unmount", &JsValue::UNDEFINED, &JsValue::UNDEFINED);
+        let _ = call(
+            &module,
+            Entry::Unmount,
+            &JsValue::UNDEFINED,
+            &JsValue::UNDEFINED,
+        );
         el.remove();
     }
 }
@@ -101,26 +108,36 @@ fn make_host() -> js_sys::Function {
     let auth = use_auth();
     let config = crate::context::use_config();
     let me = use_context::<crate::components::header::MeCtx>().map(|m| m.0);
-    crate::host::host_function(Box::new(move |name: String, arg: JsValue| {
+    crate::host::host_function(Box::new(move |call: HostCall, arg: JsValue| {
         let session = auth.session_untracked();
         let person = || me.and_then(|m| m.get_untracked().flatten());
-        let text: Option<String> = match name.as_str() {
-            "apiUrl" => session.and_then(|s| s.api_url),
-            "token" => session.map(|s| s.access_token),
+        let text: Option<String> = match call {
+            HostCall::ApiUrl => session.and_then(|s| s.api_url),
+            HostCall::Token => session.map(|s| s.access_token),
             // The inspector shows the refresh token masked: it never gets the real one.
-            "session" => session.map(|mut s| {
+            HostCall::Session => session.map(|mut s| {
                 s.refresh_token = s.refresh_token.map(|t| crate::inspect::mask(&t));
                 s.to_json().to_string()
             }),
-            "granted" => session.map(|s| s.granted_scopes.join(" ")),
-            "requested" => session.map(|s| s.requested_scopes.join(" ")),
-            "role" => person().and_then(|p| p.role),
-            "who" => person().map(|p| match p.email {
+            // The recorded steps are masked when recorded.
+            HostCall::Timeline => Some(
+                serde_json::Value::Array(
+                    crate::auth::load_timeline()
+                        .iter()
+                        .map(crate::inspect::Step::to_json)
+                        .collect(),
+                )
+                .to_string(),
+            ),
+            HostCall::Granted => session.map(|s| s.granted_scopes.join(" ")),
+            HostCall::Requested => session.map(|s| s.requested_scopes.join(" ")),
+            HostCall::Role => person().and_then(|p| p.role),
+            HostCall::Who => person().map(|p| match p.email {
                 Some(e) => format!("{} ({e})", p.name),
                 None => p.name,
             }),
-            "scoped" => return JsValue::from_bool(config.is_scoped_app()),
-            "refresh" => {
+            HostCall::Scoped => return JsValue::from_bool(config.is_scoped_app()),
+            HostCall::Refresh => {
                 return wasm_bindgen_futures::future_to_promise(async move {
                     Ok(match crate::auth::refresh_now(auth).await {
                         Ok(()) => JsValue::TRUE,
@@ -129,20 +146,19 @@ fn make_host() -> js_sys::Function {
                 })
                 .into()
             }
-            "signIn" => {
+            HostCall::SignIn => {
                 start_sign_in(auth, &config, &words(&arg), &AppRoute::Import.path());
                 None
             }
-            "rescope" => {
+            HostCall::Rescope => {
                 start_sign_in_with(auth, &config, words(&arg), &AppRoute::Token.path());
                 None
             }
-            "signOut" => {
+            HostCall::SignOut => {
                 // After the click that asked: sign-out unmounts the view the click came from.
                 leptos::task::spawn_local(async move { crate::auth::sign_out(auth) });
                 None
             }
-            _ => None,
         };
         text.map_or(JsValue::UNDEFINED, JsValue::from)
     }))
@@ -156,8 +172,8 @@ fn make_host() -> js_sys::Function {
 pub fn OnDemand(
     /// What is loaded, for the loading and error lines (`the importer`).
     what: &'static str,
-    /// The module's function that mounts the page into a box (`mount`, `mount_token`).
-    entry: &'static str,
+    /// The module's entry that mounts the page into a box.
+    entry: Entry,
     /// Whether the box stays when the page goes (only one such page: the importer).
     #[prop(optional)]
     keep: bool,
@@ -197,7 +213,7 @@ pub fn OnDemand(
         let _ = main.append_child(&el);
         let host = host.get_value();
         leptos::task::spawn_local(async move {
-            match importer(importer_url())
+            match ondemand(ondemand_url())
                 .await
                 .and_then(|m| call(&m, entry, &el, &host).map(|_| m))
             {
@@ -244,7 +260,7 @@ pub fn OnDemand(
 fn unmount_token(module: &JsValue, el: &web_sys::HtmlElement) {
     let _ = call(
         module,
-        "unmount_token",
+        Entry::UnmountToken,
         &JsValue::UNDEFINED,
         &JsValue::UNDEFINED,
     );
@@ -265,8 +281,8 @@ fn upper_first(what: &str) -> String {
 /// work is the importer's (loaded on demand); this is the button and its outcome.
 #[component]
 pub fn ExportForImport(
-    /// `users` or `services`.
-    kind: &'static str,
+    /// What to export.
+    kind: crate::bulk::Kind,
 ) -> impl IntoView {
     // None: idle; Some(""): working; Some(text): the outcome.
     let state: RwSignal<Option<String>> = RwSignal::new(None);
@@ -276,8 +292,8 @@ pub fn ExportForImport(
         let host = host.get_value();
         leptos::task::spawn_local(async move {
             let done = async {
-                let m = importer(importer_url()).await?;
-                let p = call(&m, "export_for_import", &kind.into(), &host)?;
+                let m = ondemand(ondemand_url()).await?;
+                let p = call(&m, Entry::ExportForImport, &kind.noun().into(), &host)?;
                 wasm_bindgen_futures::JsFuture::from(p.unchecked_into::<js_sys::Promise>()).await
             };
             let text = match done.await {

@@ -267,7 +267,7 @@ pub fn TableView(
                     (now < total).then(|| view! {
                         <div class="actions">
                             <button on:click=move |_| shown.update(|s| *s += RENDER_PAGE)>
-                                {format!("Show more ({} of {} shown)", table::group(now as u64), table::group(total as u64))}
+                                {format!("Show more ({} of {} shown)", crate::numfmt::group(now as u64), crate::numfmt::group(total as u64))}
                             </button>
                         </div>
                     })

@@ -23,35 +23,43 @@ const URL_DEBOUNCE_MS: u64 = 300;
 
 /// Which list a page shows.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Kind {
+pub enum ListKind {
     Services,
     Users,
 }
 
-impl Kind {
+impl ListKind {
+    /// The bulk job of the same objects, for "Export for import".
+    fn bulk(self) -> crate::bulk::Kind {
+        match self {
+            ListKind::Services => crate::bulk::Kind::Services,
+            ListKind::Users => crate::bulk::Kind::Users,
+        }
+    }
+
     fn title(self) -> &'static str {
         match self {
-            Kind::Services => "Services",
-            Kind::Users => "Users",
+            ListKind::Services => "Services",
+            ListKind::Users => "Users",
         }
     }
     fn columns(self) -> Columns {
         match self {
-            Kind::Services => table::SERVICE_COLUMNS,
-            Kind::Users => table::USER_COLUMNS,
+            ListKind::Services => table::SERVICE_COLUMNS,
+            ListKind::Users => table::USER_COLUMNS,
         }
     }
     fn noun(self) -> &'static str {
         match self {
-            Kind::Services => "services",
-            Kind::Users => "users",
+            ListKind::Services => "services",
+            ListKind::Users => "users",
         }
     }
     /// The detail page of a row.
     fn detail(self) -> fn(&str) -> AppRoute {
         match self {
-            Kind::Services => |id| AppRoute::Service(id.to_string()),
-            Kind::Users => |id| AppRoute::User(id.to_string()),
+            ListKind::Services => |id| AppRoute::Service(id.to_string()),
+            ListKind::Users => |id| AppRoute::User(id.to_string()),
         }
     }
 }
@@ -93,7 +101,7 @@ fn export_link(url: Option<&str>) -> String {
 
 /// Loads every row, or with `query`, every row PagerDuty's own `query` filter matches.
 async fn load(
-    kind: Kind,
+    kind: ListKind,
     source: BrowserSource,
     progress: RwSignal<(u64, u64)>,
     query: Option<String>,
@@ -105,7 +113,7 @@ async fn load(
         None => format!("/{}", kind.noun()),
     };
     Ok(Arc::new(match kind {
-        Kind::Services => {
+        ListKind::Services => {
             let l =
                 paging::fetch_all::<Service, _>(&source, &base, "services", conc, on_page).await?;
             listed(
@@ -114,7 +122,7 @@ async fn load(
                 table::service_cells,
             )
         }
-        Kind::Users => {
+        ListKind::Users => {
             let l = paging::fetch_all::<User, _>(&source, &base, "users", conc, on_page).await?;
             listed(
                 l,
@@ -127,19 +135,19 @@ async fn load(
 
 #[component]
 pub fn ServicesPage() -> impl IntoView {
-    view! { <RequireAuth what="Services"><EntityList kind=Kind::Services /></RequireAuth> }
+    view! { <RequireAuth what="Services"><EntityList kind=ListKind::Services /></RequireAuth> }
 }
 
 #[component]
 pub fn UsersPage() -> impl IntoView {
-    view! { <RequireAuth what="Users"><EntityList kind=Kind::Users /></RequireAuth> }
+    view! { <RequireAuth what="Users"><EntityList kind=ListKind::Users /></RequireAuth> }
 }
 
 /// The list view shared by services and users.
 #[component]
 fn EntityList(
     /// Which list.
-    kind: Kind,
+    kind: ListKind,
 ) -> impl IntoView {
     let auth = use_auth();
     let progress = RwSignal::new((0u64, 0u64));
@@ -247,7 +255,7 @@ fn EntityList(
                 " "
                 {move || {
                     let (done, total) = progress.get();
-                    format!("{} of {} {}", table::group(done), table::group(total), kind.noun())
+                    format!("{} of {} {}", crate::numfmt::group(done), crate::numfmt::group(total), kind.noun())
                 }}
             }
             .into_any();
@@ -261,7 +269,7 @@ fn EntityList(
                 if let Some(Ok(r)) = searching {
                     format!(
                         "{} {} match \"{}\" on PagerDuty's side, past the 10,000-row listing",
-                        table::group(n.min(r.rows.index.len() as u64)),
+                        crate::numfmt::group(n.min(r.rows.index.len() as u64)),
                         kind.noun(),
                         url_q.get()
                     )
@@ -273,18 +281,18 @@ fn EntityList(
                     {
                         Some(role) => format!(
                             "{} {}: PagerDuty shows {} users only their teams' {}",
-                            table::group(listed),
+                            crate::numfmt::group(listed),
                             kind.noun(),
                             crate::models::role_label(&role),
                             kind.noun()
                         ),
-                        None => format!("{} {}", table::group(listed), kind.noun()),
+                        None => format!("{} {}", crate::numfmt::group(listed), kind.noun()),
                     }
                 } else {
                     format!(
                         "{} of {} {} match",
-                        table::group(n),
-                        table::group(listed),
+                        crate::numfmt::group(n),
+                        crate::numfmt::group(listed),
                         kind.noun()
                     )
                 }
@@ -297,7 +305,7 @@ fn EntityList(
             <div class="list-head">
                 <h1>{kind.title()}</h1>
                 <TableTools table=table noun=kind.noun() />
-                <crate::components::importer::ExportForImport kind=kind.noun() />
+                <crate::components::importer::ExportForImport kind=kind.bulk() />
             </div>
             <div role="status" aria-live="polite" class="count">{count}</div>
             <Loaded data=data loading=|| () let:l>
@@ -305,7 +313,7 @@ fn EntityList(
                     <p class="warnings">
                         {format!(
                             "PagerDuty lists at most 10,000 rows by paging: {} of {} {} were not listed here. Search asks PagerDuty itself once you pause typing, so those are found by name; PagerDuty's web app finds them too.",
-                            table::group(l.not_listed), table::group(l.total), kind.noun()
+                            crate::numfmt::group(l.not_listed), crate::numfmt::group(l.total), kind.noun()
                         )}
                     </p>
                 })}

@@ -1,0 +1,160 @@
+//! The Import page's browser glue: requests through the app's session ([`Host`]) for the
+//! run ([`Transport`]) and the plan's reads ([`paging::PageSource`]), time zone names, and
+//! reading a chosen file.
+
+use crate::host::Host;
+use futures::future::LocalBoxFuture;
+use pdscope::api::ApiError;
+use pdscope::bulk::run::Method;
+use pdscope::bulk::run::Transport;
+use pdscope::client;
+use pdscope::paging;
+use pdscope::task::Abort;
+use serde_json::Value;
+use wasm_bindgen::prelude::*;
+
+/// One request with `token` and PagerDuty's headers (a JSON body with its content type).
+fn once(
+    api_url: &str,
+    method: Method,
+    path: &str,
+    body: Option<&Value>,
+    token: &str,
+    abort: &Abort,
+) -> Result<gloo_net::http::Request, gloo_net::Error> {
+    use gloo_net::http::Request;
+    let url = format!("{api_url}{path}");
+    let req = match method {
+        Method::Get => Request::get(&url),
+        Method::Post => Request::post(&url),
+        Method::Put => Request::put(&url),
+    }
+    .header("Authorization", &format!("Bearer {token}"))
+    .header("Accept", pdscope::api::ACCEPT)
+    .abort_signal(abort.signal());
+    match body {
+        Some(b) => req
+            .header("Content-Type", "application/json")
+            .body(b.to_string()),
+        None => req.build(),
+    }
+}
+
+/// Requests as the signed-in user: the app's token, and on a 401 one refresh by the app and
+/// one more try (rule 17).
+pub async fn send(
+    host: &Host,
+    method: Method,
+    path: &str,
+    body: Option<&Value>,
+    abort: &Abort,
+) -> Result<Value, ApiError> {
+    let api_url = host.api_url().ok_or(ApiError::NoApiUrl)?;
+    let token = host.token().ok_or(ApiError::Unauthorized)?;
+    let api_url = api_url.as_str();
+    let go = |token: String| async move {
+        let resp = client::send(once(api_url, method, path, body, &token, abort)).await?;
+        // PagerDuty's limit, where the server lets the browser read it (CORS).
+        if let Some(n) = resp
+            .headers()
+            .get("ratelimit-limit")
+            .and_then(|v| v.trim().parse::<u32>().ok())
+        {
+            SEEN_LIMIT.with(|l| l.set(Some(n)));
+        }
+        client::read(resp, path).await
+    };
+    match go(token.clone()).await {
+        Err(ApiError::Unauthorized) => {
+            // Another request in flight may have refreshed already: one rotation, not six.
+            if host.token().as_ref() == Some(&token) && !host.refresh().await {
+                return Err(ApiError::Unauthorized);
+            }
+            go(host.token().ok_or(ApiError::Unauthorized)?).await
+        }
+        other => other,
+    }
+}
+
+thread_local! {
+    /// The last `ratelimit-limit` PagerDuty sent (requests a minute), when readable.
+    static SEEN_LIMIT: std::cell::Cell<Option<u32>> = const { std::cell::Cell::new(None) };
+}
+
+/// The importer's transport, and the plan's page source.
+#[derive(Clone)]
+pub struct Io {
+    pub host: Host,
+    pub abort: Abort,
+}
+
+impl Transport for Io {
+    fn send(
+        &self,
+        method: Method,
+        path: String,
+        body: Option<Value>,
+    ) -> LocalBoxFuture<'static, Result<Value, ApiError>> {
+        let (host, abort) = (self.host.clone(), self.abort.clone());
+        Box::pin(async move { send(&host, method, &path, body.as_ref(), &abort).await })
+    }
+    fn sleep(&self, ms: u64) -> LocalBoxFuture<'static, ()> {
+        Box::pin(client::sleep_ms(ms))
+    }
+    fn now_ms(&self) -> f64 {
+        js_sys::Date::now()
+    }
+    fn jitter(&self) -> f64 {
+        js_sys::Math::random()
+    }
+    fn limit_per_min(&self) -> Option<u32> {
+        SEEN_LIMIT.with(|l| l.get())
+    }
+}
+
+impl paging::PageSource for Io {
+    fn get(&self, path_and_query: String) -> LocalBoxFuture<'static, Result<Value, ApiError>> {
+        Transport::send(self, Method::Get, path_and_query, None)
+    }
+    fn sleep(&self, ms: u64) -> LocalBoxFuture<'static, ()> {
+        Box::pin(client::sleep_ms(ms))
+    }
+    fn jitter(&self) -> f64 {
+        js_sys::Math::random()
+    }
+}
+
+#[wasm_bindgen]
+extern "C" {
+    #[wasm_bindgen(js_namespace = Intl, js_name = DateTimeFormat)]
+    type DateTimeFormat;
+    #[wasm_bindgen(constructor, catch, js_namespace = Intl, js_class = "DateTimeFormat")]
+    fn new(locales: &JsValue, options: &js_sys::Object) -> Result<DateTimeFormat, JsValue>;
+    #[wasm_bindgen(method, js_name = resolvedOptions)]
+    fn resolved_options(this: &DateTimeFormat) -> js_sys::Object;
+}
+
+/// A time zone name as PagerDuty spells it, when the browser's IANA database knows it (the
+/// names PagerDuty takes): `europe/berlin` gives `Europe/Berlin`. A name the browser maps to
+/// an older alias (`Asia/Kolkata` to `Asia/Calcutta`) is kept as written.
+pub fn zone(name: &str) -> Option<String> {
+    let options = js_sys::Object::new();
+    js_sys::Reflect::set(&options, &"timeZone".into(), &name.into()).ok()?;
+    let format = DateTimeFormat::new(&JsValue::UNDEFINED, &options).ok()?;
+    let resolved = js_sys::Reflect::get(&format.resolved_options(), &"timeZone".into())
+        .ok()
+        .and_then(|v| v.as_string())
+        .filter(|r| r.eq_ignore_ascii_case(name));
+    Some(resolved.unwrap_or_else(|| name.to_string()))
+}
+
+/// A chosen or dropped file's bytes; a file too big is refused before it is read.
+pub async fn file_bytes(file: &web_sys::File) -> Result<Vec<u8>, String> {
+    if file.size() > pdscope::csvfile::MAX_BYTES as f64 {
+        return Err(pdscope::csvfile::CsvError::TooLarge(file.size() as usize).to_string());
+    }
+    let buf = wasm_bindgen_futures::JsFuture::from(file.array_buffer())
+        .await
+        .map_err(|_| "The file could not be read; choose it again.".to_string())?;
+    Ok(js_sys::Uint8Array::new(&buf).to_vec())
+}

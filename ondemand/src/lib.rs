@@ -1,0 +1,81 @@
+//! pdscope's pages that most visits never open, as a second WebAssembly module, so the first
+//! load of the app does not carry them: the Import page (bulk jobs: check, plan, run, report)
+//! and the token inspector. The app fetches `ondemand.js` and `ondemand_bg.wasm` when someone
+//! opens one of them (or exports for import) and calls the entry points below, named on both
+//! sides by `pdscope::host::Entry`. Everything here is this crate's alone, so Cargo, not
+//! dead-code elimination, keeps it out of the first load; the logic it drives (`pdscope::bulk`,
+//! `pdscope::inspect`) is the app library's, pure and tested natively.
+//! `scripts/build-ondemand.sh` builds it (a Trunk hook).
+//!
+//! ## Layers
+//!
+//! Arrows point down: a module uses only modules on its own line or below it, and no two
+//! files import each other, directly or around a loop.
+//!
+//! - `pages`
+//! - `io`
+//! - `host`
+
+#[cfg(target_arch = "wasm32")]
+pub mod host;
+#[cfg(target_arch = "wasm32")]
+pub mod io;
+#[cfg(target_arch = "wasm32")]
+pub mod pages;
+
+#[cfg(target_arch = "wasm32")]
+mod entries {
+    use std::any::Any;
+    use std::cell::RefCell;
+    use wasm_bindgen::prelude::*;
+
+    thread_local! {
+        static MOUNTED: RefCell<Option<Box<dyn Any>>> = const { RefCell::new(None) };
+        static TOKEN: RefCell<Option<Box<dyn Any>>> = const { RefCell::new(None) };
+    }
+
+    /// `Entry::Mount`: the Import page into `el`; `host` is the app's session.
+    #[wasm_bindgen]
+    pub fn mount(el: web_sys::HtmlElement, host: js_sys::Function) {
+        console_error_panic_hook::set_once();
+        let handle = crate::pages::bulk::mount(el, host);
+        MOUNTED.with(|m| *m.borrow_mut() = Some(Box::new(handle)));
+    }
+
+    /// `Entry::ExportForImport` of `kind` (a `pdscope::bulk::Kind`'s noun): a promise of what
+    /// was exported, in words, after the file was offered for download.
+    #[wasm_bindgen]
+    pub fn export_for_import(kind: String, host: js_sys::Function) -> js_sys::Promise {
+        console_error_panic_hook::set_once();
+        wasm_bindgen_futures::future_to_promise(async move {
+            crate::pages::bulk::export_for_import(&kind, host)
+                .await
+                .map(JsValue::from)
+                .map_err(|e| js_sys::Error::new(&e).into())
+        })
+    }
+
+    /// `Entry::MountToken`: the token inspector into `el` (a new one replaces the last).
+    #[wasm_bindgen]
+    pub fn mount_token(el: web_sys::HtmlElement, host: js_sys::Function) {
+        console_error_panic_hook::set_once();
+        let handle = crate::pages::token::mount(el, host);
+        let old = TOKEN.with(|m| m.borrow_mut().replace(Box::new(handle)));
+        drop(old);
+    }
+
+    /// `Entry::UnmountToken`: removes the token inspector (the app calls it when its page goes).
+    #[wasm_bindgen]
+    pub fn unmount_token() {
+        let old = TOKEN.with(|m| m.borrow_mut().take());
+        drop(old);
+    }
+
+    /// `Entry::Unmount`: removes the Import page and drops its state (the app calls it when
+    /// the session ends); a run in progress is cancelled.
+    #[wasm_bindgen]
+    pub fn unmount() {
+        let old = MOUNTED.with(|m| m.borrow_mut().take());
+        drop(old);
+    }
+}

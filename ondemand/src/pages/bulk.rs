@@ -1,0 +1,521 @@
+//! `/import`: bulk onboarding. Choose users or services, give a CSV file (pick, drop or
+//! paste), see every problem (Check), see what an import would do against the account
+//! (Plan), import with pause / resume / cancel (Import), and keep the per-row report.
+//!
+//! This page is the importer module's (`importer/`, loaded on demand): the app mounts it once
+//! into a box that stays in the page, so a run goes on (and its progress stays) while the
+//! person looks at other pages. Everything about the session comes through [`Host`]. The
+//! logic is `pdscope::bulk`'s (bytes → checked file → reads → plan → run → report); this file
+//! only wires it to the page, and never names a kind but in the kind picker.
+
+mod choose;
+mod run_view;
+
+use crate::host::Host;
+use crate::io::{self, Io};
+use choose::Choose;
+use leptos::prelude::*;
+use pdscope::api::ApiError;
+use pdscope::bulk::account::{self, Read};
+use pdscope::bulk::journal::{self, Journal};
+use pdscope::bulk::plan::{self, Action, Plan};
+use pdscope::bulk::run::{self, Control, RowResult, RunState};
+use pdscope::bulk::{File, Kind};
+use pdscope::components::table::{Columns, Rows, Table, TableQuery, TableTools, TableView};
+use pdscope::numfmt::group;
+use pdscope::table::Index;
+use run_view::{start_run, LastRun, RunView};
+use std::sync::Arc;
+
+/// The file given, checked (or why it could not be).
+#[derive(Debug)]
+pub struct Source {
+    pub name: String,
+    pub file: Result<File, String>,
+}
+
+/// A run under way or finished.
+#[derive(Clone, Copy)]
+struct RunCtx {
+    plan: RwSignal<Option<Arc<Plan>>>,
+    /// The file the run is of (a new file may be checked meanwhile).
+    source: RwSignal<Option<Arc<Source>>>,
+    /// Why the journal could not be kept, if it could not.
+    journal_error: RwSignal<Option<String>>,
+    results: RwSignal<Vec<RowResult>>,
+    state: RwSignal<Option<RunState>>,
+    finished: RwSignal<bool>,
+    started_ms: RwSignal<f64>,
+    control: StoredValue<Option<Control>, LocalStorage>,
+    /// Requests sent and 429s among them, when finished.
+    counts: RwSignal<(u64, u64)>,
+}
+
+/// The Import page's state, kept for the whole session in the shell.
+#[derive(Clone, Copy)]
+pub struct BulkCtx {
+    host: StoredValue<Host, LocalStorage>,
+    kind: RwSignal<Kind>,
+    source: RwSignal<Option<Arc<Source>>>,
+    create_teams: RwSignal<bool>,
+    read: RwSignal<Option<Result<Arc<Read>, ApiError>>>,
+    reading: RwSignal<Option<(&'static str, u64, u64)>>,
+    run: RunCtx,
+    /// The journal of a run from before this page load.
+    journal: RwSignal<Option<Journal>>,
+}
+
+/// Mounts the Import page into `el`, with the app's session behind `host`.
+pub fn mount(
+    el: web_sys::HtmlElement,
+    host: js_sys::Function,
+) -> leptos::mount::UnmountHandle<impl Mountable> {
+    leptos::mount::mount_to(el, move || {
+        provide_bulk(Host(host));
+        view! { <ImportPage /> }
+    })
+}
+
+/// Provides the Import page's state. When the page goes (sign-out unmounts it), a run in
+/// progress is cancelled.
+pub fn provide_bulk(host: Host) {
+    let journal = journal::load();
+    let control: StoredValue<Option<Control>, LocalStorage> = StoredValue::new_local(None);
+    on_cleanup(move || {
+        if let Some(Some(c)) = control.try_get_value() {
+            c.set(RunState::Cancelled)
+        }
+    });
+    let ctx = BulkCtx {
+        host: StoredValue::new_local(host),
+        kind: RwSignal::new(Kind::Users),
+        source: RwSignal::new(None),
+        create_teams: RwSignal::new(true),
+        read: RwSignal::new(None),
+        reading: RwSignal::new(None),
+        run: RunCtx {
+            plan: RwSignal::new(None),
+            source: RwSignal::new(None),
+            journal_error: RwSignal::new(None),
+            results: RwSignal::new(Vec::new()),
+            state: RwSignal::new(None),
+            finished: RwSignal::new(false),
+            started_ms: RwSignal::new(0.0),
+            control,
+            counts: RwSignal::new((0, 0)),
+        },
+        journal: RwSignal::new(journal),
+    };
+    // A reload or a closed tab writes the journal of a run in progress as it stands
+    // (sessionStorage is synchronous), so the page after a reload shows every finished row.
+    let on_hide = wasm_bindgen::closure::Closure::<dyn Fn()>::new(move || {
+        let run = ctx.run;
+        if run.state.try_get_untracked().flatten().is_some()
+            && !run.finished.try_get_untracked().unwrap_or(true)
+        {
+            run.save_journal()
+        }
+    });
+    if let Some(w) = web_sys::window() {
+        use wasm_bindgen::JsCast;
+        let _ = w.add_event_listener_with_callback("pagehide", on_hide.as_ref().unchecked_ref());
+    }
+    on_hide.forget();
+    provide_context(ctx);
+}
+
+impl RunCtx {
+    /// Writes the run's journal: the file it is of and every row finished so far.
+    fn save_journal(self) {
+        let Some(Some(source)) = self.source.try_get_untracked() else {
+            return;
+        };
+        let Ok(file) = &source.file else { return };
+        let saved = self
+            .results
+            .try_with_untracked(|r| journal::save(file.kind(), &source.name, r));
+        if let Some(Err(e)) = saved {
+            self.journal_error.try_set(Some(e));
+        }
+    }
+}
+
+fn use_bulk() -> BulkCtx {
+    expect_context::<BulkCtx>()
+}
+
+/// An API error with the way forward (sign in again, with more scopes if needed).
+#[component]
+fn ErrorText(error: ApiError) -> impl IntoView {
+    let ctx = use_bulk();
+    let host = ctx.host.get_value();
+    let action = match &error {
+        ApiError::MissingScope { required, .. } => Some(scope_button(&host, required.clone())),
+        ApiError::Unauthorized => Some(scope_button(&host, vec![])),
+        _ => None,
+    };
+    view! {
+        <div role="alert">
+            <p class="error">{error.to_string()}</p>
+            {action}
+        </div>
+    }
+}
+
+/// "Sign in again (with …)", or why that would not help: the app registration lacks a
+/// scope it asked for and did not get.
+fn scope_button(host: &Host, scopes: Vec<String>) -> AnyView {
+    let lacks = pdscope::inspect::registration_lacks(&scopes, &host.requested());
+    if !lacks.is_empty() {
+        return view! { <p>{pdscope::inspect::registration_lacks_text(&lacks)}</p> }.into_any();
+    }
+    let label = if scopes.is_empty() {
+        "Sign in".to_string()
+    } else {
+        format!("Sign in again with {}", scopes.join(" "))
+    };
+    let host = host.clone();
+    view! {
+        <div class="actions">
+            <button class="primary" on:click=move |_| host.sign_in(&scopes)>{label}</button>
+        </div>
+    }
+    .into_any()
+}
+
+impl BulkCtx {
+    /// A new file: its check replaces the last file's plan (not a run's report).
+    fn take(self, name: String, bytes: &[u8]) {
+        let file =
+            File::check(self.kind.get_untracked(), bytes, &io::zone).map_err(|e| e.to_string());
+        let source = Source { name, file };
+        self.read.set(None);
+        self.source.set(Some(Arc::new(source)));
+    }
+
+    fn plan(self) -> Option<Arc<Plan>> {
+        let source = self.source.get()?;
+        let read = self.read.get()?.ok()?;
+        let create_teams = self.create_teams.get();
+        let file = source.file.as_ref().ok()?;
+        Some(Arc::new(
+            file.plan(&read.account, plan::Options { create_teams }),
+        ))
+    }
+}
+
+/// The Import page.
+#[component]
+pub fn ImportPage() -> impl IntoView {
+    let ctx = use_bulk();
+    let running = move || ctx.run.state.get().is_some() && !ctx.run.finished.get();
+    view! {
+        <section class="card import">
+            <h1>"Import"</h1>
+            <p>
+                "Add users (with contact methods, notification rules and teams) or services to PagerDuty from a CSV file. pdscope checks the file, shows what it would do against your account, and writes nothing until you press Import. An import never deletes anything; running the same file again changes nothing."
+            </p>
+            <Show when=move || !running() fallback=|| ()>
+                <Choose />
+            </Show>
+        </section>
+        <LastRun />
+        <CheckView />
+        <PlanView />
+        <RunView />
+    }
+}
+
+/// Column keys and titles of the import's tables (`status` shows as a badge).
+const PROBLEM_COLUMNS: Columns = &[
+    ("line", "line"),
+    ("row", "row"),
+    ("column", "column"),
+    ("problem", "problem"),
+];
+const PLAN_COLUMNS: Columns = &[
+    ("line", "line"),
+    ("row", "row"),
+    ("status", "action"),
+    ("what", "what it will do"),
+];
+const REPORT_COLUMNS: Columns = &[
+    ("line", "line"),
+    ("row", "row"),
+    ("status", "status"),
+    ("did", "what was done"),
+    ("ids", "PagerDuty ids"),
+    ("said", "PagerDuty said"),
+    ("todo", "what to do"),
+];
+
+/// The app's table (search, sort, 30 rows at a time, CSV of what is shown) over rows of
+/// text, searched and sorted in place (not in the URL). With `noun`, the search box and
+/// "Export CSV" come with it.
+#[component]
+fn RowsTable(
+    /// Accessible name of the table region.
+    label: &'static str,
+    columns: Columns,
+    /// Rows of cells.
+    rows: Vec<Vec<String>>,
+    /// What the rows are, for the search box and the export's name.
+    #[prop(optional)]
+    noun: Option<&'static str>,
+) -> impl IntoView {
+    let set = Rows {
+        index: Arc::new(Index::new(rows)),
+        ..Default::default()
+    };
+    let rows = Memo::new(move |_| Some(set.clone()));
+    let table = Table::new(columns, rows, TableQuery::local());
+    view! {
+        {noun.map(|noun| view! { <div class="list-head"><TableTools table=table noun=noun /></div> })}
+        <TableView table=table label=label empty="Nothing matches this search." />
+    }
+}
+
+/// What the check found: the format, problems by row and column, ignored columns.
+#[component]
+fn CheckView() -> impl IntoView {
+    let ctx = use_bulk();
+    move || {
+        let source = ctx.source.get()?;
+        let name = source.name.clone();
+        Some(match &source.file {
+            Err(e) => view! {
+                <section class="card" role="alert">
+                    <h2>"Check"</h2>
+                    <p class="error">{format!("{name}: {e}")}</p>
+                </section>
+            }
+            .into_any(),
+            Ok(file) => {
+                let checked = file.checked();
+                let (format, ignored, total, problems) = (
+                    checked.format(),
+                    checked.ignored().to_vec(),
+                    checked.len(),
+                    checked.problem_rows(),
+                );
+                let bad = problems
+                    .iter()
+                    .map(|p| &p[0])
+                    .collect::<std::collections::BTreeSet<_>>()
+                    .len();
+                view! {
+                    <section class="card">
+                        <h2>"Check"</h2>
+                        <p role="status" class="check-summary">
+                            {format!(
+                                "{name}: read as {format}. {}: {} ready, {} with problems.",
+                                file.kind().count(total),
+                                group((total - bad) as u64),
+                                group(bad as u64)
+                            )}
+                        </p>
+                        {(!ignored.is_empty()).then(|| view! {
+                            <p class="warnings">{format!("Not imported (columns pdscope does not write): {}.", ignored.join(", "))}</p>
+                        })}
+                        {(!problems.is_empty()).then(|| view! {
+                            <p>"Rows with problems are not imported. Fix them in the file and check it again, or import the rest now and the failed rows later."</p>
+                            <RowsTable label="Problems" columns=PROBLEM_COLUMNS rows=problems noun="problems" />
+                        })}
+                    </section>
+                }
+                .into_any()
+            }
+        })
+    }
+}
+
+/// The dry run: reads the account, then shows what each row would do and what it needs.
+#[component]
+fn PlanView() -> impl IntoView {
+    let ctx = use_bulk();
+    let ready = move || {
+        ctx.source
+            .get()
+            .is_some_and(|s| s.file.as_ref().is_ok_and(|f| !f.checked().is_empty()))
+    };
+    let start_read = move |_| {
+        let Some(reads) = ctx.source.with_untracked(|s| {
+            s.as_ref()
+                .and_then(|s| s.file.as_ref().ok())
+                .map(File::reads)
+        }) else {
+            return;
+        };
+        ctx.read.set(None);
+        ctx.reading.set(Some(("account", 0, 0)));
+        leptos::task::spawn_local(async move {
+            let source = io::Io {
+                host: ctx.host.get_value(),
+                abort: Default::default(),
+            };
+            let r = account::read(&source, &reads, move |what, d, t| {
+                ctx.reading.set(Some((what, d, t)))
+            })
+            .await;
+            ctx.reading.set(None);
+            ctx.read.set(Some(r.map(Arc::new)));
+        });
+    };
+    let plan = Memo::new(move |_| ctx.plan());
+    move || {
+        if !ready() {
+            return None;
+        }
+        let noun = ctx.kind.get().noun();
+        if ctx.host.with_value(|h| h.token().is_none()) {
+            return Some(view! {
+                <section class="card">
+                    <h2>"Plan"</h2>
+                    <p>"Sign in to compare the file with your PagerDuty account. Nothing is written until you press Import."</p>
+                    {scope_button(&ctx.host.get_value(), vec![])}
+                </section>
+            }.into_any());
+        }
+        let reading = ctx.reading.get();
+        Some(view! {
+            <section class="card">
+                <h2>"Plan"</h2>
+                <div class="actions">
+                    <button class="primary" on:click=start_read disabled=reading.is_some()>
+                        {if ctx.read.get().is_some() { "Plan again" } else { "Plan against PagerDuty" }}
+                    </button>
+                </div>
+                {reading.map(|(what, d, t)| view! {
+                    <p role="status" class="count">
+                        <progress max=t.max(1) value=d></progress>
+                        {format!(" Reading {what}: {} of {}", group(d), group(t))}
+                    </p>
+                })}
+                {move || match ctx.read.get() {
+                    Some(Err(e)) => Some(view! { <ErrorText error=e /> }.into_any()),
+                    Some(Ok(read)) => plan.get().map(|p| view! { <PlanBody plan=p read=read noun=noun /> }.into_any()),
+                    None => None,
+                }}
+            </section>
+        }.into_any())
+    }
+}
+
+/// The plan's totals, requirements, rows and the Import button.
+#[component]
+fn PlanBody(plan: Arc<Plan>, read: Arc<Read>, noun: &'static str) -> impl IntoView {
+    let ctx = use_bulk();
+    let host = ctx.host.get_value();
+    let kind = plan.kind;
+    let granted = host.granted();
+    let missing: Vec<String> = plan
+        .missing_scopes(host.scoped(), &granted)
+        .into_iter()
+        .map(str::to_string)
+        .collect();
+    let refusal = host.role().and_then(|r| kind.role_refusal(&r));
+    let who = host.who();
+    let creates = plan.count(Action::Create);
+    let to_write = plan.to_write();
+    let totals = format!(
+        "{} create, {} update, {} add, {} unchanged, {} error.",
+        plan.count(Action::Create),
+        plan.count(Action::Update),
+        plan.count(Action::Add),
+        plan.count(Action::Unchanged),
+        plan.count(Action::Error)
+    );
+    let minutes =
+        (plan.writes() as f64 * 60.0 / run::RATE_LIMIT_PER_MIN as f64 / 60.0).ceil() as u64;
+    let rows: Vec<Vec<String>> = plan
+        .rows
+        .iter()
+        .map(|r| {
+            let what = if r.action == Action::Error {
+                pdscope::bulk::Problem::joined(&r.problems)
+            } else {
+                r.changes.join("; ")
+            };
+            vec![
+                r.line.to_string(),
+                r.key.clone(),
+                r.action.word().to_string(),
+                what,
+            ]
+        })
+        .collect();
+    let blocked = !missing.is_empty() || refusal.is_some();
+    let new_teams = plan.new_teams.clone();
+    let plan_run = plan.clone();
+    let not_listed = read.not_listed;
+    let this = plan.clone();
+    let ran = move || {
+        ctx.run
+            .plan
+            .with(|p| p.as_ref().is_some_and(|p| Arc::ptr_eq(p, &this)))
+            || (ctx.run.state.get().is_some() && !ctx.run.finished.get())
+    };
+    let start = move |_| start_run(ctx, plan_run.clone());
+    view! {
+        <p role="status" class="plan-summary">{format!("{}: {totals}", kind.count(plan.rows.len()))}</p>
+        <p>{format!("It will write as {who}, with about {} (at PagerDuty's 960 a minute: about {minutes} min).", match plan.writes() { 1 => "1 request".to_string(), n => format!("{} requests", group(n as u64)) })}</p>
+        {(kind == Kind::Users && creates > 0).then(|| view! {
+            <p class="warnings">{format!("PagerDuty e-mails an invitation to each of the {} new users as they are created; there is no way to turn this off.", group(creates as u64))}</p>
+        })}
+        {(kind == Kind::Users).then(|| view! {
+            <label class="check">
+                <input type="checkbox" prop:checked=move || ctx.create_teams.get() on:change=move |ev| ctx.create_teams.set(event_target_checked(&ev)) />
+                {format!(" Create missing teams{}", if new_teams.is_empty() { String::new() } else { format!(": {}", new_teams.join(", ")) })}
+            </label>
+        })}
+        {(not_listed > 0).then(|| view! {
+            <p class="warnings">{format!("PagerDuty lists at most 10,000 {noun}: {} were not compared. Rows matching them show as create; the import finds them and does not make duplicates.", group(not_listed))}</p>
+        })}
+        {(!missing.is_empty()).then(|| view! {
+            <div class="warnings" role="alert">
+                <p>{format!("This import needs the scope{} {}, which this session lacks (it has: {}). Nothing has been written.", if missing.len() > 1 { "s" } else { "" }, missing.join(" "), if granted.is_empty() { "none".to_string() } else { granted.join(" ") })}</p>
+                {scope_button(&host, missing.clone())}
+            </div>
+        })}
+        {refusal.map(|why| view! { <p class="warnings" role="alert">{why}" Nothing has been written."</p> })}
+        <RowsTable label="Plan" columns=PLAN_COLUMNS rows=rows noun="plan" />
+        <div class="actions">
+            // Off while a run goes, and once this plan ran (plan again to see what is left).
+            <button class="primary" disabled=move || blocked || to_write == 0 || ran() on:click=start>
+                {if to_write == 0 { "Nothing to import".to_string() } else { format!("Import {}", kind.count(to_write)) }}
+            </button>
+        </div>
+    }
+}
+
+/// "Export for import": reads every user or service (`kind` is `users` or `services`) as the
+/// plan does and downloads them in the import format. The answer says what was exported.
+pub async fn export_for_import(kind: &str, host: js_sys::Function) -> Result<String, String> {
+    let kind = Kind::from_noun(kind).ok_or_else(|| format!("pdscope cannot export {kind}."))?;
+    let io = Io {
+        host: Host(host),
+        abort: Default::default(),
+    };
+    let read = account::read(&io, &pdscope::bulk::export_reads(kind), |_, _, _| {})
+        .await
+        .map_err(|e| e.to_string())?;
+    let (text, n) = pdscope::bulk::export(kind, &read.account);
+    pdscope::browser::download(
+        &format!(
+            "pdscope-{}-for-import-{}.csv",
+            kind.noun(),
+            pdscope::browser::local_date()
+        ),
+        "text/csv;charset=utf-8",
+        &text,
+    );
+    Ok(if read.not_listed > 0 {
+        format!(
+            "Exported {} for import; PagerDuty lists at most 10,000, so {} are not in the file.",
+            kind.count(n),
+            group(read.not_listed)
+        )
+    } else {
+        format!("Exported {} for import.", kind.count(n))
+    })
+}

@@ -1,0 +1,233 @@
+//! The Import page's run: starting the import of a plan, its progress with pause / resume /
+//! cancel, the per-row report and its downloads, and the journal of a run from before this
+//! page load.
+
+use super::{use_bulk, BulkCtx, RowsTable, REPORT_COLUMNS};
+use crate::io::Io;
+use leptos::prelude::*;
+use pdscope::bulk::journal;
+use pdscope::bulk::plan::Plan;
+use pdscope::bulk::report::{self, ReportRow};
+use pdscope::bulk::run::{self, Control, Outcome, RunState, Runner};
+use pdscope::bulk::Kind;
+use pdscope::numfmt::group;
+use std::sync::Arc;
+
+/// Starts the import of `plan`.
+pub(super) fn start_run(ctx: BulkCtx, plan: Arc<Plan>) {
+    let run = ctx.run;
+    if run.state.get_untracked().is_some() && !run.finished.get_untracked() {
+        return;
+    }
+    let control = Control::default();
+    run.control.set_value(Some(control.clone()));
+    run.plan.set(Some(plan.clone()));
+    run.source.set(ctx.source.get_untracked());
+    run.journal_error.set(None);
+    run.results.set(Vec::new());
+    run.finished.set(false);
+    run.state.set(Some(RunState::Running));
+    run.started_ms.set(js_sys::Date::now());
+    ctx.journal.set(None);
+    leptos::task::spawn_local(async move {
+        let io = Io {
+            host: ctx.host.get_value(),
+            abort: Default::default(),
+        };
+        let runner = Runner::new(&io, Some(run::RATE_LIMIT_PER_MIN), control);
+        let saved = std::cell::Cell::new(0.0);
+        run.save_journal();
+        runner
+            .run(&plan, run::CONCURRENCY, &|r| {
+                run.results.try_update(|v| v.push(r));
+                // Rewritten at most every two seconds (and at the end, and on pagehide).
+                let now = js_sys::Date::now();
+                if now - saved.get() > 2000.0 {
+                    saved.set(now);
+                    run.save_journal();
+                }
+            })
+            .await;
+        run.save_journal();
+        run.counts
+            .try_set((runner.sent.get(), runner.throttled.get()));
+        run.finished.try_set(true);
+    });
+}
+
+/// Progress, pause / resume / cancel, and the report.
+#[component]
+pub(super) fn RunView() -> impl IntoView {
+    let ctx = use_bulk();
+    let run = ctx.run;
+    let set_state = move |s: RunState| {
+        if let Some(c) = run.control.get_value() {
+            c.set(s);
+            run.state.set(Some(c.get()));
+        }
+    };
+    // The report table is built when the run stops or pauses, not at each row (a 10,000-row
+    // report rebuilt per row would be quadratic); the progress line follows every row.
+    let settled =
+        Memo::new(move |_| run.finished.get() || run.state.get() == Some(RunState::Paused));
+    let progress = move || {
+        let plan = run.plan.get()?;
+        let finished = run.finished.get();
+        let state = run.state.get();
+        let total = plan.rows.iter().filter(|r| r.writes() > 0).count();
+        let (n, done, failed) = run.results.with(|results| {
+            let count = |o: Outcome| results.iter().filter(|r| r.outcome == o).count();
+            (results.len(), count(Outcome::Done), count(Outcome::Failed))
+        });
+        let left = total.saturating_sub(n);
+        let elapsed = js_sys::Date::now() - run.started_ms.get_untracked();
+        let remaining = if n >= 3 {
+            elapsed / n as f64 * left as f64
+        } else {
+            left as f64 * 7.0 * 60_000.0 / run::RATE_LIMIT_PER_MIN as f64
+        };
+        let status = if finished {
+            match state {
+                Some(RunState::Cancelled) => "Cancelled.".to_string(),
+                _ => "Finished.".to_string(),
+            }
+        } else if state == Some(RunState::Paused) {
+            "Paused.".to_string()
+        } else {
+            pdscope::timefmt::duration_words(remaining / 1000.0)
+                .map(|d| format!("About {d} left."))
+                .unwrap_or_default()
+        };
+        Some(view! {
+            <p role="status" class="run-progress">
+                <progress max=total.max(1) value=n></progress>
+                {format!(
+                    " {} done, {} failed, {} left. {status}",
+                    group(done as u64),
+                    group(failed as u64),
+                    group(left as u64)
+                )}
+            </p>
+        })
+    };
+    let controls = move || {
+        let state = run.state.get();
+        (!run.finished.get()).then(|| view! {
+            <div class="actions">
+                {if state == Some(RunState::Paused) {
+                    view! { <button on:click=move |_| set_state(RunState::Running)>"Resume"</button> }.into_any()
+                } else {
+                    view! { <button on:click=move |_| set_state(RunState::Paused)>"Pause"</button> }.into_any()
+                }}
+                <button on:click=move |_| set_state(RunState::Cancelled)>"Cancel"</button>
+            </div>
+        })
+    };
+    let summary = move || {
+        let journal = run.journal_error.get().map(|e| {
+            view! { <p class="warnings" role="alert">{format!("The run's journal could not be kept in this tab ({e}); this page's report is complete, but a reload would lose it: download the report.")}</p> }
+        });
+        let done = run.finished.get().then(|| {
+            let (sent, throttled) = run.counts.get();
+            view! {
+                <p>{format!(
+                    "{} requests, {} answered \"rate limited\" and repeated. To finish failed or stopped rows, fix them if needed and plan again: what was done shows as unchanged.",
+                    group(sent),
+                    group(throttled)
+                )}</p>
+            }
+        });
+        (journal, done)
+    };
+    let report = move || {
+        if !settled.get() {
+            return None;
+        }
+        let plan = run.plan.get_untracked()?;
+        let rows = run.results.with_untracked(|r| report::rows(&plan, r));
+        Some(view! { <ReportView report=Arc::new(rows) kind=plan.kind /> })
+    };
+    move || {
+        run.plan.with(Option::is_some).then(|| {
+            view! {
+                <section class="card">
+                    <h2>"Import"</h2>
+                    {progress}
+                    {controls}
+                    {summary}
+                    {report}
+                </section>
+            }
+        })
+    }
+}
+
+/// The report table and its downloads.
+#[component]
+fn ReportView(report: Arc<Vec<ReportRow>>, kind: Kind) -> impl IntoView {
+    let ctx = use_bulk();
+    let rows: Vec<Vec<String>> = report.iter().map(ReportRow::cells).collect();
+    let any_failed = report.iter().any(ReportRow::failed);
+    let for_csv = report.clone();
+    let download_report = move |_| {
+        pdscope::browser::download(
+            &report::file_name(kind, "report", &pdscope::browser::local_date()),
+            "text/csv;charset=utf-8",
+            &report::csv(&for_csv),
+        )
+    };
+    let download_failed = move |_| {
+        let Some(source) = ctx.run.source.get_untracked() else {
+            return;
+        };
+        let Ok(file) = &source.file else { return };
+        let text = file.failed_rows(&report);
+        pdscope::browser::download(
+            &report::file_name(kind, "failed-rows", &pdscope::browser::local_date()),
+            "text/csv;charset=utf-8",
+            &text,
+        )
+    };
+    view! {
+        <div class="actions">
+            <button on:click=download_report>"Download report"</button>
+            {any_failed.then(|| view! { <button on:click=download_failed>"Download failed rows"</button> })}
+        </div>
+        <RowsTable label="Report" columns=REPORT_COLUMNS rows=rows />
+    }
+}
+
+/// The journal of a run from before this page load (a reload, or another visit in this tab).
+#[component]
+pub(super) fn LastRun() -> impl IntoView {
+    let ctx = use_bulk();
+    move || {
+        let (kind, file, results) = ctx.journal.get()?;
+        let done = results
+            .iter()
+            .filter(|r| r.outcome == Outcome::Done)
+            .count();
+        let rows: Vec<Vec<String>> = results
+            .iter()
+            .map(|r| report::from_result(r).cells())
+            .collect();
+        Some(view! {
+            <section class="card last-run">
+                <h2>"Last import in this tab"</h2>
+                <p role="status">{format!(
+                    "{file} ({}): {} rows done, {} not. To finish the rest, choose the file again and plan: what was done shows as unchanged.",
+                    kind.noun(),
+                    group(done as u64),
+                    group((results.len() - done) as u64)
+                )}</p>
+                <div class="actions">
+                    <button on:click=move |_| {
+                        journal::clear();
+                        ctx.journal.set(None);
+                    }>"Forget it"</button>
+                </div>
+                <RowsTable label="Last import" columns=REPORT_COLUMNS rows=rows />
+            </section>
+        })
+    }
+}

@@ -1,0 +1,195 @@
+//! What the account holds, as the planner needs it: users with their contact methods,
+//! notification rules and teams, teams, escalation policies and services, read out of
+//! PagerDuty's JSON (listings with `include[]`), and reading it: what a plan must read is
+//! the file's to say ([`Reads`]), and [`read`] reads it through any [`PageSource`] (the
+//! browser, or the tests' fake account).
+
+use super::services::account::AService;
+use super::users::account::AUser;
+use crate::api::ApiError;
+use crate::json::{self, FromJson};
+use crate::paging::{self, HasId, PageSource};
+use serde_json::Value;
+use std::collections::BTreeMap;
+
+/// The reads a plan makes (relative to the API base; each is paged).
+pub const USERS_PATH: &str =
+    "/users?include%5B%5D=contact_methods&include%5B%5D=notification_rules&include%5B%5D=teams";
+pub const TEAMS_PATH: &str = "/teams";
+
+/// A team's members with their roles (paged; key `members`).
+pub fn members_path(team_id: &str) -> String {
+    format!("/teams/{}/members", crate::url::encode(team_id))
+}
+
+/// One `members` item as (user id, role).
+pub fn member(v: &Value) -> Option<(String, String)> {
+    let user = v.get("user")?;
+    Some((json::string(user, "id")?, json::string(v, "role")?))
+}
+pub const POLICIES_PATH: &str = "/escalation_policies";
+pub const SERVICES_PATH: &str = "/services";
+/// A team or an escalation policy.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Named {
+    pub id: String,
+    pub name: String,
+}
+
+impl FromJson for Named {
+    fn from_json(v: &Value) -> Option<Named> {
+        Some(Named {
+            id: json::string(v, "id")?,
+            name: json::string(v, "name")
+                .or_else(|| json::string(v, "summary"))
+                .unwrap_or_default(),
+        })
+    }
+}
+
+/// A team by id, else by exact name, else by name in any case.
+pub fn find_named<'a>(list: &'a [Named], name_or_id: &str) -> Option<&'a Named> {
+    list.iter()
+        .find(|t| t.id == name_or_id)
+        .or_else(|| list.iter().find(|t| t.name == name_or_id))
+        .or_else(|| {
+            list.iter()
+                .find(|t| t.name.eq_ignore_ascii_case(name_or_id))
+        })
+}
+/// Everything a plan compares against.
+#[derive(Clone, Debug, Default)]
+pub struct Account {
+    pub users: Vec<AUser>,
+    pub teams: Vec<Named>,
+    /// Team roles by (team id, user id), read from `GET /teams/{id}/members` for the teams
+    /// a file names ([`members_path`]); memberships not read are not compared.
+    pub members: BTreeMap<(String, String), String>,
+    pub policies: Vec<Named>,
+    pub services: Vec<AService>,
+}
+
+impl Account {
+    pub fn user_by_email(&self, email: &str) -> Option<&AUser> {
+        self.users
+            .iter()
+            .find(|u| u.email.eq_ignore_ascii_case(email))
+    }
+    /// The role `user_id` has in `team_id`, when it was read.
+    pub fn member_role(&self, team_id: &str, user_id: &str) -> Option<&str> {
+        self.members
+            .get(&(team_id.to_string(), user_id.to_string()))
+            .map(String::as_str)
+    }
+    /// A team by id, else by exact name (PagerDuty's `query` matches loosely; this does not).
+    pub fn team_by_name(&self, name_or_id: &str) -> Option<&Named> {
+        find_named(&self.teams, name_or_id)
+    }
+    /// An escalation policy by id, else by exact name.
+    pub fn policy(&self, name_or_id: &str) -> Option<&Named> {
+        self.policies
+            .iter()
+            .find(|p| p.id == name_or_id)
+            .or_else(|| self.policies.iter().find(|p| p.name == name_or_id))
+    }
+    pub fn service_by_name(&self, name: &str) -> Option<&AService> {
+        self.services
+            .iter()
+            .find(|s| s.name.eq_ignore_ascii_case(name))
+    }
+}
+
+/// What a plan (or an export) must read of the account.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Reads {
+    pub users: bool,
+    pub teams: bool,
+    /// Teams (by name or id) whose members' roles the file may change.
+    pub members_of: Vec<String>,
+    pub services: bool,
+    pub policies: bool,
+}
+
+/// What a plan read, and how much of it PagerDuty's paging ceiling left out.
+#[derive(Clone, Debug, Default)]
+pub struct Read {
+    pub account: Account,
+    /// Rows of the main list (users or services) past the 10,000-row ceiling.
+    pub not_listed: u64,
+}
+
+/// Any listed object: one paging instantiation serves every read (size).
+#[derive(Clone)]
+struct Raw(Value);
+
+impl FromJson for Raw {
+    fn from_json(v: &Value) -> Option<Raw> {
+        v.is_object().then(|| Raw(v.clone()))
+    }
+}
+
+impl HasId for Raw {
+    /// The object's id; a team member (`{"user":…,"role":…}`) is known by its user's.
+    fn id(&self) -> &str {
+        self.0
+            .get("id")
+            .or_else(|| self.0.get("user").and_then(|u| u.get("id")))
+            .and_then(Value::as_str)
+            .unwrap_or_default()
+    }
+}
+
+fn items<T: FromJson>(rows: &[Raw]) -> Vec<T> {
+    rows.iter().filter_map(|r| T::from_json(&r.0)).collect()
+}
+
+/// Reads what `reads` asks, one list after another, each paged concurrently;
+/// `progress(what, done, total)` follows it.
+pub async fn read<S: PageSource>(
+    source: &S,
+    reads: &Reads,
+    progress: impl Fn(&'static str, u64, u64),
+) -> Result<Read, ApiError> {
+    let conc = paging::DEFAULT_CONCURRENCY;
+    let progress = &progress;
+    let list = |path: String, key: &'static str| async move {
+        let l = paging::fetch_all::<Raw, _>(source, &path, key, conc, |d, t| progress(key, d, t))
+            .await?;
+        Ok::<_, ApiError>((l.rows, l.not_listed))
+    };
+    let mut out = Read::default();
+    if reads.users {
+        let (users, n) = list(USERS_PATH.into(), "users").await?;
+        out.account.users = items(&users);
+        out.not_listed = n;
+    }
+    if reads.teams {
+        out.account.teams = items(&list(TEAMS_PATH.into(), "teams").await?.0);
+    }
+    // Each team once, however the file names it (by name, by id, or both).
+    let mut ids: Vec<String> = reads
+        .members_of
+        .iter()
+        .filter_map(|name| out.account.team_by_name(name).map(|t| t.id.clone()))
+        .collect();
+    ids.sort();
+    ids.dedup();
+    for id in ids {
+        let (members, _) = list(members_path(&id), "members").await?;
+        out.account.members.extend(
+            members
+                .iter()
+                .filter_map(|m| member(&m.0))
+                .map(|(user, role)| ((id.clone(), user), role)),
+        );
+    }
+    if reads.services {
+        let (services, n) = list(SERVICES_PATH.into(), "services").await?;
+        out.account.services = items(&services);
+        out.not_listed = n;
+    }
+    if reads.policies {
+        out.account.policies = items(&list(POLICIES_PATH.into(), "escalation_policies").await?.0);
+    }
+    Ok(out)
+}

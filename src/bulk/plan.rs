@@ -1,0 +1,174 @@
+//! The dry run's shape, shared by every kind: each checked row against the account becomes
+//! create, update, add, unchanged or error, with the changes in words and the [`Work`] the
+//! run will do. The planners are the kinds' own (`users/plan.rs`, `services/plan.rs`); they
+//! read nothing themselves: [`super::account::Account`] holds what was read.
+
+use super::account::Named;
+use super::check::{Checked, Line, Problem};
+use super::kind::Kind;
+use super::services::work::ServiceWork;
+use super::users::work::UserWork;
+
+/// What a row will do.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Action {
+    Create,
+    Update,
+    Add,
+    Unchanged,
+    Error,
+}
+
+impl Action {
+    pub fn word(self) -> &'static str {
+        match self {
+            Action::Create => "create",
+            Action::Update => "update",
+            Action::Add => "add",
+            Action::Unchanged => "unchanged",
+            Action::Error => "error",
+        }
+    }
+}
+
+/// What one row will write: one arm per kind (a new kind adds its arm here).
+#[derive(Clone, Debug, PartialEq)]
+pub enum Work {
+    Nothing,
+    User(UserWork),
+    Service(ServiceWork),
+}
+
+impl Work {
+    /// How many requests the writes take at least (for time estimates).
+    pub fn writes(&self) -> usize {
+        match self {
+            Work::Nothing => 0,
+            Work::User(w) => w.writes(),
+            Work::Service(w) => w.writes(),
+        }
+    }
+    /// The write scopes a Scoped session needs for these writes.
+    pub fn write_scopes(&self) -> Vec<&'static str> {
+        match self {
+            Work::Nothing => vec![],
+            Work::User(w) => w.write_scopes(),
+            Work::Service(w) => w.write_scopes(),
+        }
+    }
+}
+
+/// One row of the plan.
+#[derive(Clone, Debug, PartialEq)]
+pub struct RowPlan {
+    pub line: u64,
+    pub key: String,
+    pub action: Action,
+    /// What will change, in words ("job_title: SRE → Lead", "add phone +44 7700900123").
+    pub changes: Vec<String>,
+    pub problems: Vec<Problem>,
+    pub work: Work,
+}
+
+impl RowPlan {
+    /// How many requests the row's writes take at least (for time estimates).
+    pub fn writes(&self) -> usize {
+        self.work.writes()
+    }
+}
+
+/// Choices a person makes before planning.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Options {
+    /// Create teams the file names that the account lacks (otherwise those rows are errors).
+    pub create_teams: bool,
+}
+
+impl Default for Options {
+    fn default() -> Self {
+        Options { create_teams: true }
+    }
+}
+
+/// A whole plan: everything the run needs.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Plan {
+    pub kind: Kind,
+    pub rows: Vec<RowPlan>,
+    /// Teams to create first (when allowed).
+    pub new_teams: Vec<String>,
+    /// The teams the account already has, as the plan read them (rows name them).
+    pub teams: Vec<Named>,
+}
+
+impl Plan {
+    pub fn count(&self, action: Action) -> usize {
+        self.rows.iter().filter(|r| r.action == action).count()
+    }
+    /// Rows that will write something.
+    pub fn to_write(&self) -> usize {
+        self.rows.iter().filter(|r| r.writes() > 0).count()
+    }
+    /// Requests the writes take at least (teams included).
+    pub fn writes(&self) -> usize {
+        self.new_teams.len() + self.rows.iter().map(RowPlan::writes).sum::<usize>()
+    }
+
+    /// The scopes this plan needs: every read of the kind's [`Kind::scopes`], and only the
+    /// writes the plan makes (a file without teams does not ask a Scoped session for
+    /// `teams.write`). Classic `write` covers reads and writes.
+    pub fn scopes(&self, scoped: bool) -> Vec<&'static str> {
+        let mut writes: Vec<&'static str> = self
+            .rows
+            .iter()
+            .flat_map(|r| r.work.write_scopes())
+            .collect();
+        if !self.new_teams.is_empty() {
+            writes.push("teams.write");
+        }
+        self.kind
+            .scopes(scoped)
+            .iter()
+            .copied()
+            .filter(|s| !scoped || !s.ends_with(".write") || writes.contains(s))
+            .collect()
+    }
+
+    /// Which of [`Plan::scopes`] `granted` lacks.
+    pub fn missing_scopes(&self, scoped: bool, granted: &[String]) -> Vec<&'static str> {
+        self.scopes(scoped)
+            .into_iter()
+            .filter(|s| !granted.iter().any(|g| g == s))
+            .collect()
+    }
+}
+
+pub(crate) fn error_row(line: u64, key: &str, problems: Vec<Problem>) -> RowPlan {
+    RowPlan {
+        line,
+        key: key.to_string(),
+        action: Action::Error,
+        changes: vec![],
+        problems,
+        work: Work::Nothing,
+    }
+}
+
+/// Each line of `checked` planned by `plan`, or, where the check refused the line, an error
+/// row with its problems: the loop both planners share.
+pub(crate) fn plan_lines<T>(
+    checked: &Checked<T>,
+    mut plan: impl FnMut(&Line<T>, &T) -> RowPlan,
+) -> Vec<RowPlan> {
+    checked
+        .rows
+        .iter()
+        .map(|line| match &line.spec {
+            Ok(spec) => plan(line, spec),
+            Err(p) => error_row(line.line, &line.key, p.clone()),
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests;

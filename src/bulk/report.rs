@@ -1,0 +1,225 @@
+//! The per-row report and the "failed rows" file, for every kind.
+
+use super::check::{Line, Problem};
+use super::plan::{Action, Plan};
+use super::run::{Outcome, RowResult};
+use crate::csvfile::Writer;
+
+/// One line of the report.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ReportRow {
+    pub line: u64,
+    pub key: String,
+    /// "created", "updated", "added", "unchanged", "failed", "not imported", "stopped",
+    /// "not run".
+    pub status: &'static str,
+    pub did: String,
+    pub ids: String,
+    pub pagerduty: String,
+    pub plain: String,
+}
+
+impl ReportRow {
+    /// Whether the row belongs in "Download failed rows".
+    pub fn failed(&self) -> bool {
+        matches!(
+            self.status,
+            "failed" | "not imported" | "stopped" | "not run"
+        )
+    }
+}
+
+/// The report's columns.
+pub const COLUMNS: &[&str] = &[
+    "line",
+    "row",
+    "status",
+    "what was done",
+    "PagerDuty ids",
+    "PagerDuty said",
+    "what to do",
+];
+
+impl ReportRow {
+    /// The row's cells, in the order of [`COLUMNS`].
+    pub fn cells(&self) -> Vec<String> {
+        vec![
+            self.line.to_string(),
+            self.key.clone(),
+            self.status.to_string(),
+            self.did.clone(),
+            self.ids.clone(),
+            self.pagerduty.clone(),
+            self.plain.clone(),
+        ]
+    }
+}
+
+/// A finished row's report line on its own (a journal read back has no plan): its status is
+/// how it ended.
+pub fn from_result(res: &RowResult) -> ReportRow {
+    let (pagerduty, plain) = match &res.error {
+        Some(e) => (
+            e.pagerduty.clone(),
+            format!("{} failed: {}", e.step, e.plain),
+        ),
+        None => (String::new(), String::new()),
+    };
+    ReportRow {
+        line: res.line,
+        key: res.key.clone(),
+        status: res.outcome.word(),
+        did: res.did.join("; "),
+        ids: res.ids.join(" "),
+        pagerduty,
+        plain,
+    }
+}
+
+/// One report line per plan row: what its run did, or why it was not run. `results` may be
+/// partial (a run in progress, or cancelled); rows without a result are "not run".
+pub fn rows(plan: &Plan, results: &[RowResult]) -> Vec<ReportRow> {
+    // By line: a 10,000-row report looks each row up once, not through every result.
+    let by_line: std::collections::HashMap<u64, &RowResult> =
+        results.iter().map(|r| (r.line, r)).collect();
+    plan.rows
+        .iter()
+        .map(|p| {
+            let blank = |status, plain: String| ReportRow {
+                line: p.line,
+                key: p.key.clone(),
+                status,
+                did: String::new(),
+                ids: String::new(),
+                pagerduty: String::new(),
+                plain,
+            };
+            if p.action == Action::Error {
+                return blank("not imported", Problem::joined(&p.problems));
+            }
+            if p.writes() == 0 {
+                return blank("unchanged", String::new());
+            }
+            let Some(res) = by_line.get(&p.line) else {
+                return blank(
+                    "not run",
+                    "Not run yet; run the plan again to import it.".into(),
+                );
+            };
+            let mut r = from_result(res);
+            r.key = p.key.clone();
+            r.status = match (res.outcome, p.action) {
+                (Outcome::Failed, _) => "failed",
+                (Outcome::Stopped, _) => "stopped",
+                (Outcome::Done, Action::Create) if res.found => "found",
+                (Outcome::Done, Action::Create) => "created",
+                (Outcome::Done, Action::Update) => "updated",
+                (Outcome::Done, _) => "added",
+            };
+            if res.error.is_none() && res.outcome == Outcome::Stopped {
+                r.plain = "The run was cancelled; run the plan again to finish this row.".into();
+            }
+            r
+        })
+        .collect()
+}
+
+/// The report as CSV.
+pub fn csv(rows: &[ReportRow]) -> String {
+    let mut out = Writer::new();
+    out.row(COLUMNS);
+    for r in rows {
+        out.row(r.cells());
+    }
+    out.finish()
+}
+
+/// The rows that did not make it, as the file had them (header first when it had one), so
+/// the file can be fixed and imported again as is.
+pub fn failed_rows<T>(
+    header: Option<&[String]>,
+    lines: &[Line<T>],
+    report: &[ReportRow],
+) -> String {
+    // By line: 10,000 lines against a 10,000-row report look each line up once.
+    let failed: std::collections::BTreeSet<u64> = report
+        .iter()
+        .filter(|r| r.failed())
+        .map(|r| r.line)
+        .collect();
+    let mut out = Writer::new();
+    if let Some(h) = header {
+        out.row(h);
+    }
+    for l in lines.iter().filter(|l| failed.contains(&l.line)) {
+        out.row(&l.raw);
+    }
+    out.finish()
+}
+
+/// A file name for a report or a failed-rows file: `pdscope-import-users-report-2026-11-29.csv`.
+pub fn file_name(kind: super::kind::Kind, what: &str, date: &str) -> String {
+    format!("pdscope-import-{}-{what}-{date}.csv", kind.noun())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::bulk::account::Account;
+    use crate::bulk::run::RowError;
+    use crate::bulk::users::plan::users as plan_users;
+    use crate::bulk::{plan, users};
+
+    #[test]
+    fn every_row_has_a_line_and_failed_rows_import_again() {
+        let text = "name,email,phone_number,country_code\nAda,ada@example.com,+44 7700 900123,\nBo,bad,,\nCy,cy@example.com,,\nDi,di@example.com,,\n";
+        let rows = crate::csvfile::read(text.as_bytes()).unwrap();
+        let checked = users::check(&rows, &|z| Some(z.to_string())).unwrap();
+        let plan = plan_users(&checked, &Account::default(), plan::Options::default());
+        let results = vec![
+            RowResult {
+                line: 2,
+                key: "ada@example.com".into(),
+                outcome: Outcome::Done,
+                did: vec!["created user U1".into()],
+                ids: vec!["U1".into()],
+                found: false,
+                error: None,
+            },
+            RowResult {
+                line: 4,
+                key: "cy@example.com".into(),
+                outcome: Outcome::Failed,
+                did: vec![],
+                ids: vec![],
+                found: false,
+                error: Some(RowError {
+                    step: "creating the user".into(),
+                    pagerduty: "Invalid Input Provided: Email is invalid".into(),
+                    plain: "fix it".into(),
+                }),
+            },
+        ];
+        let report = super::rows(&plan, &results);
+        let statuses: Vec<&str> = report.iter().map(|r| r.status).collect();
+        assert_eq!(
+            statuses,
+            vec!["created", "not imported", "failed", "not run"]
+        );
+        assert!(report[1]
+            .plain
+            .starts_with("email: \"bad\" is not an e-mail address"));
+        let csv = super::csv(&report);
+        assert!(csv.contains("4,cy@example.com,failed,,,Invalid Input Provided: Email is invalid,creating the user failed: fix it\r\n"), "{csv}");
+        // The failed rows, with the header, read back as the same rows.
+        let again = failed_rows(checked.header.as_deref(), &checked.rows, &report);
+        let back = users::check(&crate::csvfile::read(again.as_bytes()).unwrap(), &|z| {
+            Some(z.to_string())
+        })
+        .unwrap();
+        assert_eq!(
+            back.rows.iter().map(|r| r.key.as_str()).collect::<Vec<_>>(),
+            vec!["bad", "cy@example.com", "di@example.com"]
+        );
+    }
+}

@@ -1,0 +1,458 @@
+//! Carrying out a plan, for every kind: each row's writes in order (the kinds' `steps.rs`),
+//! rows in parallel, every request paced under PagerDuty's rate limit.
+//!
+//! No run creates a duplicate: a write whose answer was lost (network error, 5xx, an
+//! unreadable answer) is checked by reading before it is retried, and an "already taken"
+//! answer is adopted when the existing object is the one the row describes. Pure: the
+//! browser, and the tests' fake account, sit behind [`Transport`].
+
+use super::account::{find_named, Named};
+use super::plan::{Plan, RowPlan, Work};
+use crate::api::ApiError;
+use crate::json;
+use futures::future::LocalBoxFuture;
+use futures::StreamExt;
+use serde_json::{json, Value};
+use std::cell::Cell;
+use std::rc::Rc;
+
+/// PagerDuty's limit for OAuth user tokens: requests a minute per user per app.
+pub const RATE_LIMIT_PER_MIN: u32 = 960;
+/// Rows worked on at once: a browser keeps six connections to one host.
+pub const CONCURRENCY: usize = 6;
+/// Tries per request before the row is reported as failed.
+pub const MAX_TRIES: u32 = 6;
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Method {
+    Get,
+    Post,
+    Put,
+}
+
+/// The account as the importer sees it.
+pub trait Transport {
+    /// One request; `path` is relative to the API base and already encoded.
+    fn send(
+        &self,
+        method: Method,
+        path: String,
+        body: Option<Value>,
+    ) -> LocalBoxFuture<'static, Result<Value, ApiError>>;
+    fn sleep(&self, ms: u64) -> LocalBoxFuture<'static, ()>;
+    /// Milliseconds on a monotonic clock.
+    fn now_ms(&self) -> f64;
+    /// A number in `0..1` to spread retries.
+    fn jitter(&self) -> f64;
+    /// The rate limit the server announced (`ratelimit-limit`, a minute), when it did.
+    fn limit_per_min(&self) -> Option<u32> {
+        None
+    }
+}
+
+/// Running, paused or cancelled: set by the page, read by the run between steps.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum RunState {
+    Running,
+    Paused,
+    Cancelled,
+}
+
+/// How a row's steps ended without an error: all of them, or stopped by Cancel between two.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Ended {
+    Finished,
+    Stopped,
+}
+
+/// The handle the page holds to pause, resume and cancel a run.
+#[derive(Clone, Debug)]
+pub struct Control(Rc<Cell<RunState>>);
+
+impl Default for Control {
+    fn default() -> Self {
+        Control(Rc::new(Cell::new(RunState::Running)))
+    }
+}
+
+impl Control {
+    pub fn set(&self, s: RunState) {
+        // A cancelled run stays cancelled.
+        if self.0.get() != RunState::Cancelled {
+            self.0.set(s)
+        }
+    }
+    pub fn get(&self) -> RunState {
+        self.0.get()
+    }
+}
+
+/// How a row ended.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Outcome {
+    Done,
+    Failed,
+    /// Cancelled before it finished (what it did is listed).
+    Stopped,
+}
+
+impl Outcome {
+    pub fn word(self) -> &'static str {
+        match self {
+            Outcome::Done => "done",
+            Outcome::Failed => "failed",
+            Outcome::Stopped => "stopped",
+        }
+    }
+}
+
+/// Why a row failed: the step, PagerDuty's own words (when it gave some) and plain words.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct RowError {
+    pub step: String,
+    pub pagerduty: String,
+    pub plain: String,
+}
+
+/// What one row's run did.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct RowResult {
+    pub line: u64,
+    pub key: String,
+    pub outcome: Outcome,
+    /// What was done, in words ("created user PABC123", "added sms +44 7700900123").
+    pub did: Vec<String>,
+    /// PagerDuty ids of what the row made or found (the user or service first).
+    pub ids: Vec<String>,
+    /// The user or service the plan would create was found in PagerDuty instead (a try whose
+    /// answer was lost, or made elsewhere since the plan): the row's fields were set on it.
+    pub found: bool,
+    pub error: Option<RowError>,
+}
+
+/// Spaces requests evenly under the rate limit, and holds every row back after a 429.
+struct Pacer {
+    /// The limit to assume until the server announces one (`None`: no pacing).
+    per_minute: Option<u32>,
+    next_at: Cell<f64>,
+}
+
+impl Pacer {
+    /// Milliseconds between requests: a hair under the limit, so a window's edge does not
+    /// answer 429.
+    fn spacing_ms(&self, announced: Option<u32>) -> f64 {
+        announced
+            .or(self.per_minute)
+            .map_or(0.0, |n| 60_000.0 / (n.max(1) as f64 * 0.985))
+    }
+}
+
+/// Whether an error leaves the write's outcome unknown (it may have happened).
+fn lost(e: &ApiError) -> bool {
+    match e {
+        ApiError::Network(_) | ApiError::Server { .. } | ApiError::Malformed { .. } => true,
+        // Parallel creates on licensed accounts (terraform-provider-pagerduty #1117).
+        ApiError::BadRequest(m) => m.contains("could not be locked"),
+        _ => false,
+    }
+}
+
+/// Whether PagerDuty refused a create because the object exists.
+fn taken(e: &ApiError) -> bool {
+    matches!(e, ApiError::BadRequest(m) if m.contains("already been taken") || m.contains("must be unique") || m.contains("already exists"))
+}
+
+/// PagerDuty's words and plain words for a failure.
+pub fn explain(step: &str, e: &ApiError) -> RowError {
+    let pagerduty = match e {
+        ApiError::BadRequest(m) | ApiError::Forbidden(m) => m.clone(),
+        other => other.to_string(),
+    };
+    let plain = match e {
+        ApiError::BadRequest(m) if m.contains("HTTP 402") || m.contains("Payment Required") => {
+            "This PagerDuty account's plan does not include it (for example low-urgency rules, stakeholder roles or teams); change the row or the plan.".to_string()
+        }
+        ApiError::BadRequest(m) if m.contains("Email has already been taken") => {
+            "PagerDuty says this e-mail is taken, but no user with it is visible here: it may belong to a user of another PagerDuty account. Use another address.".to_string()
+        }
+        ApiError::BadRequest(m) if m.contains("already been taken") => {
+            "It already exists in PagerDuty and is not the one this row describes; change the row or the existing object.".to_string()
+        }
+        ApiError::BadRequest(_) => "PagerDuty refused the values in this row; fix the cell it names and import the failed rows again.".to_string(),
+        ApiError::Forbidden(_) => "Your PagerDuty role may not make this change; ask a Global Admin to run the import.".to_string(),
+        ApiError::MissingScope { .. } => format!("{e} Sign in again with the scopes the import needs."),
+        ApiError::RateLimited { .. } | ApiError::Server { .. } | ApiError::Network(_) | ApiError::Malformed { .. } => {
+            "PagerDuty did not answer after several tries; nothing is duplicated by trying again: import the failed rows again.".to_string()
+        }
+        other => other.to_string(),
+    };
+    RowError {
+        step: step.to_string(),
+        pagerduty,
+        plain,
+    }
+}
+
+/// A run: the transport, the pacing and the control.
+pub struct Runner<'a, T: Transport> {
+    t: &'a T,
+    pacer: Pacer,
+    ctl: Control,
+    /// Requests sent (every try), and 429 answers among them, for the benchmark and report.
+    pub sent: Cell<u64>,
+    pub throttled: Cell<u64>,
+}
+
+impl<'a, T: Transport> Runner<'a, T> {
+    /// `per_minute`: the rate limit to stay under until the server announces its own
+    /// (`None`: no pacing).
+    pub fn new(t: &'a T, per_minute: Option<u32>, ctl: Control) -> Self {
+        Runner {
+            t,
+            pacer: Pacer {
+                per_minute,
+                next_at: Cell::new(0.0),
+            },
+            ctl,
+            sent: Cell::new(0),
+            throttled: Cell::new(0),
+        }
+    }
+
+    /// Waits while paused; `false` once cancelled.
+    pub(crate) async fn go_on(&self) -> bool {
+        loop {
+            match self.ctl.get() {
+                RunState::Running => return true,
+                RunState::Cancelled => return false,
+                RunState::Paused => self.t.sleep(250).await,
+            }
+        }
+    }
+
+    /// One request in its turn; a 429 holds every row back until the limit resets, then
+    /// the same request goes again. Other errors are the caller's to handle.
+    pub(crate) async fn call(
+        &self,
+        m: Method,
+        path: &str,
+        body: Option<&Value>,
+    ) -> Result<Value, ApiError> {
+        let mut limited = 0;
+        loop {
+            let now = self.t.now_ms();
+            let at = self.pacer.next_at.get().max(now);
+            self.pacer
+                .next_at
+                .set(at + self.pacer.spacing_ms(self.t.limit_per_min()));
+            if at > now {
+                self.t.sleep((at - now) as u64).await;
+            }
+            self.sent.set(self.sent.get() + 1);
+            match self.t.send(m, path.to_string(), body.cloned()).await {
+                Err(e @ ApiError::RateLimited { .. }) => {
+                    self.throttled.set(self.throttled.get() + 1);
+                    limited += 1;
+                    if limited >= MAX_TRIES * 2 {
+                        return Err(e);
+                    }
+                    let wait = crate::paging::backoff_ms(limited, &e, self.t.jitter()) as f64;
+                    let until = self.t.now_ms() + wait;
+                    if self.pacer.next_at.get() < until {
+                        self.pacer.next_at.set(until);
+                    }
+                }
+                other => return other,
+            }
+        }
+    }
+
+    /// A request that may simply be repeated (reads, `PUT`s): retried when its answer was lost.
+    pub(crate) async fn again(
+        &self,
+        m: Method,
+        path: &str,
+        body: Option<&Value>,
+    ) -> Result<Value, ApiError> {
+        let mut tries = 0;
+        loop {
+            tries += 1;
+            match self.call(m, path, body).await {
+                Err(e) if lost(&e) && tries < MAX_TRIES => {
+                    self.t
+                        .sleep(crate::paging::backoff_ms(tries, &e, self.t.jitter()))
+                        .await
+                }
+                other => return other,
+            }
+        }
+    }
+
+    /// A create that must happen once: on a lost answer or "already taken", `find` reads
+    /// what exists; a match is adopted (`Ok((value, true))`), nothing found is retried.
+    pub(crate) async fn create_once<F, Fut>(
+        &self,
+        path: &str,
+        body: &Value,
+        find: F,
+    ) -> Result<(Value, bool), ApiError>
+    where
+        F: Fn() -> Fut,
+        Fut: std::future::Future<Output = Result<Option<Value>, ApiError>>,
+    {
+        let mut tries = 0;
+        loop {
+            tries += 1;
+            match self.call(Method::Post, path, Some(body)).await {
+                Ok(v) => return Ok((v, false)),
+                Err(e) if taken(&e) || lost(&e) => {
+                    if let Some(found) = find().await? {
+                        return Ok((found, true));
+                    }
+                    if taken(&e) || tries >= MAX_TRIES {
+                        return Err(e);
+                    }
+                    self.t
+                        .sleep(crate::paging::backoff_ms(tries, &e, self.t.jitter()))
+                        .await;
+                }
+                Err(e) => return Err(e),
+            }
+        }
+    }
+
+    /// Makes sure every team in `names` exists: found by exact name, else created once.
+    /// Returns each name with its id or why it could not be made.
+    pub async fn teams(&self, names: &[String]) -> Vec<(String, Result<String, RowError>)> {
+        let mut out = Vec::new();
+        for name in names {
+            let find = || async {
+                let v = self
+                    .again(
+                        Method::Get,
+                        &format!("/teams?query={}&limit=100", crate::url::encode(name)),
+                        None,
+                    )
+                    .await?;
+                let teams: Vec<Named> = json::list(&v, "teams");
+                Ok(teams
+                    .into_iter()
+                    .find(|t| t.name == *name)
+                    .map(|t| json!({"team": {"id": t.id}})))
+            };
+            let r = match find().await {
+                Ok(Some(v)) => Ok(v),
+                Ok(None) => {
+                    let body = json!({"team": {"type": "team", "name": name}});
+                    self.create_once("/teams", &body, || async {
+                        Ok(find().await?.map(|v| v.get("team").cloned().unwrap_or(v)))
+                    })
+                    .await
+                    .map(|(v, _)| v)
+                }
+                Err(e) => Err(e),
+            };
+            let id = r
+                .map_err(|e| explain(&format!("creating team {name}"), &e))
+                .and_then(|v| {
+                    v.get("team")
+                        .unwrap_or(&v)
+                        .get("id")
+                        .and_then(Value::as_str)
+                        .map(str::to_string)
+                        .ok_or_else(|| {
+                            explain(
+                                &format!("creating team {name}"),
+                                &ApiError::Malformed {
+                                    endpoint: "/teams".into(),
+                                    detail: "no team id".into(),
+                                },
+                            )
+                        })
+                });
+            out.push((name.clone(), id));
+        }
+        out
+    }
+
+    /// One row, reported whatever happens.
+    async fn row(
+        &self,
+        p: &RowPlan,
+        team_id: &dyn Fn(&str) -> Result<String, RowError>,
+    ) -> RowResult {
+        let mut r = RowResult {
+            line: p.line,
+            key: p.key.clone(),
+            outcome: Outcome::Done,
+            did: vec![],
+            ids: vec![],
+            found: false,
+            error: None,
+        };
+        let result = match &p.work {
+            Work::User(w) => self.user(w, team_id, &mut r).await,
+            Work::Service(w) => self.service(w, &mut r).await,
+            Work::Nothing => Ok(Ended::Finished),
+        };
+        // A row whose last write went out just before Cancel was pressed is done, not stopped.
+        match result {
+            Err(e) => {
+                r.outcome = Outcome::Failed;
+                r.error = Some(e);
+            }
+            Ok(Ended::Stopped) => r.outcome = Outcome::Stopped,
+            Ok(Ended::Finished) => {}
+        }
+        r
+    }
+
+    /// Runs every row of `plan` that writes something: missing teams first, then the rows,
+    /// `concurrency` at a time. `done` hears each row as it ends, in the order they end;
+    /// rows not started when the run is cancelled are reported as stopped with nothing done.
+    pub async fn run(&self, plan: &Plan, concurrency: usize, done: &dyn Fn(RowResult)) {
+        let created = if plan.new_teams.is_empty() || !self.go_on().await {
+            vec![]
+        } else {
+            self.teams(&plan.new_teams).await
+        };
+        let team_id = |name: &str| -> Result<String, RowError> {
+            if let Some((_, r)) = created.iter().find(|(n, _)| n.eq_ignore_ascii_case(name)) {
+                return r.clone();
+            }
+            find_named(&plan.teams, name)
+                .map(|t| t.id.clone())
+                .ok_or_else(|| RowError {
+                    step: format!("adding to team {name}"),
+                    pagerduty: String::new(),
+                    plain: format!("There is no team named {name}; plan again with \"Create missing teams\" on."),
+                })
+        };
+        let team_id = &team_id;
+        futures::stream::iter(plan.rows.iter().filter(|p| p.writes() > 0))
+            .map(|p| async move {
+                if self.ctl.get() == RunState::Cancelled {
+                    RowResult {
+                        line: p.line,
+                        key: p.key.clone(),
+                        outcome: Outcome::Stopped,
+                        did: vec![],
+                        ids: vec![],
+                        found: false,
+                        error: None,
+                    }
+                } else {
+                    self.row(p, team_id).await
+                }
+            })
+            .buffer_unordered(concurrency.max(1))
+            .for_each(|r| {
+                done(r);
+                async {}
+            })
+            .await;
+    }
+}
+
+#[cfg(test)]
+mod tests;

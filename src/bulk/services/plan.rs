@@ -1,0 +1,168 @@
+//! The services planner: each checked service row against the account's services and
+//! escalation policies becomes create, update, unchanged or error, with the changes in words
+//! and the `POST` or `PUT` body.
+
+use super::account::AService;
+use super::work::ServiceWork;
+use super::{ServiceSpec, Timeout};
+use crate::bulk::account::Account;
+use crate::bulk::check::{Checked, Problem};
+use crate::bulk::kind::Kind;
+use crate::bulk::plan::{error_row, plan_lines, Action, Plan, RowPlan, Work};
+use crate::json;
+use serde_json::{json, Value};
+
+fn shown(v: &Option<String>) -> &str {
+    v.as_deref().unwrap_or("(empty)")
+}
+
+fn timeout_words(secs: Option<u32>) -> String {
+    match secs {
+        Some(s) => format!("{} min", s / 60),
+        None => "off".into(),
+    }
+}
+
+/// Plans a services file.
+pub fn services(checked: &Checked<ServiceSpec>, account: &Account) -> Plan {
+    let by_name: std::collections::HashMap<String, &AService> = account
+        .services
+        .iter()
+        .map(|s| (s.name.to_lowercase(), s))
+        .collect();
+    let rows = plan_lines(checked, |line, spec| {
+        let Some(policy) = account.policy(&spec.policy) else {
+            return error_row(
+                    line.line,
+                    &line.key,
+                    vec![Problem::new(
+                        "escalation_policy",
+                        format!("there is no escalation policy named (or with the id) {}; write its exact name as PagerDuty shows it", spec.policy),
+                    )],
+                );
+        };
+        let existing = by_name.get(&spec.name.to_lowercase()).copied();
+        service_row(
+            line.line,
+            &line.key,
+            spec,
+            &policy.id,
+            &policy.name,
+            existing,
+        )
+    });
+    Plan {
+        kind: Kind::Services,
+        rows,
+        new_teams: vec![],
+        teams: vec![],
+    }
+}
+
+fn service_row(
+    line: u64,
+    key: &str,
+    spec: &ServiceSpec,
+    policy_id: &str,
+    policy_name: &str,
+    existing: Option<&AService>,
+) -> RowPlan {
+    let mut changes = Vec::new();
+    let mut body = vec![("type", json!("service"))];
+    let timeouts = [
+        (
+            "acknowledgement_timeout",
+            spec.ack_timeout,
+            existing.map(|s| s.ack_timeout),
+        ),
+        (
+            "auto_resolve_timeout",
+            spec.auto_resolve,
+            existing.map(|s| s.auto_resolve),
+        ),
+    ];
+    match existing {
+        None => {
+            body.push(("name", json!(spec.name)));
+            if let Some(d) = &spec.description {
+                body.push(("description", json!(d)));
+            }
+            body.push((
+                "escalation_policy",
+                json!({"id": policy_id, "type": "escalation_policy_reference"}),
+            ));
+            if let Some(u) = &spec.urgency {
+                body.push((
+                    "incident_urgency_rule",
+                    json!({"type": "constant", "urgency": u}),
+                ));
+            }
+            for (k, t, _) in timeouts {
+                // Sent explicitly: PagerDuty's defaults and "unset disables" disagree (SPEC).
+                body.push((k, t.seconds().map_or(Value::Null, |s| json!(s))));
+            }
+            changes.push(format!(
+                "create with {policy_name}; acknowledgement {}, auto-resolve {}",
+                timeout_words(spec.ack_timeout.seconds()),
+                timeout_words(spec.auto_resolve.seconds())
+            ));
+        }
+        Some(s) => {
+            if s.name != spec.name {
+                changes.push(format!("name: {} → {}", s.name, spec.name));
+                body.push(("name", json!(spec.name)));
+            }
+            if let Some(d) = &spec.description {
+                if s.description.as_ref() != Some(d) {
+                    changes.push(format!("description: {} → {d}", shown(&s.description)));
+                    body.push(("description", json!(d)));
+                }
+            }
+            if s.policy_id != policy_id {
+                changes.push(format!("escalation policy → {policy_name}"));
+                body.push((
+                    "escalation_policy",
+                    json!({"id": policy_id, "type": "escalation_policy_reference"}),
+                ));
+            }
+            if let Some(u) = &spec.urgency {
+                if s.urgency.as_ref() != Some(u) {
+                    changes.push(format!("urgency: {} → {u}", shown(&s.urgency)));
+                    body.push((
+                        "incident_urgency_rule",
+                        json!({"type": "constant", "urgency": u}),
+                    ));
+                }
+            }
+            for (k, t, old) in timeouts {
+                let old = old.flatten();
+                if t != Timeout::Unset && t.seconds() != old {
+                    changes.push(format!(
+                        "{k}: {} → {}",
+                        timeout_words(old),
+                        timeout_words(t.seconds())
+                    ));
+                    body.push((k, t.seconds().map_or(Value::Null, |s| json!(s))));
+                }
+            }
+        }
+    }
+    let write = existing.is_none() || body.len() > 1;
+    RowPlan {
+        line,
+        key: key.to_string(),
+        action: match (existing, write) {
+            (None, _) => Action::Create,
+            (Some(_), true) => Action::Update,
+            (Some(_), false) => Action::Unchanged,
+        },
+        changes,
+        problems: vec![],
+        work: Work::Service(ServiceWork {
+            name: spec.name.clone(),
+            policy_id: policy_id.to_string(),
+            id: existing.map(|s| s.id.clone()),
+            body: write.then(|| json!({ "service": json::object(body) })),
+        }),
+    }
+}

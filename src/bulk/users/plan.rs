@@ -1,0 +1,248 @@
+//! The users planner: each checked user row against the account's users, teams and team
+//! members becomes create, update, add, unchanged or error, with the changes in words and the
+//! writes the run will make.
+
+use super::account::AUser;
+use super::work::UserWork;
+use super::UserSpec;
+use crate::bulk::account::Account;
+use crate::bulk::check::{Checked, Problem};
+use crate::bulk::kind::Kind;
+use crate::bulk::plan::{error_row, plan_lines, Action, Options, Plan, RowPlan, Work};
+use crate::json;
+use serde_json::json;
+
+/// Plans a users file.
+pub fn users(checked: &Checked<UserSpec>, account: &Account, opts: Options) -> Plan {
+    let mut new_teams: Vec<String> = Vec::new();
+    // 10,000 rows against 10,000 users: look people up by e-mail in a map, not a scan.
+    let by_email: std::collections::HashMap<String, &AUser> = account
+        .users
+        .iter()
+        .map(|u| (u.email.to_lowercase(), u))
+        .collect();
+    let rows = plan_lines(checked, |line, spec| {
+        let mut problems = Vec::new();
+        for (team, _) in &spec.teams {
+            if account.team_by_name(team).is_none() {
+                if opts.create_teams {
+                    if !new_teams.iter().any(|t| t.eq_ignore_ascii_case(team)) {
+                        new_teams.push(team.clone());
+                    }
+                } else {
+                    problems.push(Problem::new(
+                            "teams",
+                            format!("there is no team named {team}; create it in PagerDuty or turn on \"Create missing teams\""),
+                        ));
+                }
+            }
+        }
+        let existing = by_email.get(&spec.email.to_lowercase()).copied();
+        if let Some(u) = existing {
+            if u.role == "owner" && spec.role.as_deref().is_some_and(|r| r != "owner") {
+                problems.push(Problem::new(
+                        "role",
+                        "this is the Account Owner, whose role cannot be changed through the API; leave role empty for this row",
+                    ));
+            }
+        }
+        if !problems.is_empty() {
+            return error_row(line.line, &line.key, problems);
+        }
+        user_row(line.line, &line.key, spec, existing, account)
+    });
+    // The teams the rows join or change a role in, as read: the run needs their ids.
+    let mut teams: Vec<crate::bulk::account::Named> = Vec::new();
+    for r in &rows {
+        let Work::User(w) = &r.work else { continue };
+        for (name, _) in w.teams.iter().chain(&w.roles) {
+            if let Some(t) = account.team_by_name(name) {
+                if !teams.contains(t) {
+                    teams.push(t.clone());
+                }
+            }
+        }
+    }
+    Plan {
+        kind: Kind::Users,
+        rows,
+        new_teams,
+        teams,
+    }
+}
+
+fn user_row(
+    line: u64,
+    key: &str,
+    spec: &UserSpec,
+    existing: Option<&AUser>,
+    account: &Account,
+) -> RowPlan {
+    let mut changes = Vec::new();
+    let (id, create, update, contacts, rules, teams);
+    let mut roles = Vec::new();
+    match existing {
+        None => {
+            let mut body = vec![
+                ("type", json!("user")),
+                ("name", json!(spec.name)),
+                ("email", json!(spec.email)),
+            ];
+            for (k, v) in [
+                ("role", &spec.role),
+                ("job_title", &spec.job_title),
+                ("time_zone", &spec.time_zone),
+                ("description", &spec.description),
+            ] {
+                if let Some(v) = v {
+                    body.push((k, json!(v)));
+                }
+            }
+            changes.push(format!(
+                "create {} <{}>{}",
+                spec.name,
+                spec.email,
+                spec.role
+                    .as_deref()
+                    .map(|r| format!(" as {}", crate::models::role_label(r)))
+                    .unwrap_or_default()
+            ));
+            id = None;
+            create = Some(json!({ "user": json::object(body) }));
+            update = None;
+            contacts = spec.contacts.clone();
+            rules = spec.rules.clone();
+            teams = spec.teams.clone();
+        }
+        Some(u) => {
+            let mut body = Vec::new();
+            let mut field = |k: &'static str, old: Option<String>, new: &Option<String>| {
+                if let Some(n) = new {
+                    if old.as_deref() != Some(n.as_str()) {
+                        // Roles in the words PagerDuty's web app uses.
+                        let words = |v: &str| {
+                            if k == "role" {
+                                crate::models::role_label(v).to_string()
+                            } else {
+                                v.to_string()
+                            }
+                        };
+                        changes.push(format!(
+                            "{k}: {} → {}",
+                            old.as_deref().map_or("(empty)".into(), words),
+                            words(n)
+                        ));
+                        body.push((k, json!(n)));
+                    }
+                }
+            };
+            field("name", Some(u.name.clone()), &Some(spec.name.clone()));
+            field("role", Some(u.role.clone()), &spec.role);
+            field("job_title", u.job_title.clone(), &spec.job_title);
+            field("time_zone", u.time_zone.clone(), &spec.time_zone);
+            field("description", u.description.clone(), &spec.description);
+            id = Some(u.id.clone());
+            create = None;
+            update = (!body.is_empty()).then(|| {
+                body.insert(0, ("type", json!("user")));
+                json!({ "user": json::object(body) })
+            });
+            contacts = spec
+                .contacts
+                .iter()
+                .filter(|c| !u.contacts.iter().any(|x| x.same(c)))
+                .cloned()
+                .collect();
+            rules = spec
+                .rules
+                .iter()
+                .filter(|r| !u.has_rule(r, &spec.contacts))
+                .copied()
+                .collect();
+            teams = spec
+                .teams
+                .iter()
+                .filter(|(name, _)| {
+                    account
+                        .team_by_name(name)
+                        .is_none_or(|t| !u.teams.contains(&t.id))
+                })
+                .cloned()
+                .collect();
+            // A membership the user has gets the row's role only when the row wrote one (the
+            // default role never demotes anybody), and only when its role was read.
+            if spec.team_roles_given {
+                for (name, role) in &spec.teams {
+                    let Some(t) = account.team_by_name(name) else {
+                        continue;
+                    };
+                    match account.member_role(&t.id, &u.id) {
+                        Some(old) if u.teams.contains(&t.id) && old != role => {
+                            changes.push(format!("team {name} role: {old} → {role}"));
+                            roles.push((name.clone(), role.clone()));
+                        }
+                        _ => {}
+                    }
+                }
+            }
+        }
+    }
+    for c in &contacts {
+        changes.push(format!("add {} {}", c.channel.word(), c.display()));
+    }
+    for r in &rules {
+        changes.push(format!(
+            "add rule: {} after {} min",
+            r.channel.word(),
+            r.delay
+        ));
+    }
+    // PagerDuty refuses to add a Full Stakeholder to a team, and setting a member's role is
+    // the same request (an existing membership, from before a role change, is left alone).
+    let role = spec.role.as_deref().or(existing.map(|u| u.role.as_str()));
+    if role == Some("read_only_user") && !(teams.is_empty() && roles.is_empty()) {
+        let (column, what) = if teams.is_empty() {
+            ("team_roles", "given a team role")
+        } else {
+            ("teams", "added to a team")
+        };
+        return error_row(
+            line,
+            key,
+            vec![Problem::new(
+                column,
+                format!("a Full Stakeholder cannot be {what} in PagerDuty; remove the new teams and team roles or choose another role"),
+            )],
+        );
+    }
+    for (t, role) in &teams {
+        changes.push(format!("join team {t} as {role}"));
+    }
+    let action = if create.is_some() {
+        Action::Create
+    } else if update.is_some() || !roles.is_empty() {
+        Action::Update
+    } else if !(contacts.is_empty() && rules.is_empty() && teams.is_empty()) {
+        Action::Add
+    } else {
+        Action::Unchanged
+    };
+    RowPlan {
+        line,
+        key: key.to_string(),
+        action,
+        changes,
+        problems: vec![],
+        work: Work::User(UserWork {
+            email: spec.email.clone(),
+            id,
+            create,
+            update,
+            wanted: spec.contacts.clone(),
+            contacts,
+            rules,
+            teams,
+            roles,
+        }),
+    }
+}

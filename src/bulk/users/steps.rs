@@ -1,0 +1,254 @@
+//! One user row's steps: the user (created or adopted, or updated), contact methods,
+//! notification rules, then teams, each step paced and checked before it is retried by the
+//! [`Runner`] it runs on.
+
+use super::account::{AUser, Cm, NRule};
+use super::work::UserWork;
+use super::Contact;
+use crate::api::ApiError;
+use crate::bulk::run::{explain, Ended, Method, RowError, RowResult, Runner, Transport};
+use crate::json::{self, FromJson};
+use serde_json::{json, Value};
+
+impl<'a, T: Transport> Runner<'a, T> {
+    async fn find_user(&self, email: &str) -> Result<Option<Value>, ApiError> {
+        let path = format!("/users?query={}&limit=100", crate::url::encode(email));
+        let v = self.again(Method::Get, &path, None).await?;
+        Ok(v.get("users")
+            .and_then(Value::as_array)
+            .and_then(|a| {
+                a.iter().find(|u| {
+                    json::string(u, "email").is_some_and(|e| e.eq_ignore_ascii_case(email))
+                })
+            })
+            .cloned())
+    }
+
+    async fn contact_methods(&self, uid: &str) -> Result<Vec<Cm>, ApiError> {
+        let v = self
+            .again(
+                Method::Get,
+                &format!("/users/{}/contact_methods", crate::url::encode(uid)),
+                None,
+            )
+            .await?;
+        Ok(json::list(&v, "contact_methods"))
+    }
+
+    async fn rules(&self, uid: &str) -> Result<Vec<NRule>, ApiError> {
+        let v = self
+            .again(
+                Method::Get,
+                &format!("/users/{}/notification_rules", crate::url::encode(uid)),
+                None,
+            )
+            .await?;
+        Ok(json::list(&v, "notification_rules"))
+    }
+
+    /// One user row, step by step. `team_id` gives a team's id by name.
+    pub(crate) async fn user(
+        &self,
+        w: &UserWork,
+        team_id: &dyn Fn(&str) -> Result<String, RowError>,
+        r: &mut RowResult,
+    ) -> Result<Ended, RowError> {
+        fn step(s: &str) -> impl Fn(ApiError) -> RowError + '_ {
+            move |e| explain(s, &e)
+        }
+        if !self.go_on().await {
+            return Ok(Ended::Stopped);
+        }
+        let uid = match (&w.id, &w.create) {
+            (Some(id), _) => id.clone(),
+            (None, Some(body)) => {
+                let (v, adopted) = self
+                    .create_once("/users", body, || async {
+                        Ok(self
+                            .find_user(&w.email)
+                            .await?
+                            .map(|u| json!({ "user": u })))
+                    })
+                    .await
+                    .map_err(step("creating the user"))?;
+                let id = v
+                    .get("user")
+                    .and_then(|u| json::string(u, "id"))
+                    .ok_or_else(|| {
+                        explain(
+                            "creating the user",
+                            &ApiError::Malformed {
+                                endpoint: "/users".into(),
+                                detail: "no user id".into(),
+                            },
+                        )
+                    })?;
+                if adopted {
+                    // The row's own values on the user found, as a create would have set them.
+                    let path = format!("/users/{}", crate::url::encode(&id));
+                    self.again(Method::Put, &path, Some(body))
+                        .await
+                        .map_err(step("setting the row's fields on the user found"))?;
+                    r.found = true;
+                    r.did
+                        .push(format!("found existing user {id} and set the row's fields"));
+                } else {
+                    r.did.push(format!("created user {id}"));
+                }
+                id
+            }
+            (None, None) => return Ok(Ended::Finished),
+        };
+        if r.ids.is_empty() {
+            r.ids.push(uid.clone());
+        }
+        let user_path = format!("/users/{}", crate::url::encode(&uid));
+        if let Some(body) = &w.update {
+            if !self.go_on().await {
+                return Ok(Ended::Stopped);
+            }
+            self.again(Method::Put, &user_path, Some(body))
+                .await
+                .map_err(step("updating the user"))?;
+            r.did.push("updated the user".into());
+        }
+        if !w.contacts.is_empty() || !w.rules.is_empty() {
+            let mut have = self
+                .contact_methods(&uid)
+                .await
+                .map_err(step("reading contact methods"))?;
+            for c in &w.contacts {
+                if !self.go_on().await {
+                    return Ok(Ended::Stopped);
+                }
+                if have.iter().any(|x| x.same(c)) {
+                    continue;
+                }
+                let cm = self.add_contact(&uid, c).await.map_err(step(&format!(
+                    "adding {} {}",
+                    c.channel.word(),
+                    c.display()
+                )))?;
+                r.did
+                    .push(format!("added {} {}", c.channel.word(), c.display()));
+                r.ids.push(cm.id.clone());
+                have.push(cm);
+            }
+            if !w.rules.is_empty() {
+                let mut user = AUser {
+                    id: uid.clone(),
+                    email: w.email.clone(),
+                    contacts: have,
+                    rules: self
+                        .rules(&uid)
+                        .await
+                        .map_err(step("reading notification rules"))?,
+                    ..Default::default()
+                };
+                for rule in &w.rules {
+                    if !self.go_on().await {
+                        return Ok(Ended::Stopped);
+                    }
+                    if user.has_rule(rule, &w.wanted) {
+                        continue;
+                    }
+                    let what = format!(
+                        "adding the rule {} after {} min",
+                        rule.channel.word(),
+                        rule.delay
+                    );
+                    let Some(cm) = user.target(rule.channel, &w.wanted).cloned() else {
+                        return Err(RowError {
+                            step: what,
+                            pagerduty: String::new(),
+                            plain: format!(
+                                "The user has no {} contact method for this rule to use.",
+                                rule.channel.word()
+                            ),
+                        });
+                    };
+                    let body = json!({"notification_rule": {
+                        "type": "assignment_notification_rule",
+                        "start_delay_in_minutes": rule.delay,
+                        "contact_method": {"id": cm.id, "type": cm.channel.api_type()},
+                        "urgency": "high",
+                    }});
+                    let path = format!("{user_path}/notification_rules");
+                    let (v, _) = self
+                        .create_once(&path, &body, || async {
+                            let rules = self.rules(&uid).await?;
+                            Ok(rules
+                                .into_iter()
+                                .find(|x| x.cm_id == cm.id && x.delay == rule.delay && x.urgency == "high")
+                                .map(|x| json!({"notification_rule": {"id": x.id, "start_delay_in_minutes": x.delay, "urgency": x.urgency, "contact_method": {"id": x.cm_id}}})))
+                        })
+                        .await
+                        .map_err(step(&what))?;
+                    if let Some(nr) = v.get("notification_rule").and_then(NRule::from_json) {
+                        r.ids.push(nr.id.clone());
+                        user.rules.push(nr);
+                    }
+                    r.did.push(format!(
+                        "added rule {} after {} min",
+                        rule.channel.word(),
+                        rule.delay
+                    ));
+                }
+            }
+        }
+        // Joins, then new roles in teams the user is in: the same PUT.
+        let joins = w.teams.iter().map(|t| (t, true));
+        for ((team, role), join) in joins.chain(w.roles.iter().map(|t| (t, false))) {
+            if !self.go_on().await {
+                return Ok(Ended::Stopped);
+            }
+            let tid = team_id(team)?;
+            let path = format!(
+                "/teams/{}/users/{}",
+                crate::url::encode(&tid),
+                crate::url::encode(&uid)
+            );
+            let what = if join {
+                format!("adding to team {team}")
+            } else {
+                format!("setting the role in team {team}")
+            };
+            self.again(Method::Put, &path, Some(&json!({ "role": role })))
+                .await
+                .map_err(step(&what))?;
+            r.did.push(if join {
+                format!("joined team {team} as {role}")
+            } else {
+                format!("set the role in team {team} to {role}")
+            });
+        }
+        Ok(Ended::Finished)
+    }
+
+    async fn add_contact(&self, uid: &str, c: &Contact) -> Result<Cm, ApiError> {
+        let mut cm = vec![
+            ("type", json!(c.channel.api_type())),
+            ("label", json!(c.channel.label())),
+            ("address", json!(c.address)),
+        ];
+        if let Some(cc) = c.country_code {
+            cm.push(("country_code", json!(cc)));
+        }
+        let body = json!({ "contact_method": json::object(cm) });
+        let path = format!("/users/{}/contact_methods", crate::url::encode(uid));
+        let (v, _) = self
+            .create_once(&path, &body, || async {
+                let have = self.contact_methods(uid).await?;
+                Ok(have.into_iter().find(|x| x.same(c)).map(|x| {
+                    json!({"contact_method": {"id": x.id, "type": x.channel.api_type(), "address": x.address, "country_code": x.country_code}})
+                }))
+            })
+            .await?;
+        v.get("contact_method")
+            .and_then(Cm::from_json)
+            .ok_or(ApiError::Malformed {
+                endpoint: path,
+                detail: "no contact method in the answer".into(),
+            })
+    }
+}

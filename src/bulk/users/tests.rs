@@ -1,0 +1,293 @@
+use super::*;
+use crate::csvfile;
+
+fn zones(z: &str) -> Option<String> {
+    ["Europe/London", "America/New_York", "Europe/Berlin", "UTC"]
+        .iter()
+        .find(|k| k.eq_ignore_ascii_case(z))
+        .map(|k| k.to_string())
+}
+
+fn checked(text: &str) -> Checked<UserSpec> {
+    check(&csvfile::read(text.as_bytes()).unwrap(), &zones).unwrap()
+}
+
+fn problems(text: &str) -> Vec<(String, String)> {
+    checked(text)
+        .rows
+        .into_iter()
+        .flat_map(|r| r.spec.err().unwrap_or_default())
+        .map(|p| (p.column, p.message))
+        .collect()
+}
+
+#[test]
+fn the_template_is_valid_and_says_what_it_means() {
+    let c = checked(&export::template());
+    assert_eq!(c.format, "pdscope users");
+    assert_eq!(c.valid(), 2, "{:?}", c.rows);
+    let ada = c.rows[0].spec.as_ref().unwrap();
+    assert_eq!(ada.role.as_deref(), Some("user"));
+    assert_eq!(
+        ada.contacts,
+        vec![
+            Contact {
+                channel: Channel::Phone,
+                address: "7700900123".into(),
+                country_code: Some(44)
+            },
+            Contact {
+                channel: Channel::Sms,
+                address: "7700900123".into(),
+                country_code: Some(44)
+            },
+        ]
+    );
+    assert_eq!(
+        ada.rules,
+        vec![
+            Rule {
+                channel: Channel::Sms,
+                delay: 0
+            },
+            Rule {
+                channel: Channel::Phone,
+                delay: 0
+            },
+            Rule {
+                channel: Channel::Phone,
+                delay: 3
+            },
+        ]
+    );
+    assert_eq!(
+        ada.teams,
+        vec![
+            ("Payments".into(), "manager".into()),
+            ("Platform".into(), "responder".into())
+        ]
+    );
+    let grace = c.rows[1].spec.as_ref().unwrap();
+    assert_eq!(
+        grace.contacts.len(),
+        2,
+        "phone and the extra e-mail, no SMS"
+    );
+    assert_eq!(grace.contacts[0].address, "2125550142");
+    assert_eq!(grace.contacts[1].channel, Channel::Email);
+    assert_eq!(
+        grace.rules,
+        vec![
+            Rule {
+                channel: Channel::Phone,
+                delay: 0
+            },
+            Rule {
+                channel: Channel::Email,
+                delay: 5
+            }
+        ]
+    );
+    assert_eq!(
+        grace.teams,
+        vec![("Platform".into(), "responder".into())],
+        "a responder's default"
+    );
+}
+
+#[test]
+fn pagerdutys_headerless_import_users_format_is_read_as_is() {
+    let c = checked("Ada Lovelace,ada@example.com,admin,SRE,44,7700900123,Payments;Ops,\nBo,bo@example.com,observer,,1,2125550142,Ops,responder\n");
+    assert_eq!(c.format, "PagerDuty import_users (no header row)");
+    assert_eq!(c.header, None);
+    assert_eq!(c.valid(), 2);
+    let ada = c.rows[0].spec.as_ref().unwrap();
+    assert_eq!(c.rows[0].line, 1, "the first line is data");
+    assert_eq!(ada.role.as_deref(), Some("admin"));
+    assert_eq!(
+        ada.teams[1],
+        ("Ops".into(), "manager".into()),
+        "an admin manages"
+    );
+    assert_eq!(ada.rules.len(), 3);
+    let bo = c.rows[1].spec.as_ref().unwrap();
+    assert_eq!(bo.teams, vec![("Ops".into(), "responder".into())]);
+}
+
+#[test]
+fn the_browser_samples_headers_are_accepted() {
+    let c = checked("name,email,time_zone,color,role,job_title,avatar_url,description\nAda,ada@example.com,UTC,purple,limited_user,SRE,https://x/a.png,Hi\n");
+    assert_eq!(c.format, "PagerDuty's bulk user sample");
+    assert_eq!(c.ignored, vec!["color", "avatar_url"]);
+    let ada = c.rows[0].spec.as_ref().unwrap();
+    assert_eq!(ada.time_zone.as_deref(), Some("UTC"));
+    assert!(
+        ada.contacts.is_empty() && ada.rules.is_empty(),
+        "no phone: no rules"
+    );
+}
+
+#[test]
+fn roles_take_api_values_and_web_names() {
+    for (cell, api) in [
+        ("Global Admin", "admin"),
+        ("manager", "user"),
+        ("Responder", "limited_user"),
+        ("Full Stakeholder", "read_only_user"),
+        ("limited stakeholder", "read_only_limited_user"),
+        ("restricted_access", "restricted_access"),
+    ] {
+        assert_eq!(role_value(cell), Ok(api), "{cell}");
+    }
+    assert!(role_value("Account Owner")
+        .unwrap_err()
+        .contains("cannot be given"));
+    assert!(role_value("boss")
+        .unwrap_err()
+        .contains("not a PagerDuty role"));
+}
+
+#[test]
+fn phones_are_checked_like_pagerduty_does() {
+    let ok = |v: &str, cc: Option<u16>| phone("phone_number", v, cc).map(|c| c.display());
+    assert_eq!(ok("+44 7700 900123", None).unwrap(), "+44 7700900123");
+    assert_eq!(ok("0044 7700 900123", None).unwrap(), "+44 7700900123");
+    assert_eq!(ok("(212) 555-0142", Some(1)).unwrap(), "+1 2125550142");
+    assert_eq!(ok("+1 212 555 0142", Some(1)).unwrap(), "+1 2125550142");
+    assert_eq!(
+        ok("+39 06 1234 5678", None).unwrap(),
+        "+39 0612345678",
+        "Italy keeps its 0"
+    );
+    assert_eq!(ok("+353 85 123 4567", None).unwrap(), "+353 851234567");
+    assert_eq!(ok("+7 912 345 6789", None).unwrap(), "+7 9123456789");
+    assert_eq!(
+        ok("212 555 0142,,123#", Some(1)).unwrap(),
+        "+1 2125550142,,123#"
+    );
+    for (v, cc, says) in [
+        ("07700 900123", Some(44), "trunk prefix 0"),
+        ("+44 07700 900123", None, "trunk prefix 0"),
+        ("1 212 555 0142", Some(1), "trunk prefix 1"),
+        ("555-CALL-NOW", Some(1), "holds \"C\""),
+        ("2125550142", None, "no country code"),
+        ("+44 7700 900123", Some(1), "make them agree"),
+        ("12", Some(1), "too short"),
+    ] {
+        let e = ok(v, cc).unwrap_err();
+        assert!(e.message.contains(says), "{v}: {}", e.message);
+    }
+    let long = "2".repeat(41);
+    assert!(ok(&long, Some(44))
+        .unwrap_err()
+        .message
+        .contains("40 digits"));
+}
+
+#[test]
+fn every_bad_cell_is_named_with_what_to_write() {
+    let file =
+        "name,email,role,time_zone,country_code,phone_number,sms_number,teams,team_roles,notify\n\
+        ,not-an-email,boss,Mars/Base,2000,07700,,A;B,manager;x;y,pager:0\n\
+        Bo,bo@example.com,,,44,7700900123;7700900124;7700900125;7700900126,,,,\n\
+        Cy,BO@example.com,Full Stakeholder,,,,,Ops,,sms:5\n";
+    let found = problems(file);
+    let has = |col: &str, text: &str| {
+        assert!(
+            found.iter().any(|(c, m)| c == col && m.contains(text)),
+            "{col}: {text} in {found:#?}"
+        )
+    };
+    has("name", "is empty");
+    has("email", "not an e-mail address");
+    has("role", "not a PagerDuty role");
+    has("time_zone", "IANA name");
+    has("country_code", "1 to 1999");
+    has("phone_number", "no country code");
+    has("team_roles", "3 roles for 2 teams");
+    has("notify", "not a channel");
+    has("phone_number", "at most 3");
+    has("email", "also on line 3");
+    has("notify", "names sms but the row has no sms number");
+    // Rows with problems stay, in order, with their lines.
+    let c = checked(file);
+    assert_eq!(
+        c.rows.iter().map(|r| r.line).collect::<Vec<_>>(),
+        vec![2, 3, 4]
+    );
+    assert_eq!(c.valid(), 0);
+}
+
+#[test]
+fn sms_follows_the_phone_unless_told_otherwise() {
+    let c = checked(
+        "name,email,country_code,phone_number,sms_number,notify\n\
+        A,a@example.com,44,7700900123,none,\n\
+        B,b@example.com,44,7700900123,7700900999,sms:1\n\
+        C,c@example.com,,,,none\n",
+    );
+    let a = c.rows[0].spec.as_ref().unwrap();
+    assert_eq!(a.contacts.len(), 1);
+    assert_eq!(
+        a.rules,
+        vec![
+            Rule {
+                channel: Channel::Phone,
+                delay: 0
+            },
+            Rule {
+                channel: Channel::Phone,
+                delay: 3
+            }
+        ]
+    );
+    let b = c.rows[1].spec.as_ref().unwrap();
+    assert_eq!(b.contacts[1].address, "7700900999");
+    assert_eq!(
+        b.rules,
+        vec![Rule {
+            channel: Channel::Sms,
+            delay: 1
+        }]
+    );
+    assert!(c.rows[2].spec.as_ref().unwrap().rules.is_empty());
+}
+
+#[test]
+fn time_zones_are_spelled_as_pagerduty_does() {
+    let c = checked("name,email,time_zone\nA,a@example.com,europe/berlin\n");
+    assert_eq!(
+        c.rows[0].spec.as_ref().unwrap().time_zone.as_deref(),
+        Some("Europe/Berlin")
+    );
+}
+
+#[test]
+fn files_that_are_not_user_files_say_so() {
+    let rows = csvfile::read(b"name,title\nAda,SRE\n").unwrap();
+    let e = check(&rows, &zones).unwrap_err();
+    assert!(e.to_string().contains("no email column"), "{e}");
+    let rows = csvfile::read(b"name,email\n").unwrap();
+    assert_eq!(check(&rows, &zones).unwrap_err(), FileError::NoData);
+    let rows = csvfile::read(b"name,email,Email\nA,a@x.io,b@x.io\n").unwrap();
+    assert!(matches!(
+        check(&rows, &zones),
+        Err(FileError::RepeatedColumn(_))
+    ));
+}
+
+#[test]
+fn an_exported_row_reads_back_as_the_same_spec() {
+    let c = checked(&export::template());
+    for row in &c.rows {
+        let spec = row.spec.clone().unwrap();
+        let mut text = COLUMNS.join(",") + "\n";
+        text += &export::export_row(&spec)
+            .iter()
+            .map(|c| crate::csvfile::cell(c))
+            .collect::<Vec<_>>()
+            .join(",");
+        let back = checked(&text);
+        assert_eq!(back.rows[0].spec.as_ref(), Ok(&spec), "{text}");
+    }
+}
