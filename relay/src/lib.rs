@@ -10,27 +10,27 @@
 //! a repeated parameter is refused (PagerDuty might read another copy than the relay checked),
 //! and parameters outside the list are dropped.
 
+mod client;
+mod options;
+
+pub use client::Cidr;
+pub use options::{check_identity_url, read_credentials_json, RelayConfig, DEFAULT_MAX_TRACKED};
+
 use axum::body::Bytes;
-use axum::extract::{ConnectInfo, DefaultBodyLimit, Request, State};
+use axum::extract::{DefaultBodyLimit, Request, State};
 use axum::http::{header, HeaderMap, HeaderValue, Method, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::post;
 use axum::{Json, Router};
-use pdscope::url::{is_loopback, parse_origin};
 use serde_json::json;
 use std::collections::{BTreeSet, HashMap, HashSet, VecDeque};
-use std::fmt;
-use std::net::{IpAddr, SocketAddr};
-use std::str::FromStr;
+use std::net::IpAddr;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 use tower_http::cors::{AllowOrigin, CorsLayer};
 
 /// Form bodies larger than this are refused (a code exchange is a few hundred bytes).
 pub const MAX_BODY: usize = 4 * 1024;
-
-/// How many client addresses the rate limiter remembers by default.
-pub const DEFAULT_MAX_TRACKED: usize = 100_000;
 
 /// The rate limit's window.
 const WINDOW: Duration = Duration::from_secs(60);
@@ -50,114 +50,6 @@ const REVOKE: &[&str] = &["token", "token_type_hint", "client_id"];
 
 /// Where log lines go (stderr in the binary, a buffer in tests).
 pub type LogSink = Arc<dyn Fn(String) + Send + Sync>;
-
-/// What the relay needs to know.
-#[derive(Clone)]
-pub struct RelayConfig {
-    /// e.g. `https://identity.pagerduty.com` (no trailing slash).
-    pub identity_url: String,
-    pub client_id: String,
-    pub client_secret: String,
-    /// Exact origins allowed to call the relay from a browser.
-    pub allow_origins: Vec<String>,
-    /// Requests per client address per minute (sliding window).
-    pub per_minute: usize,
-    pub upstream_timeout: Duration,
-    /// Proxies whose `X-Forwarded-For` is believed; from anyone else the header is ignored.
-    pub trusted_proxies: Vec<Cidr>,
-    /// How many client addresses the rate limiter remembers at most (the least recently seen
-    /// are forgotten first).
-    pub max_tracked: usize,
-}
-
-/// An address block such as `10.0.0.0/8` or `fd00::/8`; a bare address is a block of one
-/// (`/32` or `/128`). Bits past the prefix are ignored.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct Cidr {
-    addr: IpAddr,
-    prefix: u8,
-}
-
-impl Cidr {
-    /// True when `ip` lies in the block (an IPv4-mapped IPv6 address counts as IPv4).
-    pub fn contains(&self, ip: IpAddr) -> bool {
-        let (differing, bits) = match (self.addr, ip.to_canonical()) {
-            (IpAddr::V4(a), IpAddr::V4(b)) => (u128::from(u32::from(a) ^ u32::from(b)), 32),
-            (IpAddr::V6(a), IpAddr::V6(b)) => (u128::from(a) ^ u128::from(b), 128),
-            _ => return false,
-        };
-        // No differing bit within the prefix (a /0 prefix shifts everything out).
-        differing
-            .checked_shr(bits - u32::from(self.prefix))
-            .unwrap_or(0)
-            == 0
-    }
-}
-
-impl FromStr for Cidr {
-    type Err = String;
-
-    fn from_str(s: &str) -> Result<Cidr, String> {
-        let bad =
-            || format!("{s} is not an IP address or CIDR block (such as 127.0.0.1 or 10.0.0.0/8)");
-        let (addr, prefix) = match s.split_once('/') {
-            Some((a, p)) => (a, Some(p)),
-            None => (s, None),
-        };
-        let addr = IpAddr::from_str(addr).map_err(|_| bad())?.to_canonical();
-        let max = if addr.is_ipv4() { 32 } else { 128 };
-        let prefix = match prefix {
-            None => max,
-            Some(p) if !p.is_empty() && p.len() <= 3 && p.bytes().all(|b| b.is_ascii_digit()) => {
-                p.parse::<u8>().ok().filter(|p| *p <= max).ok_or_else(bad)?
-            }
-            Some(_) => return Err(bad()),
-        };
-        Ok(Cidr { addr, prefix })
-    }
-}
-
-impl fmt::Display for Cidr {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{}/{}", self.addr, self.prefix)
-    }
-}
-
-/// The address a request is counted against. The connection's peer, unless the peer is a
-/// trusted proxy: then the rightmost `X-Forwarded-For` entry that is not a trusted proxy
-/// (everything left of it was written by the client and can say anything), or the leftmost
-/// entry when every one is trusted. An entry that is no address where the client's should be
-/// gives the nearest trusted hop, so such requests share one window instead of escaping it.
-pub fn client_address(peer: IpAddr, forwarded_for: Option<&str>, trusted: &[Cidr]) -> IpAddr {
-    let is_trusted = |ip: IpAddr| trusted.iter().any(|c| c.contains(ip));
-    let peer = peer.to_canonical();
-    let Some(header) = forwarded_for.filter(|_| is_trusted(peer)) else {
-        return peer;
-    };
-    let mut nearest = peer;
-    for entry in header.rsplit(',').map(str::trim).filter(|e| !e.is_empty()) {
-        let Some(ip) = forwarded_entry(entry) else {
-            return nearest;
-        };
-        if !is_trusted(ip) {
-            return ip;
-        }
-        nearest = ip;
-    }
-    nearest
-}
-
-/// One `X-Forwarded-For` entry: an address, possibly with a port (`1.2.3.4:5`, `[::1]:5`).
-fn forwarded_entry(entry: &str) -> Option<IpAddr> {
-    let ip = IpAddr::from_str(entry)
-        .ok()
-        .or_else(|| SocketAddr::from_str(entry).ok().map(|a| a.ip()))
-        .or_else(|| {
-            let inside = entry.strip_prefix('[')?.strip_suffix(']')?;
-            IpAddr::from_str(inside).ok()
-        })?;
-    Some(ip.to_canonical())
-}
 
 /// Per-address sliding windows with bounded memory. An address whose newest request is a
 /// window old has nothing left to remember and is dropped; beyond the cap the least recently
@@ -323,27 +215,10 @@ async fn revoke(State(r): State<Arc<Relay>>, req: Request) -> Response {
     relay(&r, "/oauth/revoke", req).await
 }
 
-fn client_ip(r: &Relay, peer: Option<SocketAddr>, headers: &HeaderMap) -> IpAddr {
-    let peer = peer.map(|c| c.ip()).unwrap_or(IpAddr::from([127, 0, 0, 1]));
-    // Several header lines are one list; a line that is not text is an entry that is no
-    // address.
-    let lines: Vec<&str> = headers
-        .get_all("x-forwarded-for")
-        .iter()
-        .map(|v| v.to_str().unwrap_or("?"))
-        .collect();
-    let header = (!lines.is_empty()).then(|| lines.join(","));
-    client_address(peer, header.as_deref(), &r.config.trusted_proxies)
-}
-
 async fn relay(r: &Relay, path: &'static str, req: Request) -> Response {
     let started = Instant::now();
-    let peer = req
-        .extensions()
-        .get::<ConnectInfo<SocketAddr>>()
-        .map(|c| c.0);
+    let ip = client::address_of(&req, &r.config.trusted_proxies);
     let (parts, body) = req.into_parts();
-    let ip = client_ip(r, peer, &parts.headers);
     // Counted before the body is read: a refused request still costs its sender.
     let resp = if let Err(wait) = r.admit(ip) {
         let mut resp = oauth_error(
@@ -496,156 +371,12 @@ async fn relay_inner(r: &Relay, path: &'static str, headers: &HeaderMap, body: B
     resp
 }
 
-/// Checks `--identity-url`: an absolute https URL, or plain http only to a loopback host
-/// (exactly `localhost`, 127.0.0.0/8 or `[::1]`, as the app and the sandbox judge it), with
-/// no query or fragment. Returns its origin and path, without a trailing slash.
-pub fn check_identity_url(url: &str) -> Result<String, String> {
-    let bad = || {
-        format!("--identity-url {url} must be https (plain http only on loopback: localhost, 127.0.0.0/8 or [::1])")
-    };
-    let origin = parse_origin(url).ok_or_else(bad)?;
-    if origin.scheme != "https" && !is_loopback(&origin.host) {
-        return Err(bad());
-    }
-    let after_scheme = url.split_once("://").map_or("", |(_, rest)| rest);
-    let path = after_scheme.find('/').map_or("", |i| &after_scheme[i..]);
-    if after_scheme.contains(['?', '#']) {
-        return Err(format!(
-            "--identity-url {url} must not carry a query or fragment"
-        ));
-    }
-    Ok(format!("{origin}{}", path.trim_end_matches('/')))
-}
-
-/// Reads PagerDuty's app registration JSON: returns `(client_id, client_secret)`.
-pub fn read_credentials_json(text: &str) -> Result<(Option<String>, Option<String>), String> {
-    let v: serde_json::Value =
-        serde_json::from_str(text).map_err(|e| format!("the credentials file is not JSON: {e}"))?;
-    let find = |keys: &[&str]| -> Option<String> {
-        keys.iter()
-            .find_map(|k| v.get(*k).and_then(|x| x.as_str()).map(str::to_string))
-    };
-    Ok((
-        find(&["client_id", "clientId", "PD_CLIENT_ID"]),
-        find(&["client_secret", "clientSecret", "PD_CLIENT_SECRET"]),
-    ))
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
 
     fn ip(s: &str) -> IpAddr {
         s.parse().unwrap()
-    }
-
-    fn cidrs(list: &[&str]) -> Vec<Cidr> {
-        list.iter().map(|c| c.parse().unwrap()).collect()
-    }
-
-    #[test]
-    fn cidr_blocks_parse_and_match() {
-        let c: Cidr = "10.0.0.0/8".parse().unwrap();
-        assert!(c.contains(ip("10.0.0.1")) && c.contains(ip("10.255.255.255")));
-        assert!(!c.contains(ip("11.0.0.0")) && !c.contains(ip("9.255.255.255")));
-        assert!(
-            c.contains(ip("::ffff:10.1.2.3")),
-            "IPv4-mapped counts as IPv4"
-        );
-        assert!(
-            !c.contains(ip("::a00:1")),
-            "an IPv6 address is not in an IPv4 block"
-        );
-        // A bare address is a block of one.
-        let one: Cidr = "127.0.0.1".parse().unwrap();
-        assert_eq!(one.to_string(), "127.0.0.1/32");
-        assert!(one.contains(ip("127.0.0.1")) && !one.contains(ip("127.0.0.2")));
-        let v6: Cidr = "::1".parse().unwrap();
-        assert_eq!(v6.to_string(), "::1/128");
-        assert!(v6.contains(ip("::1")) && !v6.contains(ip("::2")));
-        assert!(!v6.contains(ip("127.0.0.1")));
-        let net: Cidr = "fd00:ab::/32".parse().unwrap();
-        assert!(net.contains(ip("fd00:ab:ffff::1")) && !net.contains(ip("fd00:ac::1")));
-        // Odd prefixes, bits past the prefix, and the whole space.
-        let odd: Cidr = "192.168.1.77/25".parse().unwrap();
-        assert!(odd.contains(ip("192.168.1.0")) && odd.contains(ip("192.168.1.127")));
-        assert!(!odd.contains(ip("192.168.1.128")));
-        let all: Cidr = "0.0.0.0/0".parse().unwrap();
-        assert!(all.contains(ip("255.255.255.255")) && !all.contains(ip("::1")));
-        let all6: Cidr = "::/0".parse().unwrap();
-        assert!(all6.contains(ip("ffff::1")) && all6.contains(ip("::1")));
-        for bad in [
-            "",
-            "10.0.0.0/33",
-            "::/129",
-            "10.0.0.0/",
-            "10.0.0.0/+8",
-            "10.0.0.0/-1",
-            "10.0.0.0/8/8",
-            "10.0.0/8",
-            "10.0.0.0 /8",
-            "localhost",
-            "example.com/8",
-            "[::1]",
-        ] {
-            let err = bad.parse::<Cidr>().unwrap_err();
-            assert!(err.starts_with(bad), "{bad}: {err}");
-        }
-    }
-
-    #[test]
-    fn the_client_is_the_rightmost_address_no_trusted_proxy_wrote() {
-        let trusted = cidrs(&["127.0.0.1", "10.0.0.0/8", "::1"]);
-        let pick = |peer: &str, xff: Option<&str>| client_address(ip(peer), xff, &trusted);
-        // No header, or a peer that is no trusted proxy: the connection's address.
-        assert_eq!(pick("127.0.0.1", None), ip("127.0.0.1"));
-        assert_eq!(pick("192.0.2.1", Some("203.0.113.7")), ip("192.0.2.1"));
-        assert_eq!(pick("192.0.2.1", Some("10.0.0.1")), ip("192.0.2.1"));
-        // From the proxy: its own entry, whatever the client put in front of it.
-        assert_eq!(pick("127.0.0.1", Some("203.0.113.7")), ip("203.0.113.7"));
-        assert_eq!(
-            pick("127.0.0.1", Some("198.51.100.1, 1.1.1.1,203.0.113.7")),
-            ip("203.0.113.7")
-        );
-        // Through a chain of trusted proxies: past every trusted hop.
-        assert_eq!(
-            pick(
-                "127.0.0.1",
-                Some("198.51.100.1, 203.0.113.7, 10.1.1.1, 10.2.2.2")
-            ),
-            ip("203.0.113.7")
-        );
-        // Every entry trusted: the leftmost.
-        assert_eq!(
-            pick("127.0.0.1", Some("10.9.9.9, 10.1.1.1")),
-            ip("10.9.9.9")
-        );
-        // A client the proxy wrote as `unknown`: the nearest trusted hop, not the client's
-        // own claims further left.
-        assert_eq!(
-            pick("127.0.0.1", Some("198.51.100.1, unknown, 10.1.1.1")),
-            ip("10.1.1.1")
-        );
-        assert_eq!(pick("127.0.0.1", Some("unknown")), ip("127.0.0.1"));
-        assert_eq!(pick("127.0.0.1", Some("")), ip("127.0.0.1"));
-        // Ports, brackets, IPv6 and IPv4-mapped addresses.
-        assert_eq!(
-            pick("127.0.0.1", Some("203.0.113.7:5555")),
-            ip("203.0.113.7")
-        );
-        assert_eq!(pick("::1", Some("[2001:db8::7]:443")), ip("2001:db8::7"));
-        assert_eq!(pick("::1", Some("[2001:db8::7]")), ip("2001:db8::7"));
-        assert_eq!(pick("::1", Some("2001:db8::7")), ip("2001:db8::7"));
-        assert_eq!(
-            pick("::ffff:127.0.0.1", Some("::ffff:203.0.113.7")),
-            ip("203.0.113.7")
-        );
-        assert_eq!(pick("::ffff:192.0.2.1", None), ip("192.0.2.1"));
-        // Nothing trusted: the header never counts.
-        assert_eq!(
-            client_address(ip("127.0.0.1"), Some("203.0.113.7"), &[]),
-            ip("127.0.0.1")
-        );
     }
 
     #[test]
@@ -711,36 +442,5 @@ mod tests {
         assert!(w.admit(ip("192.0.2.9"), at(65 + 60 + 59), 2, 1000).is_ok());
         assert_eq!(w.len(), 1);
         assert_eq!(w.by_last_seen.len(), w.hits.len());
-    }
-
-    #[test]
-    fn identity_url_is_https_or_loopback_http() {
-        for ok in [
-            "http://127.0.0.1:8788",
-            "http://localhost:1",
-            "http://[::1]:8",
-            "https://identity.pagerduty.com",
-        ] {
-            assert!(check_identity_url(ok).is_ok(), "{ok}");
-        }
-        assert_eq!(
-            check_identity_url("https://identity.pagerduty.com/").as_deref(),
-            Ok("https://identity.pagerduty.com")
-        );
-        for bad in [
-            "http://127.0.0.1.nip.io",
-            "http://localhost.evil.example",
-            "http://127.0.0.1@evil.example",
-            "http://localhost:8788@evil.example",
-            "http://[::1].evil.example",
-            "http://identity.pagerduty.com",
-            "ftp://127.0.0.1",
-            "ftp://identity.pagerduty.com",
-            "https://identity.pagerduty.com?x=1",
-            "127.0.0.1:8788",
-            "",
-        ] {
-            assert!(check_identity_url(bad).is_err(), "{bad}");
-        }
     }
 }
