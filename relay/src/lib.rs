@@ -11,9 +11,11 @@
 //! and parameters outside the list are dropped.
 
 mod client;
+mod error;
 mod options;
 
 pub use client::Cidr;
+use error::RelayError;
 pub use options::{check_identity_url, read_credentials_json, RelayConfig, DEFAULT_MAX_TRACKED};
 
 use axum::body::Bytes;
@@ -166,18 +168,6 @@ pub fn rate_key(ip: IpAddr) -> IpAddr {
     }
 }
 
-/// An RFC 6749 style error body.
-pub fn oauth_error(status: StatusCode, error: &str, description: &str) -> Response {
-    let mut resp = (
-        status,
-        Json(json!({"error": error, "error_description": description})),
-    )
-        .into_response();
-    resp.headers_mut()
-        .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
-    resp
-}
-
 /// The relay's router.
 pub fn app(relay: Arc<Relay>) -> Router {
     let origins: Vec<HeaderValue> = relay
@@ -195,13 +185,7 @@ pub fn app(relay: Arc<Relay>) -> Router {
     Router::new()
         .route("/oauth/token", post(token))
         .route("/oauth/revoke", post(revoke))
-        .fallback(|| async {
-            oauth_error(
-                StatusCode::NOT_FOUND,
-                "invalid_request",
-                "pd-token-relay only forwards POST /oauth/token and POST /oauth/revoke.",
-            )
-        })
+        .fallback(|| async { RelayError::UnknownPath })
         .layer(DefaultBodyLimit::max(MAX_BODY))
         .layer(cors)
         .with_state(relay)
@@ -221,24 +205,13 @@ async fn relay(r: &Relay, path: &'static str, req: Request) -> Response {
     let (parts, body) = req.into_parts();
     // Counted before the body is read: a refused request still costs its sender.
     let resp = if let Err(wait) = r.admit(ip) {
-        let mut resp = oauth_error(
-            StatusCode::TOO_MANY_REQUESTS,
-            "slow_down",
-            "Too many requests from this address; wait a minute.",
-        );
-        // Whole seconds, rounded up, at least one (RFC 9110 section 10.2.3).
-        let secs = wait.as_secs() + u64::from(wait.subsec_nanos() > 0);
-        resp.headers_mut()
-            .insert(header::RETRY_AFTER, HeaderValue::from(secs.max(1)));
-        resp
+        RelayError::SlowDown(wait).into_response()
     } else {
         match axum::body::to_bytes(body, MAX_BODY).await {
-            Ok(bytes) => relay_inner(r, path, &parts.headers, bytes).await,
-            Err(_) => oauth_error(
-                StatusCode::PAYLOAD_TOO_LARGE,
-                "invalid_request",
-                "The request body is larger than a token request can be.",
-            ),
+            Ok(bytes) => relay_inner(r, path, &parts.headers, bytes)
+                .await
+                .into_response(),
+            Err(_) => RelayError::BodyTooLarge.into_response(),
         }
     };
     (r.log)(format!(
@@ -249,54 +222,37 @@ async fn relay(r: &Relay, path: &'static str, req: Request) -> Response {
     resp
 }
 
-async fn relay_inner(r: &Relay, path: &'static str, headers: &HeaderMap, body: Bytes) -> Response {
+async fn relay_inner(
+    r: &Relay,
+    path: &'static str,
+    headers: &HeaderMap,
+    body: Bytes,
+) -> Result<Response, RelayError> {
     let form_type = headers
         .get(header::CONTENT_TYPE)
         .and_then(|v| v.to_str().ok())
         .is_some_and(|v| v.starts_with("application/x-www-form-urlencoded"));
     if !form_type {
-        return oauth_error(
-            StatusCode::BAD_REQUEST,
-            "invalid_request",
-            "The body must be application/x-www-form-urlencoded.",
-        );
+        return Err(RelayError::NotForm);
     }
     let pairs: Vec<(String, String)> = form_urlencoded::parse(&body).into_owned().collect();
     // Keys compare decoded, as PagerDuty reads them (`grant%5Ftype` is `grant_type`).
     let mut seen = HashSet::new();
     if let Some((k, _)) = pairs.iter().find(|(k, _)| !seen.insert(k.as_str())) {
-        return oauth_error(
-            StatusCode::BAD_REQUEST,
-            "invalid_request",
-            &format!("repeated parameter: {k}"),
-        );
+        return Err(RelayError::Repeated(k.clone()));
     }
     let get = |k: &str| pairs.iter().find(|(n, _)| n == k).map(|(_, v)| v.as_str());
     if get("client_id") != Some(r.config.client_id.as_str()) {
-        return oauth_error(
-            StatusCode::UNAUTHORIZED,
-            "invalid_client",
-            "This relay serves one client id, and the request is not for it.",
-        );
+        return Err(RelayError::OtherClient);
     }
     if get("client_secret").is_some() {
-        return oauth_error(
-            StatusCode::BAD_REQUEST,
-            "invalid_request",
-            "The browser must never send a client secret; the relay adds it.",
-        );
+        return Err(RelayError::SecretFromBrowser);
     }
     let allowed = match (path, get("grant_type")) {
         ("/oauth/revoke", _) => REVOKE,
         (_, Some("authorization_code")) => AUTHORIZATION_CODE,
         (_, Some("refresh_token")) => REFRESH_TOKEN,
-        _ => {
-            return oauth_error(
-                StatusCode::BAD_REQUEST,
-                "unsupported_grant_type",
-                "The relay forwards only authorization_code and refresh_token grants.",
-            )
-        }
+        _ => return Err(RelayError::UnsupportedGrant),
     };
     // The upstream body is rebuilt from the allow-list; anything else is dropped. The
     // serializer is not Send: finish it before any await.
@@ -318,48 +274,25 @@ async fn relay_inner(r: &Relay, path: &'static str, headers: &HeaderMap, body: B
         .header(header::ACCEPT.as_str(), "application/json")
         .body(form)
         .send()
-        .await;
-    let upstream = match upstream {
-        Ok(u) => u,
-        Err(e) if e.is_timeout() => {
-            return oauth_error(
-                StatusCode::GATEWAY_TIMEOUT,
-                "temporarily_unavailable",
-                "PagerDuty's identity service did not answer in time; try again.",
-            )
-        }
-        Err(_) => {
-            return oauth_error(
-                StatusCode::BAD_GATEWAY,
-                "temporarily_unavailable",
-                "PagerDuty's identity service could not be reached from the relay.",
-            )
-        }
-    };
+        .await
+        .map_err(|e| {
+            if e.is_timeout() {
+                RelayError::UpstreamTimeout
+            } else {
+                RelayError::UpstreamUnreachable
+            }
+        })?;
     let status =
         StatusCode::from_u16(upstream.status().as_u16()).unwrap_or(StatusCode::BAD_GATEWAY);
-    let bytes = match upstream.bytes().await {
-        Ok(b) => b,
-        Err(_) => {
-            return oauth_error(
-                StatusCode::BAD_GATEWAY,
-                "temporarily_unavailable",
-                "PagerDuty's identity service broke off its answer.",
-            )
-        }
-    };
+    let bytes = upstream
+        .bytes()
+        .await
+        .map_err(|_| RelayError::UpstreamBrokeOff)?;
     if bytes.is_empty() && status.is_success() {
-        return (status, Json(json!({}))).into_response();
+        return Ok((status, Json(json!({}))).into_response());
     }
     if serde_json::from_slice::<serde_json::Value>(&bytes).is_err() {
-        return oauth_error(
-            StatusCode::BAD_GATEWAY,
-            "server_error",
-            &format!(
-                "PagerDuty's identity service answered HTTP {} with a body that is not JSON.",
-                status.as_u16()
-            ),
-        );
+        return Err(RelayError::UpstreamNotJson(status));
     }
     let mut resp = (status, bytes).into_response();
     let h = resp.headers_mut();
@@ -368,7 +301,7 @@ async fn relay_inner(r: &Relay, path: &'static str, headers: &HeaderMap, body: B
         HeaderValue::from_static("application/json"),
     );
     h.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
-    resp
+    Ok(resp)
 }
 
 #[cfg(test)]
