@@ -10,32 +10,32 @@
 //! a repeated parameter is refused (PagerDuty might read another copy than the relay checked),
 //! and parameters outside the list are dropped.
 
+mod access_log;
 mod client;
 mod error;
+mod limit;
 mod options;
+mod state;
 
 pub use client::Cidr;
 use error::RelayError;
 pub use options::{check_identity_url, read_credentials_json, RelayConfig, DEFAULT_MAX_TRACKED};
+pub use state::Relay;
 
 use axum::body::Bytes;
 use axum::extract::{DefaultBodyLimit, Request, State};
 use axum::http::{header, HeaderMap, HeaderValue, Method, StatusCode};
+use axum::middleware;
 use axum::response::{IntoResponse, Response};
-use axum::routing::post;
+use axum::routing::{post, MethodRouter};
 use axum::{Json, Router};
 use serde_json::json;
-use std::collections::{BTreeSet, HashMap, HashSet, VecDeque};
-use std::net::IpAddr;
-use std::sync::{Arc, Mutex};
-use std::time::{Duration, Instant};
+use std::collections::HashSet;
+use std::sync::Arc;
 use tower_http::cors::{AllowOrigin, CorsLayer};
 
 /// Form bodies larger than this are refused (a code exchange is a few hundred bytes).
 pub const MAX_BODY: usize = 4 * 1024;
-
-/// The rate limit's window.
-const WINDOW: Duration = Duration::from_secs(60);
 
 /// The parameters forwarded for an authorization code exchange.
 const AUTHORIZATION_CODE: &[&str] = &[
@@ -49,124 +49,6 @@ const AUTHORIZATION_CODE: &[&str] = &[
 const REFRESH_TOKEN: &[&str] = &["grant_type", "refresh_token", "client_id", "scope"];
 /// The parameters forwarded for a revocation.
 const REVOKE: &[&str] = &["token", "token_type_hint", "client_id"];
-
-/// Where log lines go (stderr in the binary, a buffer in tests).
-pub type LogSink = Arc<dyn Fn(String) + Send + Sync>;
-
-/// Per-address sliding windows with bounded memory. An address whose newest request is a
-/// window old has nothing left to remember and is dropped; beyond the cap the least recently
-/// seen address goes first. Both use an index ordered by last request, so no request scans
-/// the map: each costs O(log n).
-#[derive(Default)]
-struct Windows {
-    hits: HashMap<IpAddr, VecDeque<Instant>>,
-    /// `(newest request, address)` for every address in `hits`.
-    by_last_seen: BTreeSet<(Instant, IpAddr)>,
-}
-
-impl Windows {
-    /// `Ok` when `ip` may make another request at `now` (then it is counted); otherwise how
-    /// long until its window has room again.
-    fn admit(
-        &mut self,
-        ip: IpAddr,
-        now: Instant,
-        per_minute: usize,
-        cap: usize,
-    ) -> Result<(), Duration> {
-        while let Some(&(seen, idle)) = self.by_last_seen.first() {
-            if now.saturating_duration_since(seen) < WINDOW {
-                break;
-            }
-            self.by_last_seen.pop_first();
-            self.hits.remove(&idle);
-        }
-        if let Some(w) = self.hits.get_mut(&ip) {
-            while w
-                .front()
-                .is_some_and(|t| now.saturating_duration_since(*t) >= WINDOW)
-            {
-                w.pop_front();
-            }
-            if w.len() >= per_minute {
-                let oldest = w.front().copied().unwrap_or(now);
-                return Err(WINDOW.saturating_sub(now.saturating_duration_since(oldest)));
-            }
-            if let Some(&last) = w.back() {
-                self.by_last_seen.remove(&(last, ip));
-            }
-            w.push_back(now);
-        } else {
-            if per_minute == 0 {
-                return Err(WINDOW);
-            }
-            while self.hits.len() >= cap.max(1) {
-                let Some((_, oldest)) = self.by_last_seen.pop_first() else {
-                    break;
-                };
-                self.hits.remove(&oldest);
-            }
-            self.hits.insert(ip, VecDeque::from([now]));
-        }
-        self.by_last_seen.insert((now, ip));
-        Ok(())
-    }
-
-    fn len(&self) -> usize {
-        self.hits.len()
-    }
-}
-
-/// Shared state: configuration, HTTP client, rate windows and the log sink.
-pub struct Relay {
-    pub config: RelayConfig,
-    client: reqwest::Client,
-    windows: Mutex<Windows>,
-    log: LogSink,
-}
-
-impl Relay {
-    pub fn new(config: RelayConfig, log: LogSink) -> Result<Arc<Relay>, String> {
-        let client = reqwest::Client::builder()
-            .timeout(config.upstream_timeout)
-            .redirect(reqwest::redirect::Policy::none())
-            .build()
-            .map_err(|e| format!("cannot build the HTTP client: {e}"))?;
-        Ok(Arc::new(Relay {
-            config,
-            client,
-            windows: Mutex::new(Windows::default()),
-            log,
-        }))
-    }
-
-    /// How many client addresses the rate limiter currently remembers.
-    pub fn tracked_addresses(&self) -> usize {
-        self.windows.lock().unwrap_or_else(|p| p.into_inner()).len()
-    }
-
-    /// Sliding-window limit: `Ok` when `ip` may make another request now, else the wait.
-    fn admit(&self, ip: IpAddr) -> Result<(), Duration> {
-        self.windows
-            .lock()
-            .unwrap_or_else(|p| p.into_inner())
-            .admit(
-                rate_key(ip),
-                Instant::now(),
-                self.config.per_minute,
-                self.config.max_tracked,
-            )
-    }
-}
-
-/// The address a request is counted under: IPv4 as is, IPv6 by its /64, which one
-/// subscriber usually holds whole (so rotating within it does not escape the limit).
-pub fn rate_key(ip: IpAddr) -> IpAddr {
-    match ip.to_canonical() {
-        IpAddr::V6(v6) => IpAddr::V6((u128::from(v6) & !((1u128 << 64) - 1)).into()),
-        v4 => v4,
-    }
-}
 
 /// The relay's router.
 pub fn app(relay: Arc<Relay>) -> Router {
@@ -182,9 +64,14 @@ pub fn app(relay: Arc<Relay>) -> Router {
         .allow_headers([header::CONTENT_TYPE])
         // The page backs off by it (the browser hides it from cross-origin pages otherwise).
         .expose_headers([header::RETRY_AFTER]);
+    // The log line is outermost, so it reports what the limit refuses too.
+    let limit = middleware::from_fn_with_state(relay.limiter.clone(), limit::limit);
+    let log = middleware::from_fn_with_state(relay.log.clone(), access_log::access_log);
+    let forwarded =
+        |route: MethodRouter<Arc<Relay>>| route.route_layer(limit.clone()).route_layer(log.clone());
     Router::new()
-        .route("/oauth/token", post(token))
-        .route("/oauth/revoke", post(revoke))
+        .route("/oauth/token", forwarded(post(token)))
+        .route("/oauth/revoke", forwarded(post(revoke)))
         .fallback(|| async { RelayError::UnknownPath })
         .layer(DefaultBodyLimit::max(MAX_BODY))
         .layer(cors)
@@ -200,26 +87,13 @@ async fn revoke(State(r): State<Arc<Relay>>, req: Request) -> Response {
 }
 
 async fn relay(r: &Relay, path: &'static str, req: Request) -> Response {
-    let started = Instant::now();
-    let ip = client::address_of(&req, &r.config.trusted_proxies);
     let (parts, body) = req.into_parts();
-    // Counted before the body is read: a refused request still costs its sender.
-    let resp = if let Err(wait) = r.admit(ip) {
-        RelayError::SlowDown(wait).into_response()
-    } else {
-        match axum::body::to_bytes(body, MAX_BODY).await {
-            Ok(bytes) => relay_inner(r, path, &parts.headers, bytes)
-                .await
-                .into_response(),
-            Err(_) => RelayError::BodyTooLarge.into_response(),
-        }
-    };
-    (r.log)(format!(
-        "POST {path} {} {}ms",
-        resp.status().as_u16(),
-        started.elapsed().as_millis()
-    ));
-    resp
+    match axum::body::to_bytes(body, MAX_BODY).await {
+        Ok(bytes) => relay_inner(r, path, &parts.headers, bytes)
+            .await
+            .into_response(),
+        Err(_) => RelayError::BodyTooLarge.into_response(),
+    }
 }
 
 async fn relay_inner(
@@ -265,7 +139,7 @@ async fn relay_inner(
         ser.finish()
     };
     let upstream = r
-        .client
+        .http
         .post(format!("{}{path}", r.config.identity_url))
         .header(
             header::CONTENT_TYPE.as_str(),
@@ -302,78 +176,4 @@ async fn relay_inner(
     );
     h.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
     Ok(resp)
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn ip(s: &str) -> IpAddr {
-        s.parse().unwrap()
-    }
-
-    #[test]
-    fn ipv6_is_counted_by_its_64_and_ipv4_by_its_address() {
-        assert_eq!(
-            rate_key(ip("2001:db8:1:2:aaaa::1")),
-            rate_key(ip("2001:db8:1:2:bbbb::9"))
-        );
-        assert_ne!(
-            rate_key(ip("2001:db8:1:2::1")),
-            rate_key(ip("2001:db8:1:3::1"))
-        );
-        assert_eq!(rate_key(ip("::ffff:192.0.2.7")), ip("192.0.2.7"));
-        assert_ne!(rate_key(ip("192.0.2.7")), rate_key(ip("192.0.2.8")));
-    }
-
-    #[test]
-    fn idle_addresses_are_forgotten_and_the_oldest_go_first_at_the_cap() {
-        let t0 = Instant::now();
-        let at = |s: u64| t0 + Duration::from_secs(s);
-        let (a, b, c, d) = (
-            ip("192.0.2.1"),
-            ip("192.0.2.2"),
-            ip("192.0.2.3"),
-            ip("192.0.2.4"),
-        );
-        let mut w = Windows::default();
-        // The sliding window itself.
-        assert!(w.admit(a, at(0), 2, 3).is_ok());
-        assert!(w.admit(a, at(1), 2, 3).is_ok());
-        assert!(w.admit(a, at(59), 2, 3).is_err(), "two a minute");
-        assert_eq!(
-            w.admit(a, at(59), 2, 3),
-            Err(Duration::from_secs(1)),
-            "room again when the request at 0 leaves the window"
-        );
-        assert!(
-            w.admit(a, at(60), 2, 3).is_ok(),
-            "the first request left the window"
-        );
-        assert!(w.admit(a, at(60), 2, 3).is_err());
-        // At the cap the least recently seen address is forgotten, not the newest.
-        assert!(w.admit(b, at(61), 2, 3).is_ok());
-        assert!(w.admit(c, at(62), 2, 3).is_ok());
-        assert!(w.admit(a, at(63), 2, 3).is_ok());
-        assert!(
-            w.admit(b, at(64), 2, 3).is_ok(),
-            "b seen again: now newer than c"
-        );
-        assert!(w.admit(d, at(65), 2, 3).is_ok());
-        assert_eq!(w.len(), 3);
-        assert!(!w.hits.contains_key(&c), "c was the least recently seen");
-        assert!(w.hits.contains_key(&a) && w.hits.contains_key(&b));
-        assert!(w.admit(b, at(66), 2, 3).is_err(), "b's window survived");
-        // A minute after its newest request an address is gone, without any cap.
-        assert!(w.admit(ip("192.0.2.9"), at(64 + 60), 2, 1000).is_ok());
-        assert_eq!(
-            w.len(),
-            2,
-            "a (last seen at 63) and b (64) forgotten; d (65) kept"
-        );
-        assert!(w.hits.contains_key(&d));
-        assert!(w.admit(ip("192.0.2.9"), at(65 + 60 + 59), 2, 1000).is_ok());
-        assert_eq!(w.len(), 1);
-        assert_eq!(w.by_last_seen.len(), w.hits.len());
-    }
 }
