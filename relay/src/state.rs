@@ -9,14 +9,16 @@ use std::sync::Arc;
 /// Shared state: configuration, HTTP client, rate windows and the log sink.
 pub struct Relay {
     pub config: RelayConfig,
-    /// Calls PagerDuty's identity service: the configured timeout, and no redirects (an
-    /// answer is passed back as it is, never followed with the secret).
+    /// Calls PagerDuty's identity service: the configured timeout, and no redirects (a 307
+    /// would send the form, secret included, to wherever it points).
     pub(crate) http: reqwest::Client,
     pub(crate) limiter: Arc<Limiter>,
     pub(crate) log: LogSink,
 }
 
 impl Relay {
+    /// The state for `config`, logging to `log`; fails only when the HTTP client cannot be
+    /// built.
     pub fn new(config: RelayConfig, log: LogSink) -> Result<Arc<Relay>, String> {
         let http = reqwest::Client::builder()
             .timeout(config.upstream_timeout)
