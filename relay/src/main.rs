@@ -1,3 +1,6 @@
+//! The pd-token-relay binary: reads its options from flags, environment and files (the secret
+//! never from a flag), refuses unsafe ones with exit status 2, and serves the relay's router.
+
 use clap::Parser;
 use pd_token_relay::{
     app, check_identity_url, read_credentials_json, Cidr, Relay, RelayConfig, DEFAULT_MAX_TRACKED,
