@@ -3,10 +3,9 @@
 
 use crate::data::{Dataset, User};
 use crate::error::ApiError;
-use crate::state::{Window, RATE_WINDOW};
+use crate::state::{Shared, Window, RATE_WINDOW};
 use crate::tz::{parse_utc, Zone};
 use crate::writes;
-use crate::Shared;
 use axum::extract::{FromRequestParts, Path, RawQuery, Request, State};
 use axum::http::request::Parts;
 use axum::http::{header, HeaderName, HeaderValue, Method, StatusCode};

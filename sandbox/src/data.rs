@@ -1088,7 +1088,7 @@ mod tests {
 
     #[test]
     fn no_service_had_an_incident_before_it_was_created() {
-        let defaults = crate::Options::defaults();
+        let defaults = crate::options::Options::defaults();
         let sets = [
             Dataset::generate(defaults.seed, defaults.services, defaults.users),
             Dataset::generate(7, 10_150, 2),

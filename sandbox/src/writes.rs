@@ -4,8 +4,8 @@
 use crate::api::Caller;
 use crate::data::{ContactMethod, Dataset, NotificationRule, User};
 use crate::error::ApiError;
+use crate::state::Shared;
 use crate::tz::Zone;
-use crate::Shared;
 use axum::body::Bytes;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
