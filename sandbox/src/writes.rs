@@ -200,7 +200,7 @@ fn now_rfc3339() -> String {
         .duration_since(std::time::UNIX_EPOCH)
         .map(|d| d.as_secs() as i64)
         .unwrap_or_default();
-    crate::data::rfc3339(secs)
+    crate::tz::rfc3339(secs)
 }
 
 /// `POST /users`: 201 with the user, who already has a "Default" email contact method for the
