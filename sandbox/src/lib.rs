@@ -4,16 +4,15 @@
 //! Behaviour follows PagerDuty's documented and observed behaviour; where that is unknown
 //! it follows the OAuth RFCs. Each such choice is listed in the README.
 
-pub mod api;
 pub mod data;
 pub mod error;
 pub mod html;
 pub mod identity;
 pub mod jwt;
 pub mod options;
+pub mod rest;
 pub mod state;
 pub mod tz;
-pub mod writes;
 
 pub use options::{AppType, CallbackParam, Options, Region};
 pub use state::{sandbox, try_sandbox, Shared};
@@ -25,5 +24,5 @@ pub fn identity_app(shared: Shared) -> axum::Router {
 
 /// The REST API router.
 pub fn api_app(shared: Shared) -> axum::Router {
-    api::router(shared)
+    rest::router(shared)
 }

@@ -144,6 +144,15 @@ pub fn rfc3339(secs: i64) -> String {
     )
 }
 
+/// The time now as `rfc3339` writes it (the `created_at` of objects the API creates).
+pub fn now_rfc3339() -> String {
+    let secs = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_secs() as i64)
+        .unwrap_or_default();
+    rfc3339(secs)
+}
+
 /// Seconds since the epoch of the sandbox's own UTC timestamps (`2021-08-06T08:44:07Z`).
 pub fn parse_utc(s: &str) -> Option<i64> {
     let n = |r: std::ops::Range<usize>| s.get(r)?.parse::<i64>().ok();

@@ -137,6 +137,12 @@ impl Dataset {
         }
     }
 
+    /// Sorts the services by name again (after one was added or renamed), as the seeded ones.
+    pub fn sort_services(&mut self) {
+        self.services
+            .sort_by(|a, b| (a.name.to_lowercase(), &a.id).cmp(&(b.name.to_lowercase(), &b.id)));
+    }
+
     /// Removes the user at `at`, and from the policies that page them.
     pub fn remove_user(&mut self, at: usize) -> User {
         let user = self.users.remove(at);
@@ -158,6 +164,47 @@ impl Dataset {
 
     pub fn user_by_id(&self, id: &str) -> Option<&User> {
         self.users.iter().find(|u| u.id == id)
+    }
+
+    /// Where the user with `id` is in `users`.
+    pub fn user_index(&self, id: &str) -> Option<usize> {
+        self.users.iter().position(|u| u.id == id)
+    }
+
+    /// Where the team with `id` is in `teams`.
+    pub fn team_index(&self, id: &str) -> Option<usize> {
+        self.teams.iter().position(|t| t.id == id)
+    }
+
+    /// Where the escalation policy with `id` is in `policies`.
+    pub fn policy_index(&self, id: &str) -> Option<usize> {
+        self.policies.iter().position(|p| p.id == id)
+    }
+
+    /// Where the service with `id` is in `services`.
+    pub fn service_index(&self, id: &str) -> Option<usize> {
+        self.services.iter().position(|s| s.id == id)
+    }
+
+    pub fn service_by_id(&self, id: &str) -> Option<&Service> {
+        self.services.iter().find(|s| s.id == id)
+    }
+
+    /// Whether a team has this name, in any case.
+    pub fn team_name_taken(&self, name: &str) -> bool {
+        self.teams.iter().any(|t| t.name.eq_ignore_ascii_case(name))
+    }
+
+    /// Whether a service other than `except` has this name, in any case.
+    pub fn service_name_taken(&self, name: &str, except: Option<&str>) -> bool {
+        self.services
+            .iter()
+            .any(|s| s.name.eq_ignore_ascii_case(name) && Some(s.id.as_str()) != except)
+    }
+
+    /// The ids of the teams at `teams`.
+    pub fn team_ids(&self, teams: &[usize]) -> Vec<String> {
+        teams.iter().map(|t| self.teams[*t].id.clone()).collect()
     }
 
     /// Whether `viewer` may see `service` in the web UI: admins and ordinary users see

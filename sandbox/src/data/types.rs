@@ -113,6 +113,13 @@ pub struct User {
     pub invitation_sent: bool,
 }
 
+impl User {
+    /// Where the contact method with `id` is in `contact_methods`.
+    pub fn contact_method_index(&self, id: &str) -> Option<usize> {
+        self.contact_methods.iter().position(|c| c.id == id)
+    }
+}
+
 /// A `&'static str` field read from a state file: each distinct value is leaked once and
 /// shared (a state file is read once, at start, and holds a few distinct roles and kinds).
 fn static_str<'de, D: Deserializer<'de>>(d: D) -> Result<&'static str, D::Error> {
