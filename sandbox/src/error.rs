@@ -74,8 +74,8 @@ pub enum ApiError {
     Fault(StatusCode),
     /// An injected 502 after a write was applied (`--lost-response-rate`).
     LostResponse,
-    /// A request body that could not be read (larger than axum's limit, or cut off): axum's
-    /// own text/plain answer, as before the body had an extractor of its own.
+    /// A request body that could not be read (over axum's 2 MB limit, or cut off): axum's own
+    /// text/plain answer, as PagerDuty's is unknown.
     Unreadable { status: StatusCode, text: String },
 }
 
