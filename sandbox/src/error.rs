@@ -74,6 +74,9 @@ pub enum ApiError {
     Fault(StatusCode),
     /// An injected 502 after a write was applied (`--lost-response-rate`).
     LostResponse,
+    /// A request body that could not be read (over axum's 2 MB limit, or cut off): axum's own
+    /// text/plain answer, as PagerDuty's is unknown.
+    Unreadable { status: StatusCode, text: String },
 }
 
 impl IntoResponse for ApiError {
@@ -87,6 +90,7 @@ impl IntoResponse for ApiError {
                 StatusCode::BAD_REQUEST,
                 json!({"error": {"message": "Arguments Caused Error", "code": 2002, "errors": [detail]}}),
             ),
+            ApiError::Unreadable { status, text } => return (status, text).into_response(),
             ApiError::UnauthorizedPlain => {
                 return (
                     StatusCode::UNAUTHORIZED,

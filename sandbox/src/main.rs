@@ -1,3 +1,6 @@
+//! `pd-sandbox`: reads the command line, binds the two ports, says where everything is, and
+//! serves the identity service and the REST API until Ctrl-C.
+
 use clap::Parser;
 use pd_sandbox::data::{ADMIN_EMAIL, PASSWORD, RESPONDER_EMAIL, ROLE_EMAILS, SUBDOMAIN};
 use pd_sandbox::{api_app, identity_app, try_sandbox, Options};
@@ -82,7 +85,7 @@ async fn main() {
         );
     }
     println!("  sign in as        {ADMIN_EMAIL} (sees everything) or {RESPONDER_EMAIL} (team only), password {PASSWORD}");
-    // The generated users that carry the other roles have known addresses (data.rs).
+    // The generated users that carry the other roles have known addresses (data/seed.rs).
     for (role, email) in ROLE_EMAILS {
         if shared.data().user_by_email(email).is_some() {
             println!("                    {email} ({role})");

@@ -1,13 +1,13 @@
 //! In-memory state shared by both servers. One mutex, never held across an await.
 
 use crate::data::Dataset;
-use crate::{AppType, Options};
+use crate::options::{AppType, Options};
 use rand::Rng;
 use std::collections::{HashMap, HashSet};
 use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::{Mutex, MutexGuard, RwLock, RwLockReadGuard, RwLockWriteGuard};
+use std::sync::{Arc, Mutex, MutexGuard, RwLock, RwLockReadGuard, RwLockWriteGuard};
 use std::time::{Duration, Instant};
 
 /// Authorization codes live 30 seconds, as PagerDuty's.
@@ -205,6 +205,21 @@ fn make_room<V>(map: &mut HashMap<String, V>, cap: usize, born: impl Fn(&V) -> I
     for k in oldest {
         map.remove(&k);
     }
+}
+
+/// Everything the two servers share.
+pub type Shared = Arc<Sandbox>;
+
+/// Builds the shared state (seeded data, signing key) from options; panics on a damaged
+/// `--state-file` (see `try_sandbox`).
+pub fn sandbox(options: Options) -> Shared {
+    Arc::new(Sandbox::new(options))
+}
+
+/// Builds the shared state like `sandbox`, but answers an error naming the state file when
+/// `--state-file` names one that cannot be read or parsed.
+pub fn try_sandbox(options: Options) -> Result<Shared, String> {
+    Sandbox::try_new(options).map(Arc::new)
 }
 
 /// Everything both servers share.

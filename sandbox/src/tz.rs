@@ -111,7 +111,7 @@ impl Zone {
     /// `secs` in this zone as RFC 3339 with its offset (`2016-02-01T16:06:27-05:00`).
     pub fn render(self, secs: i64) -> String {
         let offset = self.offset_at(secs);
-        let local = crate::data::rfc3339(secs + offset * 60);
+        let local = rfc3339(secs + offset * 60);
         let sign = if offset < 0 { '-' } else { '+' };
         format!(
             "{}{sign}{:02}:{:02}",
@@ -120,6 +120,37 @@ impl Zone {
             offset.abs() % 60
         )
     }
+}
+
+/// `secs` since the Unix epoch as RFC 3339 in UTC (`2021-08-06T08:44:07Z`), as PagerDuty
+/// writes timestamps. Fixed width, so string order is time order.
+pub fn rfc3339(secs: i64) -> String {
+    let (days, rem) = (secs.div_euclid(86_400), secs.rem_euclid(86_400));
+    // Days to a civil date (Howard Hinnant's algorithm, proleptic Gregorian).
+    let z = days + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z - era * 146_097;
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let day = doy - (153 * mp + 2) / 5 + 1;
+    let month = if mp < 10 { mp + 3 } else { mp - 9 };
+    let year = yoe + era * 400 + i64::from(month <= 2);
+    format!(
+        "{year:04}-{month:02}-{day:02}T{:02}:{:02}:{:02}Z",
+        rem / 3600,
+        rem / 60 % 60,
+        rem % 60
+    )
+}
+
+/// The time now as `rfc3339` writes it (the `created_at` of objects the API creates).
+pub fn now_rfc3339() -> String {
+    let secs = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_secs() as i64)
+        .unwrap_or_default();
+    rfc3339(secs)
 }
 
 /// Seconds since the epoch of the sandbox's own UTC timestamps (`2021-08-06T08:44:07Z`).

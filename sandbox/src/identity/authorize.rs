@@ -4,8 +4,8 @@
 use super::is_pkce_value;
 use crate::data::{ADMIN_EMAIL, PASSWORD, RESPONDER_EMAIL, SUBDOMAIN};
 use crate::html::Page;
-use crate::state::{self, Code, Pending, PENDING_TTL};
-use crate::{AppType, CallbackParam, Shared};
+use crate::options::{AppType, CallbackParam};
+use crate::state::{self, Code, Pending, Shared, PENDING_TTL};
 use axum::extract::{RawQuery, State};
 use axum::http::StatusCode;
 use axum::response::{Html, IntoResponse, Redirect, Response};

@@ -1,7 +1,7 @@
 //! The JWKS and the OpenID discovery document, under `/global/oauth/anonymous/`.
 
 use crate::jwt;
-use crate::Shared;
+use crate::state::Shared;
 use axum::extract::State;
 use axum::http::HeaderMap;
 use axum::Json;

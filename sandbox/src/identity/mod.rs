@@ -10,12 +10,13 @@ mod token;
 
 use crate::data::{ADMIN_EMAIL, PASSWORD, RESPONDER_EMAIL};
 use crate::html::Page;
-use crate::{origin_of, Shared};
+use crate::state::Shared;
 use axum::extract::State;
 use axum::http::{header, HeaderValue, Method};
 use axum::response::Html;
 use axum::routing::{get, post};
 use axum::Router;
+use pdscope::url::origin_of;
 use tower_http::cors::{AllowOrigin, CorsLayer};
 
 /// The identity service's routes.

@@ -1,7 +1,7 @@
 //! `POST /oauth/revoke` (not in PagerDuty's docs; shaped after its web app's calls).
 
 use crate::error::OAuthError;
-use crate::Shared;
+use crate::state::Shared;
 use axum::extract::{RawQuery, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};

@@ -1,0 +1,229 @@
+//! The account the sandbox serves: the `Dataset` of teams, escalation policies, services and
+//! users, its look-ups and the changes the REST API's writes make. `seed` generates one,
+//! `render` turns its objects into PagerDuty's JSON, `types` holds the objects.
+
+mod render;
+mod seed;
+#[cfg(test)]
+mod tests;
+mod types;
+
+pub use seed::{ADMIN_EMAIL, PASSWORD, RESPONDER_EMAIL, ROLE_EMAILS, SUBDOMAIN};
+pub use types::{
+    ContactMethod, Integration, NotificationRule, Policy, Service, Team, Urgency, User,
+};
+
+use rand::rngs::StdRng;
+use rand::{Rng, SeedableRng};
+use serde::{Deserialize, Serialize};
+use std::collections::HashSet;
+
+/// The whole account.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct Dataset {
+    pub teams: Vec<Team>,
+    pub policies: Vec<Policy>,
+    /// Sorted by name (PagerDuty's default order), then id.
+    pub services: Vec<Service>,
+    /// Sorted by name, then id.
+    pub users: Vec<User>,
+}
+
+/// A PagerDuty-style id: `P` and six upper-case letters or digits, unique in `seen`.
+fn pd_id(rng: &mut StdRng, seen: &mut HashSet<String>) -> String {
+    const ALPHABET: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789";
+    loop {
+        let id: String = std::iter::once('P')
+            .chain((0..6).map(|_| ALPHABET[rng.gen_range(0..ALPHABET.len())] as char))
+            .collect();
+        if seen.insert(id.clone()) {
+            return id;
+        }
+    }
+}
+
+impl Dataset {
+    /// Checks that every index in a loaded account points at something (a state file may have
+    /// been edited by hand).
+    pub fn check(&self) -> Result<(), String> {
+        let (teams, policies, users) = (self.teams.len(), self.policies.len(), self.users.len());
+        for p in &self.policies {
+            if p.teams.iter().any(|&t| t >= teams) || p.targets.iter().any(|&u| u >= users) {
+                return Err(format!(
+                    "escalation policy {} names a team or user that is not there",
+                    p.id
+                ));
+            }
+        }
+        for s in &self.services {
+            if s.policy >= policies || s.teams.iter().any(|&t| t >= teams) {
+                return Err(format!(
+                    "service {} names a policy or team that is not there",
+                    s.id
+                ));
+            }
+        }
+        for u in &self.users {
+            if u.teams.iter().any(|&t| t >= teams) || u.team_roles.len() != u.teams.len() {
+                return Err(format!(
+                    "user {} has teams that are not there or without a role",
+                    u.id
+                ));
+            }
+            let cms = u.contact_methods.len();
+            if u.notification_rules.iter().any(|r| r.contact_method >= cms) {
+                return Err(format!(
+                    "user {} has a notification rule without its contact method",
+                    u.id
+                ));
+            }
+        }
+        Ok(())
+    }
+
+    /// A PagerDuty-style id no object of the account has yet (for created objects).
+    pub fn new_id(&self) -> String {
+        let mut taken: HashSet<String> = self
+            .teams
+            .iter()
+            .map(|t| t.id.clone())
+            .chain(self.policies.iter().map(|p| p.id.clone()))
+            .chain(self.services.iter().map(|s| s.id.clone()))
+            .chain(self.users.iter().flat_map(|u| {
+                std::iter::once(u.id.clone())
+                    .chain(u.contact_methods.iter().map(|c| c.id.clone()))
+                    .chain(u.notification_rules.iter().map(|r| r.id.clone()))
+            }))
+            .collect();
+        let mut rng = StdRng::from_entropy();
+        pd_id(&mut rng, &mut taken)
+    }
+
+    /// Adds a user in name order (as the seeded ones), keeping policy targets on their users.
+    pub fn insert_user(&mut self, user: User) -> usize {
+        let key = (user.name.to_lowercase(), user.id.clone());
+        let at = self
+            .users
+            .partition_point(|u| (u.name.to_lowercase(), u.id.clone()) < key);
+        self.users.insert(at, user);
+        for p in &mut self.policies {
+            p.targets
+                .iter_mut()
+                .filter(|t| **t >= at)
+                .for_each(|t| *t += 1);
+        }
+        at
+    }
+
+    /// Sorts the users by name again (after a rename), keeping policy targets on their users.
+    pub fn sort_users(&mut self) {
+        let targets: Vec<Vec<String>> = self
+            .policies
+            .iter()
+            .map(|p| {
+                p.targets
+                    .iter()
+                    .map(|t| self.users[*t].id.clone())
+                    .collect()
+            })
+            .collect();
+        self.users
+            .sort_by(|a, b| (a.name.to_lowercase(), &a.id).cmp(&(b.name.to_lowercase(), &b.id)));
+        for (p, ids) in self.policies.iter_mut().zip(targets) {
+            p.targets = ids
+                .iter()
+                .filter_map(|id| self.users.iter().position(|u| u.id == *id))
+                .collect();
+        }
+    }
+
+    /// Sorts the services by name again (after one was added or renamed), as the seeded ones.
+    pub fn sort_services(&mut self) {
+        self.services
+            .sort_by(|a, b| (a.name.to_lowercase(), &a.id).cmp(&(b.name.to_lowercase(), &b.id)));
+    }
+
+    /// Removes the user at `at`, and from the policies that page them.
+    pub fn remove_user(&mut self, at: usize) -> User {
+        let user = self.users.remove(at);
+        for p in &mut self.policies {
+            p.targets.retain(|t| *t != at);
+            p.targets
+                .iter_mut()
+                .filter(|t| **t > at)
+                .for_each(|t| *t -= 1);
+        }
+        user
+    }
+
+    pub fn user_by_email(&self, email: &str) -> Option<&User> {
+        self.users
+            .iter()
+            .find(|u| u.email.eq_ignore_ascii_case(email.trim()))
+    }
+
+    pub fn user_by_id(&self, id: &str) -> Option<&User> {
+        self.users.iter().find(|u| u.id == id)
+    }
+
+    /// Where the user with `id` is in `users`.
+    pub fn user_index(&self, id: &str) -> Option<usize> {
+        self.users.iter().position(|u| u.id == id)
+    }
+
+    /// Where the team with `id` is in `teams`.
+    pub fn team_index(&self, id: &str) -> Option<usize> {
+        self.teams.iter().position(|t| t.id == id)
+    }
+
+    /// Where the escalation policy with `id` is in `policies`.
+    pub fn policy_index(&self, id: &str) -> Option<usize> {
+        self.policies.iter().position(|p| p.id == id)
+    }
+
+    /// Where the service with `id` is in `services`.
+    pub fn service_index(&self, id: &str) -> Option<usize> {
+        self.services.iter().position(|s| s.id == id)
+    }
+
+    pub fn service_by_id(&self, id: &str) -> Option<&Service> {
+        self.services.iter().find(|s| s.id == id)
+    }
+
+    /// Whether a team has this name, in any case.
+    pub fn team_name_taken(&self, name: &str) -> bool {
+        self.teams.iter().any(|t| t.name.eq_ignore_ascii_case(name))
+    }
+
+    /// Whether a service other than `except` has this name, in any case.
+    pub fn service_name_taken(&self, name: &str, except: Option<&str>) -> bool {
+        self.services
+            .iter()
+            .any(|s| s.name.eq_ignore_ascii_case(name) && Some(s.id.as_str()) != except)
+    }
+
+    /// The ids of the teams at `teams`.
+    pub fn team_ids(&self, teams: &[usize]) -> Vec<String> {
+        teams.iter().map(|t| self.teams[*t].id.clone()).collect()
+    }
+
+    /// Whether `viewer` may see `service` in the web UI: admins and ordinary users see
+    /// everything; a restricted-access user only their teams' services.
+    pub fn can_see_service(&self, viewer: &User, service: &Service) -> bool {
+        viewer.role != "restricted_access" || service.teams.iter().any(|t| viewer.teams.contains(t))
+    }
+
+    /// The users on team `t` with their team roles, in user order.
+    pub fn members(&self, t: usize) -> Vec<(&User, &'static str)> {
+        self.users
+            .iter()
+            .filter_map(|u| {
+                u.teams
+                    .iter()
+                    .zip(&u.team_roles)
+                    .find(|(ut, _)| **ut == t)
+                    .map(|(_, r)| (u, *r))
+            })
+            .collect()
+    }
+}

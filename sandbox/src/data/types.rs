@@ -1,0 +1,148 @@
+//! The account's objects as the sandbox keeps them (and as `--state-file` stores them): teams,
+//! escalation policies, services with their integrations, users with their contact methods
+//! and notification rules. Objects point at each other by index into `Dataset`'s lists.
+
+use serde::{Deserialize, Deserializer, Serialize};
+use std::collections::HashSet;
+use std::sync::{Mutex, OnceLock};
+
+/// `&'static str` spelled so that serde's derive does not borrow it from the input (which
+/// would tie `Deserialize` to `'static` input); such fields are read through `static_str`.
+type StaticStr = &'static str;
+
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct Team {
+    pub id: String,
+    pub name: String,
+    pub description: Option<String>,
+}
+
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct Policy {
+    pub id: String,
+    pub name: String,
+    /// The teams of every service on this policy (PagerDuty: a service's teams follow its
+    /// escalation policy).
+    pub teams: Vec<usize>,
+    /// Indexes into `Dataset::users` of the first rule's targets.
+    pub targets: Vec<usize>,
+}
+
+/// An integration on a service.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct Integration {
+    pub id: String,
+    /// e.g. `events_api_v2_inbound_integration`.
+    #[serde(deserialize_with = "static_str")]
+    pub kind: StaticStr,
+    #[serde(deserialize_with = "static_str")]
+    pub name: StaticStr,
+}
+
+/// A service's incident urgency rule: constant, or by its support hours.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Urgency {
+    Constant(#[serde(deserialize_with = "static_str")] StaticStr),
+    /// High during support hours (09:00 to 17:00, Monday to Friday, in this zone), low outside.
+    SupportHours(#[serde(deserialize_with = "static_str")] StaticStr),
+}
+
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct Service {
+    pub id: String,
+    pub name: String,
+    pub description: Option<String>,
+    #[serde(deserialize_with = "static_str")]
+    pub status: StaticStr,
+    pub created_at: String,
+    pub policy: usize,
+    pub teams: Vec<usize>,
+    pub auto_resolve_timeout: Option<u32>,
+    pub acknowledgement_timeout: Option<u32>,
+    pub last_incident_timestamp: Option<String>,
+    pub integrations: Vec<Integration>,
+    pub urgency: Urgency,
+}
+
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct ContactMethod {
+    pub id: String,
+    #[serde(deserialize_with = "static_str")]
+    pub kind: StaticStr,
+    pub label: String,
+    pub address: String,
+    /// The country calling code of a phone or SMS number (PagerDuty keeps it apart).
+    pub country_code: Option<u16>,
+    pub enabled: bool,
+    pub blacklisted: bool,
+    /// Email only.
+    pub send_short_email: bool,
+}
+
+/// An assignment notification rule.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct NotificationRule {
+    pub id: String,
+    pub start_delay_in_minutes: u32,
+    /// Index into the user's `contact_methods`.
+    pub contact_method: usize,
+    #[serde(deserialize_with = "static_str")]
+    pub urgency: StaticStr,
+    pub created_at: String,
+}
+
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct User {
+    pub id: String,
+    pub name: String,
+    pub email: String,
+    #[serde(deserialize_with = "static_str")]
+    pub role: StaticStr,
+    pub job_title: Option<String>,
+    pub time_zone: String,
+    pub color: String,
+    pub description: Option<String>,
+    pub teams: Vec<usize>,
+    /// The role on each of `teams`: `manager`, `responder` or `observer`.
+    #[serde(deserialize_with = "static_strs")]
+    pub team_roles: Vec<StaticStr>,
+    pub contact_methods: Vec<ContactMethod>,
+    pub notification_rules: Vec<NotificationRule>,
+    pub created_via_sso: bool,
+    pub invitation_sent: bool,
+}
+
+impl User {
+    /// Where the contact method with `id` is in `contact_methods`.
+    pub fn contact_method_index(&self, id: &str) -> Option<usize> {
+        self.contact_methods.iter().position(|c| c.id == id)
+    }
+}
+
+/// A `&'static str` field read from a state file: each distinct value is leaked once and
+/// shared (a state file is read once, at start, and holds a few distinct roles and kinds).
+fn static_str<'de, D: Deserializer<'de>>(d: D) -> Result<&'static str, D::Error> {
+    Ok(intern(String::deserialize(d)?))
+}
+
+fn static_strs<'de, D: Deserializer<'de>>(d: D) -> Result<Vec<&'static str>, D::Error> {
+    Ok(Vec::<String>::deserialize(d)?
+        .into_iter()
+        .map(intern)
+        .collect())
+}
+
+fn intern(s: String) -> &'static str {
+    static SEEN: OnceLock<Mutex<HashSet<&'static str>>> = OnceLock::new();
+    let mut seen = SEEN
+        .get_or_init(Default::default)
+        .lock()
+        .unwrap_or_else(|p| p.into_inner());
+    if let Some(known) = seen.get(s.as_str()) {
+        return known;
+    }
+    let leaked: &'static str = Box::leak(s.into_boxed_str());
+    seen.insert(leaked);
+    leaked
+}

@@ -1,0 +1,227 @@
+//! The command line: every option of `pd-sandbox` (also `pd-sandbox --help`), the kinds of app
+//! and region it names, and the checks clap cannot express.
+
+use clap::{Parser, ValueEnum};
+use pdscope::url::origin_of;
+
+/// The kind of PagerDuty OAuth app the sandbox registers.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum AppType {
+    /// Classic User OAuth: scopes `read`/`write`; PKCE required without a secret.
+    Classic,
+    /// Scoped OAuth: per-object scopes; a confidential client (secret AND PKCE).
+    Scoped,
+}
+
+/// The service region of the sandbox's account.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum Region {
+    /// United States (PagerDuty's api.pagerduty.com).
+    Us,
+    /// Europe (PagerDuty's api.eu.pagerduty.com).
+    Eu,
+}
+
+impl Region {
+    /// The name PagerDuty uses in `service_region` and `as_account-{us|eu}.…`.
+    pub fn code(self) -> &'static str {
+        match self {
+            Region::Us => "us",
+            Region::Eu => "eu",
+        }
+    }
+
+    /// The id_token's `region` claim. PagerDuty documents `UnitedStates`; the EU value is
+    /// undocumented, so `Europe` is a guess and the app must not depend on it (it should take
+    /// the region from `aud`).
+    pub fn claim(self) -> &'static str {
+        match self {
+            Region::Us => "UnitedStates",
+            Region::Eu => "Europe",
+        }
+    }
+}
+
+/// A parameter the redirect back from consent carries only when `--callback-params` names it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum CallbackParam {
+    /// The account's subdomain.
+    #[value(name = "subdomain")]
+    Subdomain,
+    /// `us` or `eu`, following --region.
+    #[value(name = "service_region")]
+    ServiceRegion,
+}
+
+impl CallbackParam {
+    /// The query parameter's name.
+    pub fn name(self) -> &'static str {
+        match self {
+            CallbackParam::Subdomain => "subdomain",
+            CallbackParam::ServiceRegion => "service_region",
+        }
+    }
+}
+
+/// Command-line options (also `pd-sandbox --help`).
+#[derive(Clone, Debug, Parser)]
+#[command(
+    name = "pd-sandbox",
+    version,
+    about = "A local stand-in for PagerDuty's identity service and REST API v2",
+    after_help = "Seeded accounts: admin@example.com (sees everything) and responder@example.com \
+(sees only their team's services); with 8 users or more also owner@, user@, limited@, \
+observer@, stakeholder@ and limited-stakeholder@example.com; password `sandbox`."
+)]
+pub struct Options {
+    /// Port of the identity service (sign-in, consent, /oauth/token, /oauth/revoke).
+    #[arg(long, default_value_t = 8788)]
+    pub identity_port: u16,
+    /// Port of the REST API v2.
+    #[arg(long, default_value_t = 8789)]
+    pub api_port: u16,
+    /// The registered OAuth client id.
+    #[arg(long, default_value = "pdscope-local")]
+    pub client_id: String,
+    /// A registered redirect URI, matched exactly. May be given more than once.
+    #[arg(
+        long = "redirect-uri",
+        default_value = "http://127.0.0.1:8080/callback"
+    )]
+    pub redirect_uris: Vec<String>,
+    /// Classic User OAuth or Scoped OAuth.
+    #[arg(long, value_enum, default_value_t = AppType::Classic)]
+    pub app_type: AppType,
+    /// The client secret (required for a scoped app; optional for classic).
+    #[arg(long)]
+    pub client_secret: Option<String>,
+    /// The scopes a scoped app was registered with, space-separated.
+    #[arg(long, default_value = "services.read users.read")]
+    pub app_scopes: String,
+    /// How many services to seed.
+    #[arg(long, default_value_t = 300)]
+    pub services: usize,
+    /// How many users to seed (at least 2: the admin and the responder).
+    #[arg(long, default_value_t = 300)]
+    pub users: usize,
+    /// Seed of the generated data.
+    #[arg(long, default_value_t = 1)]
+    pub seed: u64,
+    /// Access token lifetime in seconds (default: classic 30 days, scoped 1 day).
+    #[arg(long)]
+    pub token_ttl: Option<u64>,
+    /// Added latency per REST API request (CORS preflights included), in milliseconds.
+    #[arg(long, default_value_t = 0)]
+    pub latency_ms: u64,
+    /// Fraction (0..1) of REST API requests that fail with 500, 502 or 503.
+    #[arg(long, default_value_t = 0.0)]
+    pub fail_rate: f64,
+    /// Fraction (0..1) of REST API writes that are applied and then answered 502, as a lost
+    /// response: a client that retries blindly creates duplicates.
+    #[arg(long, default_value_t = 0.0)]
+    pub lost_response_rate: f64,
+    /// REST API requests per minute per app per user.
+    #[arg(long, default_value_t = 960)]
+    pub rate_limit: u32,
+    /// Let browsers read the ratelimit-* headers (Access-Control-Expose-Headers).
+    #[arg(long)]
+    pub expose_rate_limit_headers: bool,
+    /// Do not echo `state` on the redirect back (PagerDuty does not promise to).
+    #[arg(long)]
+    pub drop_state: bool,
+    /// Also put these on the redirect back after consent, comma-separated. PagerDuty sends
+    /// only `code` (and `state`); its docs once showed `subdomain`, and its web app reads both.
+    #[arg(
+        long,
+        value_enum,
+        value_delimiter = ',',
+        value_name = "subdomain,service_region"
+    )]
+    pub callback_params: Vec<CallbackParam>,
+    /// The account's service region: the id_token's `region` (and `acr`/`amr`), and
+    /// `service_region` under --callback-params.
+    #[arg(long, value_enum, default_value_t = Region::Us)]
+    pub region: Region,
+    /// The id_token `iss` and the discovery document's `issuer` [default:
+    /// <identity URL>/global/oauth/anonymous]. PagerDuty's live discovery is said to name
+    /// https://app.pagerduty.com/global/oauth/anonymous.
+    #[arg(long, value_name = "URL")]
+    pub issuer: Option<String>,
+    /// Answer 401 on the REST API with a text/plain body, as PagerDuty has been seen to,
+    /// instead of the JSON error envelope.
+    #[arg(long = "plain-401")]
+    pub plain_401: bool,
+    /// With a Scoped token, `include[]=teams` needs `teams.read` and
+    /// `include[]=contact_methods` / `include[]=notification_rules` need
+    /// `users:contact_methods.read`, as PagerDuty has been seen to ask for the included
+    /// objects' scopes (terraform-provider-pagerduty #1078). Off: the endpoint's scope is enough.
+    #[arg(long)]
+    pub strict_includes: bool,
+    /// Keep the account (users, contact methods, notification rules, teams, services,
+    /// escalation policies) in this JSON file: loaded on start when it exists (then --services,
+    /// --users and --seed are not applied), saved after every successful write.
+    #[arg(long, value_name = "PATH")]
+    pub state_file: Option<std::path::PathBuf>,
+}
+
+impl Options {
+    /// Options as parsed from an empty command line (for tests).
+    pub fn defaults() -> Options {
+        Options::parse_from(["pd-sandbox"])
+    }
+
+    pub fn identity_url(&self) -> String {
+        format!("http://127.0.0.1:{}", self.identity_port)
+    }
+
+    pub fn api_url(&self) -> String {
+        format!("http://127.0.0.1:{}", self.api_port)
+    }
+
+    /// The `iss` of id_tokens and the discovery document's `issuer`: `--issuer`, or one
+    /// shaped like PagerDuty's on the sandbox's identity service.
+    pub fn issuer(&self) -> String {
+        self.issuer
+            .clone()
+            .unwrap_or_else(|| format!("{}/global/oauth/anonymous", self.identity_url()))
+    }
+
+    pub fn token_ttl_secs(&self) -> u64 {
+        self.token_ttl.unwrap_or(match self.app_type {
+            AppType::Classic => 30 * 24 * 3600,
+            AppType::Scoped => 24 * 3600,
+        })
+    }
+
+    /// Checks combinations clap cannot express.
+    pub fn validate(&self) -> Result<(), String> {
+        if self.app_type == AppType::Scoped && self.client_secret.is_none() {
+            return Err("--app-type scoped needs --client-secret: PagerDuty treats Scoped OAuth apps as confidential clients".into());
+        }
+        if self.users < 2 {
+            return Err("--users must be at least 2 (the admin and the responder)".into());
+        }
+        if !(0.0..=1.0).contains(&self.fail_rate) {
+            return Err("--fail-rate must be between 0 and 1".into());
+        }
+        if !(0.0..=1.0).contains(&self.lost_response_rate) {
+            return Err("--lost-response-rate must be between 0 and 1".into());
+        }
+        if self.rate_limit == 0 {
+            return Err("--rate-limit must be at least 1".into());
+        }
+        if let Some(issuer) = &self.issuer {
+            if origin_of(issuer).is_none() {
+                return Err(format!("--issuer {issuer} is not an absolute http(s) URL"));
+            }
+        }
+        for uri in &self.redirect_uris {
+            if origin_of(uri).is_none() {
+                return Err(format!(
+                    "--redirect-uri {uri} is not an absolute http(s) URL"
+                ));
+            }
+        }
+        Ok(())
+    }
+}

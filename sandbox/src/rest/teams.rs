@@ -1,0 +1,176 @@
+//! Teams: `GET` and `POST /teams`, `GET /teams/{id}`, `GET /teams/{id}/members`, and
+//! membership with `PUT` and `DELETE /teams/{id}/users/{user_id}`.
+
+use super::body::{invalid, name_field, string_field, Body, Payload};
+use super::caller::Caller;
+use super::paging::ListQuery;
+use crate::data::Team;
+use crate::error::ApiError;
+use crate::state::Shared;
+use axum::extract::{Path, RawQuery, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, put};
+use axum::{Json, Router};
+use serde_json::{json, Value};
+
+/// The routes of teams and their members.
+pub fn router() -> Router<Shared> {
+    Router::new()
+        .route("/teams", get(list_teams).post(create_team))
+        .route(
+            "/teams/{id}/users/{user_id}",
+            put(add_team_member).delete(remove_team_member),
+        )
+        .route("/teams/{id}", get(get_team))
+        .route("/teams/{id}/members", get(list_members))
+}
+
+impl Payload for Team {
+    const KEY: Option<&'static str> = Some("team");
+}
+
+/// The body of `PUT /teams/{id}/users/{user_id}`: `{"role":…}`, optional.
+struct Membership;
+
+impl Payload for Membership {
+    const KEY: Option<&'static str> = None;
+}
+
+async fn list_teams(
+    State(sb): State<Shared>,
+    caller: Caller,
+    RawQuery(raw): RawQuery,
+) -> Result<Json<Value>, ApiError> {
+    let data = sb.data();
+    caller.require("teams.read")?;
+    let q = ListQuery::parse(raw, &[], &[])?;
+    let rows: Vec<usize> = (0..data.teams.len())
+        .filter(|t| {
+            q.query
+                .as_ref()
+                .is_none_or(|n| data.teams[*t].name.to_lowercase().contains(n))
+        })
+        .collect();
+    let api = sb.options.api_url();
+    Ok(q.page(rows, "teams", |t| data.team_json(&api, *t, true)))
+}
+
+async fn get_team(
+    State(sb): State<Shared>,
+    caller: Caller,
+    Path(id): Path<String>,
+) -> Result<Json<Value>, ApiError> {
+    let data = sb.data();
+    caller.require("teams.read")?;
+    let t = data.team_index(&id).ok_or(ApiError::NotFound)?;
+    Ok(Json(
+        json!({"team": data.team_json(&sb.options.api_url(), t, true)}),
+    ))
+}
+
+/// `GET /teams/{id}/members`: `{"members":[{"user":…,"role":…}]}`, classic paging.
+async fn list_members(
+    State(sb): State<Shared>,
+    caller: Caller,
+    Path(id): Path<String>,
+    RawQuery(raw): RawQuery,
+) -> Result<Json<Value>, ApiError> {
+    let data = sb.data();
+    caller.require("teams.read")?;
+    let t = data.team_index(&id).ok_or(ApiError::NotFound)?;
+    let q = ListQuery::parse(raw, &["users"], &[])?;
+    let api = sb.options.api_url();
+    let full = q.include.iter().any(|i| i == "users");
+    Ok(q.page(data.members(t), "members", |(u, role)| {
+        let user = if full {
+            data.user_json(&api, u, &[])
+        } else {
+            data.user_reference(&api, u)
+        };
+        json!({"user": user, "role": role})
+    }))
+}
+
+/// `POST /teams`: 201 with the team; names are unique.
+async fn create_team(
+    State(sb): State<Shared>,
+    caller: Caller,
+    body: Result<Body<Team>, ApiError>,
+) -> Result<Response, ApiError> {
+    caller.require_write("teams.write")?;
+    caller.require_manager_role()?;
+    let m = body?.fields;
+    let mut data = sb.data_mut();
+    let name = name_field(&m, 100)?;
+    if data.team_name_taken(&name) {
+        return Err(invalid("Name has already been taken"));
+    }
+    let team = Team {
+        id: data.new_id(),
+        name,
+        description: string_field(&m, "description")?,
+    };
+    data.teams.push(team);
+    let v = data.team_json(&sb.options.api_url(), data.teams.len() - 1, true);
+    Ok((StatusCode::CREATED, Json(json!({ "team": v }))).into_response())
+}
+
+/// `PUT /teams/{id}/users/{user_id}`: adds the user (or changes their role), 204. A
+/// `read_only_user` cannot be on a team (spec).
+async fn add_team_member(
+    State(sb): State<Shared>,
+    caller: Caller,
+    Path((id, user_id)): Path<(String, String)>,
+    body: Result<Body<Membership>, ApiError>,
+) -> Result<StatusCode, ApiError> {
+    caller.require_write("teams.write")?;
+    caller.require_manager_role()?;
+    let mut data = sb.data_mut();
+    let t = data.team_index(&id).ok_or(ApiError::NotFound)?;
+    let at = data.user_index(&user_id).ok_or(ApiError::NotFound)?;
+    let role = match body?.fields.get("role") {
+        None | Some(Value::Null) => None,
+        Some(r) => Some(
+            ["observer", "responder", "manager"]
+                .into_iter()
+                .find(|k| r.as_str() == Some(*k))
+                .ok_or_else(|| invalid("Role must be one of observer, responder, manager"))?,
+        ),
+    };
+    let user = &mut data.users[at];
+    if user.role == "read_only_user" {
+        return Err(invalid("A read_only_user cannot be added to a team"));
+    }
+    let role = role.unwrap_or("manager");
+    match user.teams.iter().position(|x| *x == t) {
+        Some(k) => user.team_roles[k] = role,
+        None => {
+            user.teams.push(t);
+            user.team_roles.push(role);
+        }
+    }
+    Ok(StatusCode::NO_CONTENT)
+}
+
+/// `DELETE /teams/{id}/users/{user_id}`: 204; a user not on the team is 404.
+async fn remove_team_member(
+    State(sb): State<Shared>,
+    caller: Caller,
+    Path((id, user_id)): Path<(String, String)>,
+) -> Result<StatusCode, ApiError> {
+    caller.require_write("teams.write")?;
+    caller.require_manager_role()?;
+    let mut data = sb.data_mut();
+    let t = data.team_index(&id).ok_or(ApiError::NotFound)?;
+    let at = data.user_index(&user_id).ok_or(ApiError::NotFound)?;
+    let user = &mut data.users[at];
+    let k = user
+        .teams
+        .iter()
+        .position(|x| *x == t)
+        .ok_or(ApiError::NotFound)?;
+    user.teams.remove(k);
+    user.team_roles.remove(k);
+    Ok(StatusCode::NO_CONTENT)
+}
