@@ -325,7 +325,7 @@ test('a Manager and a Classic read session are stopped before any write, told wh
   } finally { await r.close(); }
 });
 
-test('a credentials file imported after Import was opened: the importer answers to the new shell', async () => {
+test('a credentials file imported after Import was opened and the session ended: the importer answers to the new shell', async () => {
   const t = await setup(browser);
   try {
     const errors = [];
@@ -333,9 +333,13 @@ test('a credentials file imported after Import was opened: the importer answers 
     // importer's call catches, so only the console says so).
     t.page.on('pageerror', (e) => errors.push(String(e)));
     t.page.on('console', (m) => { if (m.type() === 'error' && m.text().includes('panicked')) errors.push(m.text().split('\n')[1]); });
-    await t.page.goto(t.web.url);
+    await signIn(t, { from: '/' });
+    await t.page.getByText('You are signed in.').waitFor();
     await t.page.getByRole('link', { name: 'Import' }).click();
-    await t.page.getByRole('heading', { name: 'Import', level: 1 }).waitFor();
+    await t.page.getByText('What to import').waitFor();
+    // Signing out unloads the module; the page asks to sign in instead.
+    await t.page.getByRole('button', { name: 'Sign out', exact: true }).click();
+    await t.page.getByText('Sign in with PagerDuty to see import.').waitFor();
     // Home, in the page (no reload), and another app's client id: the shell is built anew.
     await t.page.locator('a.brand').click();
     await t.page.getByText('Use another PagerDuty app').click();
@@ -343,8 +347,12 @@ test('a credentials file imported after Import was opened: the importer answers 
       buffer: Buffer.from(JSON.stringify({ client_id: 'pdscope-local' })) });
     await t.page.getByText(/pdscope-local/).first().waitFor();
     await t.page.getByRole('link', { name: 'Import' }).click();
+    // Signed out, Import asks to sign in (as every page does); signing in comes back to it.
+    await t.page.getByText('Sign in with PagerDuty to see import.').waitFor();
+    await signIn(t);
+    await t.page.waitForURL(t.web.origin + '/import');
     await choose(t.page, 'after.csv', usersFile('after.', 2).text);
-    await t.page.getByText('Sign in to compare the file with your PagerDuty account. Nothing is written until you press Import.').waitFor();
+    await t.page.getByRole('button', { name: 'Plan against PagerDuty' }).waitFor();
     assert.deepEqual(errors, []);
   } finally { await t.close(); }
 });

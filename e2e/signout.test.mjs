@@ -18,11 +18,11 @@ for (const [path, title, ready] of [
   test(`signing out on ${path} shows the sign-in prompt, and signing in brings ${title} back`, async () => {
     const t = await setup();
     try {
+      await signIn(t, { from: '/' });
+      await t.page.getByRole('button', { name: 'Sign out', exact: true }).waitFor();
       await t.page.goto(t.web.origin + path);
-      await signIn(t, { from: path });
-      await t.page.waitForURL(t.web.origin + path);
       await t.page.getByText(ready).first().waitFor();
-      await t.page.getByRole('button', { name: 'Sign out' }).click();
+      await t.page.getByRole('button', { name: 'Sign out', exact: true }).click();
       const main = t.page.locator('main');
       await main.getByRole('heading', { name: title, exact: true }).waitFor({ timeout: 5000 });
       await main.getByText(`Sign in with PagerDuty to see ${title.toLowerCase()}.`).waitFor({ timeout: 5000 });

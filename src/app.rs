@@ -148,7 +148,14 @@ pub fn Shell(
                     </RequireAuth>
                 }
                 .into_any(),
-                AppRoute::Import => view! { <OnDemand what="the importer" entry=crate::host::Entry::Mount keep=true /> }.into_any(),
+                // Signed out (or after sign-out, which unloads the module), the same prompt as
+                // every other page: never a blank page.
+                AppRoute::Import => view! {
+                    <RequireAuth what="Import">
+                        <OnDemand what="the importer" entry=crate::host::Entry::Mount keep=true />
+                    </RequireAuth>
+                }
+                .into_any(),
                 AppRoute::NotFound => view! { <NotFound /> }.into_any(),
             }}
         </main>

@@ -25,6 +25,14 @@ impl Kind {
         }
     }
 
+    /// pdscope's columns for the kind, in the order the template and exports write them.
+    pub fn columns(self) -> &'static [&'static str] {
+        match self {
+            Kind::Users => super::users::COLUMNS,
+            Kind::Services => super::services::COLUMNS,
+        }
+    }
+
     /// The kind's columns, in words, for the Import page.
     pub fn help(self) -> &'static str {
         match self {

@@ -123,18 +123,29 @@ pub fn export_reads(kind: Kind) -> Reads {
 /// import"): it imports as is, so export → edit → import is a bulk edit. Returns the file
 /// and how many rows it has.
 pub fn export(kind: Kind, account: &Account) -> (String, usize) {
-    match kind {
+    let rows = match kind {
         Kind::Users => users::export::export(account),
         Kind::Services => services::export::export(account),
-    }
+    };
+    (file(kind, &rows), rows.len())
 }
 
 /// The template file of `kind`: its columns and two example rows.
 pub fn template(kind: Kind) -> String {
     match kind {
-        Kind::Users => users::export::template(),
-        Kind::Services => services::export::template(),
+        Kind::Users => file(kind, users::export::TEMPLATE_ROWS),
+        Kind::Services => file(kind, services::export::TEMPLATE_ROWS),
     }
+}
+
+/// A file of `kind`'s columns and `rows`.
+fn file<R: AsRef<[S]>, S: AsRef<str>>(kind: Kind, rows: &[R]) -> String {
+    let mut out = crate::csvfile::Writer::new();
+    out.row(kind.columns());
+    for row in rows {
+        out.row(row.as_ref().iter().map(AsRef::as_ref));
+    }
+    out.finish()
 }
 
 #[cfg(test)]

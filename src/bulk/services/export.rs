@@ -1,12 +1,11 @@
-//! The services kind's files out: the template, and every service in pdscope's own format
+//! The services kind's rows out: the template's, and every service in pdscope's own format
 //! ("Export for import").
 
-use super::{ServiceSpec, Timeout, COLUMNS};
+use super::{ServiceSpec, Timeout};
 use crate::bulk::account::Account;
-use crate::csvfile::Writer;
 
 /// The template's example rows, under [`COLUMNS`].
-const TEMPLATE_ROWS: &[&[&str]] = &[
+pub const TEMPLATE_ROWS: &[&[&str]] = &[
     &[
         "Checkout API",
         "Takes payments at checkout",
@@ -25,16 +24,6 @@ const TEMPLATE_ROWS: &[&[&str]] = &[
     ],
 ];
 
-/// The template: pdscope's columns and two example rows.
-pub fn template() -> String {
-    let mut out = Writer::new();
-    out.row(COLUMNS);
-    for row in TEMPLATE_ROWS {
-        out.row(*row);
-    }
-    out.finish()
-}
-
 /// One service as a row of pdscope's format (for "Export for import").
 pub fn export_row(s: &ServiceSpec) -> Vec<String> {
     let t = |t: Timeout| match t {
@@ -52,10 +41,8 @@ pub fn export_row(s: &ServiceSpec) -> Vec<String> {
     ]
 }
 
-/// Every service in `account` as a file in pdscope's format; returns it and how many rows.
-pub fn export(account: &Account) -> (String, usize) {
-    let mut out = Writer::new();
-    out.row(COLUMNS);
+/// Every service in `account` as rows of pdscope's format, under [`COLUMNS`].
+pub fn export(account: &Account) -> Vec<Vec<String>> {
     let policy = |id: &str| {
         account
             .policies
@@ -63,8 +50,9 @@ pub fn export(account: &Account) -> (String, usize) {
             .find(|p| p.id == id)
             .map(|p| p.name.clone())
     };
-    for s in &account.services {
-        out.row(export_row(&s.spec(&policy)));
-    }
-    (out.finish(), account.services.len())
+    account
+        .services
+        .iter()
+        .map(|s| export_row(&s.spec(&policy)))
+        .collect()
 }

@@ -186,7 +186,7 @@ mod tests {
 
     #[test]
     fn the_template_reads() {
-        let c = checked(&export::template()).unwrap();
+        let c = checked(&crate::bulk::template(crate::bulk::Kind::Services)).unwrap();
         assert_eq!(c.format, "pdscope services");
         assert_eq!(c.valid(), 2);
         let s = c.rows[0].spec.as_ref().unwrap();
@@ -239,7 +239,7 @@ mod tests {
 
     #[test]
     fn an_exported_row_reads_back() {
-        let c = checked(&export::template()).unwrap();
+        let c = checked(&crate::bulk::template(crate::bulk::Kind::Services)).unwrap();
         for row in c.rows {
             let spec = row.spec.unwrap();
             let text = COLUMNS.join(",") + "\n" + &export::export_row(&spec).join(",");

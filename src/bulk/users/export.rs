@@ -1,12 +1,11 @@
-//! The users kind's files out: the template, and every user in pdscope's own format ("Export
+//! The users kind's rows out: the template's, and every user in pdscope's own format ("Export
 //! for import"), so export → edit in a spreadsheet → import is a bulk edit.
 
-use super::{Channel, Contact, UserSpec, COLUMNS};
+use super::{Channel, Contact, UserSpec};
 use crate::bulk::account::Account;
-use crate::csvfile::Writer;
 
 /// The template's example rows, under [`COLUMNS`].
-const TEMPLATE_ROWS: &[&[&str]] = &[
+pub const TEMPLATE_ROWS: &[&[&str]] = &[
     &[
         "Ada Lovelace",
         "ada@example.com",
@@ -38,16 +37,6 @@ const TEMPLATE_ROWS: &[&[&str]] = &[
         "",
     ],
 ];
-
-/// The template: pdscope's columns and two example rows.
-pub fn template() -> String {
-    let mut out = Writer::new();
-    out.row(COLUMNS);
-    for row in TEMPLATE_ROWS {
-        out.row(*row);
-    }
-    out.finish()
-}
 
 /// One user as a row of pdscope's format (for "Export for import"): the same columns as
 /// [`COLUMNS`], so an exported file imports as is.
@@ -117,10 +106,8 @@ pub fn export_row(u: &UserSpec) -> Vec<String> {
     ]
 }
 
-/// Every user in `account` as a file in pdscope's format; returns it and how many rows.
-pub fn export(account: &Account) -> (String, usize) {
-    let mut out = Writer::new();
-    out.row(COLUMNS);
+/// Every user in `account` as rows of pdscope's format, under [`COLUMNS`].
+pub fn export(account: &Account) -> Vec<Vec<String>> {
     // A name holding the list separator `;` is written as the team's id (which the importer
     // takes too), so it cannot split into two teams.
     let team = |id: &str| {
@@ -132,8 +119,9 @@ pub fn export(account: &Account) -> (String, usize) {
             }
         })
     };
-    for u in &account.users {
-        out.row(export_row(&u.spec(&team)));
-    }
-    (out.finish(), account.users.len())
+    account
+        .users
+        .iter()
+        .map(|u| export_row(&u.spec(&team)))
+        .collect()
 }

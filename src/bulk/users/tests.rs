@@ -23,7 +23,7 @@ fn problems(text: &str) -> Vec<(String, String)> {
 
 #[test]
 fn the_template_is_valid_and_says_what_it_means() {
-    let c = checked(&export::template());
+    let c = checked(&crate::bulk::template(crate::bulk::Kind::Users));
     assert_eq!(c.format, "pdscope users");
     assert_eq!(c.valid(), 2, "{:?}", c.rows);
     let ada = c.rows[0].spec.as_ref().unwrap();
@@ -278,7 +278,7 @@ fn files_that_are_not_user_files_say_so() {
 
 #[test]
 fn an_exported_row_reads_back_as_the_same_spec() {
-    let c = checked(&export::template());
+    let c = checked(&crate::bulk::template(crate::bulk::Kind::Users));
     for row in &c.rows {
         let spec = row.spec.clone().unwrap();
         let mut text = COLUMNS.join(",") + "\n";
