@@ -113,8 +113,9 @@ pub fn Shell(
     let nav = provide_nav(&page.base_path, true);
     provide_context(ConfigCtx(config));
     provide_auth();
-    // The second module's host answers for this shell's session: it goes with the shell.
-    on_cleanup(crate::components::importer::forget);
+    // The second module answers for this shell's session: it goes when the session ends,
+    // and with the shell.
+    crate::components::importer::follow_session();
     crate::components::header::provide_me();
     // Only a change of page re-renders: a new query string (search, sort) does not.
     let route = Memo::new(move |_| nav.route());

@@ -93,6 +93,10 @@ pub struct Auth {
     /// Set when automatic refresh has given up (the token expired after failed refreshes):
     /// the last error. The page then offers Retry and Sign in again.
     pub refresh_stalled: RwSignal<Option<String>>,
+    /// Counts the times the session ended in this tab (sign-out, or PagerDuty refusing the
+    /// refresh token), raised only by `end_session`. What holds data of the account apart
+    /// from the session (the second module) watches it and lets go.
+    pub ended: RwSignal<u64>,
 }
 
 impl Auth {
@@ -102,6 +106,7 @@ impl Auth {
             state: RwSignal::new(state),
             notice: RwSignal::new(None),
             refresh_stalled: RwSignal::new(None),
+            ended: RwSignal::new(0),
         }
     }
     pub fn session(&self) -> Option<Session> {
@@ -498,12 +503,7 @@ fn apply_refresh(auth: Auth, epoch: u64, out: &Result<Session, RefreshFailure>) 
             error: TokenError::InvalidGrant(_),
             ..
         }) => {
-            refresh_trouble_over(auth);
-            browser::session_remove(SESSION_KEY);
-            // What the importer read of the account goes with the session.
-            browser::session_remove("import.journal");
-            crate::components::importer::unload();
-            auth.state.set(AuthState::SignedOut);
+            end_session(auth, Ended::Refused);
             auth.notice.set(Some(
                 "Your PagerDuty session ended (the refresh token is no longer valid). Sign in again.".into(),
             ));
@@ -559,17 +559,42 @@ async fn revoke_all(s: &Session) -> Vec<String> {
     failures
 }
 
-/// Signs out: every key the app keeps in this tab goes first, then the refresh and access
-/// tokens are revoked. A refresh still in flight revokes what it brings when it lands
-/// (`refresh_now`).
-pub fn sign_out(auth: Auth) {
-    let session = auth.session_untracked();
+/// Why a session ended.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Ended {
+    /// The person signed out.
+    SignedOut,
+    /// PagerDuty refused the refresh token (`invalid_grant`).
+    Refused,
+}
+
+/// Ends the session in this tab, the one way both sign-out and a refused refresh go: a
+/// refresh still in flight now belongs to a gone session (it revokes what it brings), every
+/// key the app keeps in this tab goes, the tab is signed out, and [`Auth::ended`] is raised.
+/// What each path tells the person is its own.
+fn end_session(auth: Auth, why: Ended) {
     EPOCH.with(|e| e.set(e.get() + 1));
+    // A client id imported from a credentials file is the tab's app, not its session: the
+    // person did not sign out, and signing in again (a new page load) must use the same app.
+    let app = match why {
+        Ended::Refused => browser::session_get(browser::IMPORTED_KEY).ok().flatten(),
+        Ended::SignedOut => None,
+    };
     browser::session_clear_all();
-    // The importer holds what it read of the account: it goes too.
-    crate::components::importer::unload();
+    if let Some(id) = app {
+        let _ = browser::session_set(browser::IMPORTED_KEY, &id);
+    }
     refresh_trouble_over(auth);
     auth.state.set(AuthState::SignedOut);
+    auth.ended.update(|n| *n += 1);
+}
+
+/// Signs out: the session ends first (`end_session`: every key the app keeps in this tab
+/// goes), then the refresh and access tokens are revoked. A refresh still in flight revokes
+/// what it brings when it lands (`apply_refresh`).
+pub fn sign_out(auth: Auth) {
+    let session = auth.session_untracked();
+    end_session(auth, Ended::SignedOut);
     let Some(s) = session else { return };
     auth.notice
         .set(Some("Signed out. Revoking the token…".into()));

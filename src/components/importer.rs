@@ -63,17 +63,26 @@ thread_local! {
     static HOST: RefCell<Option<js_sys::Function>> = const { RefCell::new(None) };
 }
 
-/// Removes the importer and what it held (sign-out calls it).
-pub fn unload() {
+/// Removes the importer and what it held.
+fn unload() {
     if let Some((module, el)) = LOADED.with(|l| l.borrow_mut().take()) {
         let _ = call(&module, "unmount", &JsValue::UNDEFINED, &JsValue::UNDEFINED);
         el.remove();
     }
 }
 
+/// Ties the second module to the shell's session, for the shell's life: it is unloaded
+/// whenever the session ends (sign-out, a refused refresh), shown or not (the Import page's
+/// box stays, hidden, while a run goes on), and forgotten with the shell (see [`forget`]).
+pub fn follow_session() {
+    let auth = use_auth();
+    Effect::watch(move || auth.ended.get(), |_, _, _| unload(), false);
+    on_cleanup(forget);
+}
+
 /// Removes the importer and forgets the host function, whose session is the shell's: a new
-/// shell (after importing a credentials file) makes its own. The shell calls it when it goes.
-pub fn forget() {
+/// shell (after importing a credentials file) makes its own.
+fn forget() {
     unload();
     HOST.with(|h| h.borrow_mut().take());
 }
