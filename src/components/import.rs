@@ -1,6 +1,6 @@
 use crate::browser;
 use crate::config::import_credentials;
-use crate::context::ReloadConfig;
+use crate::context::{CredentialsNotice, ReloadConfig};
 use leptos::prelude::*;
 use wasm_bindgen::JsCast;
 
@@ -13,7 +13,7 @@ pub fn CredentialsImport(
     collapsible: bool,
 ) -> impl IntoView {
     // Kept above the shell: importing reloads the configuration and rebuilds the pages.
-    let message = use_context::<ImportNotice>()
+    let message = use_context::<CredentialsNotice>()
         .map(|n| n.0)
         .unwrap_or_else(|| RwSignal::new(None));
     let reload = use_context::<ReloadConfig>();
@@ -89,7 +89,3 @@ pub fn CredentialsImport(
         body.into_any()
     }
 }
-
-/// The last import's outcome, provided by the app root so it survives the reload.
-#[derive(Clone, Copy)]
-pub struct ImportNotice(pub RwSignal<Option<(bool, String)>>);

@@ -109,7 +109,7 @@ fn words(arg: &JsValue) -> Vec<String> {
 fn make_host() -> js_sys::Function {
     let auth = use_auth();
     let config = crate::context::use_config();
-    let me = use_context::<crate::components::header::MeCtx>().map(|m| m.0);
+    let me = use_context::<crate::context::MeCtx>().map(|m| m.0);
     crate::host::host_function(Box::new(move |name: String, arg: JsValue| {
         let session = auth.session_untracked();
         let person = || me.and_then(|m| m.get_untracked().flatten());
