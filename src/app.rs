@@ -28,7 +28,7 @@ pub fn App() -> impl IntoView {
     let load = move || {
         let page = page_for_load.clone();
         leptos::task::spawn_local(async move {
-            let config = browser::load_config_with_import(&page).await;
+            let config = browser::load_config_with_credentials(&page).await;
             loaded.set(Some(config));
         });
     };

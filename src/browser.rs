@@ -53,13 +53,14 @@ pub async fn load_config_from(path: &str, page: &PageContext) -> Result<Config, 
     config::parse(&text, page)
 }
 
-/// sessionStorage key of a client id imported from PagerDuty's credentials file.
-pub const IMPORTED_KEY: &str = "imported_client_id";
+/// sessionStorage key of a client id taken from PagerDuty's credentials file
+/// (`crate::credentials`).
+pub const CREDENTIALS_CLIENT_ID_KEY: &str = "imported_client_id";
 
 /// `config.json`, with a client id imported in this tab taking precedence; with no usable
 /// `config.json`, an imported client id alone gives PagerDuty's defaults.
-pub async fn load_config_with_import(page: &PageContext) -> Result<Config, ConfigError> {
-    let imported = session_get(IMPORTED_KEY).ok().flatten();
+pub async fn load_config_with_credentials(page: &PageContext) -> Result<Config, ConfigError> {
+    let imported = session_get(CREDENTIALS_CLIENT_ID_KEY).ok().flatten();
     match (load_config(page).await, imported) {
         (Ok(mut c), Some(id)) => {
             c.warnings.push(format!(

@@ -5,6 +5,7 @@
 
 pub mod api;
 pub mod config;
+pub mod credentials;
 pub mod csvfile;
 pub mod import;
 pub mod inspect;

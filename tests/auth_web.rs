@@ -193,7 +193,7 @@ async fn sign_out_removes_every_key_the_app_keeps_and_only_those() {
         "session",
         "attempts",
         "timeline",
-        browser::IMPORTED_KEY,
+        browser::CREDENTIALS_CLIENT_ID_KEY,
         "some_future_key",
     ] {
         browser::session_set(key, "x").unwrap();
@@ -242,7 +242,7 @@ async fn a_refused_refresh_ends_the_session_like_sign_out_but_keeps_the_tabs_app
     for key in ["session", "attempts", "timeline", "import.journal"] {
         browser::session_set(key, "x").unwrap();
     }
-    browser::session_set(browser::IMPORTED_KEY, "imported-id").unwrap();
+    browser::session_set(browser::CREDENTIALS_CLIENT_ID_KEY, "imported-id").unwrap();
     let a = new_auth();
     a.state.set(AuthState::SignedIn(Box::new(session)));
     let out = auth::refresh_now(a).await;
@@ -256,7 +256,10 @@ async fn a_refused_refresh_ends_the_session_like_sign_out_but_keeps_the_tabs_app
         .filter_map(|i| storage.key(i).unwrap())
         .filter(|k| k.starts_with("pdscope."))
         .collect();
-    assert_eq!(left, vec![format!("pdscope.{}", browser::IMPORTED_KEY)]);
+    assert_eq!(
+        left,
+        vec![format!("pdscope.{}", browser::CREDENTIALS_CLIENT_ID_KEY)]
+    );
     assert_eq!(a.state.get_untracked(), AuthState::SignedOut);
     assert_eq!(
         a.ended.get_untracked(),
@@ -265,5 +268,5 @@ async fn a_refused_refresh_ends_the_session_like_sign_out_but_keeps_the_tabs_app
     );
     let notice = a.notice.get_untracked().unwrap_or_default();
     assert!(notice.contains("Sign in again"), "{notice}");
-    browser::session_remove(browser::IMPORTED_KEY);
+    browser::session_remove(browser::CREDENTIALS_CLIENT_ID_KEY);
 }
