@@ -171,9 +171,9 @@ pub fn local_time(ms: f64) -> String {
 }
 
 /// Removes every key the app keeps in this tab's sessionStorage (all `pdscope.*`: session,
-/// attempts, timeline, an imported client id, and any added later). Returns how many.
-pub fn session_clear_all() -> usize {
-    let Ok(s) = session() else { return 0 };
+/// attempts, timeline, an imported client id, the import's journal, and any added later).
+pub fn session_clear_all() {
+    let Ok(s) = session() else { return };
     let len = s.length().unwrap_or(0);
     let ours: Vec<String> = (0..len)
         .filter_map(|i| s.key(i).ok().flatten())
@@ -182,7 +182,6 @@ pub fn session_clear_all() -> usize {
     for k in &ours {
         let _ = s.remove_item(k);
     }
-    ours.len()
 }
 
 /// Offers `text` as a file download, built entirely in the browser.

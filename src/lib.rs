@@ -1,7 +1,28 @@
 //! pdscope: a browser-only console for PagerDuty OAuth.
 //!
 //! The pure modules (`config`, `routes`, `url`, ...) use no browser API and are tested with
-//! plain `cargo test`. The views and the browser glue build only for `wasm32`.
+//! plain `cargo test`. The views and the browser glue build only for `wasm32`: in the layers
+//! below, `app` to `browser` (views, context, and browser glue: sign-in, the second module's
+//! host, async loads, storage and fetch); from `import` down the modules are pure. Views get
+//! state from `context` and `auth`, never from another component; the end of a session
+//! reaches what lies above `auth` through `Auth::ended`.
+//!
+//! ## Layers
+//!
+//! Arrows point down: a module uses only modules on its own line or below it, and no two
+//! files import each other, directly or around a loop.
+//!
+//! - `app`
+//! - `pages`
+//! - `components`
+//! - `context`, `nav`, `client`
+//! - `auth`, `host`, `task`
+//! - `browser`
+//! - `import`
+//! - `paging`, `inspect`, `refresh`
+//! - `table`, `oauth`
+//! - `api`, `config`, `credentials`, `jwt`, `models`, `routes`
+//! - `csvfile`, `json`, `pkce`, `timefmt`, `url`
 
 pub mod api;
 pub mod config;
