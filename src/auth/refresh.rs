@@ -76,8 +76,8 @@ pub async fn refresh_now(auth: Auth) -> Result<(), TokenError> {
 /// What a finished refresh means for the tab; runs once per refresh.
 fn apply_refresh(auth: Auth, started: u64, out: &Result<Session, RefreshFailure>) {
     if epoch() != started {
-        // Signed out (or in again) while it ran: keep nothing, revoke what it brought, and
-        // write nothing to the tab, which sign-out cleared.
+        // The session ended (or a new one began) while it ran: keep nothing, revoke what it
+        // brought, and write nothing to the tab, which the end of the session cleared.
         if let Ok(new) = out {
             let new = new.clone();
             leptos::task::spawn_local(async move {
