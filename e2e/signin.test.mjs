@@ -262,3 +262,38 @@ test('an EU account: no region in config.json, none in the callback; the id_toke
     assert.equal(s.api_url, t.sb.api);
   } finally { await t.close(); }
 });
+
+test('a refused refresh ends the session as sign-out does: the hidden importer goes, the tab is cleared but for its app', async () => {
+  const t = await setup();
+  const importInMain = () => t.page.evaluate(() => [...document.querySelectorAll('#main h1')].some((h) => h.textContent.trim() === 'Import'));
+  try {
+    await t.page.goto(t.web.url);
+    await signIn(t);
+    await t.page.getByText('You are signed in.').waitFor();
+    await t.page.getByRole('link', { name: 'Import' }).click();
+    await t.page.getByRole('heading', { name: 'Import', level: 1 }).waitFor();
+    // Home, in the page: the importer's box stays, hidden (a run would go on).
+    await t.page.locator('a.brand').click();
+    await t.page.getByText('You are signed in.').waitFor();
+    assert.ok(await importInMain(), 'the importer is kept while its page is not shown');
+    await t.page.evaluate(() => {
+      sessionStorage.setItem('pdscope.import.journal', '{}');
+      sessionStorage.setItem('pdscope.imported_client_id', 'pdscope-local');
+    });
+    // PagerDuty forgets both tokens behind the app's back: the next API call gets a 401 and
+    // the refresh it triggers is refused (invalid_grant).
+    const s = await storedSession(t.page);
+    for (const token of [s.refresh_token, s.access_token]) {
+      const r = await fetch(`${t.sb.identity}/oauth/revoke`, { method: 'POST',
+        headers: { 'content-type': 'application/x-www-form-urlencoded' },
+        body: new URLSearchParams({ token, client_id: 'pdscope-local' }) });
+      assert.equal(r.status, 200);
+    }
+    await t.page.getByRole('link', { name: 'Users', exact: true }).first().click();
+    await t.page.getByText('Your PagerDuty session ended (the refresh token is no longer valid). Sign in again.').waitFor();
+    await t.page.waitForFunction(() => ![...document.querySelectorAll('#main h1')].some((h) => h.textContent.trim() === 'Import'));
+    const keys = await t.page.evaluate(() => Object.keys(sessionStorage).filter((k) => k.startsWith('pdscope.')));
+    assert.deepEqual(keys, ['pdscope.imported_client_id'], 'only the tab\'s app is kept');
+    await t.page.getByRole('button', { name: 'Connect to PagerDuty' }).waitFor();
+  } finally { await t.close(); }
+});

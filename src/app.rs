@@ -6,7 +6,7 @@ use crate::components::auth_views::RequireAuth;
 use crate::components::header::Header;
 use crate::components::importer::OnDemand;
 use crate::config::{Config, PageContext};
-use crate::context::{use_config, ConfigCtx, ReloadConfig};
+use crate::context::{use_config, ConfigCtx, CredentialsNotice, ReloadConfig};
 use crate::nav::provide_nav;
 use crate::pages::{
     callback::Callback,
@@ -28,13 +28,13 @@ pub fn App() -> impl IntoView {
     let load = move || {
         let page = page_for_load.clone();
         leptos::task::spawn_local(async move {
-            let config = browser::load_config_with_import(&page).await;
+            let config = browser::load_config_with_credentials(&page).await;
             loaded.set(Some(config));
         });
     };
     load();
     provide_context(ReloadConfig(Callback::new(move |_| load())));
-    provide_context(crate::components::import::ImportNotice(RwSignal::new(None)));
+    provide_context(CredentialsNotice(RwSignal::new(None)));
     view! {
         {move || match loaded.get() {
             None => view! { <p class="loading" role="status">"Loading configuration…"</p> }.into_any(),
@@ -113,9 +113,10 @@ pub fn Shell(
     let nav = provide_nav(&page.base_path, true);
     provide_context(ConfigCtx(config));
     provide_auth();
-    // The second module's host answers for this shell's session: it goes with the shell.
-    on_cleanup(crate::components::importer::forget);
-    crate::components::header::provide_me();
+    // The second module answers for this shell's session: it goes when the session ends,
+    // and with the shell.
+    crate::components::importer::follow_session();
+    crate::context::provide_me();
     // Only a change of page re-renders: a new query string (search, sort) does not.
     let route = Memo::new(move |_| nav.route());
     // Each page names itself in the tab and to screen readers (WCAG 2.4.2): static titles

@@ -53,13 +53,14 @@ pub async fn load_config_from(path: &str, page: &PageContext) -> Result<Config, 
     config::parse(&text, page)
 }
 
-/// sessionStorage key of a client id imported from PagerDuty's credentials file.
-pub const IMPORTED_KEY: &str = "imported_client_id";
+/// sessionStorage key of a client id taken from PagerDuty's credentials file
+/// (`crate::credentials`).
+pub const CREDENTIALS_CLIENT_ID_KEY: &str = "imported_client_id";
 
 /// `config.json`, with a client id imported in this tab taking precedence; with no usable
 /// `config.json`, an imported client id alone gives PagerDuty's defaults.
-pub async fn load_config_with_import(page: &PageContext) -> Result<Config, ConfigError> {
-    let imported = session_get(IMPORTED_KEY).ok().flatten();
+pub async fn load_config_with_credentials(page: &PageContext) -> Result<Config, ConfigError> {
+    let imported = session_get(CREDENTIALS_CLIENT_ID_KEY).ok().flatten();
     match (load_config(page).await, imported) {
         (Ok(mut c), Some(id)) => {
             c.warnings.push(format!(
@@ -170,9 +171,9 @@ pub fn local_time(ms: f64) -> String {
 }
 
 /// Removes every key the app keeps in this tab's sessionStorage (all `pdscope.*`: session,
-/// attempts, timeline, an imported client id, and any added later). Returns how many.
-pub fn session_clear_all() -> usize {
-    let Ok(s) = session() else { return 0 };
+/// attempts, timeline, an imported client id, the import's journal, and any added later).
+pub fn session_clear_all() {
+    let Ok(s) = session() else { return };
     let len = s.length().unwrap_or(0);
     let ours: Vec<String> = (0..len)
         .filter_map(|i| s.key(i).ok().flatten())
@@ -181,7 +182,6 @@ pub fn session_clear_all() -> usize {
     for k in &ours {
         let _ = s.remove_item(k);
     }
-    ours.len()
 }
 
 /// Offers `text` as a file download, built entirely in the browser.

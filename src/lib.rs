@@ -1,11 +1,43 @@
-//! pdscope: a browser-only console for PagerDuty OAuth.
+//! pdscope: a browser-only console for PagerDuty, on PagerDuty's OAuth.
 //!
-//! The pure modules (`config`, `routes`, `url`, ...) use no browser API and are tested with
-//! plain `cargo test`. The views and the browser glue build only for `wasm32`.
+//! The house rule: *arrows point down; a kind is a folder; a lazy page is in the lazy crate.*
+//! - **Arrows point down.** The layers below, top first: a module uses only modules on its own
+//!   line or below it, and no two files import each other. Views get state from `context`
+//!   and `auth`, never from another component; the end of a session reaches what lies above
+//!   `auth` through `Auth::ended`. `tests/architecture.rs` holds this in `cargo test`.
+//! - **A kind is a folder.** Every bulk job (`bulk`) has the same spine: read the file →
+//!   check → plan → run → report; each kind (`bulk/users/`, `bulk/services/`) is a folder
+//!   with its columns, check, plan, steps and export, dispatched in one place (`bulk/mod.rs`).
+//!   A new kind is its folder plus one arm in `Kind`, `File`, `plan::Work` and the Import
+//!   page's picker.
+//! - **A lazy page is in the lazy crate.** Pages most visits never open (Import, the token
+//!   inspector) live in `ondemand/`, a second WebAssembly module loaded when they are opened;
+//!   `host` names the calls across that seam on both sides.
+//!
+//! The pure modules (from `bulk` down, except `browser`) use no browser API and are tested
+//! with plain `cargo test`; the views and the browser glue build only for `wasm32`.
+//!
+//! ## Layers
+//!
+//! Arrows point down: a module uses only modules on its own line or below it, and no two
+//! files import each other, directly or around a loop.
+//!
+//! - `app`
+//! - `pages`
+//! - `components`
+//! - `context`, `nav`, `client`
+//! - `auth`, `task`
+//! - `bulk`
+//! - `browser`
+//! - `paging`, `inspect`, `refresh`
+//! - `table`, `oauth`
+//! - `api`, `config`, `credentials`, `jwt`, `models`, `routes`
+//! - `csvfile`, `host`, `json`, `numfmt`, `pkce`, `timefmt`, `url`
 
 pub mod api;
 pub mod bulk;
 pub mod config;
+pub mod credentials;
 pub mod csvfile;
 pub mod host;
 pub mod inspect;

@@ -193,7 +193,7 @@ async fn sign_out_removes_every_key_the_app_keeps_and_only_those() {
         "session",
         "attempts",
         "timeline",
-        browser::IMPORTED_KEY,
+        browser::CREDENTIALS_CLIENT_ID_KEY,
         "some_future_key",
     ] {
         browser::session_set(key, "x").unwrap();
@@ -214,9 +214,59 @@ async fn sign_out_removes_every_key_the_app_keeps_and_only_those() {
     );
     assert_eq!(a.state.get_untracked(), AuthState::SignedOut);
     assert_eq!(a.refresh_stalled.get_untracked(), None);
+    assert_eq!(
+        a.ended.get_untracked(),
+        1,
+        "the session-ended signal is raised"
+    );
     // The revocation failed (404): the tab is still signed out and says so.
     common::sleep(300).await;
     let notice = a.notice.get_untracked().unwrap_or_default();
     assert!(notice.contains("could not be revoked"), "{notice}");
     storage.remove_item("not-ours").unwrap();
+}
+
+#[wasm_bindgen_test]
+async fn a_refused_refresh_ends_the_session_like_sign_out_but_keeps_the_tabs_app() {
+    let _owner = common::executor_owner();
+    // A session without a refresh token: refreshing it is refused (invalid_grant) without
+    // a request.
+    let tokens = pdscope::oauth::parse_token_response(
+        200,
+        r#"{"access_token":"a1","token_type":"bearer","expires_in":60}"#,
+        &[],
+    )
+    .unwrap();
+    let session =
+        pdscope::oauth::Session::new(tokens, &config(), &["read".into()], 0.0, None, None);
+    for key in ["session", "attempts", "timeline", "import.journal"] {
+        browser::session_set(key, "x").unwrap();
+    }
+    browser::session_set(browser::CREDENTIALS_CLIENT_ID_KEY, "imported-id").unwrap();
+    let a = new_auth();
+    a.state.set(AuthState::SignedIn(Box::new(session)));
+    let out = auth::refresh_now(a).await;
+    assert!(matches!(out, Err(TokenError::InvalidGrant(_))), "{out:?}");
+    let storage = web_sys::window()
+        .unwrap()
+        .session_storage()
+        .unwrap()
+        .unwrap();
+    let left: Vec<String> = (0..storage.length().unwrap())
+        .filter_map(|i| storage.key(i).unwrap())
+        .filter(|k| k.starts_with("pdscope."))
+        .collect();
+    assert_eq!(
+        left,
+        vec![format!("pdscope.{}", browser::CREDENTIALS_CLIENT_ID_KEY)]
+    );
+    assert_eq!(a.state.get_untracked(), AuthState::SignedOut);
+    assert_eq!(
+        a.ended.get_untracked(),
+        1,
+        "the session-ended signal is raised"
+    );
+    let notice = a.notice.get_untracked().unwrap_or_default();
+    assert!(notice.contains("Sign in again"), "{notice}");
+    browser::session_remove(browser::CREDENTIALS_CLIENT_ID_KEY);
 }

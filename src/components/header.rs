@@ -1,52 +1,10 @@
+//! The top bar: product name, the main navigation, who is signed in and the way out.
+
 use crate::auth::{sign_out, use_auth};
-use crate::client;
-use crate::context::href;
+use crate::context::{href, Me, MeCtx};
 use crate::oauth::Session;
 use crate::routes::AppRoute;
 use leptos::prelude::*;
-
-/// The signed-in person as `/users/me` describes them.
-#[derive(Clone, Debug, PartialEq)]
-pub struct Me {
-    pub name: String,
-    pub email: Option<String>,
-    /// PagerDuty's role value (`admin`, `limited_user`, …).
-    pub role: Option<String>,
-}
-
-/// `/users/me` for the person signed in: loaded once per person (not per token refresh) and
-/// shared by the header and the lists. The inner `None`: the token cannot read it.
-#[derive(Clone, Copy)]
-pub struct MeCtx(pub RwSignal<Option<Option<Me>>>);
-
-/// Starts loading `/users/me` whenever the person changes, and provides it.
-pub fn provide_me() {
-    let auth = use_auth();
-    let identity = Memo::new(move |_| auth.session().map(|s| (s.client_id, s.id_token)));
-    let me = crate::task::load_keyed(
-        // `get`, not `track`: a memo nobody reads is never computed, so never changes.
-        move || identity.get(),
-        move |who, abort| async move {
-            who.as_ref()?;
-            let v = client::get_json_retrying(auth, "/users/me", &abort)
-                .await
-                .ok()?;
-            let user = &v["user"];
-            let text = |k: &str| crate::json::string(user, k);
-            Some(Me {
-                name: text("name").unwrap_or_else(|| "PagerDuty user".into()),
-                email: text("email"),
-                role: text("role"),
-            })
-        },
-    );
-    provide_context(MeCtx(me));
-}
-
-/// The signed-in person's role, once known.
-pub fn use_role() -> Option<String> {
-    use_context::<MeCtx>().and_then(|m| m.0.get().flatten().and_then(|me| me.role))
-}
 
 /// Who is signed in, in words: from `/users/me` where the token allows it, else the
 /// id_token's claims.

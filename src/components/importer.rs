@@ -65,8 +65,8 @@ thread_local! {
     static HOST: RefCell<Option<js_sys::Function>> = const { RefCell::new(None) };
 }
 
-/// Removes the importer and what it held (sign-out calls it).
-pub fn unload() {
+/// Removes the importer and what it held.
+fn unload() {
     if let Some((module, el)) = LOADED.with(|l| l.borrow_mut().take()) {
         let _ = call(
             &module,
@@ -78,9 +78,18 @@ pub fn unload() {
     }
 }
 
+/// Ties the second module to the shell's session, for the shell's life: it is unloaded
+/// whenever the session ends (sign-out, a refused refresh), shown or not (the Import page's
+/// box stays, hidden, while a run goes on), and forgotten with the shell (see [`forget`]).
+pub fn follow_session() {
+    let auth = use_auth();
+    Effect::watch(move || auth.ended.get(), |_, _, _| unload(), false);
+    on_cleanup(forget);
+}
+
 /// Removes the importer and forgets the host function, whose session is the shell's: a new
-/// shell (after importing a credentials file) makes its own. The shell calls it when it goes.
-pub fn forget() {
+/// shell (after importing a credentials file) makes its own.
+fn forget() {
     unload();
     HOST.with(|h| h.borrow_mut().take());
 }
@@ -107,7 +116,7 @@ fn words(arg: &JsValue) -> Vec<String> {
 fn make_host() -> js_sys::Function {
     let auth = use_auth();
     let config = crate::context::use_config();
-    let me = use_context::<crate::components::header::MeCtx>().map(|m| m.0);
+    let me = use_context::<crate::context::MeCtx>().map(|m| m.0);
     crate::host::host_function(Box::new(move |call: HostCall, arg: JsValue| {
         let session = auth.session_untracked();
         let person = || me.and_then(|m| m.get_untracked().flatten());

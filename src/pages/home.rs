@@ -1,6 +1,9 @@
+//! `/`: connect to PagerDuty when signed out (or use another app's credentials file), a
+//! summary of the session when signed in.
+
 use crate::auth::{use_auth, AuthState};
 use crate::components::auth_views::{AuthErrorView, ConnectButton};
-use crate::components::import::CredentialsImport;
+use crate::components::credentials::CredentialsFile;
 use crate::context::{href, use_config};
 use crate::routes::AppRoute;
 use leptos::prelude::*;
@@ -77,7 +80,7 @@ pub fn Home() -> impl IntoView {
                 "Sign in with PagerDuty in this browser tab and see what your token can see."
             </p>
             <div class="actions"><ConnectButton /></div>
-            <CredentialsImport collapsible=true />
+            <CredentialsFile collapsible=true />
         }
         .into_any(),
     };

@@ -276,7 +276,7 @@ fn EntityList(
                 } else if matches!(searching, Some(Err(_))) {
                     "PagerDuty's own search failed; showing local matches only.".to_string()
                 } else if table.search().is_empty() {
-                    match crate::components::header::use_role()
+                    match crate::context::use_role()
                         .filter(|r| crate::models::sees_only_own_teams(r))
                     {
                         Some(role) => format!(

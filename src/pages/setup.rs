@@ -1,4 +1,7 @@
-use crate::components::import::CredentialsImport;
+//! The setup screen, shown instead of the app when `config.json` is missing or invalid: what is
+//! wrong, a valid example, and the credentials file as another way in.
+
+use crate::components::credentials::CredentialsFile;
 use crate::config::{ConfigError, EXAMPLE};
 use leptos::prelude::*;
 
@@ -23,7 +26,7 @@ pub fn Setup(
                     " and in the README. Then reload this page."
                 </p>
                 <h2>"Or use your app's credentials in this tab"</h2>
-                <CredentialsImport />
+                <CredentialsFile />
             </section>
         </main>
     }

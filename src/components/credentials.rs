@@ -1,19 +1,23 @@
+//! Using another PagerDuty app in this tab: the picker for the credentials file PagerDuty
+//! offers when an app is registered (read by `crate::credentials`), and the way back to
+//! `config.json`'s app. Shown on the setup screen and on the home page.
+
 use crate::browser;
-use crate::config::import_credentials;
-use crate::context::ReloadConfig;
+use crate::context::{CredentialsNotice, ReloadConfig};
+use crate::credentials;
 use leptos::prelude::*;
 use wasm_bindgen::JsCast;
 
 /// Choose (or drop on the button) the JSON file PagerDuty offers when an app is registered:
 /// its client id is used in this tab; a client secret in it is never kept.
 #[component]
-pub fn CredentialsImport(
+pub fn CredentialsFile(
     /// Show behind a "Use another PagerDuty app" disclosure (open while there is a message).
     #[prop(optional)]
     collapsible: bool,
 ) -> impl IntoView {
     // Kept above the shell: importing reloads the configuration and rebuilds the pages.
-    let message = use_context::<ImportNotice>()
+    let message = use_context::<CredentialsNotice>()
         .map(|n| n.0)
         .unwrap_or_else(|| RwSignal::new(None));
     let reload = use_context::<ReloadConfig>();
@@ -29,14 +33,15 @@ pub fn CredentialsImport(
                 .await
                 .map_err(|e| format!("Import failed: {e}."))
                 .and_then(|(name, text)| {
-                    import_credentials(&name, &text).map_err(|e| format!("Import failed: {e}"))
+                    credentials::parse(&name, &text).map_err(|e| format!("Import failed: {e}"))
                 });
             input.set_value("");
             match result {
-                Ok(imported) => {
-                    match browser::session_set(browser::IMPORTED_KEY, &imported.client_id) {
+                Ok(creds) => {
+                    match browser::session_set(browser::CREDENTIALS_CLIENT_ID_KEY, &creds.client_id)
+                    {
                         Ok(()) => {
-                            message.set(Some((true, imported.message())));
+                            message.set(Some((true, creds.message())));
                             if let Some(r) = reload {
                                 r.0.run(());
                             }
@@ -49,13 +54,15 @@ pub fn CredentialsImport(
         });
     };
     // An imported client id lasts for this tab: offer the way back to config.json's.
-    let imported = browser::session_get(browser::IMPORTED_KEY).ok().flatten();
+    let imported = browser::session_get(browser::CREDENTIALS_CLIENT_ID_KEY)
+        .ok()
+        .flatten();
     let undo = imported.map(|id| {
         view! {
             <p>
                 {format!("This tab uses the imported client id {id}. ")}
                 <button on:click=move |_| {
-                    browser::session_remove(browser::IMPORTED_KEY);
+                    browser::session_remove(browser::CREDENTIALS_CLIENT_ID_KEY);
                     message.set(Some((true, "Using the app configured in config.json again.".into())));
                     if let Some(r) = reload {
                         r.0.run(());
@@ -65,7 +72,7 @@ pub fn CredentialsImport(
         }
     });
     let body = view! {
-        <div class="import">
+        <div class="credentials">
             {undo}
             <label>
                 "Import the app's credentials file (JSON, from PagerDuty's App Registration) "
@@ -89,7 +96,3 @@ pub fn CredentialsImport(
         body.into_any()
     }
 }
-
-/// The last import's outcome, provided by the app root so it survives the reload.
-#[derive(Clone, Copy)]
-pub struct ImportNotice(pub RwSignal<Option<(bool, String)>>);
