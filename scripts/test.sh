@@ -10,8 +10,9 @@ export PATH="$HOME/.cargo/bin:$PWD/node_modules/.bin:$PATH"
 echo; echo "==> formatting and lints (cargo fmt --check; clippy -D warnings, native and wasm)"
 cargo fmt --all -- --check
 cargo clippy --workspace --all-targets -- -D warnings
-# The wasm target builds only the app (the sandbox and relay are native servers).
-cargo clippy --target wasm32-unknown-unknown -p pdscope --all-targets -- -D warnings
+# The wasm target builds only the app and its on-demand module (the sandbox and relay are
+# native servers).
+cargo clippy --target wasm32-unknown-unknown -p pdscope -p pdscope-ondemand --all-targets -- -D warnings
 
 echo; echo "==> the house rules (tests/architecture.rs: layers, no import circles, no file over 600 lines)"
 cargo test -q -p pdscope --test architecture
@@ -20,10 +21,10 @@ echo; echo "==> native tests (cargo test --workspace)"
 cargo test --workspace
 
 echo; echo "==> wasm-bindgen-test in headless Chromium"
-env -u GECKODRIVER CHROMEDRIVER=/usr/bin/chromedriver cargo test --target wasm32-unknown-unknown -p pdscope
+env -u GECKODRIVER CHROMEDRIVER=/usr/bin/chromedriver cargo test --target wasm32-unknown-unknown -p pdscope -p pdscope-ondemand
 
 echo; echo "==> wasm-bindgen-test in headless Firefox"
-env -u CHROMEDRIVER GECKODRIVER="$(command -v geckodriver)" cargo test --target wasm32-unknown-unknown -p pdscope
+env -u CHROMEDRIVER GECKODRIVER="$(command -v geckodriver)" cargo test --target wasm32-unknown-unknown -p pdscope -p pdscope-ondemand
 
 echo; echo "==> the release build (trunk build --release), used by every end-to-end test"
 trunk build --release --dist target/release-dist
