@@ -1,3 +1,5 @@
+//! The wasm entry point: installs the panic hook and mounts the app (`pdscope::start`).
+
 #[cfg(target_arch = "wasm32")]
 fn main() {
     pdscope::start();

@@ -6,7 +6,8 @@
 //! - a circle: files that import each other, directly or around a loop (a folder's `mod.rs`
 //!   naming its own files, to declare or re-export them, is not an import);
 //! - a top-level module the layer list leaves out, or names that are not modules;
-//! - a source file over 600 lines (test files excepted).
+//! - a source file over 600 lines, or one that does not start with a `//!` doc saying what it
+//!   is for (test files excepted).
 //!
 //! In the spirit of import-linter and ArchUnit, in plain Rust: no parser, just paths.
 #![cfg(not(target_arch = "wasm32"))]
@@ -23,8 +24,9 @@ type Module = Vec<String>;
 struct Crate {
     /// Module → its file's text, test modules removed (tests do not make arrows).
     files: BTreeMap<Module, String>,
-    /// Test files and files over the limit are both found while walking.
+    /// Files over the limit, and files without a module doc, found while walking.
     long: Vec<String>,
+    undocumented: Vec<String>,
 }
 
 fn walk(dir: &Path, out: &mut Vec<PathBuf>) {
@@ -97,6 +99,7 @@ fn read_crate(src: &Path) -> Crate {
     walk(src, &mut paths);
     let mut files = BTreeMap::new();
     let mut long = Vec::new();
+    let mut undocumented = Vec::new();
     for p in paths {
         let rel = p.strip_prefix(src).unwrap().to_path_buf();
         let text = std::fs::read_to_string(&p).unwrap();
@@ -106,12 +109,19 @@ fn read_crate(src: &Path) -> Crate {
         if text.lines().count() > MAX_LINES {
             long.push(format!("{} ({} lines)", p.display(), text.lines().count()));
         }
+        if !text.trim_start().starts_with("//!") {
+            undocumented.push(p.display().to_string());
+        }
         if rel == Path::new("main.rs") {
             continue;
         }
         files.insert(module_of(&rel), strip_tests(&text));
     }
-    Crate { files, long }
+    Crate {
+        files,
+        long,
+        undocumented,
+    }
 }
 
 /// Every path a use tree starting right after `prefix::` names: `a::{b, c::d}` gives
@@ -306,6 +316,11 @@ fn check(src: &Path) -> Vec<String> {
         .iter()
         .map(|f| format!("over {MAX_LINES} lines: {f}"))
         .collect();
+    broken.extend(
+        c.undocumented
+            .iter()
+            .map(|f| format!("no //! module doc: {f}")),
+    );
     let lib = c.files.get(&Vec::new()).cloned().unwrap_or_default();
     let order = match layers(&lib) {
         Ok(o) => o,

@@ -1,3 +1,7 @@
+//! The views that say where sign-in stands: the "Connect to PagerDuty" button, sign-in errors
+//! with what to do next, and `RequireAuth`, the sign-in prompt every signed-in page shows when
+//! signed out.
+
 use crate::auth::{start_sign_in, use_auth, AuthError};
 use crate::context::use_config;
 use leptos::prelude::*;

@@ -1,3 +1,6 @@
+//! `/callback`: where PagerDuty sends the browser back after sign-in; the code is redeemed
+//! once, the address bar cleaned, and the person taken back to where they started.
+
 use crate::auth::{handle_callback, use_auth, AuthError, AuthState};
 use crate::components::auth_views::AuthErrorView;
 use crate::context::use_config;

@@ -1,3 +1,5 @@
+//! Any path the app does not know: says so, with a way home.
+
 use crate::context::href;
 use crate::routes::AppRoute;
 use leptos::prelude::*;

@@ -119,8 +119,16 @@ pub fn provide_bulk(host: Host) {
     if let Some(w) = web_sys::window() {
         use wasm_bindgen::JsCast;
         let _ = w.add_event_listener_with_callback("pagehide", on_hide.as_ref().unchecked_ref());
+        // The page goes (sign-out unmounts it): so does its listener, and the closure with it.
+        let on_hide = StoredValue::new_local(Some(on_hide));
+        on_cleanup(move || {
+            let f = on_hide.try_update_value(Option::take).flatten();
+            if let (Some(f), Some(w)) = (f, web_sys::window()) {
+                let _ =
+                    w.remove_event_listener_with_callback("pagehide", f.as_ref().unchecked_ref());
+            }
+        });
     }
-    on_hide.forget();
     provide_context(ctx);
 }
 
