@@ -277,7 +277,7 @@ test('a refused refresh ends the session as sign-out does: the hidden importer g
     await t.page.getByText('You are signed in.').waitFor();
     assert.ok(await importInMain(), 'the importer is kept while its page is not shown');
     await t.page.evaluate(() => {
-      sessionStorage.setItem('pdscope.import.journal', '{}');
+      sessionStorage.setItem('pdscope.bulk.journal', '{}');
       sessionStorage.setItem('pdscope.imported_client_id', 'pdscope-local');
     });
     // PagerDuty forgets both tokens behind the app's back: the next API call gets a 401 and

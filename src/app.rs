@@ -4,7 +4,7 @@ use crate::auth::{provide_auth, use_auth};
 use crate::browser;
 use crate::components::auth_views::RequireAuth;
 use crate::components::header::Header;
-use crate::components::importer::OnDemand;
+use crate::components::ondemand::OnDemand;
 use crate::config::{Config, PageContext};
 use crate::context::{use_config, ConfigCtx, CredentialsNotice, ReloadConfig};
 use crate::nav::provide_nav;
@@ -115,7 +115,7 @@ pub fn Shell(
     provide_auth();
     // The second module answers for this shell's session: it goes when the session ends,
     // and with the shell.
-    crate::components::importer::follow_session();
+    crate::components::ondemand::follow_session();
     crate::context::provide_me();
     // Only a change of page re-renders: a new query string (search, sort) does not.
     let route = Memo::new(move |_| nav.route());

@@ -9,7 +9,7 @@
 //!
 //! | method | answer |
 //! |---|---|
-//! | `ApiUrl` (`apiUrl`) | the REST API base, or `undefined` |
+//! | `apiUrl()` | the REST API base, or `undefined` |
 //! | `token()` | the current access token, or `undefined` when signed out |
 //! | `session()` | the session as JSON for the token inspector, its refresh token masked; `undefined` when signed out |
 //! | `refresh()` | a promise of `true` once the token was refreshed (a 401 asks for one), else of why not, in words |

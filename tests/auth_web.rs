@@ -239,7 +239,12 @@ async fn a_refused_refresh_ends_the_session_like_sign_out_but_keeps_the_tabs_app
     .unwrap();
     let session =
         pdscope::oauth::Session::new(tokens, &config(), &["read".into()], 0.0, None, None);
-    for key in ["session", "attempts", "timeline", "import.journal"] {
+    for key in [
+        "session",
+        "attempts",
+        "timeline",
+        pdscope::bulk::journal::KEY,
+    ] {
         browser::session_set(key, "x").unwrap();
     }
     browser::session_set(browser::CREDENTIALS_CLIENT_ID_KEY, "imported-id").unwrap();
@@ -268,5 +273,41 @@ async fn a_refused_refresh_ends_the_session_like_sign_out_but_keeps_the_tabs_app
     );
     let notice = a.notice.get_untracked().unwrap_or_default();
     assert!(notice.contains("Sign in again"), "{notice}");
+    browser::session_remove(browser::CREDENTIALS_CLIENT_ID_KEY);
+}
+
+#[wasm_bindgen_test]
+async fn a_saved_session_that_can_no_longer_be_used_ends_like_a_refused_refresh() {
+    let _owner = common::executor_owner();
+    // Expired long ago, and no refresh token: the tab cannot use it again.
+    let tokens = pdscope::oauth::parse_token_response(
+        200,
+        r#"{"access_token":"a1","token_type":"bearer","expires_in":60}"#,
+        &[],
+    )
+    .unwrap();
+    let session =
+        pdscope::oauth::Session::new(tokens, &config(), &["read".into()], 0.0, None, None);
+    browser::session_set("session", &session.to_json().to_string()).unwrap();
+    for key in ["attempts", "timeline", pdscope::bulk::journal::KEY] {
+        browser::session_set(key, "x").unwrap();
+    }
+    browser::session_set(browser::CREDENTIALS_CLIENT_ID_KEY, "imported-id").unwrap();
+    let a = auth::provide_auth();
+    assert_eq!(a.state.get_untracked(), AuthState::SignedOut);
+    let storage = web_sys::window()
+        .unwrap()
+        .session_storage()
+        .unwrap()
+        .unwrap();
+    let left: Vec<String> = (0..storage.length().unwrap())
+        .filter_map(|i| storage.key(i).unwrap())
+        .filter(|k| k.starts_with("pdscope."))
+        .collect();
+    // What it read of the account (the journal), its timeline and attempts went with it.
+    assert_eq!(
+        left,
+        vec![format!("pdscope.{}", browser::CREDENTIALS_CLIENT_ID_KEY)]
+    );
     browser::session_remove(browser::CREDENTIALS_CLIENT_ID_KEY);
 }

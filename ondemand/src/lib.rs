@@ -23,6 +23,8 @@ pub mod io;
 #[cfg(target_arch = "wasm32")]
 pub mod pages;
 
+// The exported names below must equal `pdscope::host::Entry::name()` (wasm-bindgen takes a
+// literal name); the end-to-end tests open every entry (Import, the token inspector, export).
 #[cfg(target_arch = "wasm32")]
 mod entries {
     use std::any::Any;

@@ -45,15 +45,9 @@ pub(super) fn end_session(auth: Auth, why: Ended) {
     new_epoch();
     // A client id imported from a credentials file is the tab's app, not its session: the
     // person did not sign out, and signing in again (a new page load) must use the same app.
-    let app = match why {
-        Ended::Refused => browser::session_get(browser::CREDENTIALS_CLIENT_ID_KEY)
-            .ok()
-            .flatten(),
-        Ended::SignedOut => None,
-    };
-    browser::session_clear_all();
-    if let Some(id) = app {
-        let _ = browser::session_set(browser::CREDENTIALS_CLIENT_ID_KEY, &id);
+    match why {
+        Ended::Refused => super::store::clear_session_keeping_app(),
+        Ended::SignedOut => browser::session_clear_all(),
     }
     refresh_trouble_over(auth);
     auth.state.set(AuthState::SignedOut);

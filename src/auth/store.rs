@@ -89,9 +89,23 @@ pub(super) fn load_session() -> Result<Option<Session>, StorageError> {
     };
     match json::parse(&text).as_ref().and_then(Session::from_json) {
         Some(s) if !(s.is_expired(now_ms()) && s.refresh_token.is_none()) => Ok(Some(s)),
+        // A session that can no longer be used has ended: what it read of the account (the
+        // bulk journal), its timeline and attempts go with it, as at a refused refresh.
         _ => {
-            browser::session_remove(SESSION_KEY);
+            clear_session_keeping_app();
             Ok(None)
         }
+    }
+}
+
+/// Clears every key the app keeps in this tab but the client id imported from a credentials
+/// file: that is the tab's app, not its session, and signing in again must use the same app.
+pub(super) fn clear_session_keeping_app() {
+    let app = browser::session_get(browser::CREDENTIALS_CLIENT_ID_KEY)
+        .ok()
+        .flatten();
+    browser::session_clear_all();
+    if let Some(id) = app {
+        let _ = browser::session_set(browser::CREDENTIALS_CLIENT_ID_KEY, &id);
     }
 }

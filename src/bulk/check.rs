@@ -79,6 +79,10 @@ pub trait CheckedFile {
     fn valid(&self) -> usize;
     /// Every problem as a table row: line, row key, column (or `(row)`), message.
     fn problem_rows(&self) -> Vec<Vec<String>>;
+    /// The header row as written (`None` for a headerless format).
+    fn header(&self) -> Option<&[String]>;
+    /// Each data row as written, with its line.
+    fn raw_rows(&self) -> Vec<(u64, &[String])>;
     fn is_empty(&self) -> bool {
         self.len() == 0
     }
@@ -96,6 +100,15 @@ impl<T> CheckedFile for Checked<T> {
     }
     fn valid(&self) -> usize {
         Checked::valid(self)
+    }
+    fn header(&self) -> Option<&[String]> {
+        self.header.as_deref()
+    }
+    fn raw_rows(&self) -> Vec<(u64, &[String])> {
+        self.rows
+            .iter()
+            .map(|r| (r.line, r.raw.as_slice()))
+            .collect()
     }
     fn problem_rows(&self) -> Vec<Vec<String>> {
         self.rows

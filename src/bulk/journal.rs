@@ -59,7 +59,7 @@ pub fn read(text: &str) -> Option<Journal> {
     Some((kind, json::string(&v, "file").unwrap_or_default(), rows))
 }
 
-/// Keeps `text` as the journal.
+/// Keeps the run of `file` (of `kind`) as the journal: every row finished so far.
 #[cfg(target_arch = "wasm32")]
 pub fn save(kind: Kind, file: &str, results: &[RowResult]) -> Result<(), String> {
     crate::browser::session_set(KEY, &write(kind, file, results)).map_err(|e| e.to_string())

@@ -96,10 +96,7 @@ impl File {
 
     /// The rows `report` says did not make it, as the file had them.
     pub fn failed_rows(&self, report: &[ReportRow]) -> String {
-        match self {
-            File::Users(c) => report::failed_rows(c.header.as_deref(), &c.rows, report),
-            File::Services(c) => report::failed_rows(c.header.as_deref(), &c.rows, report),
-        }
+        report::failed_rows(self.checked(), report)
     }
 }
 

@@ -1,6 +1,6 @@
 //! The per-row report and the "failed rows" file, for every kind.
 
-use super::check::{Line, Problem};
+use super::check::{CheckedFile, Problem};
 use super::plan::{Action, Plan};
 use super::run::{Outcome, RowResult};
 use crate::csvfile::Writer;
@@ -136,11 +136,7 @@ pub fn csv(rows: &[ReportRow]) -> String {
 
 /// The rows that did not make it, as the file had them (header first when it had one), so
 /// the file can be fixed and imported again as is.
-pub fn failed_rows<T>(
-    header: Option<&[String]>,
-    lines: &[Line<T>],
-    report: &[ReportRow],
-) -> String {
+pub fn failed_rows(file: &dyn CheckedFile, report: &[ReportRow]) -> String {
     // By line: 10,000 lines against a 10,000-row report look each line up once.
     let failed: std::collections::BTreeSet<u64> = report
         .iter()
@@ -148,11 +144,15 @@ pub fn failed_rows<T>(
         .map(|r| r.line)
         .collect();
     let mut out = Writer::new();
-    if let Some(h) = header {
+    if let Some(h) = file.header() {
         out.row(h);
     }
-    for l in lines.iter().filter(|l| failed.contains(&l.line)) {
-        out.row(&l.raw);
+    for (_, raw) in file
+        .raw_rows()
+        .into_iter()
+        .filter(|(l, _)| failed.contains(l))
+    {
+        out.row(raw);
     }
     out.finish()
 }
@@ -212,7 +212,7 @@ mod tests {
         let csv = super::csv(&report);
         assert!(csv.contains("4,cy@example.com,failed,,,Invalid Input Provided: Email is invalid,creating the user failed: fix it\r\n"), "{csv}");
         // The failed rows, with the header, read back as the same rows.
-        let again = failed_rows(checked.header.as_deref(), &checked.rows, &report);
+        let again = failed_rows(&checked, &report);
         let back = users::check(&crate::csvfile::read(again.as_bytes()).unwrap(), &|z| {
             Some(z.to_string())
         })

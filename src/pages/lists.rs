@@ -305,7 +305,7 @@ fn EntityList(
             <div class="list-head">
                 <h1>{kind.title()}</h1>
                 <TableTools table=table noun=kind.noun() />
-                <crate::components::importer::ExportForImport kind=kind.bulk() />
+                <crate::components::ondemand::ExportForImport kind=kind.bulk() />
             </div>
             <div role="status" aria-live="polite" class="count">{count}</div>
             <Loaded data=data loading=|| () let:l>

@@ -2,11 +2,11 @@
 //! paste), see every problem (Check), see what an import would do against the account
 //! (Plan), import with pause / resume / cancel (Import), and keep the per-row report.
 //!
-//! This page is the importer module's (`importer/`, loaded on demand): the app mounts it once
+//! This page is the on-demand module's (`ondemand/`, loaded when first opened): the app mounts it once
 //! into a box that stays in the page, so a run goes on (and its progress stays) while the
 //! person looks at other pages. Everything about the session comes through [`Host`]. The
 //! logic is `pdscope::bulk`'s (bytes → checked file → reads → plan → run → report); this file
-//! only wires it to the page, and never names a kind but in the kind picker.
+//! only wires it to the page, and names no kind (the picker lists `Kind::ALL`).
 
 mod choose;
 mod run_view;

@@ -362,3 +362,41 @@ fn a_plan_reads_what_its_file_names_through_the_page_source_faults_and_all() {
     assert_eq!(read.account.policies, want.policies);
     assert!(read.account.users.is_empty());
 }
+
+#[test]
+fn a_team_named_in_another_case_joins_the_team_the_plan_showed() {
+    // Two teams whose names differ only in case: the plan resolves each cell once, in the
+    // account's order, and the run must join the same team, whatever order the rows name them.
+    let fake = Fake::new(0.0, 0.0, 0.0);
+    fake.state
+        .borrow_mut()
+        .teams
+        .push(("T-lower".into(), "ops".into()));
+    fake.state
+        .borrow_mut()
+        .teams
+        .push(("T-upper".into(), "OPS".into()));
+    let text = "name,email,teams\nAda,ada@example.com,OPS\nBo,bo@example.com,Ops\n";
+    let plan = plan_users(text, &fake);
+    assert!(plan.new_teams.is_empty(), "{:?}", plan.new_teams);
+    run(&fake, &plan, Control::default());
+    let s = fake.state.borrow();
+    let teams_of = |email: &str| -> Vec<String> {
+        s.users
+            .iter()
+            .find(|u| u.email == email)
+            .map(|u| u.teams.iter().map(|(t, _)| t.clone()).collect())
+            .unwrap_or_default()
+    };
+    assert_eq!(teams_of("ada@example.com"), ["T-upper"], "exact name");
+    let want = crate::bulk::account::find_named(&fake.account().teams, "Ops")
+        .unwrap()
+        .id
+        .clone();
+    assert_eq!(want, "T-lower");
+    assert_eq!(
+        teams_of("bo@example.com"),
+        [want],
+        "as the plan resolved it"
+    );
+}

@@ -51,18 +51,23 @@ pub fn users(checked: &Checked<UserSpec>, account: &Account, opts: Options) -> P
         }
         user_row(line.line, &line.key, spec, existing, account)
     });
-    // The teams the rows join or change a role in, as read: the run needs their ids.
-    let mut teams: Vec<crate::bulk::account::Named> = Vec::new();
+    // The teams the rows join or change a role in, as read, in the account's order: the run
+    // looks names up in them as the plan did (two names may differ only in case).
+    let mut named = std::collections::BTreeSet::new();
     for r in &rows {
         let Work::User(w) = &r.work else { continue };
         for (name, _) in w.teams.iter().chain(&w.roles) {
             if let Some(t) = account.team_by_name(name) {
-                if !teams.contains(t) {
-                    teams.push(t.clone());
-                }
+                named.insert(t.id.as_str());
             }
         }
     }
+    let teams: Vec<crate::bulk::account::Named> = account
+        .teams
+        .iter()
+        .filter(|t| named.contains(t.id.as_str()))
+        .cloned()
+        .collect();
     Plan {
         kind: Kind::Users,
         rows,
