@@ -3,6 +3,6 @@ pub mod api_error;
 pub mod auth_views;
 pub mod credentials;
 pub mod header;
-pub mod ondemand;
 pub mod load;
+pub mod ondemand;
 pub mod table;
