@@ -27,21 +27,17 @@ fn random_bytes(n: usize) -> Result<Vec<u8>, AuthError> {
     Ok(bytes)
 }
 
-/// The scopes a sign-in asks for: the configured ones plus `extra`, without duplicates.
-fn scopes_with(config: &Config, extra: &[String]) -> Vec<String> {
-    let mut scopes = config.scopes.clone();
-    for s in extra {
-        if !scopes.contains(s) {
-            scopes.push(s.clone());
-        }
-    }
-    scopes
-}
-
 /// Starts a sign-in: PKCE and state from the CSPRNG, saved in this tab, then off to the
-/// authorize page. `return_to` is validated; anything unsafe returns to `/`.
+/// authorize page. It asks for the configured scopes, what this session was granted, and
+/// `extra_scopes` ([`crate::oauth::more_scopes`]). `return_to` is validated; anything unsafe
+/// returns to `/`.
 pub fn start_sign_in(auth: Auth, config: &Config, extra_scopes: &[String], return_to: &str) {
-    start_sign_in_with(auth, config, scopes_with(config, extra_scopes), return_to);
+    let granted = auth
+        .session_untracked()
+        .map(|s| s.granted_scopes)
+        .unwrap_or_default();
+    let scopes = crate::oauth::more_scopes(&config.scopes, &granted, extra_scopes);
+    start_sign_in_with(auth, config, scopes, return_to);
 }
 
 /// Starts a sign-in asking for exactly `scopes` (the configured ones when empty: a request
@@ -69,7 +65,11 @@ pub fn prepare_sign_in(
     extra_scopes: &[String],
     return_to: &str,
 ) -> Result<String, AuthError> {
-    prepare_with(config, scopes_with(config, extra_scopes), return_to)
+    prepare_with(
+        config,
+        crate::oauth::more_scopes(&config.scopes, &[], extra_scopes),
+        return_to,
+    )
 }
 
 fn prepare_with(

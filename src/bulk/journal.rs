@@ -1,11 +1,14 @@
 //! The run's journal: which file ran and every row finished so far, kept in the tab's
 //! sessionStorage so a reload still shows what was done. Its format, its key and its writing
 //! live here. The key starts with `pdscope.` like every key the app keeps, so sign-out (and
-//! a refused refresh) remove it with the rest of the session.
+//! a refused refresh) remove it with the rest of the session. A journal belongs to one
+//! account and one person ([`owner`]): signing in to another account in the same tab never
+//! shows the last one's run or ids.
 
 use super::kind::Kind;
 use super::run::{Outcome, RowError, RowResult};
 use crate::json;
+use crate::oauth::Session;
 use serde_json::{json, Value};
 
 /// The journal's sessionStorage key (after the app's `pdscope.` prefix).
@@ -14,8 +17,37 @@ pub const KEY: &str = "bulk.journal";
 /// A journal read back: kind, file name and the rows finished.
 pub type Journal = (Kind, String, Vec<RowResult>);
 
-/// The run's journal as JSON: which file, and each finished row.
-pub fn write(kind: Kind, file: &str, results: &[RowResult]) -> String {
+/// Whose a journal is: the PagerDuty account and person of the session (the id_token's
+/// `account_id` and `user_id`), else the API, subdomain and app it was made with.
+pub fn owner(session: &Session) -> String {
+    let claims = session
+        .id_token
+        .as_deref()
+        .and_then(|t| crate::jwt::decode(t).ok())
+        .map(|d| d.claims);
+    let claim = |name: &str| {
+        claims
+            .as_ref()
+            .and_then(|c| c.get(name))
+            .and_then(Value::as_str)
+            .map(str::to_string)
+    };
+    match (
+        claim("account_id"),
+        claim("user_id").or_else(|| claim("sub")),
+    ) {
+        (Some(account), Some(user)) => format!("{account}/{user}"),
+        _ => format!(
+            "{}|{}|{}",
+            session.api_url.as_deref().unwrap_or_default(),
+            session.subdomain.as_deref().unwrap_or_default(),
+            session.client_id
+        ),
+    }
+}
+
+/// The run's journal as JSON: whose, which file, and each finished row.
+pub fn write(kind: Kind, file: &str, owner: &str, results: &[RowResult]) -> String {
     let rows: Vec<Value> = results
         .iter()
         .map(|r| {
@@ -25,12 +57,16 @@ pub fn write(kind: Kind, file: &str, results: &[RowResult]) -> String {
             })
         })
         .collect();
-    json!({"kind": kind.noun(), "file": file, "rows": rows}).to_string()
+    json!({"kind": kind.noun(), "file": file, "owner": owner, "rows": rows}).to_string()
 }
 
-/// A journal read back: kind, file name and rows. `None` when the text is not one.
-pub fn read(text: &str) -> Option<Journal> {
+/// A journal of `owner`'s read back: kind, file name and rows. `None` when the text is not
+/// one, or is someone else's.
+pub fn read(text: &str, owner: &str) -> Option<Journal> {
     let v = json::parse(text)?;
+    if json::string(&v, "owner")? != owner {
+        return None;
+    }
     let kind = Kind::from_noun(&json::string(&v, "kind")?)?;
     let rows = v
         .get("rows")?
@@ -59,16 +95,22 @@ pub fn read(text: &str) -> Option<Journal> {
     Some((kind, json::string(&v, "file").unwrap_or_default(), rows))
 }
 
-/// Keeps the run of `file` (of `kind`) as the journal: every row finished so far.
+/// Keeps `owner`'s run of `file` (of `kind`) as the journal: every row finished so far.
 #[cfg(target_arch = "wasm32")]
-pub fn save(kind: Kind, file: &str, results: &[RowResult]) -> Result<(), String> {
-    crate::browser::session_set(KEY, &write(kind, file, results)).map_err(|e| e.to_string())
+pub fn save(kind: Kind, file: &str, owner: &str, results: &[RowResult]) -> Result<(), String> {
+    crate::browser::session_set(KEY, &write(kind, file, owner, results)).map_err(|e| e.to_string())
 }
 
-/// The journal kept in this tab, when there is one and it reads.
+/// `owner`'s journal kept in this tab, when there is one and it reads. Another account's or
+/// person's is removed, never shown.
 #[cfg(target_arch = "wasm32")]
-pub fn load() -> Option<Journal> {
-    read(&crate::browser::session_get(KEY).ok().flatten()?)
+pub fn load(owner: &str) -> Option<Journal> {
+    let text = crate::browser::session_get(KEY).ok().flatten()?;
+    let journal = read(&text, owner);
+    if journal.is_none() {
+        clear();
+    }
+    journal
 }
 
 /// Forgets the journal.
@@ -97,13 +139,56 @@ mod tests {
             }),
         }];
         for kind in Kind::ALL {
-            let j = write(kind, "team.csv", &results);
-            assert_eq!(read(&j), Some((kind, "team.csv".into(), results.clone())));
+            let j = write(kind, "team.csv", "A1/U1", &results);
+            assert_eq!(
+                read(&j, "A1/U1"),
+                Some((kind, "team.csv".into(), results.clone()))
+            );
+            // Another person, or another account, never sees it.
+            assert_eq!(read(&j, "A1/U2"), None);
+            assert_eq!(read(&j, "A2/U1"), None);
         }
         // An unknown kind is no journal, never a users journal.
-        let j = write(Kind::Services, "x.csv", &results).replace("\"services\"", "\"offboarding\"");
-        assert_eq!(read(&j), None);
-        assert_eq!(read("{\"kind\":\"x\"}"), None);
-        assert_eq!(read("not json"), None);
+        let j = write(Kind::Services, "x.csv", "A1/U1", &results)
+            .replace("\"services\"", "\"offboarding\"");
+        assert_eq!(read(&j, "A1/U1"), None);
+        assert_eq!(read("{\"kind\":\"x\"}", "A1/U1"), None);
+        assert_eq!(read("not json", "A1/U1"), None);
+    }
+
+    #[test]
+    fn a_journal_belongs_to_the_account_and_person_of_the_session() {
+        use base64::Engine;
+        let b64 = |s: &str| base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(s);
+        let id_token = |account: &str, user: &str| {
+            format!(
+                "{}.{}.sig",
+                b64("{\"alg\":\"RS256\"}"),
+                b64(&format!("{{\"account_id\":\"{account}\",\"user_id\":\"{user}\",\"sub\":\"x@example.com\"}}"))
+            )
+        };
+        let tokens = crate::oauth::parse_token_response(
+            200,
+            r#"{"access_token":"a","token_type":"bearer","expires_in":60}"#,
+            &[],
+        )
+        .unwrap();
+        let mut s = Session::new(
+            tokens,
+            &crate::oauth::test_support::config(""),
+            &[],
+            0.0,
+            None,
+            None,
+        );
+        s.id_token = Some(id_token("PACCT1", "PUSER1"));
+        assert_eq!(owner(&s), "PACCT1/PUSER1");
+        s.id_token = Some(id_token("PACCT2", "PUSER1"));
+        assert_eq!(owner(&s), "PACCT2/PUSER1");
+        // Without an id_token: the API, subdomain and app it was made with.
+        s.id_token = None;
+        s.api_url = Some("https://api.pagerduty.com".into());
+        s.subdomain = Some("acme".into());
+        assert_eq!(owner(&s), "https://api.pagerduty.com|acme|cid");
     }
 }

@@ -52,6 +52,21 @@ impl FromJson for Attempt {
     }
 }
 
+/// The scopes to ask for when signing in again for more: what the app is configured with,
+/// what this session was granted (PagerDuty's own `openid` excepted), and `extra`, each once.
+/// Asking only for the configured scopes plus the new one would drop what was granted before,
+/// and a Scoped app would swing between sign-ins forever.
+pub fn more_scopes(configured: &[String], granted: &[String], extra: &[String]) -> Vec<String> {
+    let mut out: Vec<String> = Vec::new();
+    let granted = granted.iter().filter(|s| *s != "openid");
+    for s in configured.iter().chain(granted).chain(extra) {
+        if !out.contains(s) {
+            out.push(s.clone());
+        }
+    }
+    out
+}
+
 /// Builds the authorization request URL (SECURITY.md rules 1 to 5).
 pub fn authorize_url(config: &Config, scopes: &[String], state: &str, challenge: &str) -> String {
     let mut pairs: Vec<(&str, &str)> = vec![
@@ -86,6 +101,38 @@ pub fn authorize_url(config: &Config, scopes: &[String], state: &str, challenge:
 mod tests {
     use super::*;
     use crate::oauth::test_support::*;
+
+    #[test]
+    fn signing_in_for_more_keeps_what_was_granted() {
+        let v = |s: &[&str]| s.iter().map(|x| x.to_string()).collect::<Vec<String>>();
+        let configured = v(&["services.read", "users.read"]);
+        // Granted after a first "more" sign-in: PagerDuty's openid, the configured scopes and
+        // contact methods. Asking for teams.read now keeps contact methods (the old request,
+        // configured + the new scope, dropped it, and the next sign-in dropped teams.read).
+        let granted = v(&[
+            "openid",
+            "services.read",
+            "users.read",
+            "users:contact_methods.read",
+        ]);
+        assert_eq!(
+            more_scopes(&configured, &granted, &v(&["teams.read", "users.read"])),
+            v(&[
+                "services.read",
+                "users.read",
+                "users:contact_methods.read",
+                "teams.read"
+            ])
+        );
+        // A configured scope openid stays asked for; otherwise it is PagerDuty's to add.
+        assert_eq!(
+            more_scopes(&v(&["openid", "read"]), &granted, &[])
+                .first()
+                .map(String::as_str),
+            Some("openid")
+        );
+        assert!(!more_scopes(&configured, &granted, &[]).contains(&"openid".to_string()));
+    }
 
     #[test]
     fn authorize_url_has_every_parameter_encoded() {

@@ -9,6 +9,7 @@
 //! only wires it to the page, and names no kind (the picker lists `Kind::ALL`).
 
 mod choose;
+mod fit;
 mod run_view;
 
 use crate::host::Host;
@@ -49,6 +50,8 @@ struct RunCtx {
     control: StoredValue<Option<Control>, LocalStorage>,
     /// Requests sent and 429s among them, when finished.
     counts: RwSignal<(u64, u64)>,
+    /// Whose journal this page keeps (the session's account and person); none signed out.
+    owner: StoredValue<Option<String>>,
 }
 
 /// The Import page's state, kept for the whole session in the shell.
@@ -79,7 +82,8 @@ pub fn mount(
 /// Provides the Import page's state. When the page goes (sign-out unmounts it), a run in
 /// progress is cancelled.
 pub fn provide_bulk(host: Host) {
-    let journal = journal::load();
+    let owner = host.session().map(|s| journal::owner(&s));
+    let journal = owner.as_deref().and_then(journal::load);
     let control: StoredValue<Option<Control>, LocalStorage> = StoredValue::new_local(None);
     on_cleanup(move || {
         if let Some(Some(c)) = control.try_get_value() {
@@ -103,33 +107,46 @@ pub fn provide_bulk(host: Host) {
             started_ms: RwSignal::new(0.0),
             control,
             counts: RwSignal::new((0, 0)),
+            owner: StoredValue::new(owner),
         },
         journal: RwSignal::new(journal),
     };
-    // A reload or a closed tab writes the journal of a run in progress as it stands
-    // (sessionStorage is synchronous), so the page after a reload shows every finished row.
-    let on_hide = wasm_bindgen::closure::Closure::<dyn Fn()>::new(move || {
+    let running = move || {
         let run = ctx.run;
-        if run.state.try_get_untracked().flatten().is_some()
+        run.state.try_get_untracked().flatten().is_some()
             && !run.finished.try_get_untracked().unwrap_or(true)
-        {
-            run.save_journal()
+    };
+    // Closing or reloading the tab during a run asks first; if the person goes anyway, the
+    // journal of the run is written as it stands (sessionStorage is synchronous), so the page
+    // after a reload shows every finished row.
+    listen("beforeunload", move |ev| {
+        if running() {
+            ev.prevent_default();
+            let _ = js_sys::Reflect::set(&ev, &"returnValue".into(), &"".into());
         }
     });
-    if let Some(w) = web_sys::window() {
-        use wasm_bindgen::JsCast;
-        let _ = w.add_event_listener_with_callback("pagehide", on_hide.as_ref().unchecked_ref());
-        // The page goes (sign-out unmounts it): so does its listener, and the closure with it.
-        let on_hide = StoredValue::new_local(Some(on_hide));
-        on_cleanup(move || {
-            let f = on_hide.try_update_value(Option::take).flatten();
-            if let (Some(f), Some(w)) = (f, web_sys::window()) {
-                let _ =
-                    w.remove_event_listener_with_callback("pagehide", f.as_ref().unchecked_ref());
-            }
-        });
-    }
+    listen("pagehide", move |_| {
+        if running() {
+            ctx.run.save_journal()
+        }
+    });
     provide_context(ctx);
+}
+
+/// Listens to `event` on the window for as long as the page lives (sign-out unmounts it: the
+/// listener and its closure go with it).
+fn listen(event: &'static str, f: impl Fn(web_sys::Event) + 'static) {
+    use wasm_bindgen::JsCast;
+    let Some(w) = web_sys::window() else { return };
+    let f = wasm_bindgen::closure::Closure::<dyn Fn(web_sys::Event)>::new(f);
+    let _ = w.add_event_listener_with_callback(event, f.as_ref().unchecked_ref());
+    let f = StoredValue::new_local(Some(f));
+    on_cleanup(move || {
+        let f = f.try_update_value(Option::take).flatten();
+        if let (Some(f), Some(w)) = (f, web_sys::window()) {
+            let _ = w.remove_event_listener_with_callback(event, f.as_ref().unchecked_ref());
+        }
+    });
 }
 
 impl RunCtx {
@@ -139,9 +156,12 @@ impl RunCtx {
             return;
         };
         let Ok(file) = &source.file else { return };
+        let Some(Some(owner)) = self.owner.try_get_value() else {
+            return;
+        };
         let saved = self
             .results
-            .try_with_untracked(|r| journal::save(file.kind(), &source.name, r));
+            .try_with_untracked(|r| journal::save(file.kind(), &source.name, &owner, r));
         if let Some(Err(e)) = saved {
             self.journal_error.try_set(Some(e));
         }
@@ -223,6 +243,7 @@ pub fn ImportPage() -> impl IntoView {
             <p>
                 "Add users (with contact methods, notification rules and teams) or services to PagerDuty from a CSV file. pdscope checks the file, shows what it would do against your account, and writes nothing until you press Import. An import never deletes anything; running the same file again changes nothing."
             </p>
+            <fit::SessionFit />
             <Show when=move || !running() fallback=|| ()>
                 <Choose />
             </Show>
