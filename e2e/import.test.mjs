@@ -125,7 +125,7 @@ test('200 users with 10 bad rows: 190 created with contact methods, rules and te
     await t.page.getByText('PagerDuty e-mails an invitation to each of the 190 new users').waitFor();
     await t.page.getByText('Create missing teams: Imported 0, Imported 1, Imported 2').waitFor();
     const progress = await runToEnd(t.page, 'Import 190 users');
-    assert.match(progress, /^190 done, 0 failed, 0 left\. Finished\./);
+    assert.match(progress, /^190 done, 0 failed, 0 left; 10 not imported \(the plan's errors\)\. Finished\./);
     // The report: one line per row, the bad ones with their line numbers.
     const report = t.page.getByRole('region', { name: 'Report' });
     await report.getByRole('cell', { name: 'not imported' }).first().waitFor();
@@ -235,7 +235,8 @@ test('a reload mid-run shows what was done, and planning the file again finishes
     const last = t.page.locator('.last-run');
     await last.waitFor();
     const said = (await last.getByRole('status').textContent()).trim();
-    const done = Number(said.match(/\): (\d+) rows done/)[1]);
+    const done = Number(said.match(/\): (\d+) done, 0 failed, (\d+) not run\. To finish the rest/)[1]);
+    assert.equal(done + Number(said.match(/(\d+) not run/)[1]), 30, `every planned row is counted: ${said}`);
     assert.ok(done >= 3 && done < 30, said);
     await choose(t.page, 'reload.csv', text);
     const summary = await plan(t.page);
@@ -306,10 +307,13 @@ test('a Manager and a Classic read session are stopped before any write, told wh
   try {
     const seen = writes(t.page);
     await openImport(t);
+    // Said on opening, before any file is chosen, with the one sign-in that helps.
+    await t.page.getByText('This session can only read: importing needs the write scope. Sign in again with it before you choose a file.').waitFor();
+    assert.equal(await t.page.getByRole('button', { name: 'Sign in again with write' }).count(), 1);
     await choose(t.page, 'team.csv', usersFile('stopped.', 3).text);
     await plan(t.page);
     await t.page.getByText(/^This import needs the scope write, which this session lacks \(it has: (read openid|openid read)\)\. Nothing has been written\.$/).waitFor();
-    await t.page.getByRole('button', { name: 'Sign in again with write' }).waitFor();
+    await t.page.locator('.plan-summary ~ .warnings').getByRole('button', { name: 'Sign in again with write' }).waitFor();
     assert.equal(await t.page.getByRole('button', { name: 'Import 3 users' }).isDisabled(), true);
     assert.deepEqual(seen, []);
   } finally { await t.close(); }
@@ -317,6 +321,9 @@ test('a Manager and a Classic read session are stopped before any write, told wh
   try {
     const seen = writes(r.page);
     await openImport(r, { email: 'user@example.com' });
+    // Told on opening, from the role the header knows; no sign-in is offered (it cannot help).
+    await r.page.getByText('Your PagerDuty role is Manager. Only a Global Admin or the Account Owner may add users; ask one of them to run this import.', { exact: true }).waitFor();
+    assert.equal(await r.page.getByRole('button', { name: /Sign in/ }).count(), 0);
     await choose(r.page, 'team.csv', usersFile('stopped.', 3).text);
     await plan(r.page);
     await r.page.getByText('Your PagerDuty role is Manager. Only a Global Admin or the Account Owner may add users; ask one of them to run this import. Nothing has been written.').waitFor();

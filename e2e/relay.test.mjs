@@ -81,3 +81,54 @@ test('strict includes: the blog\'s app (services.read users.read) still sees a s
     await page.context().close(); await web.stop(); await relay.stop(); await sb.stop();
   }
 });
+
+test('a Scoped admin imports users: Import names every scope up front, one sign-in asks for all of them and keeps what was granted', async () => {
+  const port = await freePort();
+  const origin = `http://127.0.0.1:${port}`;
+  // The app registration has everything the README lists for a Scoped app.
+  const registration = 'services.read services.write escalation_policies.read users.read users.write users:contact_methods.read users:contact_methods.write teams.read teams.write abilities.read';
+  const sb = await startSandbox(['--redirect-uri', `${origin}/callback`, '--app-type', 'scoped', '--client-secret', SECRET,
+    '--app-scopes', registration, '--services', '20', '--users', '20']);
+  const relay = await startRelay({ identity: sb.identity, origin, secret: SECRET });
+  const web = await startStatic({ port, config: sandboxConfig(sb, {
+    scopes: ['services.read', 'users.read'], token_url: relay.url + '/oauth/token', revoke_url: relay.url + '/oauth/revoke' }) });
+  const page = await newPage(browser);
+  const t = { sb, web, page };
+  try {
+    await page.goto(web.url);
+    await signIn(t);
+    await page.getByText('You are signed in.').waitFor();
+    await page.getByRole('link', { name: 'Import' }).click();
+    const fit = page.locator('.session-fit');
+    await fit.getByText('Importing users takes these scopes, and this app\'s registration in PagerDuty must include them all: users.read users.write users:contact_methods.read users:contact_methods.write teams.read teams.write abilities.read. This session lacks users.write users:contact_methods.read users:contact_methods.write teams.read teams.write abilities.read.').waitFor();
+    // One sign-in for all of them; consent again, and back to Import.
+    await fit.getByRole('button', { name: 'Sign in again with users.write users:contact_methods.read users:contact_methods.write teams.read teams.write abilities.read' }).click();
+    await page.waitForURL((u) => u.href.startsWith(sb.identity));
+    if (await page.getByLabel('Email').count()) {
+      await page.getByLabel('Email').fill('admin@example.com');
+      await page.getByLabel('Password').fill('sandbox');
+      await page.getByRole('button', { name: 'Sign In' }).click();
+    }
+    await page.getByRole('button', { name: 'Submit Consent' }).click();
+    await page.waitForURL(web.origin + '/import');
+    await page.getByText('What to import').waitFor();
+    const s = await storedSession(page);
+    for (const scope of registration.split(' ')) {
+      assert.ok(s.granted_scopes.includes(scope), `granted ${scope}: ${s.granted_scopes.join(' ')}`);
+    }
+    assert.equal(await fit.count(), 0, 'nothing left to say');
+    await page.getByText('Paste CSV text instead').click();
+    await page.getByLabel('CSV text').fill('name,email,country_code,phone_number,teams\nScoped One,scoped.1@example.com,44,7700900123,Scoped Team\nScoped Two,scoped.2@example.com,,,\n');
+    await page.getByRole('button', { name: 'Check pasted text' }).click();
+    await page.getByRole('button', { name: 'Plan against PagerDuty' }).click();
+    await page.locator('.plan-summary', { hasText: '2 users: 2 create' }).waitFor({ timeout: 30000 });
+    await page.getByRole('button', { name: 'Import 2 users' }).click();
+    await page.locator('.run-progress', { hasText: 'Finished.' }).waitFor({ timeout: 60000 });
+    assert.match(await page.locator('.run-progress').textContent(), /2 done, 0 failed/);
+    const me = await fetch(sb.api + '/users?query=scoped.1%40example.com&include%5B%5D=teams', { headers: { Authorization: `Bearer ${(await storedSession(page)).access_token}` } });
+    const [u] = (await me.json()).users;
+    assert.equal(u.teams.length, 1);
+  } finally {
+    await page.context().close(); await web.stop(); await relay.stop(); await sb.stop();
+  }
+});

@@ -25,10 +25,11 @@ REDIRECTS=(--redirect-uri "http://127.0.0.1:${APP_PORT}/callback" --redirect-uri
 
 if [ "$MODE" = scoped ]; then
   SECRET="sandbox-scoped-secret"
-  # The app is registered with services.read only, so asking for users.read shows
-  # PagerDuty's silent scope narrowing and the "Token missing required scopes" 403.
+  # The app is registered with every scope Import needs (the README's list); the app asks
+  # for services.read users.read at first, and Import asks for the rest in one sign-in.
   ./target/debug/pd-sandbox --identity-port 8788 --api-port 8789 --client-id pdscope-local \
-    --app-type scoped --client-secret "$SECRET" --app-scopes "services.read" --strict-includes "${REDIRECTS[@]}" &
+    --app-type scoped --client-secret "$SECRET" --strict-includes "${REDIRECTS[@]}" \
+    --app-scopes "services.read services.write escalation_policies.read users.read users.write users:contact_methods.read users:contact_methods.write teams.read teams.write abilities.read" &
   PIDS+=($!)
   PD_CLIENT_SECRET="$SECRET" ./target/debug/pd-token-relay --listen 127.0.0.1:8790 \
     --identity-url http://127.0.0.1:8788 --client-id pdscope-local \

@@ -43,6 +43,8 @@ pub struct Service {
     pub last_incident_timestamp: Option<String>,
     pub auto_resolve_timeout: Option<String>,
     pub acknowledgement_timeout: Option<String>,
+    /// `high`, `low`, `severity_based`, or `support hours` (the urgency follows them).
+    pub urgency: Option<String>,
 }
 
 impl Service {
@@ -167,6 +169,12 @@ impl FromJson for Service {
             last_incident_timestamp: json::text(v, "last_incident_timestamp"),
             auto_resolve_timeout: json::text(v, "auto_resolve_timeout"),
             acknowledgement_timeout: json::text(v, "acknowledgement_timeout"),
+            urgency: v.get("incident_urgency_rule").and_then(|r| {
+                match json::text(r, "type").as_deref() {
+                    Some("use_support_hours") => Some("support hours".into()),
+                    _ => json::text(r, "urgency"),
+                }
+            }),
         })
     }
 }
@@ -284,6 +292,20 @@ mod tests {
         assert_eq!(me.created_via_sso.as_deref(), Some("true,"));
         assert_eq!(me.contact_methods[0].channel(), "email");
         let _: User = parse_one(&fixture("get-user"), "user").unwrap();
+    }
+
+    #[test]
+    fn a_services_urgency_is_read_whatever_its_rule() {
+        let parse = |rule: serde_json::Value| {
+            Service::from_json(&serde_json::json!({"id": "S1", "incident_urgency_rule": rule}))
+                .unwrap()
+                .urgency
+        };
+        let sev = serde_json::json!({"type": "constant", "urgency": "severity_based"});
+        assert_eq!(parse(sev).as_deref(), Some("severity_based"));
+        let hours = serde_json::json!({"type": "use_support_hours", "during_support_hours": {}});
+        assert_eq!(parse(hours).as_deref(), Some("support hours"));
+        assert_eq!(parse(serde_json::Value::Null), None);
     }
 
     #[test]

@@ -108,16 +108,21 @@ async fn page_with_retry<S: PageSource, T: FromJson>(
     url: String,
     key: &str,
 ) -> Result<crate::models::ListPage<T>, ApiError> {
+    let v = get_with_retry(src, url.clone()).await?;
+    parse_page(&v, key).map_err(|detail| ApiError::Malformed {
+        endpoint: url.split('?').next().unwrap_or(&url).to_string(),
+        detail,
+    })
+}
+
+/// GETs `url`, trying again after a 429, a 5xx or a network error (with backoff), up to
+/// [`MAX_TRIES`] times.
+pub async fn get_with_retry<S: PageSource>(src: &S, url: String) -> Result<Value, ApiError> {
     let mut attempt = 0;
     loop {
         attempt += 1;
         match src.get(url.clone()).await {
-            Ok(v) => {
-                return parse_page(&v, key).map_err(|detail| ApiError::Malformed {
-                    endpoint: url.split('?').next().unwrap_or(&url).to_string(),
-                    detail,
-                })
-            }
+            Ok(v) => return Ok(v),
             Err(e) if e.retryable() && attempt < MAX_TRIES => {
                 src.sleep(backoff_ms(attempt, &e, src.jitter())).await;
             }

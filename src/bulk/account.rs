@@ -28,6 +28,8 @@ pub fn member(v: &Value) -> Option<(String, String)> {
     Some((json::string(user, "id")?, json::string(v, "role")?))
 }
 pub const POLICIES_PATH: &str = "/escalation_policies";
+/// The account's abilities (not paged).
+pub const ABILITIES_PATH: &str = "/abilities";
 pub const SERVICES_PATH: &str = "/services";
 /// A team or an escalation policy.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -67,6 +69,23 @@ pub struct Account {
     pub members: BTreeMap<(String, String), String>,
     pub policies: Vec<Named>,
     pub services: Vec<AService>,
+    /// The account's abilities (`GET /abilities`), when the token could read them: a plan
+    /// makes a row that needs a missing one an error, as PagerDuty would refuse it.
+    pub abilities: Option<Vec<String>>,
+}
+
+impl Account {
+    /// Why PagerDuty would refuse `what` (which needs `ability`), when the account is known
+    /// to lack it; `None` when it has it or its abilities are unknown.
+    pub fn lacks(&self, ability: &str, what: &str) -> Option<String> {
+        let have = self.abilities.as_ref()?;
+        (!have.iter().any(|a| a == ability)).then(|| {
+            format!(
+                "PagerDuty refuses this: {what} needs the {ability} ability, which this account does not have (its plan lists: {}); leave it out, or ask PagerDuty to add it to the account",
+                if have.is_empty() { "none".to_string() } else { have.join(", ") }
+            )
+        })
+    }
 }
 
 impl Account {
@@ -108,6 +127,8 @@ pub struct Reads {
     pub members_of: Vec<String>,
     pub services: bool,
     pub policies: bool,
+    /// The account's abilities (`GET /abilities`).
+    pub abilities: bool,
 }
 
 /// What a plan read, and how much of it PagerDuty's paging ceiling left out.
@@ -190,6 +211,19 @@ pub async fn read<S: PageSource>(
     }
     if reads.policies {
         out.account.policies = items(&list(POLICIES_PATH.into(), "escalation_policies").await?.0);
+    }
+    if reads.abilities {
+        // A token that may not read them (no `abilities.read`) leaves them unknown: the plan
+        // then checks nothing it cannot know, and PagerDuty's own answer says the rest.
+        progress("abilities", 0, 1);
+        out.account.abilities = match paging::get_with_retry(source, ABILITIES_PATH.into()).await {
+            Ok(v) => Some(json::strings(&v, "abilities").unwrap_or_default()),
+            Err(ApiError::Forbidden(_) | ApiError::MissingScope { .. } | ApiError::NotFound(_)) => {
+                None
+            }
+            Err(e) => return Err(e),
+        };
+        progress("abilities", 1, 1);
     }
     Ok(out)
 }

@@ -14,8 +14,39 @@ use serde_json::{json, Value};
 /// The journal's sessionStorage key (after the app's `pdscope.` prefix).
 pub const KEY: &str = "bulk.journal";
 
-/// A journal read back: kind, file name and the rows finished.
-pub type Journal = (Kind, String, Vec<RowResult>);
+/// A journal read back: the run's kind and file, how many rows it was to write, and the rows
+/// finished.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Journal {
+    pub kind: Kind,
+    pub file: String,
+    /// Rows the run was to write (rows past the finished ones were never started).
+    pub planned: usize,
+    pub rows: Vec<RowResult>,
+}
+
+impl Journal {
+    /// What became of the run, in words, and what to do next when anything is left.
+    pub fn summary(&self) -> String {
+        let count = |o: Outcome| self.rows.iter().filter(|r| r.outcome == o).count();
+        let (done, failed) = (count(Outcome::Done), count(Outcome::Failed));
+        let not_run = count(Outcome::Stopped) + self.planned.saturating_sub(self.rows.len());
+        let g = |n: usize| crate::numfmt::group(n as u64);
+        let next = if failed + not_run == 0 {
+            "Every row it was to write was written."
+        } else {
+            "To finish the rest, choose the file again and plan: what was done shows as unchanged."
+        };
+        format!(
+            "{} ({}): {} done, {} failed, {} not run. {next}",
+            self.file,
+            self.kind.noun(),
+            g(done),
+            g(failed),
+            g(not_run)
+        )
+    }
+}
 
 /// Whose a journal is: the PagerDuty account and person of the session (the id_token's
 /// `account_id` and `user_id`), else the API, subdomain and app it was made with.
@@ -47,7 +78,7 @@ pub fn owner(session: &Session) -> String {
 }
 
 /// The run's journal as JSON: whose, which file, and each finished row.
-pub fn write(kind: Kind, file: &str, owner: &str, results: &[RowResult]) -> String {
+pub fn write(kind: Kind, file: &str, owner: &str, planned: usize, results: &[RowResult]) -> String {
     let rows: Vec<Value> = results
         .iter()
         .map(|r| {
@@ -57,7 +88,8 @@ pub fn write(kind: Kind, file: &str, owner: &str, results: &[RowResult]) -> Stri
             })
         })
         .collect();
-    json!({"kind": kind.noun(), "file": file, "owner": owner, "rows": rows}).to_string()
+    json!({"kind": kind.noun(), "file": file, "owner": owner, "planned": planned, "rows": rows})
+        .to_string()
 }
 
 /// A journal of `owner`'s read back: kind, file name and rows. `None` when the text is not
@@ -68,7 +100,7 @@ pub fn read(text: &str, owner: &str) -> Option<Journal> {
         return None;
     }
     let kind = Kind::from_noun(&json::string(&v, "kind")?)?;
-    let rows = v
+    let rows: Vec<RowResult> = v
         .get("rows")?
         .as_array()?
         .iter()
@@ -92,13 +124,26 @@ pub fn read(text: &str, owner: &str) -> Option<Journal> {
             })
         })
         .collect();
-    Some((kind, json::string(&v, "file").unwrap_or_default(), rows))
+    let planned = v.get("planned").and_then(Value::as_u64).unwrap_or(0) as usize;
+    Some(Journal {
+        kind,
+        file: json::string(&v, "file").unwrap_or_default(),
+        planned: planned.max(rows.len()),
+        rows,
+    })
 }
 
 /// Keeps `owner`'s run of `file` (of `kind`) as the journal: every row finished so far.
 #[cfg(target_arch = "wasm32")]
-pub fn save(kind: Kind, file: &str, owner: &str, results: &[RowResult]) -> Result<(), String> {
-    crate::browser::session_set(KEY, &write(kind, file, owner, results)).map_err(|e| e.to_string())
+pub fn save(
+    kind: Kind,
+    file: &str,
+    owner: &str,
+    planned: usize,
+    results: &[RowResult],
+) -> Result<(), String> {
+    crate::browser::session_set(KEY, &write(kind, file, owner, planned, results))
+        .map_err(|e| e.to_string())
 }
 
 /// `owner`'s journal kept in this tab, when there is one and it reads. Another account's or
@@ -139,21 +184,59 @@ mod tests {
             }),
         }];
         for kind in Kind::ALL {
-            let j = write(kind, "team.csv", "A1/U1", &results);
-            assert_eq!(
-                read(&j, "A1/U1"),
-                Some((kind, "team.csv".into(), results.clone()))
-            );
+            let j = write(kind, "team.csv", "A1/U1", 3, &results);
+            let back = Journal {
+                kind,
+                file: "team.csv".into(),
+                planned: 3,
+                rows: results.clone(),
+            };
+            assert_eq!(read(&j, "A1/U1"), Some(back));
             // Another person, or another account, never sees it.
             assert_eq!(read(&j, "A1/U2"), None);
             assert_eq!(read(&j, "A2/U1"), None);
         }
         // An unknown kind is no journal, never a users journal.
-        let j = write(Kind::Services, "x.csv", "A1/U1", &results)
+        let j = write(Kind::Services, "x.csv", "A1/U1", 1, &results)
             .replace("\"services\"", "\"offboarding\"");
         assert_eq!(read(&j, "A1/U1"), None);
         assert_eq!(read("{\"kind\":\"x\"}", "A1/U1"), None);
         assert_eq!(read("not json", "A1/U1"), None);
+    }
+
+    #[test]
+    fn a_journals_summary_counts_the_rows_never_started() {
+        let row = |line: u64, outcome: Outcome| RowResult {
+            line,
+            key: format!("p{line}@example.com"),
+            outcome,
+            did: vec![],
+            ids: vec![],
+            found: false,
+            error: None,
+        };
+        // A reload after 12 of 100 rows: 88 were never started.
+        let mut j = Journal {
+            kind: Kind::Users,
+            file: "team.csv".into(),
+            planned: 100,
+            rows: (0..12).map(|i| row(i + 2, Outcome::Done)).collect(),
+        };
+        assert_eq!(
+            j.summary(),
+            "team.csv (users): 12 done, 0 failed, 88 not run. To finish the rest, choose the file again and plan: what was done shows as unchanged."
+        );
+        // Everything written: nothing to finish.
+        j.planned = 12;
+        assert_eq!(
+            j.summary(),
+            "team.csv (users): 12 done, 0 failed, 0 not run. Every row it was to write was written."
+        );
+        j.rows[0].outcome = Outcome::Failed;
+        j.rows[1].outcome = Outcome::Stopped;
+        assert!(j
+            .summary()
+            .starts_with("team.csv (users): 10 done, 1 failed, 1 not run. To finish"));
     }
 
     #[test]

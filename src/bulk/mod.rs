@@ -80,9 +80,13 @@ impl File {
         match self {
             File::Users(c) => Reads {
                 members_of: users::teams_with_roles(c),
+                abilities: true,
                 ..export_reads(Kind::Users)
             },
-            File::Services(_) => export_reads(Kind::Services),
+            File::Services(_) => Reads {
+                abilities: true,
+                ..export_reads(Kind::Services)
+            },
         }
     }
 
@@ -156,6 +160,7 @@ mod tests {
         use users::account::{AUser, Cm, NRule};
         use users::Channel;
         let account = Account {
+            abilities: None,
             users: vec![AUser {
                 id: "U1".into(),
                 name: "Zoë, \"Z\" O'Neil".into(),
@@ -239,12 +244,14 @@ mod tests {
             assert_eq!(file.checked().len(), 2, "{kind:?}");
             assert_eq!(file.checked().valid(), 2, "{kind:?}");
             let reads = file.reads();
+            assert!(reads.abilities, "a plan reads the account's abilities");
             assert_eq!(reads.users, kind == Kind::Users);
             assert_eq!(reads.services, kind == Kind::Services);
             // What an export reads is what a plan of that kind reads, without team roles.
             assert_eq!(
                 Reads {
                     members_of: vec![],
+                    abilities: false,
                     ..reads
                 },
                 export_reads(kind)

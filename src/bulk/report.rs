@@ -124,6 +124,26 @@ pub fn rows(plan: &Plan, results: &[RowResult]) -> Vec<ReportRow> {
         .collect()
 }
 
+/// A run's progress in words: every row of the plan is counted, the rows the plan refused
+/// ("not imported") too, so "4 done, 0 failed" never hides a row that was not imported.
+pub fn progress_words(plan: &Plan, results: &[RowResult]) -> String {
+    let to_write = plan.to_write();
+    let count = |o: Outcome| results.iter().filter(|r| r.outcome == o).count();
+    let g = |n: usize| crate::numfmt::group(n as u64);
+    let left = to_write.saturating_sub(results.len());
+    let refused = plan.count(Action::Error);
+    let mut out = format!(
+        "{} done, {} failed, {} left",
+        g(count(Outcome::Done)),
+        g(count(Outcome::Failed)),
+        g(left)
+    );
+    if refused > 0 {
+        out += &format!("; {} not imported (the plan's errors)", g(refused));
+    }
+    out + "."
+}
+
 /// The report as CSV.
 pub fn csv(rows: &[ReportRow]) -> String {
     let mut out = Writer::new();
@@ -200,6 +220,10 @@ mod tests {
                 }),
             },
         ];
+        assert_eq!(
+            progress_words(&plan, &results),
+            "1 done, 1 failed, 1 left; 1 not imported (the plan's errors)."
+        );
         let report = super::rows(&plan, &results);
         let statuses: Vec<&str> = report.iter().map(|r| r.status).collect();
         assert_eq!(

@@ -151,6 +151,7 @@ fn service_view((s, hidden): (Service, Vec<String>)) -> impl IntoView {
                 }</dd>
                 <dt>"Description"</dt><dd>{s.description.clone().filter(|d| !d.is_empty()).unwrap_or_else(|| "none".into())}</dd>
                 <dt>"Escalation policy"</dt><dd>{refs(s.escalation_policy.clone().into_iter().collect())}</dd>
+                <dt>"Urgency"</dt><dd>{s.urgency.clone().map_or_else(|| "not shown".into(), |u| u.replace('_', " "))}</dd>
                 <dt>"Teams"</dt><dd>{refs(s.teams.clone())}</dd>
                 <dt>"Created"</dt><dd>{when(s.created_at.clone(), "unknown")}</dd>
                 <dt>"Last incident"</dt><dd>{when(s.last_incident_timestamp.clone(), "none")}</dd>

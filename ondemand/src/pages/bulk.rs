@@ -50,6 +50,8 @@ struct RunCtx {
     control: StoredValue<Option<Control>, LocalStorage>,
     /// Requests sent and 429s among them, when finished.
     counts: RwSignal<(u64, u64)>,
+    /// Which file, kind, account and time the run belongs to, in words.
+    about: RwSignal<String>,
     /// Whose journal this page keeps (the session's account and person); none signed out.
     owner: StoredValue<Option<String>>,
 }
@@ -107,6 +109,7 @@ pub fn provide_bulk(host: Host) {
             started_ms: RwSignal::new(0.0),
             control,
             counts: RwSignal::new((0, 0)),
+            about: RwSignal::new(String::new()),
             owner: StoredValue::new(owner),
         },
         journal: RwSignal::new(journal),
@@ -159,9 +162,13 @@ impl RunCtx {
         let Some(Some(owner)) = self.owner.try_get_value() else {
             return;
         };
+        let planned = self
+            .plan
+            .try_with_untracked(|p| p.as_ref().map_or(0, |p| p.to_write()))
+            .unwrap_or(0);
         let saved = self
             .results
-            .try_with_untracked(|r| journal::save(file.kind(), &source.name, &owner, r));
+            .try_with_untracked(|r| journal::save(file.kind(), &source.name, &owner, planned, r));
         if let Some(Err(e)) = saved {
             self.journal_error.try_set(Some(e));
         }
@@ -219,6 +226,11 @@ impl BulkCtx {
         let source = Source { name, file };
         self.read.set(None);
         self.source.set(Some(Arc::new(source)));
+        // A finished run's report goes with its file (a run still going stays).
+        if self.run.finished.get_untracked() {
+            self.run.plan.set(None);
+            self.run.state.set(None);
+        }
     }
 
     fn plan(self) -> Option<Arc<Plan>> {

@@ -10,6 +10,7 @@ use serde_json::json;
 
 fn account() -> Account {
     Account {
+        abilities: None,
         users: vec![
             AUser {
                 id: "U1".into(),
@@ -195,6 +196,17 @@ fn services_resolve_policies_by_name_or_id() {
         .message
         .contains("no escalation policy named"));
     assert_eq!(plan.rows[2].action, Action::Create);
+    // The urgency a create gets is said, PagerDuty's default included.
+    assert_eq!(
+        plan.rows[2].changes,
+        ["create with Payments On-Call; urgency high (PagerDuty's default); acknowledgement off, auto-resolve off"]
+    );
+    let sev = services_plan(&format!("{head}Triage,P1,severity_based,,\n"));
+    assert!(
+        sev.rows[0].changes[0].contains("urgency severity_based"),
+        "{:?}",
+        sev.rows[0]
+    );
     let Work::Service(w) = &plan.rows[2].work else {
         panic!()
     };
@@ -225,7 +237,8 @@ fn scopes_and_roles_are_checked_before_any_write() {
             "users:contact_methods.read",
             "users:contact_methods.write",
             "teams.read",
-            "teams.write"
+            "teams.write",
+            "abilities.read"
         ]
     );
     // A file without teams or phones asks only for the writes it makes.
@@ -237,7 +250,8 @@ fn scopes_and_roles_are_checked_before_any_write() {
             "users.read",
             "users.write",
             "users:contact_methods.read",
-            "teams.read"
+            "teams.read",
+            "abilities.read"
         ]
     );
     // Only an update: the user's own scope.
@@ -335,4 +349,55 @@ fn only_rows_that_write_team_roles_need_their_teams_members_read() {
         super::super::users::teams_with_roles(&file),
         vec!["Payments", "Platform", "Night"]
     );
+}
+
+#[test]
+fn a_row_that_needs_an_ability_the_account_lacks_is_an_error_with_pagerdutys_reason() {
+    let mut account = account();
+    account.abilities = Some(vec!["teams".into(), "read_only_users".into()]);
+    let plan = users(
+        &crate::bulk::users::check(
+            &csvfile::read(
+                "name,email,role,teams\nOb Server,ob@example.com,observer,\nSteak Holder,sh@example.com,stakeholder,\nTea Mer,tm@example.com,responder,Payments\n"
+                    .as_bytes(),
+            )
+            .unwrap(),
+            &|z| Some(z.to_string()),
+        )
+        .unwrap(),
+        &account,
+        Options::default(),
+    );
+    assert_eq!(plan.rows[0].action, Action::Error, "{:?}", plan.rows[0]);
+    let why = crate::bulk::Problem::joined(&plan.rows[0].problems);
+    assert!(why.starts_with("role: PagerDuty refuses this: the role Observer needs the advanced_permissions ability"), "{why}");
+    // The account has these.
+    assert_ne!(plan.rows[1].action, Action::Error, "{:?}", plan.rows[1]);
+    assert_ne!(plan.rows[2].action, Action::Error, "{:?}", plan.rows[2]);
+    // Without teams, a row naming one is refused too; unknown abilities refuse nothing.
+    account.abilities = Some(vec![]);
+    let file = crate::bulk::users::check(
+        &csvfile::read("name,email,teams\nTea Mer,tm@example.com,Payments\n".as_bytes()).unwrap(),
+        &|z| Some(z.to_string()),
+    )
+    .unwrap();
+    let plan = users(&file, &account, Options::default());
+    assert!(crate::bulk::Problem::joined(&plan.rows[0].problems).contains("the teams ability"));
+    account.abilities = None;
+    assert_ne!(
+        users(&file, &account, Options::default()).rows[0].action,
+        Action::Error
+    );
+    // Low urgency on a service takes the urgencies ability.
+    account.abilities = Some(vec!["teams".into()]);
+    let rows =
+        csvfile::read(b"name,escalation_policy,urgency\nBatch,P1,low\nWeb2,P1,high\n").unwrap();
+    let plan = services(&crate::bulk::services::check(&rows).unwrap(), &account);
+    assert_eq!(plan.rows[0].action, Action::Error);
+    let why = crate::bulk::Problem::joined(&plan.rows[0].problems);
+    assert!(
+        why.contains("low urgency needs the urgencies ability"),
+        "{why}"
+    );
+    assert_ne!(plan.rows[1].action, Action::Error);
 }

@@ -344,7 +344,8 @@ fn a_plan_reads_what_its_file_names_through_the_page_source_faults_and_all() {
     assert_eq!(read.not_listed, 0);
     let mut seen = seen.into_inner();
     seen.dedup();
-    assert_eq!(seen, ["users", "teams", "members"]);
+    assert_eq!(seen, ["users", "teams", "members", "abilities"]);
+    assert_eq!(read.account.abilities.as_ref().map(Vec::len), Some(4));
     // The plan of the same file against what was read changes nothing.
     let plan = file.plan(&read.account, Options::default());
     assert!(

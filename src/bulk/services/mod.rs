@@ -16,6 +16,7 @@ pub const SCOPES: &[&str] = &[
     "services.read",
     "services.write",
     "escalation_policies.read",
+    "abilities.read",
 ];
 
 /// The columns, in words, for the Import page.

@@ -42,6 +42,15 @@ pub fn services(checked: &Checked<ServiceSpec>, account: &Account) -> Plan {
                 );
         };
         let existing = by_name.get(&spec.name.to_lowercase()).copied();
+        // Low urgency takes the account's `urgencies` ability (on create, or when it changes).
+        let low = spec.urgency.as_deref() == Some("low")
+            && existing.is_none_or(|s| s.urgency.as_deref() != Some("low"));
+        if let Some(why) = low
+            .then(|| account.lacks("urgencies", "low urgency"))
+            .flatten()
+        {
+            return error_row(line.line, &line.key, vec![Problem::new("urgency", why)]);
+        }
         service_row(
             line.line,
             &line.key,
@@ -102,7 +111,10 @@ fn service_row(
                 body.push((k, t.seconds().map_or(Value::Null, |s| json!(s))));
             }
             changes.push(format!(
-                "create with {policy_name}; acknowledgement {}, auto-resolve {}",
+                "create with {policy_name}; urgency {}; acknowledgement {}, auto-resolve {}",
+                spec.urgency
+                    .as_deref()
+                    .unwrap_or("high (PagerDuty's default)"),
                 timeout_words(spec.ack_timeout.seconds()),
                 timeout_words(spec.auto_resolve.seconds())
             ));

@@ -28,7 +28,8 @@ impl<'a, T: Transport> Runner<'a, T> {
                 .await
                 .map_err(|e| explain("updating the service", &e))?;
                 r.ids.push(id.clone());
-                r.did.push(format!("updated service {id}"));
+                r.did
+                    .push(format!("updated service {id}{}", urgency_words(body)));
             }
             None => {
                 let find = || async {
@@ -74,10 +75,19 @@ impl<'a, T: Transport> Runner<'a, T> {
                         "found existing service {id} and set the row's fields"
                     ));
                 } else {
-                    r.did.push(format!("created service {id}"));
+                    r.did
+                        .push(format!("created service {id}{}", urgency_words(body)));
                 }
             }
         }
         Ok(Ended::Finished)
     }
+}
+
+/// ", urgency severity_based" when the write sets the service's urgency, for the report.
+fn urgency_words(body: &Value) -> String {
+    body.pointer("/service/incident_urgency_rule/urgency")
+        .and_then(Value::as_str)
+        .map(|u| format!(", urgency {u}"))
+        .unwrap_or_default()
 }

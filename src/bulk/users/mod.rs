@@ -22,6 +22,7 @@ pub const SCOPES: &[&str] = &[
     "users:contact_methods.write",
     "teams.read",
     "teams.write",
+    "abilities.read",
 ];
 
 /// The columns, in words, for the Import page.

@@ -38,6 +38,7 @@ pub fn users(checked: &Checked<UserSpec>, account: &Account, opts: Options) -> P
             }
         }
         let existing = by_email.get(&spec.email.to_lowercase()).copied();
+        problems.extend(ability_problems(spec, existing, account));
         if let Some(u) = existing {
             if u.role == "owner" && spec.role.as_deref().is_some_and(|r| r != "owner") {
                 problems.push(Problem::new(
@@ -250,4 +251,36 @@ fn user_row(
             roles,
         }),
     }
+}
+
+/// What PagerDuty would refuse of this row for an ability the account lacks: a role that
+/// needs one (observer and restricted access: advanced permissions; stakeholders: read-only
+/// users) set on create or changed, and teams.
+fn ability_problems(spec: &UserSpec, existing: Option<&AUser>, account: &Account) -> Vec<Problem> {
+    let mut out = Vec::new();
+    let new_role = spec
+        .role
+        .as_deref()
+        .filter(|r| existing.is_none_or(|u| u.role != *r));
+    let role_ability = match new_role {
+        Some("observer" | "restricted_access") => Some("advanced_permissions"),
+        Some("read_only_user" | "read_only_limited_user") => Some("read_only_users"),
+        _ => None,
+    };
+    if let (Some(role), Some(ability)) = (new_role, role_ability) {
+        let what = format!("the role {}", crate::models::role_label(role));
+        out.extend(
+            account
+                .lacks(ability, &what)
+                .map(|why| Problem::new("role", why)),
+        );
+    }
+    if !spec.teams.is_empty() {
+        out.extend(
+            account
+                .lacks("teams", "a team")
+                .map(|why| Problem::new("teams", why)),
+        );
+    }
+    out
 }

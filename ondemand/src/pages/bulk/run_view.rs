@@ -8,7 +8,7 @@ use leptos::prelude::*;
 use pdscope::bulk::journal;
 use pdscope::bulk::plan::Plan;
 use pdscope::bulk::report::{self, ReportRow};
-use pdscope::bulk::run::{self, Control, Outcome, RunState, Runner};
+use pdscope::bulk::run::{self, Control, RunState, Runner};
 use pdscope::bulk::Kind;
 use pdscope::numfmt::group;
 use std::sync::Arc;
@@ -28,6 +28,23 @@ pub(super) fn start_run(ctx: BulkCtx, plan: Arc<Plan>) {
     run.finished.set(false);
     run.state.set(Some(RunState::Running));
     run.started_ms.set(js_sys::Date::now());
+    // Which file, kind, account and time this run and its report belong to.
+    let account = ctx.host.with_value(|h| h.session()).map(|s| {
+        s.subdomain
+            .map(|d| format!("{d}.pagerduty.com"))
+            .or(s.api_url)
+            .unwrap_or_default()
+    });
+    let file = ctx
+        .source
+        .with_untracked(|s| s.as_ref().map(|s| s.name.clone()));
+    run.about.set(format!(
+        "{} ({}){}, started {}.",
+        file.unwrap_or_default(),
+        plan.kind.noun(),
+        account.map(|a| format!(" in {a}")).unwrap_or_default(),
+        pdscope::browser::local_time(js_sys::Date::now())
+    ));
     ctx.journal.set(None);
     leptos::task::spawn_local(async move {
         let io = Io {
@@ -75,10 +92,9 @@ pub(super) fn RunView() -> impl IntoView {
         let finished = run.finished.get();
         let state = run.state.get();
         let total = plan.rows.iter().filter(|r| r.writes() > 0).count();
-        let (n, done, failed) = run.results.with(|results| {
-            let count = |o: Outcome| results.iter().filter(|r| r.outcome == o).count();
-            (results.len(), count(Outcome::Done), count(Outcome::Failed))
-        });
+        let (n, words) = run
+            .results
+            .with(|results| (results.len(), report::progress_words(&plan, results)));
         let left = total.saturating_sub(n);
         let elapsed = js_sys::Date::now() - run.started_ms.get_untracked();
         let remaining = if n >= 3 {
@@ -101,12 +117,7 @@ pub(super) fn RunView() -> impl IntoView {
         Some(view! {
             <p role="status" class="run-progress">
                 <progress max=total.max(1) value=n></progress>
-                {format!(
-                    " {} done, {} failed, {} left. {status}",
-                    group(done as u64),
-                    group(failed as u64),
-                    group(left as u64)
-                )}
+                {format!(" {words} {status}")}
             </p>
         })
     };
@@ -152,6 +163,7 @@ pub(super) fn RunView() -> impl IntoView {
             view! {
                 <section class="card">
                     <h2>"Import"</h2>
+                    <p class="run-of">{move || run.about.get()}</p>
                     {progress}
                     {controls}
                     {summary}
@@ -202,24 +214,16 @@ fn ReportView(report: Arc<Vec<ReportRow>>, kind: Kind) -> impl IntoView {
 pub(super) fn LastRun() -> impl IntoView {
     let ctx = use_bulk();
     move || {
-        let (kind, file, results) = ctx.journal.get()?;
-        let done = results
-            .iter()
-            .filter(|r| r.outcome == Outcome::Done)
-            .count();
-        let rows: Vec<Vec<String>> = results
+        let journal = ctx.journal.get()?;
+        let rows: Vec<Vec<String>> = journal
+            .rows
             .iter()
             .map(|r| report::from_result(r).cells())
             .collect();
         Some(view! {
             <section class="card last-run">
                 <h2>"Last import in this tab"</h2>
-                <p role="status">{format!(
-                    "{file} ({}): {} rows done, {} not. To finish the rest, choose the file again and plan: what was done shows as unchanged.",
-                    kind.noun(),
-                    group(done as u64),
-                    group((results.len() - done) as u64)
-                )}</p>
+                <p role="status">{journal.summary()}</p>
                 <div class="actions">
                     <button on:click=move |_| {
                         journal::clear();

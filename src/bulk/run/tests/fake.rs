@@ -91,6 +91,12 @@ impl Fake {
     pub(super) fn account(&self) -> Account {
         let s = self.state.borrow();
         Account {
+            abilities: Some(vec![
+                "teams".into(),
+                "read_only_users".into(),
+                "urgencies".into(),
+                "advanced_permissions".into(),
+            ]),
             users: s
                 .users
                 .iter()
@@ -229,6 +235,9 @@ impl Fake {
                     .collect();
                 Ok(page("members", members))
             }
+            (Method::Get, ["abilities"]) => Ok(json!({
+                "abilities": ["teams", "read_only_users", "urgencies", "advanced_permissions"]
+            })),
             (Method::Get, ["escalation_policies"]) => Ok(page(
                 "escalation_policies",
                 vec![
