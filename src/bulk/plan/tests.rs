@@ -401,3 +401,34 @@ fn a_row_that_needs_an_ability_the_account_lacks_is_an_error_with_pagerdutys_rea
     );
     assert_ne!(plan.rows[1].action, Action::Error);
 }
+
+#[test]
+fn an_added_number_without_a_rule_is_warned_and_the_defaults_cover_a_new_channel() {
+    // Ada exists (see account()); her row adds an SMS number.
+    let plan = users_plan(
+        "name,email,country_code,sms_number,notify\nAda Lovelace,ada@example.com,44,7700900999,email:0\n",
+        Options::default(),
+    );
+    assert!(
+        plan.rows[0]
+            .changes
+            .iter()
+            .any(|c| c.starts_with("warning: no notification rule will use sms")),
+        "{:?}",
+        plan.rows[0].changes
+    );
+    // With notify empty, the defaults give the added channel its rule, as on create.
+    let plan = users_plan(
+        "name,email,country_code,sms_number\nAda Lovelace,ada@example.com,44,7700900999\n",
+        Options::default(),
+    );
+    let changes = &plan.rows[0].changes;
+    assert!(
+        changes.iter().any(|c| c == "add rule: sms after 0 min"),
+        "{changes:?}"
+    );
+    assert!(
+        !changes.iter().any(|c| c.starts_with("warning:")),
+        "{changes:?}"
+    );
+}

@@ -4,7 +4,7 @@
 
 use super::account::AUser;
 use super::work::UserWork;
-use super::UserSpec;
+use super::{Channel, UserSpec};
 use crate::bulk::account::Account;
 use crate::bulk::check::{Checked, Problem};
 use crate::bulk::kind::Kind;
@@ -195,6 +195,16 @@ fn user_row(
     }
     for c in &contacts {
         changes.push(format!("add {} {}", c.channel.word(), c.display()));
+        // A number no rule uses never pages (notify's defaults cover the channels a row has,
+        // unless the row names its own rules or none).
+        if c.channel != Channel::Email && !rules.iter().any(|r| r.channel == c.channel) {
+            changes.push(format!(
+                "warning: no notification rule will use {} {}, so it will never page; add {}:0 to notify",
+                c.channel.word(),
+                c.display(),
+                c.channel.word()
+            ));
+        }
     }
     for r in &rules {
         changes.push(format!(
