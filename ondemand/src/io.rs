@@ -1,6 +1,6 @@
 //! The Import page's browser glue: requests through the app's session ([`Host`]) for the
-//! run ([`Transport`]) and the plan's reads ([`paging::PageSource`]), time zone names, and
-//! reading a chosen file.
+//! run ([`Transport`]) and the plan's reads ([`paging::PageSource`]), and reading a chosen
+//! file.
 
 use crate::host::Host;
 use futures::future::LocalBoxFuture;
@@ -11,7 +11,6 @@ use pdscope::client;
 use pdscope::paging;
 use pdscope::task::Abort;
 use serde_json::Value;
-use wasm_bindgen::prelude::*;
 
 /// One request with `token` and PagerDuty's headers (a JSON body with its content type).
 fn once(
@@ -122,30 +121,6 @@ impl paging::PageSource for Io {
     fn jitter(&self) -> f64 {
         js_sys::Math::random()
     }
-}
-
-#[wasm_bindgen]
-extern "C" {
-    #[wasm_bindgen(js_namespace = Intl, js_name = DateTimeFormat)]
-    type DateTimeFormat;
-    #[wasm_bindgen(constructor, catch, js_namespace = Intl, js_class = "DateTimeFormat")]
-    fn new(locales: &JsValue, options: &js_sys::Object) -> Result<DateTimeFormat, JsValue>;
-    #[wasm_bindgen(method, js_name = resolvedOptions)]
-    fn resolved_options(this: &DateTimeFormat) -> js_sys::Object;
-}
-
-/// A time zone name as PagerDuty spells it, when the browser's IANA database knows it (the
-/// names PagerDuty takes): `europe/berlin` gives `Europe/Berlin`. A name the browser maps to
-/// an older alias (`Asia/Kolkata` to `Asia/Calcutta`) is kept as written.
-pub fn zone(name: &str) -> Option<String> {
-    let options = js_sys::Object::new();
-    js_sys::Reflect::set(&options, &"timeZone".into(), &name.into()).ok()?;
-    let format = DateTimeFormat::new(&JsValue::UNDEFINED, &options).ok()?;
-    let resolved = js_sys::Reflect::get(&format.resolved_options(), &"timeZone".into())
-        .ok()
-        .and_then(|v| v.as_string())
-        .filter(|r| r.eq_ignore_ascii_case(name));
-    Some(resolved.unwrap_or_else(|| name.to_string()))
 }
 
 /// A chosen or dropped file's bytes; a file too big is refused before it is read.

@@ -1,8 +1,9 @@
 //! Rendering times in a named zone for `GET /services?time_zone=…`, without a zone
 //! database: the zones the sandbox seeds and a few common ones, with the daylight-saving
 //! rules in force since 2007 (United States), 1996 (European Union, United Kingdom) and 2008
-//! (New South Wales). Other names answer 400: which names PagerDuty accepts, and how it
-//! answers an unknown one, is not known.
+//! (New South Wales). Other names answer 400 here: which names PagerDuty renders in, and how
+//! it answers an unknown one, is not known. (A user's `time_zone` is checked against the
+//! whole IANA list the importer uses, `pdscope::bulk::users::zones`.)
 
 /// `(year, month, day)` to days since 1970-01-01 (Howard Hinnant's algorithm).
 fn days_from_civil(y: i64, m: i64, d: i64) -> i64 {

@@ -221,8 +221,10 @@ fn scope_button(host: &Host, scopes: Vec<String>) -> AnyView {
 impl BulkCtx {
     /// A new file: its check replaces the last file's plan (not a run's report).
     fn take(self, name: String, bytes: &[u8]) {
-        let file =
-            File::check(self.kind.get_untracked(), bytes, &io::zone).map_err(|e| e.to_string());
+        let file = File::check(self.kind.get_untracked(), bytes, &|z| {
+            pdscope::bulk::users::zones::canonical(z).map(str::to_string)
+        })
+        .map_err(|e| e.to_string());
         let source = Source { name, file };
         self.read.set(None);
         self.source.set(Some(Arc::new(source)));

@@ -7,7 +7,7 @@ use super::paging::ListQuery;
 use crate::data::{ContactMethod, Dataset, NotificationRule, User};
 use crate::error::ApiError;
 use crate::state::Shared;
-use crate::tz::{now_rfc3339, Zone};
+use crate::tz::now_rfc3339;
 use axum::extract::{Path, RawQuery, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
@@ -187,7 +187,8 @@ fn user_fields(
     };
     let time_zone = string_field(m, "time_zone")?;
     if let Some(tz) = &time_zone {
-        if Zone::named(tz).is_none() {
+        // The names PagerDuty takes (IANA, as tzinfo spells them): the importer's own list.
+        if pdscope::bulk::users::zones::canonical(tz) != Some(tz.as_str()) {
             return Err(invalid("Time zone is not a valid time zone"));
         }
     }

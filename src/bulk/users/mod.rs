@@ -8,6 +8,7 @@ pub mod plan;
 mod row;
 mod steps;
 pub mod work;
+pub mod zones;
 
 use crate::bulk::check::{columns, Checked, FileError, Problem};
 use crate::csvfile::Row;
