@@ -162,6 +162,11 @@ pub struct Options {
     /// --users and --seed are not applied), saved after every successful write.
     #[arg(long, value_name = "PATH")]
     pub state_file: Option<std::path::PathBuf>,
+    /// Full User licenses on the account (every role but the two stakeholder roles takes one):
+    /// past them a user create, or a role change from a stakeholder role, answers PagerDuty's
+    /// "License is not available". The default is in effect unlimited.
+    #[arg(long, value_name = "N", default_value_t = 1_000_000)]
+    pub licenses: u64,
 }
 
 impl Options {

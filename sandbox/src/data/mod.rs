@@ -2,12 +2,14 @@
 //! users, its look-ups and the changes the REST API's writes make. `seed` generates one,
 //! `render` turns its objects into PagerDuty's JSON, `types` holds the objects.
 
+mod licenses;
 mod render;
 mod seed;
 #[cfg(test)]
 mod tests;
 mod types;
 
+pub use licenses::{Licenses, Tier, FULL_USER_ROLES, STAKEHOLDER_ROLES, STAKEHOLDER_SEATS};
 pub use seed::{ADMIN_EMAIL, PASSWORD, RESPONDER_EMAIL, ROLE_EMAILS, SUBDOMAIN};
 pub use types::{
     ContactMethod, Integration, NotificationRule, Policy, Service, Team, Urgency, User,
@@ -27,6 +29,9 @@ pub struct Dataset {
     pub services: Vec<Service>,
     /// Sorted by name, then id.
     pub users: Vec<User>,
+    /// The ids of its Full User and Stakeholder licenses.
+    #[serde(default)]
+    pub licenses: Licenses,
 }
 
 /// A PagerDuty-style id: `P` and six upper-case letters or digits, unique in `seen`.

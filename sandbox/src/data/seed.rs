@@ -6,7 +6,7 @@
 use super::types::{
     ContactMethod, Integration, NotificationRule, Policy, Service, Team, Urgency, User,
 };
-use super::{pd_id, Dataset};
+use super::{pd_id, Dataset, Licenses};
 use crate::tz::rfc3339;
 use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
@@ -131,6 +131,9 @@ const EVERY_OTHER_ROLE: &[&str] = &[
 /// A seed mixed into `--seed` for the data added after the first generation pass, so that
 /// what that pass made (names, ids, teams) stays as it was.
 const SECOND_PASS: u64 = 0x5EED_0002;
+/// The same for the data added after the second pass (licenses, integration keys,
+/// incidents), so that the first two passes' data stays as it was.
+const THIRD_PASS: u64 = 0x5EED_0003;
 const COLORS: &[&str] = &["green", "purple", "red", "teal", "orange", "blue", "brown"];
 const ROLES: &[&str] = &["user", "user", "user", "limited_user", "observer", "admin"];
 const TITLES: &[&str] = &[
@@ -339,6 +342,7 @@ impl Dataset {
                 notification_rules: vec![],
                 created_via_sso: i >= 2 && i % 4 == 1,
                 invitation_sent: i >= 2 && i % 10 == 3,
+                license_allocated_at: None,
             });
         }
         usr.sort_by(|a, b| (a.name.to_lowercase(), &a.id).cmp(&(b.name.to_lowercase(), &b.id)));
@@ -452,11 +456,25 @@ impl Dataset {
                 .collect();
         }
 
-        Dataset {
+        let mut data = Dataset {
             teams,
             policies,
             services: svc,
             users: usr,
+            licenses: Default::default(),
+        };
+        data.third_pass(&mut StdRng::seed_from_u64(seed ^ THIRD_PASS), &mut seen);
+        data
+    }
+
+    /// Licenses, each user's given when they were made (as their first notification rule).
+    fn third_pass(&mut self, rng: &mut StdRng, seen: &mut HashSet<String>) {
+        self.licenses = Licenses {
+            full: pd_id(rng, seen),
+            stakeholder: pd_id(rng, seen),
+        };
+        for u in &mut self.users {
+            u.license_allocated_at = u.notification_rules.first().map(|r| r.created_at.clone());
         }
     }
 }

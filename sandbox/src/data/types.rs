@@ -111,6 +111,9 @@ pub struct User {
     pub notification_rules: Vec<NotificationRule>,
     pub created_via_sso: bool,
     pub invitation_sent: bool,
+    /// When the user was given the license their role needs (`GET /license_allocations`).
+    #[serde(default)]
+    pub license_allocated_at: Option<String>,
 }
 
 impl User {

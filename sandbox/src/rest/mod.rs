@@ -9,6 +9,7 @@ mod caller;
 mod contact_methods;
 mod cors;
 mod escalation_policies;
+mod licenses;
 mod limits;
 mod notification_rules;
 mod paging;
@@ -31,6 +32,7 @@ pub fn router(shared: Shared) -> Router {
         .merge(teams::router())
         .merge(escalation_policies::router())
         .merge(abilities::router())
+        .merge(licenses::router())
         .fallback(|| async { ApiError::NotFound })
         .layer(middleware::from_fn_with_state(
             shared.clone(),
