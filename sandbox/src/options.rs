@@ -167,6 +167,12 @@ pub struct Options {
     /// "License is not available". The default is in effect unlimited.
     #[arg(long, value_name = "N", default_value_t = 1_000_000)]
     pub licenses: u64,
+    /// Put a new integration's `integration_key` in the answer to `POST
+    /// /services/{id}/integrations` too. Whether PagerDuty's 201 carries it is unknown (its spec
+    /// has no such field; Terraform reads it with a GET after the create): by default only
+    /// GETs show it.
+    #[arg(long)]
+    pub integration_key_on_create: bool,
 }
 
 impl Options {

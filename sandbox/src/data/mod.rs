@@ -47,6 +47,20 @@ fn pd_id(rng: &mut StdRng, seen: &mut HashSet<String>) -> String {
     }
 }
 
+/// Whether an integration of `kind` takes events with a key (all but e-mail integrations,
+/// which have an address).
+pub fn takes_events(kind: &str) -> bool {
+    kind != "generic_email_inbound_integration"
+}
+
+/// A new integration key: 32 lower-case hexadecimal digits, as PagerDuty's (a key starting
+/// with `R` would be a ruleset's).
+pub fn integration_key(rng: &mut impl Rng) -> String {
+    (0..32)
+        .map(|_| char::from_digit(rng.gen_range(0..16), 16).unwrap_or('0'))
+        .collect()
+}
+
 impl Dataset {
     /// Checks that every index in a loaded account points at something (a state file may have
     /// been edited by hand).
@@ -93,7 +107,9 @@ impl Dataset {
             .iter()
             .map(|t| t.id.clone())
             .chain(self.policies.iter().map(|p| p.id.clone()))
-            .chain(self.services.iter().map(|s| s.id.clone()))
+            .chain(self.services.iter().flat_map(|s| {
+                std::iter::once(s.id.clone()).chain(s.integrations.iter().map(|i| i.id.clone()))
+            }))
             .chain(self.users.iter().flat_map(|u| {
                 std::iter::once(u.id.clone())
                     .chain(u.contact_methods.iter().map(|c| c.id.clone()))

@@ -6,7 +6,7 @@
 use super::types::{
     ContactMethod, Integration, NotificationRule, Policy, Service, Team, Urgency, User,
 };
-use super::{pd_id, Dataset, Licenses};
+use super::{integration_key, pd_id, takes_events, Dataset, Licenses};
 use crate::tz::rfc3339;
 use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
@@ -384,7 +384,9 @@ impl Dataset {
                 .map(|(kind, name)| Integration {
                     id: pd_id(&mut rng, &mut seen),
                     kind,
-                    name,
+                    name: name.to_string(),
+                    created_at: None,
+                    integration_key: None,
                 })
                 .collect();
             s.urgency = match k % 5 {
@@ -467,7 +469,8 @@ impl Dataset {
         data
     }
 
-    /// Licenses, each user's given when they were made (as their first notification rule).
+    /// Licenses, each user's given when they were made (as their first notification rule),
+    /// and the keys of the integrations that take events.
     fn third_pass(&mut self, rng: &mut StdRng, seen: &mut HashSet<String>) {
         self.licenses = Licenses {
             full: pd_id(rng, seen),
@@ -475,6 +478,9 @@ impl Dataset {
         };
         for u in &mut self.users {
             u.license_allocated_at = u.notification_rules.first().map(|r| r.created_at.clone());
+        }
+        for i in self.services.iter_mut().flat_map(|s| &mut s.integrations) {
+            i.integration_key = takes_events(i.kind).then(|| integration_key(rng));
         }
     }
 }

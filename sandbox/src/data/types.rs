@@ -35,8 +35,15 @@ pub struct Integration {
     /// e.g. `events_api_v2_inbound_integration`.
     #[serde(deserialize_with = "static_str")]
     pub kind: StaticStr,
-    #[serde(deserialize_with = "static_str")]
-    pub name: StaticStr,
+    /// Not unique: a retried create makes a second one with the same name.
+    pub name: String,
+    /// When it was made; `None` for seeded ones, which are as old as their service.
+    #[serde(default)]
+    pub created_at: Option<String>,
+    /// The 32-character key events are sent with (`routing_key`); e-mail integrations have
+    /// an address instead.
+    #[serde(default)]
+    pub integration_key: Option<String>,
 }
 
 /// A service's incident urgency rule: constant, or by its support hours.

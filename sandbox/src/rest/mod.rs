@@ -9,6 +9,7 @@ mod caller;
 mod contact_methods;
 mod cors;
 mod escalation_policies;
+mod integrations;
 mod licenses;
 mod limits;
 mod notification_rules;
@@ -26,6 +27,7 @@ use axum::Router;
 pub fn router(shared: Shared) -> Router {
     Router::new()
         .merge(services::router())
+        .merge(integrations::router())
         .merge(users::router())
         .merge(contact_methods::router())
         .merge(notification_rules::router())
