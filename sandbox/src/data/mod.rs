@@ -1,7 +1,9 @@
-//! The account the sandbox serves: the `Dataset` of teams, escalation policies, services and
-//! users, its look-ups and the changes the REST API's writes make. `seed` generates one,
-//! `render` turns its objects into PagerDuty's JSON, `types` holds the objects.
+//! The account the sandbox serves: the `Dataset` of teams, escalation policies, services,
+//! users, licenses and incidents, its look-ups and the changes the REST API's writes make.
+//! `seed` generates one, `render` turns its objects into PagerDuty's JSON, `types` holds the
+//! objects, `licenses` and `incidents` what is particular to those.
 
+mod incidents;
 mod licenses;
 mod render;
 mod seed;
@@ -9,10 +11,12 @@ mod seed;
 mod tests;
 mod types;
 
+pub use incidents::{pageable, IncidentChange};
 pub use licenses::{Licenses, Tier, FULL_USER_ROLES, STAKEHOLDER_ROLES, STAKEHOLDER_SEATS};
 pub use seed::{ADMIN_EMAIL, PASSWORD, RESPONDER_EMAIL, ROLE_EMAILS, SUBDOMAIN};
 pub use types::{
-    ContactMethod, Integration, NotificationRule, Policy, Service, Team, Urgency, User,
+    Assignment, ContactMethod, Incident, Integration, NotificationRule, Policy, Service, Team,
+    Urgency, User,
 };
 
 use rand::rngs::StdRng;
@@ -32,6 +36,9 @@ pub struct Dataset {
     /// The ids of its Full User and Stakeholder licenses.
     #[serde(default)]
     pub licenses: Licenses,
+    /// In the order they were opened (by number).
+    #[serde(default)]
+    pub incidents: Vec<Incident>,
 }
 
 /// A PagerDuty-style id: `P` and six upper-case letters or digits, unique in `seen`.
@@ -115,6 +122,11 @@ impl Dataset {
                     .chain(u.contact_methods.iter().map(|c| c.id.clone()))
                     .chain(u.notification_rules.iter().map(|r| r.id.clone()))
             }))
+            .chain(self.incidents.iter().map(|i| i.id.clone()))
+            .chain([
+                self.licenses.full.clone(),
+                self.licenses.stakeholder.clone(),
+            ])
             .collect();
         let mut rng = StdRng::from_entropy();
         pd_id(&mut rng, &mut taken)

@@ -8,7 +8,7 @@ use super::{takes_events, Dataset};
 use serde_json::{json, Value};
 
 impl Dataset {
-    fn reference(
+    pub(super) fn reference(
         &self,
         api: &str,
         kind: &str,

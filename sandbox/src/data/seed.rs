@@ -464,13 +464,14 @@ impl Dataset {
             services: svc,
             users: usr,
             licenses: Default::default(),
+            incidents: vec![],
         };
         data.third_pass(&mut StdRng::seed_from_u64(seed ^ THIRD_PASS), &mut seen);
         data
     }
 
     /// Licenses, each user's given when they were made (as their first notification rule),
-    /// and the keys of the integrations that take events.
+    /// the keys of the integrations that take events, and incidents up to a few months old.
     fn third_pass(&mut self, rng: &mut StdRng, seen: &mut HashSet<String>) {
         self.licenses = Licenses {
             full: pd_id(rng, seen),
@@ -482,5 +483,12 @@ impl Dataset {
         for i in self.services.iter_mut().flat_map(|s| &mut s.integrations) {
             i.integration_key = takes_events(i.kind).then(|| integration_key(rng));
         }
+        // Incidents are as old as they are now: the list's one-month window is counted from
+        // now, so their ids are the seed's and their times today's.
+        let now = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map(|d| d.as_secs() as i64)
+            .unwrap_or_default();
+        self.seed_incidents(rng, seen, now);
     }
 }

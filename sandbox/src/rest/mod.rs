@@ -9,6 +9,7 @@ mod caller;
 mod contact_methods;
 mod cors;
 mod escalation_policies;
+mod incidents;
 mod integrations;
 mod licenses;
 mod limits;
@@ -33,6 +34,7 @@ pub fn router(shared: Shared) -> Router {
         .merge(notification_rules::router())
         .merge(teams::router())
         .merge(escalation_policies::router())
+        .merge(incidents::router())
         .merge(abilities::router())
         .merge(licenses::router())
         .fallback(|| async { ApiError::NotFound })
