@@ -74,6 +74,14 @@ pub enum ApiError {
     Fault(StatusCode),
     /// An injected 502 after a write was applied (`--lost-response-rate`).
     LostResponse,
+    /// Any other answer in PagerDuty's envelope: its status and message, with `code` and
+    /// `errors` only where PagerDuty has been seen to send them.
+    Other {
+        status: StatusCode,
+        message: &'static str,
+        code: Option<u32>,
+        errors: Vec<String>,
+    },
     /// A request body that could not be read (over axum's 2 MB limit, or cut off): axum's own
     /// text/plain answer, as PagerDuty's is unknown.
     Unreadable { status: StatusCode, text: String },
@@ -91,6 +99,21 @@ impl IntoResponse for ApiError {
                 json!({"error": {"message": "Arguments Caused Error", "code": 2002, "errors": [detail]}}),
             ),
             ApiError::Unreadable { status, text } => return (status, text).into_response(),
+            ApiError::Other {
+                status,
+                message,
+                code,
+                errors,
+            } => {
+                let mut e = json!({ "message": message });
+                if let Some(code) = code {
+                    e["code"] = json!(code);
+                }
+                if !errors.is_empty() {
+                    e["errors"] = json!(errors);
+                }
+                (status, json!({ "error": e }))
+            }
             ApiError::UnauthorizedPlain => {
                 return (
                     StatusCode::UNAUTHORIZED,

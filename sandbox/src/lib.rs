@@ -29,7 +29,7 @@ pub mod rest;
 pub mod state;
 pub mod tz;
 
-pub use options::{AppType, CallbackParam, Options, Region};
+pub use options::{AppType, CallbackParam, FromHeader, IncidentAssignments, Options, Region};
 pub use state::{sandbox, try_sandbox, Shared};
 
 /// The identity service router.

@@ -63,6 +63,24 @@ impl CallbackParam {
     }
 }
 
+/// Whether incident writes need a `From` header.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum FromHeader {
+    /// As PagerDuty's spec marks it: a write without one answers 400 code 2016.
+    Required,
+    /// As python-pagerduty observed with a user's token: the token's user acts.
+    Optional,
+}
+
+/// What `assignments` in an incident update does to the incident's assignees.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum IncidentAssignments {
+    /// The named people become the assignees.
+    Replace,
+    /// The named people are added to the assignees.
+    Add,
+}
+
 /// Command-line options (also `pd-sandbox --help`).
 #[derive(Clone, Debug, Parser)]
 #[command(
@@ -162,6 +180,26 @@ pub struct Options {
     /// --users and --seed are not applied), saved after every successful write.
     #[arg(long, value_name = "PATH")]
     pub state_file: Option<std::path::PathBuf>,
+    /// Full User licenses on the account (every role but the two stakeholder roles takes one):
+    /// past them a user create, or a role change from a stakeholder role, answers PagerDuty's
+    /// "License is not available". The default is in effect unlimited.
+    #[arg(long, value_name = "N", default_value_t = 1_000_000)]
+    pub licenses: u64,
+    /// Put a new integration's `integration_key` in the answer to `POST
+    /// /services/{id}/integrations` too. Whether PagerDuty's 201 carries it is unknown (its spec
+    /// has no such field; Terraform reads it with a GET after the create): by default only
+    /// GETs show it.
+    #[arg(long)]
+    pub integration_key_on_create: bool,
+    /// Whether `PUT /incidents` and `PUT /incidents/{id}` need a `From` header naming a user
+    /// of the account: PagerDuty's spec marks it required; python-pagerduty says a user's
+    /// token does not need it.
+    #[arg(long, value_enum, default_value_t = FromHeader::Required)]
+    pub from_header: FromHeader,
+    /// Whether `assignments` in an incident update replaces the assignees or adds to them
+    /// (PagerDuty's spec: "Assign the incident to these assignees"; which it is, is unknown).
+    #[arg(long, value_enum, default_value_t = IncidentAssignments::Replace)]
+    pub incident_assignments: IncidentAssignments,
 }
 
 impl Options {

@@ -1,16 +1,22 @@
-//! The account the sandbox serves: the `Dataset` of teams, escalation policies, services and
-//! users, its look-ups and the changes the REST API's writes make. `seed` generates one,
-//! `render` turns its objects into PagerDuty's JSON, `types` holds the objects.
+//! The account the sandbox serves: the `Dataset` of teams, escalation policies, services,
+//! users, licenses and incidents, its look-ups and the changes the REST API's writes make.
+//! `seed` generates one, `render` turns its objects into PagerDuty's JSON, `types` holds the
+//! objects, `licenses` and `incidents` what is particular to those.
 
+mod incidents;
+mod licenses;
 mod render;
 mod seed;
 #[cfg(test)]
 mod tests;
 mod types;
 
+pub use incidents::{pageable, IncidentChange};
+pub use licenses::{Licenses, Tier, FULL_USER_ROLES, STAKEHOLDER_ROLES, STAKEHOLDER_SEATS};
 pub use seed::{ADMIN_EMAIL, PASSWORD, RESPONDER_EMAIL, ROLE_EMAILS, SUBDOMAIN};
 pub use types::{
-    ContactMethod, Integration, NotificationRule, Policy, Service, Team, Urgency, User,
+    Assignment, ContactMethod, Incident, Integration, NotificationRule, Policy, Service, Team,
+    Urgency, User,
 };
 
 use rand::rngs::StdRng;
@@ -27,6 +33,12 @@ pub struct Dataset {
     pub services: Vec<Service>,
     /// Sorted by name, then id.
     pub users: Vec<User>,
+    /// The ids of its Full User and Stakeholder licenses.
+    #[serde(default)]
+    pub licenses: Licenses,
+    /// In the order they were opened (by number).
+    #[serde(default)]
+    pub incidents: Vec<Incident>,
 }
 
 /// A PagerDuty-style id: `P` and six upper-case letters or digits, unique in `seen`.
@@ -40,6 +52,20 @@ fn pd_id(rng: &mut StdRng, seen: &mut HashSet<String>) -> String {
             return id;
         }
     }
+}
+
+/// Whether an integration of `kind` takes events with a key (all but e-mail integrations,
+/// which have an address).
+pub fn takes_events(kind: &str) -> bool {
+    kind != "generic_email_inbound_integration"
+}
+
+/// A new integration key: 32 lower-case hexadecimal digits, as PagerDuty's (a key starting
+/// with `R` would be a ruleset's).
+pub fn integration_key(rng: &mut impl Rng) -> String {
+    (0..32)
+        .map(|_| char::from_digit(rng.gen_range(0..16), 16).unwrap_or('0'))
+        .collect()
 }
 
 impl Dataset {
@@ -88,12 +114,19 @@ impl Dataset {
             .iter()
             .map(|t| t.id.clone())
             .chain(self.policies.iter().map(|p| p.id.clone()))
-            .chain(self.services.iter().map(|s| s.id.clone()))
+            .chain(self.services.iter().flat_map(|s| {
+                std::iter::once(s.id.clone()).chain(s.integrations.iter().map(|i| i.id.clone()))
+            }))
             .chain(self.users.iter().flat_map(|u| {
                 std::iter::once(u.id.clone())
                     .chain(u.contact_methods.iter().map(|c| c.id.clone()))
                     .chain(u.notification_rules.iter().map(|r| r.id.clone()))
             }))
+            .chain(self.incidents.iter().map(|i| i.id.clone()))
+            .chain([
+                self.licenses.full.clone(),
+                self.licenses.stakeholder.clone(),
+            ])
             .collect();
         let mut rng = StdRng::from_entropy();
         pd_id(&mut rng, &mut taken)

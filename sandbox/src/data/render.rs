@@ -3,12 +3,12 @@
 //! they point at.
 
 use super::seed::SUBDOMAIN;
-use super::types::{ContactMethod, NotificationRule, Service, Urgency, User};
-use super::Dataset;
+use super::types::{ContactMethod, Integration, NotificationRule, Service, Urgency, User};
+use super::{takes_events, Dataset};
 use serde_json::{json, Value};
 
 impl Dataset {
-    fn reference(
+    pub(super) fn reference(
         &self,
         api: &str,
         kind: &str,
@@ -39,7 +39,7 @@ impl Dataset {
         self.reference(api, "user", "users", "users", &u.id, &u.name)
     }
 
-    fn service_reference(&self, api: &str, s: &Service) -> Value {
+    pub fn service_reference(&self, api: &str, s: &Service) -> Value {
         let mut v = self.reference(
             api,
             "service",
@@ -163,6 +163,31 @@ impl Dataset {
         v
     }
 
+    /// An integration of `s`: a reference, or in full (`include[]=integrations`, and
+    /// `GET /services/{id}/integrations/{integration_id}`) with its key or e-mail address.
+    pub fn integration_json(&self, api: &str, s: &Service, i: &Integration, full: bool) -> Value {
+        let mut v = json!({
+            "id": i.id, "type": format!("{}_reference", i.kind), "summary": i.name,
+            "self": format!("{api}/services/{}/integrations/{}", s.id, i.id),
+            "html_url": format!("https://{SUBDOMAIN}.pagerduty.com/services/{}/integrations/{}", s.id, i.id),
+        });
+        if full {
+            v["type"] = json!(i.kind);
+            v["name"] = json!(i.name);
+            v["created_at"] = json!(i.created_at.as_ref().unwrap_or(&s.created_at));
+            v["service"] = self.service_reference(api, s);
+            match &i.integration_key {
+                Some(key) => v["integration_key"] = json!(key),
+                None if !takes_events(i.kind) => {
+                    v["integration_email"] =
+                        json!(format!("{}@{SUBDOMAIN}.pagerduty.com", i.id.to_lowercase()))
+                }
+                None => {}
+            }
+        }
+        v
+    }
+
     /// A service as `GET /services` returns it; `include` may hold `teams`, `escalation_policies`.
     pub fn service_json(&self, api: &str, s: &Service, include: &[String]) -> Value {
         let full_teams = include.iter().any(|i| i == "teams");
@@ -191,18 +216,7 @@ impl Dataset {
             "escalation_policy": ep,
             "teams": s.teams.iter().map(|t| self.team_json(api, *t, full_teams)).collect::<Vec<_>>(),
             "integrations": s.integrations.iter().map(|i| {
-                let mut v = json!({
-                    "id": i.id, "type": format!("{}_reference", i.kind), "summary": i.name,
-                    "self": format!("{api}/services/{}/integrations/{}", s.id, i.id),
-                    "html_url": format!("https://{SUBDOMAIN}.pagerduty.com/services/{}/integrations/{}", s.id, i.id),
-                });
-                if include.iter().any(|x| x == "integrations") {
-                    v["type"] = json!(i.kind);
-                    v["name"] = json!(i.name);
-                    v["created_at"] = json!(s.created_at);
-                    v["service"] = self.service_reference(api, s);
-                }
-                v
+                self.integration_json(api, s, i, include.iter().any(|x| x == "integrations"))
             }).collect::<Vec<_>>(),
             "alert_creation": "create_alerts_and_incidents",
         });

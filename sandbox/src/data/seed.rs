@@ -6,7 +6,7 @@
 use super::types::{
     ContactMethod, Integration, NotificationRule, Policy, Service, Team, Urgency, User,
 };
-use super::{pd_id, Dataset};
+use super::{integration_key, pd_id, takes_events, Dataset, Licenses};
 use crate::tz::rfc3339;
 use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
@@ -131,6 +131,9 @@ const EVERY_OTHER_ROLE: &[&str] = &[
 /// A seed mixed into `--seed` for the data added after the first generation pass, so that
 /// what that pass made (names, ids, teams) stays as it was.
 const SECOND_PASS: u64 = 0x5EED_0002;
+/// The same for the data added after the second pass (licenses, integration keys,
+/// incidents), so that the first two passes' data stays as it was.
+const THIRD_PASS: u64 = 0x5EED_0003;
 const COLORS: &[&str] = &["green", "purple", "red", "teal", "orange", "blue", "brown"];
 const ROLES: &[&str] = &["user", "user", "user", "limited_user", "observer", "admin"];
 const TITLES: &[&str] = &[
@@ -339,6 +342,7 @@ impl Dataset {
                 notification_rules: vec![],
                 created_via_sso: i >= 2 && i % 4 == 1,
                 invitation_sent: i >= 2 && i % 10 == 3,
+                license_allocated_at: None,
             });
         }
         usr.sort_by(|a, b| (a.name.to_lowercase(), &a.id).cmp(&(b.name.to_lowercase(), &b.id)));
@@ -380,7 +384,9 @@ impl Dataset {
                 .map(|(kind, name)| Integration {
                     id: pd_id(&mut rng, &mut seen),
                     kind,
-                    name,
+                    name: name.to_string(),
+                    created_at: None,
+                    integration_key: None,
                 })
                 .collect();
             s.urgency = match k % 5 {
@@ -452,11 +458,37 @@ impl Dataset {
                 .collect();
         }
 
-        Dataset {
+        let mut data = Dataset {
             teams,
             policies,
             services: svc,
             users: usr,
+            licenses: Default::default(),
+            incidents: vec![],
+        };
+        data.third_pass(&mut StdRng::seed_from_u64(seed ^ THIRD_PASS), &mut seen);
+        data
+    }
+
+    /// Licenses, each user's given when they were made (as their first notification rule),
+    /// the keys of the integrations that take events, and incidents up to a few months old.
+    fn third_pass(&mut self, rng: &mut StdRng, seen: &mut HashSet<String>) {
+        self.licenses = Licenses {
+            full: pd_id(rng, seen),
+            stakeholder: pd_id(rng, seen),
+        };
+        for u in &mut self.users {
+            u.license_allocated_at = u.notification_rules.first().map(|r| r.created_at.clone());
         }
+        for i in self.services.iter_mut().flat_map(|s| &mut s.integrations) {
+            i.integration_key = takes_events(i.kind).then(|| integration_key(rng));
+        }
+        // Incidents are as old as they are now: the list's one-month window is counted from
+        // now, so their ids are the seed's and their times today's.
+        let now = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map(|d| d.as_secs() as i64)
+            .unwrap_or_default();
+        self.seed_incidents(rng, seen, now);
     }
 }

@@ -84,3 +84,40 @@ fn no_service_had_an_incident_before_it_was_created() {
         assert!(with_incident > 0 && with_incident < data.services.len());
     }
 }
+
+#[test]
+fn seeded_incidents_point_at_what_is_there_in_any_account() {
+    for (seed, services, users) in [(1, 300, 300), (7, 3, 2), (12345, 40, 30)] {
+        let data = Dataset::generate(seed, services, users);
+        let again = Dataset::generate(seed, services, users);
+        assert_eq!(data.incidents.len(), 40);
+        let ids = |d: &Dataset| d.incidents.iter().map(|i| i.id.clone()).collect::<Vec<_>>();
+        assert_eq!(ids(&data), ids(&again), "the same for the same seed");
+        let mut all: HashSet<&String> = data
+            .services
+            .iter()
+            .map(|s| &s.id)
+            .chain(data.users.iter().map(|u| &u.id))
+            .chain(data.policies.iter().map(|p| &p.id))
+            .collect();
+        for (n, i) in data.incidents.iter().enumerate() {
+            assert!(all.insert(&i.id), "incident ids are unique: {}", i.id);
+            assert_eq!(i.number, n as u64 + 1, "numbered in order");
+            let s = data.service_by_id(&i.service).unwrap();
+            assert_ne!(s.status, "disabled");
+            assert_eq!(i.policy, data.policies[s.policy].id);
+            assert!(
+                i.created_at >= s.created_at,
+                "{} {}",
+                i.created_at,
+                s.created_at
+            );
+            for a in i.assignments.iter().chain(&i.acknowledgements) {
+                let u = data.user_by_id(&a.user).unwrap();
+                assert!(pageable(u.role), "{}", u.role);
+            }
+            assert_eq!(i.assignments.is_empty(), i.status == "resolved");
+        }
+        assert!(data.incidents.iter().any(|i| i.status == "acknowledged"));
+    }
+}

@@ -1,6 +1,7 @@
 //! The account's objects as the sandbox keeps them (and as `--state-file` stores them): teams,
 //! escalation policies, services with their integrations, users with their contact methods
-//! and notification rules. Objects point at each other by index into `Dataset`'s lists.
+//! and notification rules, incidents. Objects point at each other by index into `Dataset`'s
+//! lists; incidents by id.
 
 use serde::{Deserialize, Deserializer, Serialize};
 use std::collections::HashSet;
@@ -35,8 +36,15 @@ pub struct Integration {
     /// e.g. `events_api_v2_inbound_integration`.
     #[serde(deserialize_with = "static_str")]
     pub kind: StaticStr,
-    #[serde(deserialize_with = "static_str")]
-    pub name: StaticStr,
+    /// Not unique: a retried create makes a second one with the same name.
+    pub name: String,
+    /// When it was made; `None` for seeded ones, which are as old as their service.
+    #[serde(default)]
+    pub created_at: Option<String>,
+    /// The 32-character key events are sent with (`routing_key`); e-mail integrations have
+    /// an address instead.
+    #[serde(default)]
+    pub integration_key: Option<String>,
 }
 
 /// A service's incident urgency rule: constant, or by its support hours.
@@ -111,6 +119,50 @@ pub struct User {
     pub notification_rules: Vec<NotificationRule>,
     pub created_via_sso: bool,
     pub invitation_sent: bool,
+    /// When the user was given the license their role needs (`GET /license_allocations`).
+    #[serde(default)]
+    pub license_allocated_at: Option<String>,
+}
+
+/// Someone an incident is assigned to, or who acknowledged it, and when.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Assignment {
+    /// The user's id (ids, not indexes: users are re-sorted and deleted under incidents).
+    pub user: String,
+    pub at: String,
+}
+
+/// An incident on a service, as PagerDuty opens one through the service's escalation policy.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct Incident {
+    pub id: String,
+    pub number: u64,
+    pub title: String,
+    /// `triggered`, `acknowledged` or `resolved`.
+    #[serde(deserialize_with = "static_str")]
+    pub status: StaticStr,
+    /// `high` or `low`.
+    #[serde(deserialize_with = "static_str")]
+    pub urgency: StaticStr,
+    pub incident_key: String,
+    pub created_at: String,
+    pub updated_at: String,
+    /// The service's id.
+    pub service: String,
+    /// The escalation policy's id (the service's when the incident was opened).
+    pub policy: String,
+    /// Who it is assigned to now: nobody once resolved.
+    pub assignments: Vec<Assignment>,
+    /// `escalation_policy`, or `direct_assignment` once assigned by hand.
+    #[serde(deserialize_with = "static_str")]
+    pub assigned_via: StaticStr,
+    pub acknowledgements: Vec<Assignment>,
+    pub last_status_change_at: String,
+    /// The user who last changed its status, if one did (else its service did).
+    pub last_status_change_by: Option<String>,
+    pub resolved_at: Option<String>,
+    /// The note given with the resolve (not shown, as on PagerDuty).
+    pub resolution: Option<String>,
 }
 
 impl User {

@@ -9,6 +9,9 @@ mod caller;
 mod contact_methods;
 mod cors;
 mod escalation_policies;
+mod incidents;
+mod integrations;
+mod licenses;
 mod limits;
 mod notification_rules;
 mod paging;
@@ -25,12 +28,15 @@ use axum::Router;
 pub fn router(shared: Shared) -> Router {
     Router::new()
         .merge(services::router())
+        .merge(integrations::router())
         .merge(users::router())
         .merge(contact_methods::router())
         .merge(notification_rules::router())
         .merge(teams::router())
         .merge(escalation_policies::router())
+        .merge(incidents::router())
         .merge(abilities::router())
+        .merge(licenses::router())
         .fallback(|| async { ApiError::NotFound })
         .layer(middleware::from_fn_with_state(
             shared.clone(),

@@ -277,5 +277,7 @@ async fn delete_service(
     let mut data = sb.data_mut();
     let at = data.service_index(&id).ok_or(ApiError::NotFound)?;
     data.services.remove(at);
+    // Its incidents go with it (assumed: what PagerDuty does with them is not in the reference).
+    data.incidents.retain(|i| i.service != id);
     Ok(StatusCode::NO_CONTENT)
 }

@@ -3,8 +3,9 @@
 
 use super::body::{invalid, string_field, valid_email, Body, Payload};
 use super::caller::Caller;
+use super::licenses::check_license;
 use super::paging::ListQuery;
-use crate::data::{ContactMethod, Dataset, NotificationRule, User};
+use crate::data::{ContactMethod, Dataset, NotificationRule, Tier, User};
 use crate::error::ApiError;
 use crate::state::Shared;
 use crate::tz::now_rfc3339;
@@ -224,6 +225,8 @@ async fn create_user(
     let (Some(name), Some(email)) = (f.name, f.email) else {
         return Err(invalid("Name can't be blank"));
     };
+    let role = f.role.unwrap_or("user");
+    check_license(&data, role, None, m.get("license"), sb.options.licenses)?;
     let id = data.new_id();
     let cm_id = data.new_id();
     let rule_id = {
@@ -238,7 +241,7 @@ async fn create_user(
         id: id.clone(),
         name,
         email: email.clone(),
-        role: f.role.unwrap_or("user"),
+        role,
         job_title: f.job_title,
         time_zone: f.time_zone.unwrap_or_else(|| "Etc/UTC".into()),
         color: f.color.unwrap_or_else(|| "purple".into()),
@@ -264,6 +267,7 @@ async fn create_user(
         }],
         created_via_sso: false,
         invitation_sent: true,
+        license_allocated_at: Some(now_rfc3339()),
     };
     let at = data.insert_user(user);
     let v = data.user_json(&sb.options.api_url(), &data.users[at], &[]);
@@ -283,6 +287,17 @@ async fn update_user(
     let at = data.user_index(&id).ok_or(ApiError::NotFound)?;
     let m = body?.fields;
     let f = user_fields(&data, &m, Some(&id))?;
+    let old_role = data.users[at].role;
+    if f.role.is_some() || m.contains_key("license") {
+        let role = f.role.unwrap_or(old_role);
+        check_license(
+            &data,
+            role,
+            Some(old_role),
+            m.get("license"),
+            sb.options.licenses,
+        )?;
+    }
     let user = &mut data.users[at];
     if let Some(n) = f.name {
         user.name = n;
@@ -291,6 +306,9 @@ async fn update_user(
         user.email = e;
     }
     if let Some(r) = f.role {
+        if Tier::of(r) != Tier::of(user.role) {
+            user.license_allocated_at = Some(now_rfc3339());
+        }
         user.role = r;
     }
     if let Some(tz) = f.time_zone {
