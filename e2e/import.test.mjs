@@ -231,7 +231,9 @@ test('a reload mid-run shows what was done, and planning the file again finishes
     await t.page.getByRole('button', { name: 'Resume' }).click();
     // At 960 a minute 30 users take about 15 s: reload when a few are done.
     await t.page.locator('.run-progress', { hasText: /^\s*[3-9] done|^\s*1\d done/ }).waitFor({ timeout: 60000 });
+    // Reloading during a run asks first (beforeunload); going on keeps the journal.
     await t.page.reload();
+    assert.equal(t.leaveAsked.length, 1, 'the reload asked first');
     const last = t.page.locator('.last-run');
     await last.waitFor();
     const said = (await last.getByRole('status').textContent()).trim();

@@ -158,10 +158,15 @@ export async function setup(browser, { args = [], base = '/', config = {} } = {}
   const page = await newPage(browser);
   const tokenRequests = [];
   const dialogs = [];
+  // "Leave the page?" during an import (beforeunload) is the app's own, counted and accepted;
+  // any other dialog (a hostile name that executed would open one) is recorded and dismissed.
+  const leaveAsked = [];
   page.on('request', (r) => { if (r.url().startsWith(sb.identity + '/oauth/token') && r.method() === 'POST') tokenRequests.push(r.url()); });
-  page.on('dialog', async (d) => { dialogs.push(d.message()); await d.dismiss(); });
+  page.on('dialog', async (d) => {
+    if (d.type() === 'beforeunload') { leaveAsked.push(page.url()); await d.accept(); } else { dialogs.push(d.message()); await d.dismiss(); }
+  });
   return {
-    sb, web, page, tokenRequests, dialogs,
+    sb, web, page, tokenRequests, dialogs, leaveAsked,
     async close() { await page.context().close(); await web.stop(); await sb.stop(); },
   };
 }

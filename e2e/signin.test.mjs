@@ -297,3 +297,24 @@ test('a refused refresh ends the session as sign-out does: the hidden importer g
     await t.page.getByRole('button', { name: 'Connect to PagerDuty' }).waitFor();
   } finally { await t.close(); }
 });
+
+test('a session PagerDuty no longer accepts: Home says so as the page opens, never "You are signed in"', async () => {
+  const t = await setup();
+  try {
+    await t.page.goto(t.web.url);
+    await signIn(t);
+    await t.page.getByText('You are signed in.').waitFor();
+    const s = await storedSession(t.page);
+    for (const token of [s.refresh_token, s.access_token]) {
+      const r = await fetch(`${t.sb.identity}/oauth/revoke`, { method: 'POST',
+        headers: { 'content-type': 'application/x-www-form-urlencoded' },
+        body: new URLSearchParams({ token, client_id: 'pdscope-local' }) });
+      assert.equal(r.status, 200);
+    }
+    // A new visit to Home: the header asks who is signed in, gets a 401, and the refresh is refused.
+    await t.page.reload();
+    await t.page.getByText('Your PagerDuty session ended (the refresh token is no longer valid). Sign in again.').waitFor();
+    await t.page.getByRole('button', { name: 'Connect to PagerDuty' }).waitFor();
+    assert.equal(await t.page.getByText('You are signed in.').count(), 0);
+  } finally { await t.close(); }
+});
