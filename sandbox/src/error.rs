@@ -70,6 +70,10 @@ pub enum ApiError {
     NotFound,
     /// 429 with code 2020.
     RateLimited,
+    /// 402: the account lacks this ability. The message is the spec's `PaymentRequired`
+    /// description, the code the errors page's "missing account ability"; the `errors` text
+    /// is the sandbox's (PagerDuty's body is unknown, reference §12.3).
+    PaymentRequired(String),
     /// An injected 500/502/503.
     Fault(StatusCode),
     /// An injected 502 after a write was applied (`--lost-response-rate`).
@@ -144,6 +148,14 @@ impl IntoResponse for ApiError {
             ApiError::NotFound => (
                 StatusCode::NOT_FOUND,
                 json!({"error": {"message": "Not Found", "code": 2100}}),
+            ),
+            ApiError::PaymentRequired(ability) => (
+                StatusCode::PAYMENT_REQUIRED,
+                json!({"error": {
+                    "message": "Account does not have the abilities to perform the action",
+                    "code": 2014,
+                    "errors": [format!("The account does not have the {ability} ability")],
+                }}),
             ),
             ApiError::RateLimited => (
                 StatusCode::TOO_MANY_REQUESTS,

@@ -16,7 +16,7 @@
 //!
 //! - `rest`, `identity`
 //! - `state`, `html`, `jwt`
-//! - `data`, `options`
+//! - `data`, `options`, `timing`
 //! - `error`, `tz`
 
 pub mod data;
@@ -27,9 +27,12 @@ pub mod jwt;
 pub mod options;
 pub mod rest;
 pub mod state;
+pub mod timing;
 pub mod tz;
 
-pub use options::{AppType, CallbackParam, FromHeader, IncidentAssignments, Options, Region};
+pub use options::{
+    AppType, CallbackParam, FixedTeamRoles, FromHeader, IncidentAssignments, Options, Region,
+};
 pub use state::{sandbox, try_sandbox, Shared};
 
 /// The identity service router.

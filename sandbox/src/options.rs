@@ -81,6 +81,25 @@ pub enum IncidentAssignments {
     Add,
 }
 
+/// What a team role other than a fixed role's gets: admins and owners are always managers,
+/// stakeholders always observers (reference §12.2); which PagerDuty does is unknown.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum FixedTeamRoles {
+    /// 400 in PagerDuty's envelope, the stricter guess.
+    Refuse,
+    /// The fixed role is kept and the request answers success.
+    Ignore,
+}
+
+/// The abilities the seeded account has (PagerDuty's `GET /abilities` example, as before):
+/// `--without-ability` takes some away, `--with-ability` adds others.
+pub const DEFAULT_ABILITIES: &[&str] = &[
+    "teams",
+    "read_only_users",
+    "service_support_hours",
+    "urgencies",
+];
+
 /// Command-line options (also `pd-sandbox --help`).
 #[derive(Clone, Debug, Parser)]
 #[command(
@@ -200,6 +219,32 @@ pub struct Options {
     /// (PagerDuty's spec: "Assign the incident to these assignees"; which it is, is unknown).
     #[arg(long, value_enum, default_value_t = IncidentAssignments::Replace)]
     pub incident_assignments: IncidentAssignments,
+    /// A team role other than the fixed one for an admin or owner (always `manager`) or a
+    /// stakeholder (always `observer`): `refuse` answers 400, `ignore` keeps the fixed role and
+    /// answers success. Which PagerDuty does is unknown.
+    #[arg(long, value_enum, default_value_t = FixedTeamRoles::Refuse)]
+    pub fixed_team_roles: FixedTeamRoles,
+    /// Abilities the account lacks, comma-separated (of `teams`, `read_only_users`,
+    /// `service_support_hours`, `urgencies`): `GET /abilities` omits them and what needs them
+    /// answers PagerDuty's 402.
+    #[arg(long, value_delimiter = ',', value_name = "ABILITY,…")]
+    pub without_ability: Vec<String>,
+    /// Abilities the account has besides the default ones, comma-separated (e.g.
+    /// `advanced_permissions`, which roles `observer` and `restricted_access` need).
+    #[arg(long, value_delimiter = ',', value_name = "ABILITY,…")]
+    pub with_ability: Vec<String>,
+    /// Lists and `query` searches show a new service, user, integration or team member only
+    /// this many milliseconds after the write, as PagerDuty's eventual consistency; reads by id
+    /// show it at once.
+    #[arg(long, value_name = "N", default_value_t = 0)]
+    pub visibility_lag_ms: u64,
+    /// Fraction (0..1) of user creates, made while another is under way, that fail with
+    /// PagerDuty's account-lock answer (400, "could not be locked").
+    #[arg(long, value_name = "F", default_value_t = 0.0)]
+    pub lock_contention: f64,
+    /// Fraction (0..1) of REST API requests answered with a bare 429: no headers, no body.
+    #[arg(long = "bare-429-rate", value_name = "F", default_value_t = 0.0)]
+    pub bare_429_rate: f64,
 }
 
 impl Options {
@@ -231,6 +276,24 @@ impl Options {
         })
     }
 
+    /// The account's abilities, in `GET /abilities` order.
+    pub fn abilities(&self) -> Vec<String> {
+        let mut all: Vec<String> = DEFAULT_ABILITIES
+            .iter()
+            .map(|a| a.to_string())
+            .chain(self.with_ability.iter().cloned())
+            .filter(|a| !self.without_ability.contains(a))
+            .collect();
+        let mut seen = std::collections::HashSet::new();
+        all.retain(|a| seen.insert(a.clone()));
+        all
+    }
+
+    /// Whether the account has `ability`.
+    pub fn has_ability(&self, ability: &str) -> bool {
+        self.abilities().iter().any(|a| a == ability)
+    }
+
     /// Checks combinations clap cannot express.
     pub fn validate(&self) -> Result<(), String> {
         if self.app_type == AppType::Scoped && self.client_secret.is_none() {
@@ -244,6 +307,14 @@ impl Options {
         }
         if !(0.0..=1.0).contains(&self.lost_response_rate) {
             return Err("--lost-response-rate must be between 0 and 1".into());
+        }
+        for (name, f) in [
+            ("--lock-contention", self.lock_contention),
+            ("--bare-429-rate", self.bare_429_rate),
+        ] {
+            if !(0.0..=1.0).contains(&f) {
+                return Err(format!("{name} must be between 0 and 1"));
+            }
         }
         if self.rate_limit == 0 {
             return Err("--rate-limit must be at least 1".into());

@@ -2,6 +2,7 @@
 
 use crate::data::Dataset;
 use crate::options::{AppType, Options};
+use crate::timing::Timing;
 use rand::Rng;
 use std::collections::{HashMap, HashSet};
 use std::io::Write;
@@ -237,6 +238,8 @@ pub struct Sandbox {
     pub loaded_state: bool,
     /// Held while the state file is written, so that saves do not interleave.
     save_lock: Mutex<()>,
+    /// What lists do not show yet, and the user creates under way.
+    pub timing: Timing,
 }
 
 /// How many entries each map that grows with requests holds.
@@ -276,6 +279,7 @@ impl Sandbox {
                 .collect(),
         };
         Ok(Sandbox {
+            timing: Timing::new(options.visibility_lag_ms),
             options,
             data: RwLock::new(data),
             app_scopes,

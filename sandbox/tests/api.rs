@@ -902,6 +902,10 @@ async fn users_carry_contact_methods_notification_rules_and_every_role() {
                 "phone_contact_method" | "sms_contact_method" => {
                     assert_eq!(c["country_code"], 1)
                 }
+                "whatsapp_contact_method" => assert!(c["country_code"].is_u64(), "{c}"),
+                "push_notification_contact_method" => {
+                    assert!(c["device_type"].is_string() && c.get("country_code").is_none())
+                }
                 other => panic!("{other}"),
             }
         }

@@ -1,8 +1,10 @@
 //! The account the sandbox serves: the `Dataset` of teams, escalation policies, services,
 //! users, licenses and incidents, its look-ups and the changes the REST API's writes make.
 //! `seed` generates one, `render` turns its objects into PagerDuty's JSON, `types` holds the
-//! objects, `licenses` and `incidents` what is particular to those.
+//! objects, `licenses` and `incidents` what is particular to those, `devices` the seeded push
+//! and WhatsApp contact methods.
 
+mod devices;
 mod incidents;
 mod licenses;
 mod render;

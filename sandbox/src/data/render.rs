@@ -2,6 +2,7 @@
 //! (`…_reference` with `self` and `html_url`) or in full, with `include[]` expanding what
 //! they point at.
 
+use super::devices::device_type;
 use super::seed::SUBDOMAIN;
 use super::types::{ContactMethod, Integration, NotificationRule, Service, Urgency, User};
 use super::{takes_events, Dataset};
@@ -121,6 +122,15 @@ impl Dataset {
             v["blacklisted"] = json!(c.blacklisted);
             match c.kind {
                 "email_contact_method" => v["send_short_email"] = json!(c.send_short_email),
+                // Spec `PushContactMethod`: the device and its sounds, no country code.
+                "push_notification_contact_method" => {
+                    v["device_type"] = json!(device_type(&c.label));
+                    v["created_at"] = json!(u.license_allocated_at);
+                    v["sounds"] = json!([
+                        {"type": "alert_high_urgency", "file": "default"},
+                        {"type": "alert_low_urgency", "file": "default"},
+                    ]);
+                }
                 // PagerDuty keeps a phone's country calling code apart from its address.
                 _ => v["country_code"] = json!(c.country_code),
             }

@@ -490,5 +490,6 @@ impl Dataset {
             .map(|d| d.as_secs() as i64)
             .unwrap_or_default();
         self.seed_incidents(rng, seen, now);
+        self.seed_devices(rng, seen);
     }
 }

@@ -96,6 +96,17 @@ impl Caller {
         }
     }
 
+    /// The Account Owner's role, contact methods and deletion are theirs alone (reference
+    /// §10.8; help centre): anyone else, admins included, is refused 403 code 2010 (the
+    /// status PagerDuty gives is unknown, reference §9).
+    pub fn require_owner_or_self(&self, target: &User) -> Result<(), ApiError> {
+        if target.role == "owner" && target.id != self.user.id {
+            Err(ApiError::Forbidden)
+        } else {
+            Ok(())
+        }
+    }
+
     /// Teams and services: owners, admins and the `user` role (PagerDuty's Manager base role)
     /// may change them; Responders (`limited_user`), Observers, Restricted Access and
     /// Stakeholders not.

@@ -10,6 +10,7 @@ use super::paging::ListQuery;
 use crate::data::{integration_key, takes_events, Integration};
 use crate::error::ApiError;
 use crate::state::Shared;
+use crate::timing::Timing;
 use crate::tz::now_rfc3339;
 use axum::extract::{Path, RawQuery, State};
 use axum::http::StatusCode;
@@ -75,6 +76,8 @@ async fn create_integration(
         created_at: Some(now_rfc3339()),
         integration_key: takes_events(kind).then(|| integration_key(&mut rand::thread_rng())),
     };
+    sb.timing
+        .written(Timing::key("integration", &[&integration.id]), sb.now());
     data.services[at].integrations.push(integration);
     let s = &data.services[at];
     let i = s.integrations.last().ok_or(ApiError::NotFound)?;

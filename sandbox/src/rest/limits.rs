@@ -1,6 +1,6 @@
 //! The API-wide middleware between the network and the handlers: the network's latency, the
-//! per-app-per-user rate limit with its `ratelimit-*` headers, injected failures and lost
-//! responses, and saving the account after a successful write.
+//! per-app-per-user rate limit with its `ratelimit-*` headers, bare 429s, injected failures
+//! and lost responses, and saving the account after a successful write.
 
 use super::caller::Caller;
 use crate::error::ApiError;
@@ -31,6 +31,10 @@ pub async fn limits_and_faults(State(sb): State<Shared>, req: Request, next: Nex
         return next.run(req).await;
     }
     let o = &sb.options;
+    // PagerDuty's docs warn a 429 may come without the headers or the body (reference §4.8).
+    if o.bare_429_rate > 0.0 && rand::thread_rng().gen_bool(o.bare_429_rate) {
+        return StatusCode::TOO_MANY_REQUESTS.into_response();
+    }
     let (parts, body) = req.into_parts();
     let caller = Caller::of(&parts, &sb);
     let req = Request::from_parts(parts, body);

@@ -1,5 +1,6 @@
 //! A user's notification rules: `GET` and `POST /users/{id}/notification_rules`.
 
+use super::abilities::require_ability;
 use super::body::{invalid, string_field, Body, Payload};
 use super::caller::Caller;
 use crate::data::NotificationRule;
@@ -87,8 +88,11 @@ async fn create_notification_rule(
         .ok_or_else(|| invalid("Start delay in minutes must be a non-negative integer"))?;
     let urgency = match string_field(&m, "urgency")?.as_deref() {
         None | Some("high") => "high",
-        // The account has the `urgencies` ability (GET /abilities), so low is allowed.
-        Some("low") => "low",
+        // Low urgency needs the `urgencies` ability (spec; 402 without).
+        Some("low") => {
+            require_ability(&sb.options, "urgencies")?;
+            "low"
+        }
         Some(_) => return Err(invalid("Urgency must be high or low")),
     };
     let cm_id = m

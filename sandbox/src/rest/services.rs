@@ -2,12 +2,15 @@
 //! times in a requested `time_zone` and the teams of a service following its escalation
 //! policy.
 
+use super::abilities::require_ability;
 use super::body::{capitalized, invalid, name_field, string_field, Body, Payload};
 use super::caller::Caller;
 use super::paging::ListQuery;
 use crate::data::{Dataset, Service, Urgency};
 use crate::error::ApiError;
+use crate::options::Options;
 use crate::state::Shared;
+use crate::timing::Timing;
 use crate::tz::{now_rfc3339, parse_utc, Zone};
 use axum::extract::{Path, RawQuery, State};
 use axum::http::StatusCode;
@@ -70,6 +73,19 @@ fn in_zone(mut v: Value, zone: Option<Zone>) -> Value {
     v
 }
 
+/// A service without the integrations lists do not show yet (`--visibility-lag-ms`): a
+/// service's `integrations` is the only list of them.
+fn recent_hidden(sb: &Shared, mut v: Value) -> Value {
+    let now = sb.now();
+    if let Some(list) = v["integrations"].as_array_mut() {
+        list.retain(|i| {
+            let id = i["id"].as_str().unwrap_or_default();
+            sb.timing.visible(&Timing::key("integration", &[id]), now)
+        });
+    }
+    v
+}
+
 async fn list_services(
     State(sb): State<Shared>,
     caller: Caller,
@@ -79,6 +95,7 @@ async fn list_services(
     caller.require("services.read")?;
     let q = ListQuery::parse(raw, SERVICE_INCLUDES, &["name"])?;
     caller.require_includes(sb.options.strict_includes, &q.include)?;
+    let now = sb.now();
     let mut rows: Vec<_> = data
         .services
         .iter()
@@ -90,6 +107,7 @@ async fn list_services(
         })
         .filter(|s| q.name.as_ref().is_none_or(|n| s.name == *n))
         .filter(|s| q.in_teams(&data, &s.teams))
+        .filter(|s| sb.timing.visible(&Timing::key("service", &[&s.id]), now))
         .collect();
     if q.sort_desc {
         rows.reverse();
@@ -97,7 +115,7 @@ async fn list_services(
     let zone = zone_of(&q)?;
     let api = sb.options.api_url();
     Ok(q.page(rows, "services", |s| {
-        in_zone(data.service_json(&api, s, &q.include), zone)
+        recent_hidden(&sb, in_zone(data.service_json(&api, s, &q.include), zone))
     }))
 }
 
@@ -116,9 +134,11 @@ async fn get_service(
         .filter(|s| data.can_see_service(&caller.user, s))
         .ok_or(ApiError::NotFound)?;
     let zone = zone_of(&q)?;
-    Ok(Json(
-        json!({"service": in_zone(data.service_json(&sb.options.api_url(), s, &q.include), zone)}),
-    ))
+    let v = in_zone(
+        data.service_json(&sb.options.api_url(), s, &q.include),
+        zone,
+    );
+    Ok(Json(json!({ "service": recent_hidden(&sb, v) })))
 }
 
 /// The escalation policy a service body names: required, and must exist.
@@ -148,6 +168,39 @@ fn timeout_field(
             .and_then(|n| u32::try_from(n).ok())
             .map(Some)
             .ok_or_else(|| invalid(format!("{} must be a positive integer", capitalized(key)))),
+    }
+}
+
+/// The `incident_urgency_rule` of a service body (`None`: absent). A constant `high`,
+/// `low` or `severity_based` is kept as written (spec); `low` and `severity_based` need the
+/// `urgencies` ability (402 without; for `severity_based` assumed). `use_support_hours` is
+/// not supported: it becomes constant `high`, as before.
+fn urgency_field(m: &Map<String, Value>, options: &Options) -> Result<Option<Urgency>, ApiError> {
+    let rule = match m.get("incident_urgency_rule") {
+        None | Some(Value::Null) => return Ok(None),
+        Some(Value::Object(rule)) => rule,
+        Some(_) => return Err(invalid("Incident urgency rule is invalid")),
+    };
+    let kind = rule
+        .get("type")
+        .and_then(Value::as_str)
+        .unwrap_or("constant");
+    let urgency = rule
+        .get("urgency")
+        .and_then(Value::as_str)
+        .unwrap_or("high");
+    match (kind, urgency) {
+        ("use_support_hours", _) => Ok(Some(Urgency::Constant("high"))),
+        ("constant", "high") => Ok(Some(Urgency::Constant("high"))),
+        ("constant", "low") => {
+            require_ability(options, "urgencies")?;
+            Ok(Some(Urgency::Constant("low")))
+        }
+        ("constant", "severity_based") => {
+            require_ability(options, "urgencies")?;
+            Ok(Some(Urgency::Constant("severity_based")))
+        }
+        _ => Err(invalid("Incident urgency rule is invalid")),
     }
 }
 
@@ -185,14 +238,7 @@ async fn create_service(
     }
     let policy =
         policy_field(&data, &m)?.ok_or_else(|| invalid("Escalation policy can't be blank"))?;
-    let urgency = match m
-        .get("incident_urgency_rule")
-        .and_then(|r| r.get("urgency"))
-        .and_then(Value::as_str)
-    {
-        Some("low") => Urgency::Constant("low"),
-        _ => Urgency::Constant("high"),
-    };
+    let urgency = urgency_field(&m, &sb.options)?.unwrap_or(Urgency::Constant("high"));
     let id = data.new_id();
     let service = Service {
         id: id.clone(),
@@ -210,6 +256,7 @@ async fn create_service(
     };
     data.services.push(service);
     data.sort_services();
+    sb.timing.written(Timing::key("service", &[&id]), sb.now());
     let v = service_answer(&sb, &data, &id);
     Ok((StatusCode::CREATED, Json(json!({ "service": v }))).into_response())
 }
@@ -236,6 +283,7 @@ async fn update_service(
         None
     };
     let policy = policy_field(&data, &m)?;
+    let urgency = urgency_field(&m, &sb.options)?;
     let current = data.services[at].clone();
     let status = service_status(&m, current.status)?;
     let auto = timeout_field(&m, "auto_resolve_timeout", current.auto_resolve_timeout)?;
@@ -262,6 +310,9 @@ async fn update_service(
     s.auto_resolve_timeout = auto;
     s.acknowledgement_timeout = ack;
     s.description = description;
+    if let Some(u) = urgency {
+        s.urgency = u;
+    }
     data.sort_services();
     Ok(Json(json!({"service": service_answer(&sb, &data, &id)})))
 }

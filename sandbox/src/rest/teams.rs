@@ -1,12 +1,15 @@
 //! Teams: `GET` and `POST /teams`, `GET /teams/{id}`, `GET /teams/{id}/members`, and
 //! membership with `PUT` and `DELETE /teams/{id}/users/{user_id}`.
 
+use super::abilities::require_ability;
 use super::body::{invalid, name_field, string_field, Body, Payload};
 use super::caller::Caller;
 use super::paging::ListQuery;
 use crate::data::Team;
 use crate::error::ApiError;
+use crate::options::FixedTeamRoles;
 use crate::state::Shared;
+use crate::timing::Timing;
 use axum::extract::{Path, RawQuery, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
@@ -44,6 +47,7 @@ async fn list_teams(
 ) -> Result<Json<Value>, ApiError> {
     let data = sb.data();
     caller.require("teams.read")?;
+    require_ability(&sb.options, "teams")?;
     let q = ListQuery::parse(raw, &[], &[])?;
     let rows: Vec<usize> = (0..data.teams.len())
         .filter(|t| {
@@ -63,6 +67,7 @@ async fn get_team(
 ) -> Result<Json<Value>, ApiError> {
     let data = sb.data();
     caller.require("teams.read")?;
+    require_ability(&sb.options, "teams")?;
     let t = data.team_index(&id).ok_or(ApiError::NotFound)?;
     Ok(Json(
         json!({"team": data.team_json(&sb.options.api_url(), t, true)}),
@@ -78,11 +83,21 @@ async fn list_members(
 ) -> Result<Json<Value>, ApiError> {
     let data = sb.data();
     caller.require("teams.read")?;
+    require_ability(&sb.options, "teams")?;
     let t = data.team_index(&id).ok_or(ApiError::NotFound)?;
     let q = ListQuery::parse(raw, &["users"], &[])?;
     let api = sb.options.api_url();
     let full = q.include.iter().any(|i| i == "users");
-    Ok(q.page(data.members(t), "members", |(u, role)| {
+    let (team, now) = (&data.teams[t].id, sb.now());
+    let rows: Vec<_> = data
+        .members(t)
+        .into_iter()
+        .filter(|(u, _)| {
+            sb.timing
+                .visible(&Timing::key("member", &[team, &u.id]), now)
+        })
+        .collect();
+    Ok(q.page(rows, "members", |(u, role)| {
         let user = if full {
             data.user_json(&api, u, &[])
         } else {
@@ -100,6 +115,7 @@ async fn create_team(
 ) -> Result<Response, ApiError> {
     caller.require_write("teams.write")?;
     caller.require_manager_role()?;
+    require_ability(&sb.options, "teams")?;
     let m = body?.fields;
     let mut data = sb.data_mut();
     let name = name_field(&m, 100)?;
@@ -116,8 +132,19 @@ async fn create_team(
     Ok((StatusCode::CREATED, Json(json!({ "team": v }))).into_response())
 }
 
+/// The team role a base role always has on PagerDuty: managers for admins and the owner,
+/// observers for stakeholders (reference §12.2).
+fn fixed_team_role(base_role: &str) -> Option<&'static str> {
+    match base_role {
+        "owner" | "admin" => Some("manager"),
+        "read_only_user" | "read_only_limited_user" => Some("observer"),
+        _ => None,
+    }
+}
+
 /// `PUT /teams/{id}/users/{user_id}`: adds the user (or changes their role), 204. A
-/// `read_only_user` cannot be on a team (spec).
+/// `read_only_user` cannot be on a team (spec); a fixed base role keeps its team role
+/// (`--fixed-team-roles`).
 async fn add_team_member(
     State(sb): State<Shared>,
     caller: Caller,
@@ -126,6 +153,7 @@ async fn add_team_member(
 ) -> Result<StatusCode, ApiError> {
     caller.require_write("teams.write")?;
     caller.require_manager_role()?;
+    require_ability(&sb.options, "teams")?;
     let mut data = sb.data_mut();
     let t = data.team_index(&id).ok_or(ApiError::NotFound)?;
     let at = data.user_index(&user_id).ok_or(ApiError::NotFound)?;
@@ -142,12 +170,26 @@ async fn add_team_member(
     if user.role == "read_only_user" {
         return Err(invalid("A read_only_user cannot be added to a team"));
     }
-    let role = role.unwrap_or("manager");
+    let role = match (fixed_team_role(user.role), role) {
+        (Some(fixed), Some(asked)) if asked != fixed => match sb.options.fixed_team_roles {
+            FixedTeamRoles::Refuse => {
+                return Err(invalid(format!(
+                    "Team role {asked} cannot be given to a user whose base role is {}: it is always {fixed}",
+                    user.role
+                )))
+            }
+            FixedTeamRoles::Ignore => fixed,
+        },
+        (Some(fixed), _) => fixed,
+        (None, asked) => asked.unwrap_or("manager"),
+    };
+    let key = Timing::key("member", &[&id, &user_id]);
     match user.teams.iter().position(|x| *x == t) {
         Some(k) => user.team_roles[k] = role,
         None => {
             user.teams.push(t);
             user.team_roles.push(role);
+            sb.timing.written(key, sb.now());
         }
     }
     Ok(StatusCode::NO_CONTENT)
@@ -161,6 +203,7 @@ async fn remove_team_member(
 ) -> Result<StatusCode, ApiError> {
     caller.require_write("teams.write")?;
     caller.require_manager_role()?;
+    require_ability(&sb.options, "teams")?;
     let mut data = sb.data_mut();
     let t = data.team_index(&id).ok_or(ApiError::NotFound)?;
     let at = data.user_index(&user_id).ok_or(ApiError::NotFound)?;

@@ -1,19 +1,23 @@
 //! Users: `GET /users`, `/users/{id}` and `/users/me`; `POST /users`, `PUT` and `DELETE
 //! /users/{id}`, with PagerDuty's scopes, permissions and validation texts (reference §8).
 
+use super::abilities::require_ability;
 use super::body::{invalid, string_field, valid_email, Body, Payload};
 use super::caller::Caller;
 use super::licenses::check_license;
 use super::paging::ListQuery;
 use crate::data::{ContactMethod, Dataset, NotificationRule, Tier, User};
 use crate::error::ApiError;
+use crate::options::Options;
 use crate::state::Shared;
+use crate::timing::{Timing, LOCK_HOLD};
 use crate::tz::now_rfc3339;
 use axum::extract::{Path, RawQuery, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use axum::{Json, Router};
+use rand::Rng;
 use serde_json::{json, Map, Value};
 
 /// The routes of users.
@@ -56,9 +60,14 @@ const SETTABLE_ROLES: &[&str] = &[
     "read_only_user",
     "read_only_limited_user",
 ];
-/// Roles that need the `advanced_permissions` ability, which the sandbox's account lacks
-/// (`GET /abilities`).
-const ADVANCED_ROLES: &[&str] = &["observer", "restricted_access"];
+/// The ability a role needs (spec; reference §8, §10.7): without it, 402.
+fn role_ability(role: &str) -> Option<&'static str> {
+    match role {
+        "observer" | "restricted_access" => Some("advanced_permissions"),
+        "read_only_user" | "read_only_limited_user" => Some("read_only_users"),
+        _ => None,
+    }
+}
 /// PagerDuty's user colours (spec).
 const COLORS: &[&str] = &[
     "purple",
@@ -89,6 +98,7 @@ async fn list_users(
     caller.require("users.read")?;
     let q = ListQuery::parse(raw, USER_INCLUDES, &[])?;
     caller.require_includes(sb.options.strict_includes, &q.include)?;
+    let now = sb.now();
     let rows: Vec<_> = data
         .users
         .iter()
@@ -98,6 +108,7 @@ async fn list_users(
             })
         })
         .filter(|u| q.in_teams(&data, &u.teams))
+        .filter(|u| sb.timing.visible(&Timing::key("user", &[&u.id]), now))
         .collect();
     let api = sb.options.api_url();
     Ok(q.page(rows, "users", |u| data.user_json(&api, u, &q.include)))
@@ -148,6 +159,7 @@ fn user_fields(
     data: &Dataset,
     m: &Map<String, Value>,
     existing: Option<&str>,
+    options: &Options,
 ) -> Result<UserFields, ApiError> {
     let creating = existing.is_none();
     let name = string_field(m, "name")?.map(|n| n.trim().to_string());
@@ -178,12 +190,12 @@ fn user_fields(
         None => None,
         Some(r) => match SETTABLE_ROLES.iter().find(|k| **k == r) {
             None => return Err(invalid(format!("Role {r} is not a valid role"))),
-            Some(k) if ADVANCED_ROLES.contains(k) => {
-                return Err(invalid(format!(
-                    "Role {r} requires the advanced_permissions ability, which this account does not have"
-                )))
+            Some(k) => {
+                if let Some(ability) = role_ability(k) {
+                    require_ability(options, ability)?;
+                }
+                Some(*k)
             }
-            Some(k) => Some(*k),
         },
     };
     let time_zone = string_field(m, "time_zone")?;
@@ -220,8 +232,19 @@ async fn create_user(
     caller.require_write("users.write")?;
     caller.require_user_manager()?;
     let m = body?.fields;
+    // PagerDuty's account lock: a create begun while another is under way may fail to get it.
+    let _creating = if sb.options.lock_contention > 0.0 {
+        let creating = sb.timing.begin_create();
+        if creating.contended && rand::thread_rng().gen_bool(sb.options.lock_contention) {
+            return Err(invalid("Account could not be locked. Please try again."));
+        }
+        tokio::time::sleep(LOCK_HOLD).await;
+        Some(creating)
+    } else {
+        None
+    };
     let mut data = sb.data_mut();
-    let f = user_fields(&data, &m, None)?;
+    let f = user_fields(&data, &m, None, &sb.options)?;
     let (Some(name), Some(email)) = (f.name, f.email) else {
         return Err(invalid("Name can't be blank"));
     };
@@ -269,6 +292,7 @@ async fn create_user(
         invitation_sent: true,
         license_allocated_at: Some(now_rfc3339()),
     };
+    sb.timing.written(Timing::key("user", &[&id]), sb.now());
     let at = data.insert_user(user);
     let v = data.user_json(&sb.options.api_url(), &data.users[at], &[]);
     Ok((StatusCode::CREATED, Json(json!({ "user": v }))).into_response())
@@ -286,8 +310,14 @@ async fn update_user(
     let mut data = sb.data_mut();
     let at = data.user_index(&id).ok_or(ApiError::NotFound)?;
     let m = body?.fields;
-    let f = user_fields(&data, &m, Some(&id))?;
+    let f = user_fields(&data, &m, Some(&id), &sb.options)?;
     let old_role = data.users[at].role;
+    if f.role.is_some() && old_role == "owner" {
+        caller.require_owner_or_self(&data.users[at])?;
+        return Err(invalid(
+            "The Account Owner's role cannot be changed; transfer the account ownership first",
+        ));
+    }
     if f.role.is_some() || m.contains_key("license") {
         let role = f.role.unwrap_or(old_role);
         check_license(
@@ -341,6 +371,10 @@ async fn delete_user(
     caller.require_user_manager()?;
     let mut data = sb.data_mut();
     let at = data.user_index(&id).ok_or(ApiError::NotFound)?;
+    // The Account Owner cannot be deleted, by admins or themselves (reference §10.8).
+    if data.users[at].role == "owner" {
+        return Err(ApiError::Forbidden);
+    }
     data.remove_user(at);
     Ok(StatusCode::NO_CONTENT)
 }

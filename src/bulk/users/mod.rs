@@ -4,6 +4,7 @@
 
 pub mod account;
 pub mod export;
+pub mod phones;
 pub mod plan;
 mod row;
 mod steps;
@@ -299,15 +300,15 @@ pub fn phone(column: &str, value: &str, country: Option<u16>) -> Result<Contact,
             "\"{value}\" is longer than 40 digits; PagerDuty takes at most 40"
         )));
     }
-    // Italy, San Marino and the Vatican keep the leading 0 in international form.
-    let keeps_zero = matches!(cc, 39 | 378 | 379);
-    if first_digit == Some('0') && !keeps_zero {
+    // Stricter than PagerDuty (which refuses a 0 only in some countries, `phones`): a 0 after
+    // the country code is a trunk prefix everywhere but Italy and its neighbours.
+    if first_digit == Some('0') && !phones::keeps_leading_zero(cc) {
         return Err(bad(format!(
             "\"{value}\" starts with the trunk prefix 0; write the number without it (+{cc} {})",
             &national[1..]
         )));
     }
-    if cc == 1 && first_digit == Some('1') {
+    if cc == phones::NANP && first_digit == Some('1') {
         return Err(bad(format!(
             "\"{value}\" starts with the trunk prefix 1; with country code 1 write the ten digits without it"
         )));
@@ -317,6 +318,24 @@ pub fn phone(column: &str, value: &str, country: Option<u16>) -> Result<Contact,
         address: national,
         country_code: Some(cc),
     })
+}
+
+/// Reads an SMS number cell as `phone` does, and refuses what PagerDuty refuses on SMS only:
+/// Mexico's old mobile prefix `1` (reference §9).
+pub fn sms(column: &str, value: &str, country: Option<u16>) -> Result<Contact, Problem> {
+    let mut c = phone(column, value, country)?;
+    let cc = c.country_code.unwrap_or_default();
+    if cc == phones::MEXICO && phones::starts_with_refused_prefix(&c.address, cc, true) {
+        return Err(Problem::new(
+            column,
+            format!(
+                "\"{value}\" starts with 1; PagerDuty refuses it on SMS to Mexico: write the ten digits without it (+52 {})",
+                &c.address[1..]
+            ),
+        ));
+    }
+    c.channel = Channel::Sms;
+    Ok(c)
 }
 
 /// Checks a file of users. `zone` gives a time zone name as PagerDuty spells it (`None`: not

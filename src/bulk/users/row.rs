@@ -2,7 +2,7 @@
 //! row's [`UserSpec`].
 
 use super::{
-    default_team_role, email_ok, phone, role_value, Channel, Contact, Rule, UserSpec,
+    default_team_role, email_ok, phone, role_value, sms, Channel, Contact, Rule, UserSpec,
     DEFAULT_NOTIFY, TEAM_ROLES,
 };
 use crate::bulk::check::{cell, check_text, list, minutes, Problem};
@@ -107,14 +107,22 @@ pub(super) fn user(
             ));
         }
         for v in values.iter().take(3) {
-            match phone(column, v, country) {
+            let read = match channel {
+                Channel::Sms => sms(column, v, country),
+                _ => phone(column, v, country),
+            };
+            match read {
                 Ok(mut c) => {
                     c.channel = channel;
                     contacts.push(c)
                 }
                 Err(p) => {
-                    // The same bad number is reported once, under the column it was written in.
-                    if channel == Channel::Phone || !phones.contains(v) {
+                    // The same bad number is reported once, under the column it was written in;
+                    // a number good for calls but not for SMS (Mexico's 1) is reported too.
+                    let reported = channel == Channel::Sms
+                        && phones.contains(v)
+                        && phone(column, v, country).is_err();
+                    if !reported {
                         problems.push(p)
                     }
                 }

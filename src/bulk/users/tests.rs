@@ -185,6 +185,27 @@ fn phones_are_checked_like_pagerduty_does() {
 }
 
 #[test]
+fn mexican_sms_numbers_go_without_the_old_mobile_1() {
+    let ok = |v: &str, cc: Option<u16>| sms("sms_number", v, cc).map(|c| c.display());
+    assert_eq!(ok("+52 55 1234 5678", None).unwrap(), "+52 5512345678");
+    let e = ok("+52 1 55 1234 5678", None).unwrap_err();
+    assert!(e.message.contains("SMS to Mexico"), "{}", e.message);
+    assert!(e.message.contains("+52 5512345678"), "{}", e.message);
+    // For calls PagerDuty takes it; elsewhere SMS is read as a phone is.
+    assert!(phone("phone_number", "+52 1 55 1234 5678", None).is_ok());
+    assert_eq!(ok("+44 7700 900123", None).unwrap(), "+44 7700900123");
+    assert!(ok("1 212 555 0142", Some(1)).is_err());
+    // A number in phone_number alone, good for calls, is reported for its SMS.
+    let found = problems(
+        "name,email,country_code,phone_number\n\
+        A,a@example.com,52,15512345678\n",
+    );
+    assert_eq!(found.len(), 1, "{found:?}");
+    assert_eq!(found[0].0, "sms_number");
+    assert!(found[0].1.contains("SMS to Mexico"), "{found:?}");
+}
+
+#[test]
 fn every_bad_cell_is_named_with_what_to_write() {
     let file =
         "name,email,role,time_zone,country_code,phone_number,sms_number,teams,team_roles,notify\n\
