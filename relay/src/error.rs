@@ -14,6 +14,11 @@ use std::time::Duration;
 pub(crate) enum RelayError {
     /// A path the relay does not forward.
     UnknownPath,
+    /// No `Origin`, or one that is not an allowed origin: not the page.
+    NotFromPage,
+    /// The browser says the request comes from another site (or from no page at all), and
+    /// the relay was not told the page lives on another site.
+    OtherSite,
     /// The sender's rate window is full; it has room again after the duration.
     SlowDown(Duration),
     /// The body is larger than a token request can be.
@@ -46,6 +51,17 @@ impl RelayError {
                 StatusCode::NOT_FOUND,
                 "invalid_request",
                 "pd-token-relay only forwards POST /oauth/token and POST /oauth/revoke.",
+            ),
+            RelayError::NotFromPage => (
+                StatusCode::FORBIDDEN,
+                "invalid_request",
+                "pd-token-relay answers only the pdscope page at its --allow-origin origins.",
+            ),
+            RelayError::OtherSite => (
+                StatusCode::FORBIDDEN,
+                "invalid_request",
+                "The browser says this request comes from another site than the relay's; if the \
+                 page and the relay are on different sites, start the relay with --allow-cross-site.",
             ),
             RelayError::SlowDown(_) => (
                 StatusCode::TOO_MANY_REQUESTS,

@@ -3,7 +3,8 @@
 //! It holds the client secret and nothing else. The browser still builds the authorize
 //! request, handles the callback, keeps the session and calls the REST API; only
 //! `POST /oauth/token` and `POST /oauth/revoke` pass through here, where the secret is added
-//! for the one configured client id. No cookies, no sessions, no token storage, and log lines
+//! for the one configured client id, and only for the page at an `--allow-origin` origin
+//! (`Origin` and `Sec-Fetch-Site` checked before the body is read). No cookies, no sessions, no token storage, and log lines
 //! carry only method, path, status and duration.
 //!
 //! What goes upstream is rebuilt from an allow-list per endpoint and grant, never copied:
@@ -17,7 +18,7 @@
 //!
 //! - `forward`
 //! - `state`
-//! - `limit`, `access_log`
+//! - `limit`, `access_log`, `origin`
 //! - `options`
 //! - `client`, `error`
 
@@ -27,10 +28,13 @@ mod error;
 mod forward;
 mod limit;
 mod options;
+mod origin;
 mod state;
 
 pub use client::Cidr;
-pub use options::{check_identity_url, read_credentials_json, RelayConfig, DEFAULT_MAX_TRACKED};
+pub use options::{
+    check_allow_origin, check_identity_url, read_credentials_json, RelayConfig, DEFAULT_MAX_TRACKED,
+};
 pub use state::Relay;
 
 use axum::extract::DefaultBodyLimit;
@@ -57,13 +61,20 @@ pub fn app(relay: Arc<Relay>) -> Router {
         .allow_headers([header::CONTENT_TYPE])
         // The page backs off by it (the browser hides it from cross-origin pages otherwise).
         .expose_headers([header::RETRY_AFTER]);
-    // Route layers wrap the POST handlers only, not the 405 answer to other methods. The
-    // limit counts a request before its body is read; the log line is outermost, so it
-    // reports what the limit refuses too.
+    // Route layers wrap the POST handlers only, not the 405 answer to other methods (and CORS
+    // answers preflights before any of them). The limit counts a request before its body is
+    // read; inside it the page check refuses what is not from an allowed origin, so those
+    // requests cost their sender too; the log line is outermost, so it reports what the limit
+    // and the page check refuse.
+    let page = middleware::from_fn_with_state(relay.page.clone(), origin::from_page);
     let limit = middleware::from_fn_with_state(relay.limiter.clone(), limit::limit);
     let log = middleware::from_fn_with_state(relay.log.clone(), access_log::access_log);
-    let forwarded =
-        |route: MethodRouter<Arc<Relay>>| route.route_layer(limit.clone()).route_layer(log.clone());
+    let forwarded = |route: MethodRouter<Arc<Relay>>| {
+        route
+            .route_layer(page.clone())
+            .route_layer(limit.clone())
+            .route_layer(log.clone())
+    };
     Router::new()
         .route(TOKEN_PATH, forwarded(post(forward::token)))
         .route(REVOKE_PATH, forwarded(post(forward::revoke)))

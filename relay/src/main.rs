@@ -3,7 +3,8 @@
 
 use clap::Parser;
 use pd_token_relay::{
-    app, check_identity_url, read_credentials_json, Cidr, Relay, RelayConfig, DEFAULT_MAX_TRACKED,
+    app, check_allow_origin, check_identity_url, read_credentials_json, Cidr, Relay, RelayConfig,
+    DEFAULT_MAX_TRACKED,
 };
 use std::net::SocketAddr;
 use std::sync::Arc;
@@ -36,6 +37,11 @@ struct Args {
         value_delimiter = ','
     )]
     allow_origins: Vec<String>,
+    /// The page is on another site than the relay (another registrable domain, or http
+    /// against https), so its browser marks requests `Sec-Fetch-Site: cross-site`. Without
+    /// this flag such requests are refused, even from an allowed origin.
+    #[arg(long, env = "PD_RELAY_ALLOW_CROSS_SITE")]
+    allow_cross_site: bool,
     /// A file holding the client secret.
     #[arg(long)]
     client_secret_file: Option<String>,
@@ -103,6 +109,9 @@ async fn main() {
     if args.allow_origins.is_empty() {
         fail("--allow-origin is required: the origin your pdscope page is served from");
     }
+    for origin in &args.allow_origins {
+        check_allow_origin(origin).unwrap_or_else(|e| fail(&e));
+    }
     let identity = check_identity_url(&args.identity_url).unwrap_or_else(|e| fail(&e));
     let config = RelayConfig {
         identity_url: identity.clone(),
@@ -113,6 +122,9 @@ async fn main() {
         upstream_timeout: Duration::from_secs(args.timeout_secs.max(1)),
         trusted_proxies: args.trusted_proxies.clone(),
         max_tracked: DEFAULT_MAX_TRACKED,
+        allow_cross_site: args.allow_cross_site,
+        body_timeout: Duration::from_secs(5),
+        request_timeout: Duration::from_secs(30),
     };
     let relay =
         Relay::new(config, Arc::new(|line| eprintln!("{line}"))).unwrap_or_else(|e| fail(&e));

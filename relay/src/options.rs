@@ -2,7 +2,7 @@
 //! readers `main` uses to fill it from flags, environment and files.
 
 use crate::client::Cidr;
-use pdscope::url::{is_loopback, parse_origin};
+use pdscope::url::{is_loopback, origin_of, parse_origin};
 use std::time::Duration;
 
 /// How many client addresses the rate limiter remembers by default.
@@ -25,6 +25,13 @@ pub struct RelayConfig {
     /// How many client addresses the rate limiter remembers at most (the least recently seen
     /// are forgotten first).
     pub max_tracked: usize,
+    /// Whether a browser may call from another site than the relay's (`Sec-Fetch-Site:
+    /// cross-site`): only when the relay and the page are on different registrable domains.
+    pub allow_cross_site: bool,
+    /// How long a request's whole body may take to arrive, counted from its first read.
+    pub body_timeout: Duration,
+    /// How long the relay may take for a whole request, body and PagerDuty's answer included.
+    pub request_timeout: Duration,
 }
 
 /// Checks `--identity-url`: an absolute https URL, or plain http only to a loopback host
@@ -48,6 +55,21 @@ pub fn check_identity_url(url: &str) -> Result<String, String> {
     Ok(format!("{origin}{}", path.trim_end_matches('/')))
 }
 
+/// Checks an `--allow-origin`: it must be an origin written exactly as a browser sends it in
+/// `Origin` (`https://intranet.example`, lower-case, no path, no trailing slash, no default
+/// port), since the relay compares the header byte for byte. The error suggests that form.
+pub fn check_allow_origin(origin: &str) -> Result<(), String> {
+    match origin_of(origin) {
+        Some(o) if o == origin => Ok(()),
+        Some(o) => Err(format!(
+            "--allow-origin {origin} is not an origin as the browser sends it: write {o}"
+        )),
+        None => Err(format!(
+            "--allow-origin {origin} is not an http(s) origin such as https://intranet.example"
+        )),
+    }
+}
+
 /// Reads PagerDuty's app registration JSON: returns `(client_id, client_secret)`.
 pub fn read_credentials_json(text: &str) -> Result<(Option<String>, Option<String>), String> {
     let v: serde_json::Value =
@@ -65,6 +87,42 @@ pub fn read_credentials_json(text: &str) -> Result<(Option<String>, Option<Strin
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn allowed_origins_are_written_as_the_browser_sends_them() {
+        for ok in [
+            "https://intranet.example",
+            "http://127.0.0.1:8080",
+            "http://[::1]:3000",
+        ] {
+            assert_eq!(check_allow_origin(ok), Ok(()), "{ok}");
+        }
+        for (bad, hint) in [
+            (
+                "https://intranet.example/",
+                Some("https://intranet.example"),
+            ),
+            (
+                "https://intranet.example/pdscope",
+                Some("https://intranet.example"),
+            ),
+            ("https://Intranet.example", Some("https://intranet.example")),
+            (
+                "https://intranet.example:443",
+                Some("https://intranet.example"),
+            ),
+            ("null", None),
+            ("*", None),
+            ("intranet.example", None),
+            ("", None),
+        ] {
+            let err = check_allow_origin(bad).unwrap_err();
+            assert!(err.contains("--allow-origin"), "{err}");
+            if let Some(hint) = hint {
+                assert!(err.ends_with(&format!("write {hint}")), "{err}");
+            }
+        }
+    }
 
     #[test]
     fn identity_url_is_https_or_loopback_http() {

@@ -1,9 +1,10 @@
 //! The relay's shared state, built once at start: the configuration, the HTTP client that
-//! calls PagerDuty, the rate limiter and the log sink. `app()` hands each layer its part.
+//! calls PagerDuty, the rate limiter, the page check and the log sink. `app()` hands each layer its part.
 
 use crate::access_log::LogSink;
 use crate::limit::Limiter;
 use crate::options::RelayConfig;
+use crate::origin::PagePolicy;
 use std::sync::Arc;
 
 /// Shared state: configuration, HTTP client, rate windows and the log sink.
@@ -13,6 +14,8 @@ pub struct Relay {
     /// would send the form, secret included, to wherever it points).
     pub(crate) http: reqwest::Client,
     pub(crate) limiter: Arc<Limiter>,
+    /// Which pages may use the relay.
+    pub(crate) page: Arc<PagePolicy>,
     pub(crate) log: LogSink,
 }
 
@@ -27,6 +30,7 @@ impl Relay {
             .map_err(|e| format!("cannot build the HTTP client: {e}"))?;
         Ok(Arc::new(Relay {
             limiter: Arc::new(Limiter::new(&config)),
+            page: Arc::new(PagePolicy::new(&config)),
             config,
             http,
             log,

@@ -72,6 +72,9 @@ async fn setup_config(
         upstream_timeout: timeout,
         trusted_proxies: vec![],
         max_tracked: pd_token_relay::DEFAULT_MAX_TRACKED,
+        allow_cross_site: false,
+        body_timeout: Duration::from_secs(5),
+        request_timeout: timeout + Duration::from_secs(10),
     };
     adjust(&mut config);
     let relay = Relay::new(
@@ -103,22 +106,34 @@ async fn call(router: &Router, req: Request<Body>) -> (StatusCode, Value, axum::
     )
 }
 
+/// A form POST as the page sends it: from its own origin (`Origin: ORIGIN`).
 fn form(path: &str, pairs: &[(&str, &str)]) -> Request<Body> {
     let body: String = form_urlencoded::Serializer::new(String::new())
         .extend_pairs(pairs)
         .finish();
-    Request::post(path)
-        .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
-        .body(Body::from(body))
-        .unwrap()
+    raw(path, &body)
 }
 
-/// A form body exactly as written (repeated keys, escapes and all).
+/// A form body exactly as written (repeated keys, escapes and all), from the page's origin.
 fn raw(path: &str, body: &str) -> Request<Body> {
     Request::post(path)
         .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
+        .header(header::ORIGIN, ORIGIN)
         .body(Body::from(body.to_string()))
         .unwrap()
+}
+
+/// `req` with its `Origin` replaced (`None`: removed) and `Sec-Fetch-Site` set if given.
+fn sent_from(origin: Option<&str>, site: Option<&str>, mut req: Request<Body>) -> Request<Body> {
+    let h = req.headers_mut();
+    h.remove(header::ORIGIN);
+    if let Some(o) = origin {
+        h.insert(header::ORIGIN, o.parse().unwrap());
+    }
+    if let Some(site) = site {
+        h.insert("sec-fetch-site", site.parse().unwrap());
+    }
+    req
 }
 
 /// `req` as if it arrived over a connection from `peer`, carrying `X-Forwarded-For: xff`.
@@ -368,6 +383,7 @@ async fn other_clients_grants_paths_and_secrets_are_refused() {
         ),
         (
             Request::post("/oauth/token")
+                .header(header::ORIGIN, ORIGIN)
                 .header(header::CONTENT_TYPE, "application/json")
                 .body(Body::from("{}"))
                 .unwrap(),
@@ -818,4 +834,101 @@ fn unsafe_startup_options_are_refused_with_a_clear_message() {
     let (code, err) = run_relay(&["--trusted-proxy", "10.0.0.0/33"]);
     assert_eq!(code, Some(2), "{err}");
     assert!(err.contains("10.0.0.0/33"), "{err}");
+    // The Origin header is compared byte for byte: a trailing slash would refuse every page.
+    let (code, err) = run_relay(&["--allow-origin", "https://intranet.example/"]);
+    assert_eq!(code, Some(2), "{err}");
+    assert!(err.contains("write https://intranet.example"), "{err}");
+}
+
+#[tokio::test]
+async fn token_and_revoke_answer_only_the_page_at_an_allowed_origin() {
+    let (upstream, received) = recorder().await;
+    let s = setup_with(Some(upstream), 1000, Duration::from_secs(2)).await;
+    let revoke = || {
+        form(
+            "/oauth/revoke",
+            &[("token", "t"), ("client_id", "pdscope-local")],
+        )
+    };
+    for make in [refresh_form, revoke] {
+        // Refused before the body is read: no Origin (curl, a script anywhere), another
+        // origin, the opaque `null` of a sandboxed frame, the allowed origin written another
+        // way, and a browser that says the request comes from another site.
+        for (origin, site) in [
+            (None, None),
+            (None, Some("same-origin")),
+            (Some("https://evil.example"), None),
+            (Some("https://evil.example"), Some("cross-site")),
+            (Some("null"), None),
+            (Some("http://127.0.0.1:8080/"), None),
+            (Some("HTTP://127.0.0.1:8080"), None),
+            (Some("http://127.0.0.1:8081"), Some("same-site")),
+            (Some(ORIGIN), Some("cross-site")),
+        ] {
+            let (status, body, _) = call(&s.relay, sent_from(origin, site, make())).await;
+            assert_eq!(
+                (status, body["error"].as_str()),
+                (StatusCode::FORBIDDEN, Some("invalid_request")),
+                "{origin:?} {site:?}: {body}"
+            );
+        }
+        assert_eq!(*received.lock().unwrap(), vec![], "nothing went upstream");
+        // What a browser on the page sends: the relay on the same origin, on another port of
+        // the same host (same-site), or a browser without Fetch Metadata.
+        for site in [Some("same-origin"), Some("same-site"), None] {
+            let (status, body, _) = call(&s.relay, sent_from(Some(ORIGIN), site, make())).await;
+            assert_eq!(status, StatusCode::OK, "{site:?}: {body}");
+        }
+        assert_eq!(received.lock().unwrap().len(), 3);
+        received.lock().unwrap().clear();
+    }
+    // Refused requests are logged, and the description names what the relay wants.
+    let (_, body, _) = call(&s.relay, sent_from(None, None, refresh_form())).await;
+    assert!(
+        body["error_description"]
+            .as_str()
+            .unwrap()
+            .contains("--allow-origin"),
+        "{body}"
+    );
+    assert_log_is_clean(&s, &[]);
+    assert!(s.log.lock().unwrap().iter().any(|l| l.contains(" 403 ")));
+}
+
+#[tokio::test]
+async fn a_relay_on_another_site_takes_cross_site_requests_only_when_told_and_only_from_allowed_origins(
+) {
+    let (upstream, received) = recorder().await;
+    let s = setup_config(Some(upstream), 1000, Duration::from_secs(2), |c| {
+        c.allow_cross_site = true;
+    })
+    .await;
+    let (status, body, _) = call(
+        &s.relay,
+        sent_from(Some(ORIGIN), Some("cross-site"), refresh_form()),
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    for origin in [None, Some("https://evil.example")] {
+        let (status, _, _) = call(
+            &s.relay,
+            sent_from(origin, Some("cross-site"), refresh_form()),
+        )
+        .await;
+        assert_eq!(status, StatusCode::FORBIDDEN, "{origin:?}");
+    }
+    assert_eq!(received.lock().unwrap().len(), 1);
+}
+
+#[tokio::test]
+async fn requests_from_other_origins_count_against_the_senders_limit() {
+    let (upstream, received) = recorder().await;
+    let s = setup_with(Some(upstream), 2, Duration::from_secs(2)).await;
+    for _ in 0..2 {
+        let (status, _, _) = call(&s.relay, sent_from(None, None, refresh_form())).await;
+        assert_eq!(status, StatusCode::FORBIDDEN);
+    }
+    let (status, _, _) = call(&s.relay, refresh_form()).await;
+    assert_eq!(status, StatusCode::TOO_MANY_REQUESTS);
+    assert_eq!(*received.lock().unwrap(), vec![]);
 }
