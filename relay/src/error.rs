@@ -23,6 +23,10 @@ pub(crate) enum RelayError {
     SlowDown(Duration),
     /// The body is larger than a token request can be.
     BodyTooLarge,
+    /// The body did not arrive whole within the body timeout.
+    BodyTimeout,
+    /// The relay could not answer within the request timeout.
+    RequestTimeout,
     /// The body is not a form.
     NotForm,
     /// A parameter appears more than once (its decoded name).
@@ -72,6 +76,16 @@ impl RelayError {
                 StatusCode::PAYLOAD_TOO_LARGE,
                 "invalid_request",
                 "The request body is larger than a token request can be.",
+            ),
+            RelayError::BodyTimeout => (
+                StatusCode::REQUEST_TIMEOUT,
+                "invalid_request",
+                "The request body did not arrive in time.",
+            ),
+            RelayError::RequestTimeout => (
+                StatusCode::GATEWAY_TIMEOUT,
+                "temporarily_unavailable",
+                "The relay could not answer in time; try again.",
             ),
             RelayError::NotForm => (
                 StatusCode::BAD_REQUEST,
@@ -134,6 +148,10 @@ impl IntoResponse for RelayError {
             .into_response();
         let headers = resp.headers_mut();
         headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+        if matches!(self, RelayError::BodyTimeout | RelayError::RequestTimeout) {
+            // Whatever is left of the body is not worth waiting for: close the connection.
+            headers.insert(header::CONNECTION, HeaderValue::from_static("close"));
+        }
         if let RelayError::SlowDown(wait) = self {
             // Whole seconds, rounded up, at least one (RFC 9110 section 10.2.3).
             let secs = wait.as_secs() + u64::from(wait.subsec_nanos() > 0);

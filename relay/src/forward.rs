@@ -3,6 +3,7 @@
 //! upstream body is rebuilt from the allow-list for its endpoint and grant, the secret added,
 //! and PagerDuty's answer passed back if it is JSON.
 
+use crate::deadline::read_body;
 use crate::error::RelayError;
 use crate::state::Relay;
 use axum::extract::{FromRequest, Request, State};
@@ -57,18 +58,17 @@ pub(crate) async fn revoke(
     forward(&r, REVOKE_PATH, &params, REVOKE).await
 }
 
-/// A request's form parameters: the body read whole (at most [`MAX_BODY`]), form-encoded,
-/// no key twice (PagerDuty might read another copy than the relay checked).
+/// A request's form parameters: the body read whole (at most [`MAX_BODY`], within the body
+/// timeout), form-encoded, no key twice (PagerDuty might read another copy than the relay
+/// checked).
 pub(crate) struct Params(Vec<(String, String)>);
 
-impl<S: Send + Sync> FromRequest<S> for Params {
+impl FromRequest<Arc<Relay>> for Params {
     type Rejection = RelayError;
 
-    async fn from_request(req: Request, _: &S) -> Result<Params, RelayError> {
+    async fn from_request(req: Request, r: &Arc<Relay>) -> Result<Params, RelayError> {
         let (parts, body) = req.into_parts();
-        let body = axum::body::to_bytes(body, MAX_BODY)
-            .await
-            .map_err(|_| RelayError::BodyTooLarge)?;
+        let body = read_body(body, MAX_BODY, r.config.body_timeout).await?;
         let form_type = parts
             .headers
             .get(header::CONTENT_TYPE)

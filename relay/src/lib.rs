@@ -18,12 +18,13 @@
 //!
 //! - `forward`
 //! - `state`
-//! - `limit`, `access_log`, `origin`
+//! - `limit`, `access_log`, `origin`, `deadline`
 //! - `options`
 //! - `client`, `error`
 
 mod access_log;
 mod client;
+mod deadline;
 mod error;
 mod forward;
 mod limit;
@@ -64,15 +65,17 @@ pub fn app(relay: Arc<Relay>) -> Router {
     // Route layers wrap the POST handlers only, not the 405 answer to other methods (and CORS
     // answers preflights before any of them). The limit counts a request before its body is
     // read; inside it the page check refuses what is not from an allowed origin, so those
-    // requests cost their sender too; the log line is outermost, so it reports what the limit
-    // and the page check refuse.
+    // requests cost their sender too. The request deadline covers all of that; the log line
+    // is outermost, so it reports what the deadline, the limit and the page check refuse.
     let page = middleware::from_fn_with_state(relay.page.clone(), origin::from_page);
+    let deadline = middleware::from_fn_with_state(relay.config.request_timeout, deadline::deadline);
     let limit = middleware::from_fn_with_state(relay.limiter.clone(), limit::limit);
     let log = middleware::from_fn_with_state(relay.log.clone(), access_log::access_log);
     let forwarded = |route: MethodRouter<Arc<Relay>>| {
         route
             .route_layer(page.clone())
             .route_layer(limit.clone())
+            .route_layer(deadline.clone())
             .route_layer(log.clone())
     };
     Router::new()

@@ -54,6 +54,10 @@ struct Args {
     /// Upstream timeout in seconds.
     #[arg(long, default_value_t = 10)]
     timeout_secs: u64,
+    /// Seconds a request body may take to arrive whole (a token request is a few hundred
+    /// bytes). Every request is answered within this plus the upstream timeout plus 5 s.
+    #[arg(long, default_value_t = 5)]
+    body_timeout_secs: u64,
     /// A proxy in front of the relay (an address or CIDR block, e.g. 127.0.0.1 or
     /// 10.0.0.0/8). Repeatable. Only from these is X-Forwarded-For believed, and its client
     /// address is the rightmost entry that is not one of them.
@@ -113,18 +117,21 @@ async fn main() {
         check_allow_origin(origin).unwrap_or_else(|e| fail(&e));
     }
     let identity = check_identity_url(&args.identity_url).unwrap_or_else(|e| fail(&e));
+    let upstream_timeout = Duration::from_secs(args.timeout_secs.max(1));
+    let body_timeout = Duration::from_secs(args.body_timeout_secs.max(1));
     let config = RelayConfig {
         identity_url: identity.clone(),
         client_id: client_id.clone(),
         client_secret: secret,
         allow_origins: args.allow_origins.clone(),
         per_minute: args.rate_limit.max(1),
-        upstream_timeout: Duration::from_secs(args.timeout_secs.max(1)),
+        upstream_timeout,
         trusted_proxies: args.trusted_proxies.clone(),
         max_tracked: DEFAULT_MAX_TRACKED,
         allow_cross_site: args.allow_cross_site,
-        body_timeout: Duration::from_secs(5),
-        request_timeout: Duration::from_secs(30),
+        body_timeout,
+        // A backstop: the body and upstream timeouts answer first, with their own errors.
+        request_timeout: body_timeout + upstream_timeout + Duration::from_secs(5),
     };
     let relay =
         Relay::new(config, Arc::new(|line| eprintln!("{line}"))).unwrap_or_else(|e| fail(&e));

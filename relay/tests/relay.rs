@@ -932,3 +932,73 @@ async fn requests_from_other_origins_count_against_the_senders_limit() {
     assert_eq!(status, StatusCode::TOO_MANY_REQUESTS);
     assert_eq!(*received.lock().unwrap(), vec![]);
 }
+
+#[tokio::test]
+async fn a_slow_body_is_cut_off_and_its_connection_closed() {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let (upstream, received) = recorder().await;
+    let s = setup_config(Some(upstream), 1000, Duration::from_secs(2), |c| {
+        c.body_timeout = Duration::from_millis(500);
+    })
+    .await;
+    let url = serve(s.relay.clone()).await;
+    let conn = tokio::net::TcpStream::connect(url.trim_start_matches("http://"))
+        .await
+        .unwrap();
+    let (mut read, mut write) = conn.into_split();
+    let head = format!(
+        "POST /oauth/token HTTP/1.1\r\nHost: relay\r\nOrigin: {ORIGIN}\r\n\
+         Content-Type: application/x-www-form-urlencoded\r\nContent-Length: 200\r\n\r\n"
+    );
+    write.write_all(head.as_bytes()).await.unwrap();
+    // One byte every 100 ms: each well within any per-read timeout, the whole body never
+    // within 500 ms (a slow-loris body).
+    let trickle = tokio::spawn(async move {
+        for b in b"grant_type=refresh_token&client_id=pdscope-local&refresh_token=r"
+            .iter()
+            .cycle()
+            .take(200)
+        {
+            if write.write_all(&[*b]).await.is_err() {
+                break;
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+    });
+    let started = std::time::Instant::now();
+    let mut answer = Vec::new();
+    tokio::time::timeout(Duration::from_secs(5), read.read_to_end(&mut answer))
+        .await
+        .expect("the relay answers and closes the connection in time")
+        .unwrap();
+    let answer = String::from_utf8_lossy(&answer);
+    assert!(answer.starts_with("HTTP/1.1 408"), "{answer}");
+    assert!(answer.contains("\"invalid_request\""), "{answer}");
+    assert!(started.elapsed() < Duration::from_secs(3));
+    trickle.abort();
+    assert_eq!(*received.lock().unwrap(), vec![]);
+    assert!(s.log.lock().unwrap().iter().any(|l| l.contains(" 408 ")));
+}
+
+#[tokio::test]
+async fn every_request_is_answered_within_the_request_timeout() {
+    let slow = serve(Router::new().fallback(|| async {
+        tokio::time::sleep(Duration::from_secs(3)).await;
+        "{}"
+    }))
+    .await;
+    let s = setup_config(Some(slow), 1000, Duration::from_secs(5), |c| {
+        c.request_timeout = Duration::from_millis(400);
+    })
+    .await;
+    let started = std::time::Instant::now();
+    let (status, body, h) = call(&s.relay, refresh_form()).await;
+    assert_eq!(
+        (status, body["error"].as_str()),
+        (StatusCode::GATEWAY_TIMEOUT, Some("temporarily_unavailable")),
+        "{body}"
+    );
+    assert_eq!(h.get(header::CACHE_CONTROL).unwrap(), "no-store");
+    assert!(started.elapsed() < Duration::from_secs(2));
+    assert!(s.log.lock().unwrap().iter().any(|l| l.contains(" 504 ")));
+}
