@@ -45,6 +45,9 @@ pub(crate) enum RelayError {
     UpstreamBrokeOff,
     /// PagerDuty answered with this status and a body that is not JSON.
     UpstreamNotJson(StatusCode),
+    /// PagerDuty's answer holds the client secret: it is not passed on, and the description
+    /// says nothing about it.
+    UpstreamCarriesSecret,
 }
 
 impl RelayError {
@@ -125,6 +128,11 @@ impl RelayError {
                 StatusCode::BAD_GATEWAY,
                 "temporarily_unavailable",
                 "PagerDuty's identity service broke off its answer.",
+            ),
+            RelayError::UpstreamCarriesSecret => (
+                StatusCode::BAD_GATEWAY,
+                "server_error",
+                "PagerDuty's identity service gave an answer the relay does not pass on.",
             ),
             RelayError::UpstreamNotJson(status) => {
                 let description = format!(

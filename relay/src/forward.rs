@@ -1,7 +1,7 @@
 //! Forwarding: the token and revoke handlers. A request is checked (a form, each key once,
 //! for the one client id, no secret from the browser, a grant the relay serves), then the
 //! upstream body is rebuilt from the allow-list for its endpoint and grant, the secret added,
-//! and PagerDuty's answer passed back if it is JSON.
+//! and PagerDuty's answer passed back if it is JSON and does not carry the secret.
 
 use crate::deadline::read_body;
 use crate::error::RelayError;
@@ -107,6 +107,29 @@ impl Params {
     }
 }
 
+/// True when PagerDuty's answer holds `secret` anywhere: as sent (raw or form-encoded, `+`
+/// or `%20` for a space), or in any JSON string or key once its escapes (`\u0073`, `\/`)
+/// are decoded. Such an answer is never passed on, whatever its status.
+fn carries(raw: &[u8], answer: &serde_json::Value, secret: &str) -> bool {
+    fn in_json(v: &serde_json::Value, secret: &str) -> bool {
+        match v {
+            serde_json::Value::String(s) => s.contains(secret),
+            serde_json::Value::Array(a) => a.iter().any(|v| in_json(v, secret)),
+            serde_json::Value::Object(o) => o
+                .iter()
+                .any(|(k, v)| k.contains(secret) || in_json(v, secret)),
+            _ => false,
+        }
+    }
+    let form: String = form_urlencoded::byte_serialize(secret.as_bytes()).collect();
+    let contains = |needle: &[u8]| raw.windows(needle.len()).any(|w| w == needle);
+    secret.is_empty()
+        || contains(secret.as_bytes())
+        || contains(form.as_bytes())
+        || contains(form.replace('+', "%20").as_bytes())
+        || in_json(answer, secret)
+}
+
 /// Sends the allow-listed parameters and the secret to PagerDuty's `path`, and passes its
 /// answer back: JSON only, never cached.
 async fn forward(
@@ -156,8 +179,11 @@ async fn forward(
     if bytes.is_empty() && status.is_success() {
         return Ok((status, Json(json!({}))).into_response());
     }
-    if serde_json::from_slice::<serde_json::Value>(&bytes).is_err() {
+    let Ok(answer) = serde_json::from_slice::<serde_json::Value>(&bytes) else {
         return Err(RelayError::UpstreamNotJson(status));
+    };
+    if carries(&bytes, &answer, &r.config.client_secret) {
+        return Err(RelayError::UpstreamCarriesSecret);
     }
     let mut resp = (status, bytes).into_response();
     let h = resp.headers_mut();

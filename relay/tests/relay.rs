@@ -1002,3 +1002,73 @@ async fn every_request_is_answered_within_the_request_timeout() {
     assert!(started.elapsed() < Duration::from_secs(2));
     assert!(s.log.lock().unwrap().iter().any(|l| l.contains(" 504 ")));
 }
+
+#[tokio::test]
+async fn an_upstream_answer_that_carries_the_secret_is_never_passed_on() {
+    // A secret with characters JSON and forms escape.
+    const ODD: &str = "s3cret/+value \"xyz\"";
+    let form_encoded: String = form_urlencoded::byte_serialize(ODD.as_bytes()).collect();
+    let json_escaped = serde_json::to_string(ODD).unwrap();
+    let unicode_escaped = format!("\"\\u0073{}", &json_escaped[2..]);
+    let solidus_escaped = json_escaped.replace('/', "\\/");
+    let bodies: Vec<(StatusCode, String)> = vec![
+        (
+            StatusCode::OK,
+            format!(
+                r#"{{"access_token":"a","debug":"{}"}}"#,
+                ODD.replace('"', "")
+            ),
+        ),
+        (
+            StatusCode::OK,
+            format!(r#"{{"access_token":"a","echo":{json_escaped}}}"#),
+        ),
+        (
+            StatusCode::OK,
+            format!(r#"{{"access_token":"a","echo":{unicode_escaped}}}"#),
+        ),
+        (
+            StatusCode::OK,
+            format!(r#"{{"access_token":"a","echo":{solidus_escaped}}}"#),
+        ),
+        (
+            StatusCode::BAD_REQUEST,
+            format!(
+                r#"{{"error":"invalid_client","error_description":"bad client_secret={form_encoded}"}}"#
+            ),
+        ),
+        (
+            StatusCode::BAD_REQUEST,
+            format!(r#"{{"error":"invalid_client",{json_escaped}:1}}"#),
+        ),
+    ];
+    for (status, answer) in bodies {
+        let plain = answer.contains(&ODD.replace('"', ""));
+        let upstream = {
+            let answer = answer.clone();
+            serve(Router::new().fallback(move || {
+                let answer = answer.clone();
+                async move { (status, [(header::CONTENT_TYPE, "application/json")], answer) }
+            }))
+            .await
+        };
+        let s = setup_config(Some(upstream), 1000, Duration::from_secs(2), |c| {
+            c.client_secret = if plain {
+                ODD.replace('"', "")
+            } else {
+                ODD.into()
+            };
+        })
+        .await;
+        let resp = s.relay.clone().oneshot(refresh_form()).await.unwrap();
+        let got = resp.status();
+        let bytes = resp.into_body().collect().await.unwrap().to_bytes();
+        let text = String::from_utf8_lossy(&bytes);
+        assert_eq!(got, StatusCode::BAD_GATEWAY, "{answer} -> {text}");
+        let body: Value = serde_json::from_slice(&bytes).unwrap();
+        assert_eq!(body["error"], "server_error", "{text}");
+        for leak in ["s3cret", "value", &form_encoded] {
+            assert!(!text.contains(leak), "{text}");
+        }
+    }
+}
