@@ -80,11 +80,18 @@ pub(crate) fn address_of(req: &Request, trusted: &[Cidr]) -> IpAddr {
     client_address(peer, header.as_deref(), trusted)
 }
 
-/// The address a request is counted against. The connection's peer, unless the peer is a
-/// trusted proxy: then the rightmost `X-Forwarded-For` entry that is not a trusted proxy
-/// (everything left of it was written by the client and can say anything), or the leftmost
-/// entry when every one is trusted. An entry that is no address where the client's should be
-/// gives the nearest trusted hop, so such requests share one window instead of escaping it.
+/// The address a request is counted against: the rightmost `X-Forwarded-For` entry that is
+/// not a trusted proxy, read only when the connection's peer is a trusted proxy (everything
+/// left of that entry was written by the client and can say anything). Otherwise, and when
+/// no such entry exists (every entry trusted, or an entry that is no address comes first),
+/// the connection's own address: the one address no client writes. The usual rule (e.g.
+/// realclientip-go's rightmost trusted-range strategy falling back to the remote address);
+/// before, every-entry-trusted gave the leftmost entry and a non-address the nearest trusted
+/// hop, both of which a client inside a trusted range writes itself, so it could pick its
+/// own window.
+///
+/// A host inside a trusted range is believed as a proxy: it can still name any untrusted
+/// address as its client. Trust only your proxies' addresses.
 pub(crate) fn client_address(
     peer: IpAddr,
     forwarded_for: Option<&str>,
@@ -95,17 +102,14 @@ pub(crate) fn client_address(
     let Some(header) = forwarded_for.filter(|_| is_trusted(peer)) else {
         return peer;
     };
-    let mut nearest = peer;
     for entry in header.rsplit(',').map(str::trim).filter(|e| !e.is_empty()) {
-        let Some(ip) = forwarded_entry(entry) else {
-            return nearest;
-        };
-        if !is_trusted(ip) {
-            return ip;
+        match forwarded_entry(entry) {
+            Some(ip) if is_trusted(ip) => continue,
+            Some(ip) => return ip,
+            None => return peer,
         }
-        nearest = ip;
     }
-    nearest
+    peer
 }
 
 /// One `X-Forwarded-For` entry: an address, possibly with a port (`1.2.3.4:5`, `[::1]:5`).
@@ -204,16 +208,22 @@ mod tests {
             ),
             ip("203.0.113.7")
         );
-        // Every entry trusted: the leftmost.
+        // Every entry trusted: no untrusted address, so the connection's own (a host inside a
+        // trusted range writes whatever it likes to the left of its own address).
         assert_eq!(
             pick("127.0.0.1", Some("10.9.9.9, 10.1.1.1")),
-            ip("10.9.9.9")
+            ip("127.0.0.1")
         );
-        // A client the proxy wrote as `unknown`: the nearest trusted hop, not the client's
-        // own claims further left.
+        assert_eq!(pick("10.1.1.1", Some("10.9.9.9")), ip("10.1.1.1"));
+        // An entry that is no address before any untrusted one: the connection's address too,
+        // not a trusted hop a client could have written.
         assert_eq!(
             pick("127.0.0.1", Some("198.51.100.1, unknown, 10.1.1.1")),
-            ip("10.1.1.1")
+            ip("127.0.0.1")
+        );
+        assert_eq!(
+            pick("127.0.0.1", Some("unknown, 10.7.7.7, 10.1.1.1")),
+            ip("127.0.0.1")
         );
         assert_eq!(pick("127.0.0.1", Some("unknown")), ip("127.0.0.1"));
         assert_eq!(pick("127.0.0.1", Some("")), ip("127.0.0.1"));

@@ -60,7 +60,8 @@ struct Args {
     body_timeout_secs: u64,
     /// A proxy in front of the relay (an address or CIDR block, e.g. 127.0.0.1 or
     /// 10.0.0.0/8). Repeatable. Only from these is X-Forwarded-For believed, and its client
-    /// address is the rightmost entry that is not one of them.
+    /// address is the rightmost entry that is not one of them (none: the connection's own).
+    /// Every host in these blocks is believed as a proxy: name only your proxies.
     #[arg(
         long = "trusted-proxy",
         value_name = "CIDR",

@@ -1072,3 +1072,33 @@ async fn an_upstream_answer_that_carries_the_secret_is_never_passed_on() {
         }
     }
 }
+
+#[tokio::test]
+async fn a_client_inside_a_trusted_range_cannot_pick_its_rate_key() {
+    let (upstream, _) = recorder().await;
+    let s = setup_config(Some(upstream), 1, Duration::from_secs(2), |c| {
+        c.trusted_proxies = vec!["127.0.0.1".parse().unwrap(), "10.0.0.0/8".parse().unwrap()];
+    })
+    .await;
+    let go = |peer: &'static str, xff: &'static str| {
+        let relay = s.relay.clone();
+        async move { call(&relay, via(peer, Some(xff), refresh_form())).await.0 }
+    };
+    // Connecting directly from 10.9.9.9 and naming another address of the trusted range: the
+    // window is its own connection's, however it varies the header.
+    assert_eq!(go("10.9.9.9", "10.7.7.1").await, StatusCode::OK);
+    assert_eq!(
+        go("10.9.9.9", "10.7.7.2").await,
+        StatusCode::TOO_MANY_REQUESTS
+    );
+    assert_eq!(
+        go("10.9.9.9", "unknown, 10.7.7.3").await,
+        StatusCode::TOO_MANY_REQUESTS
+    );
+    // Through the proxy, writing trusted addresses in front of the one the proxy added.
+    assert_eq!(go("127.0.0.1", "10.7.7.4, 10.8.8.8").await, StatusCode::OK);
+    assert_eq!(
+        go("127.0.0.1", "10.7.7.5, 10.8.8.9").await,
+        StatusCode::TOO_MANY_REQUESTS
+    );
+}
