@@ -83,7 +83,7 @@ test('the Import page passes axe from check to report (and its screenshots)', as
     await t.page.setViewportSize({ width: 1100, height: 1250 });
     await signIn(t, { from: '/' });
     await t.page.getByText('You are signed in.').waitFor();
-    await t.page.getByRole('link', { name: 'Import' }).click();
+    await t.page.getByRole('navigation').getByRole('link', { name: 'Import' }).click();
     await t.page.getByRole('heading', { name: 'Import', level: 1 }).waitFor();
     await check(t.page, 'import');
     const file = 'name,email,role,job_title,time_zone,country_code,phone_number,teams,notify\r\n'

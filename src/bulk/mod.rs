@@ -28,6 +28,7 @@ pub mod run;
 pub mod services;
 pub mod suggest;
 pub mod users;
+pub mod words;
 
 pub use check::{CheckedFile, FileError, Line, Problem};
 pub use kind::Kind;

@@ -10,7 +10,9 @@
 
 mod choose;
 mod fit;
+pub mod rows;
 mod run_view;
+mod suggested;
 
 use crate::host::Host;
 use crate::io::{self, Io};
@@ -21,6 +23,7 @@ use pdscope::bulk::account::{self, Read};
 use pdscope::bulk::journal::{self, Journal};
 use pdscope::bulk::plan::{self, Action, Plan};
 use pdscope::bulk::run::{self, Control, RowResult, RunState};
+use pdscope::bulk::{filter, words};
 use pdscope::bulk::{File, Kind};
 use pdscope::components::table::{Columns, Rows, Table, TableQuery, TableTools, TableView};
 use pdscope::numfmt::group;
@@ -350,6 +353,7 @@ fn CheckView() -> impl IntoView {
                             <p>"Rows with problems are not imported. Fix them in the file and check it again, or import the rest now and the failed rows later."</p>
                             <RowsTable label="Problems" columns=PROBLEM_COLUMNS rows=problems noun="problems" />
                         })}
+                        {suggested::suggested(&[])}
                     </section>
                 }
                 .into_any()
@@ -456,6 +460,17 @@ fn PlanBody(plan: Arc<Plan>, read: Arc<Read>, noun: &'static str) -> impl IntoVi
     );
     let minutes =
         (plan.writes() as f64 * 60.0 / run::RATE_LIMIT_PER_MIN as f64 / 60.0).ceil() as u64;
+    let classes: Vec<&'static str> = plan
+        .rows
+        .iter()
+        .map(|r| filter::attention(r).map_or("", |_| "attention"))
+        .collect();
+    let fixes: Vec<(u64, pdscope::bulk::Problem)> = plan
+        .rows
+        .iter()
+        .flat_map(|r| r.problems.iter().map(|p| (r.line, p.clone())))
+        .filter(|(_, p)| p.fix.is_some())
+        .collect();
     let rows: Vec<Vec<String>> = plan
         .rows
         .iter()
@@ -464,6 +479,11 @@ fn PlanBody(plan: Arc<Plan>, read: Arc<Read>, noun: &'static str) -> impl IntoVi
                 pdscope::bulk::Problem::joined(&r.problems)
             } else {
                 r.changes.join("; ")
+            };
+            // Said in the row too: the highlight is not the only sign.
+            let what = match filter::attention(r) {
+                Some(why) => format!("{}: {what}", why[..1].to_uppercase() + &why[1..]),
+                None => what,
             };
             vec![
                 r.line.to_string(),
@@ -474,7 +494,20 @@ fn PlanBody(plan: Arc<Plan>, read: Arc<Read>, noun: &'static str) -> impl IntoVi
         })
         .collect();
     let blocked = !missing.is_empty() || refusal.is_some();
-    let new_teams = plan.new_teams.clone();
+    // With "Create missing teams" off the plan creates none: name the ones it would.
+    let new_teams = if plan.new_teams.is_empty() && !ctx.create_teams.get_untracked() {
+        ctx.source
+            .with_untracked(|s| {
+                let file = s.as_ref()?.file.as_ref().ok()?;
+                Some(
+                    file.plan(&read.account, plan::Options { create_teams: true })
+                        .new_teams,
+                )
+            })
+            .unwrap_or_default()
+    } else {
+        plan.new_teams.clone()
+    };
     let plan_run = plan.clone();
     let not_listed = read.not_listed;
     let this = plan.clone();
@@ -487,14 +520,14 @@ fn PlanBody(plan: Arc<Plan>, read: Arc<Read>, noun: &'static str) -> impl IntoVi
     let start = move |_| start_run(ctx, plan_run.clone());
     view! {
         <p role="status" class="plan-summary">{format!("{}: {totals}", kind.count(plan.rows.len()))}</p>
-        <p>{format!("It will write as {who}, with about {} (at PagerDuty's 960 a minute: about {minutes} min).", match plan.writes() { 1 => "1 request".to_string(), n => format!("{} requests", group(n as u64)) })}</p>
-        {(kind == Kind::Users && creates > 0).then(|| view! {
-            <p class="warnings">{format!("PagerDuty e-mails an invitation to each of the {} new users as they are created; there is no way to turn this off.", group(creates as u64))}</p>
+        <p>{words::writes(&who, plan.writes(), minutes, plan.count(Action::Error))}</p>
+        {(kind == Kind::Users).then(|| words::invitations(creates)).flatten().map(|w| view! {
+            <p class="warnings">{w}</p>
         })}
         {(kind == Kind::Users).then(|| view! {
             <label class="check">
                 <input type="checkbox" prop:checked=move || ctx.create_teams.get() on:change=move |ev| ctx.create_teams.set(event_target_checked(&ev)) />
-                {format!(" Create missing teams{}", if new_teams.is_empty() { String::new() } else { format!(": {}", new_teams.join(", ")) })}
+                {words::create_teams(&new_teams)}
             </label>
         })}
         {(not_listed > 0).then(|| view! {
@@ -507,7 +540,8 @@ fn PlanBody(plan: Arc<Plan>, read: Arc<Read>, noun: &'static str) -> impl IntoVi
             </div>
         })}
         {refusal.map(|why| view! { <p class="warnings" role="alert">{why}" Nothing has been written."</p> })}
-        <RowsTable label="Plan" columns=PLAN_COLUMNS rows=rows noun="plan" />
+        {suggested::suggested(&fixes)}
+        <rows::FilteredTable label="Plan" columns=PLAN_COLUMNS rows=rows classes=classes order=filter::PLAN_ORDER noun="plan" />
         <div class="actions">
             // Off while a run goes, and once this plan ran (plan again to see what is left).
             <button class="primary" disabled=move || blocked || to_write == 0 || ran() on:click=start>
@@ -540,11 +574,14 @@ pub async fn export_for_import(kind: &str, host: js_sys::Function) -> Result<Str
     );
     Ok(if read.not_listed > 0 {
         format!(
-            "Exported {} for import; PagerDuty lists at most 10,000, so {} are not in the file.",
+            "Exported {} for import (the whole account, whatever the search box says); PagerDuty lists at most 10,000, so {} are not in the file.",
             kind.count(n),
             group(read.not_listed)
         )
     } else {
-        format!("Exported {} for import.", kind.count(n))
+        format!(
+            "Exported {} for import (the whole account, whatever the search box says).",
+            kind.count(n)
+        )
     })
 }

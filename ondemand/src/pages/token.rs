@@ -264,7 +264,8 @@ fn Inspector() -> impl IntoView {
                     {(!missing.is_empty()).then(|| view! {
                         <p class="warnings">{format!("PagerDuty granted fewer scopes than requested. Missing: {}.", missing.join(", "))}</p>
                     })}
-                    <table>
+                    <div class="table-wrap" tabindex="0" role="region" aria-label="Scopes table">
+                    <table class="scopes">
                         <thead><tr><th scope="col">"Scope"</th><th scope="col">"Status"</th><th scope="col">"Meaning"</th><th scope="col">"Unlocks"</th></tr></thead>
                         <tbody>
                             {rows.into_iter().map(|(scope, st)| {
@@ -285,6 +286,7 @@ fn Inspector() -> impl IntoView {
                             }).collect_view()}
                         </tbody>
                     </table>
+                    </div>
                 </section>
             }
         })
