@@ -128,10 +128,17 @@ test('200 users with 10 bad rows: 190 created with contact methods, rules and te
     await t.page.getByText('Create missing teams: Imported 0, Imported 1, Imported 2').waitFor();
     const progress = await runToEnd(t.page, 'Import 190 users');
     assert.match(progress, /^190 done, 0 failed, 0 left\. Finished\./);
-    // The report: one line per row, the bad ones with their line numbers.
+    // The report: one line per row, what was written first, the bad ones with their line numbers.
     const report = t.page.getByRole('region', { name: 'Report' });
-    await report.getByRole('cell', { name: 'not imported' }).first().waitFor();
-    assert.equal(await report.getByRole('cell', { name: 'not imported', exact: true }).count() + await report.getByRole('cell', { name: 'created', exact: true }).count(), 30, 'the first 30 rows are shown');
+    await report.getByRole('cell', { name: 'created', exact: true }).first().waitFor();
+    assert.equal(await report.getByRole('cell', { name: 'created', exact: true }).count(), 30, 'the first 30 rows are shown, the created ones first');
+    // "Show" picks one status: the ten not imported, with their lines.
+    const show = t.page.getByLabel('Show').last();
+    assert.deepEqual(await show.locator('option').allTextContents(), ['all (200)', 'created (190)', 'not imported (10)']);
+    await show.selectOption('not imported');
+    await report.getByRole('cell', { name: 'created', exact: true }).first().waitFor({ state: 'detached' });
+    assert.equal(await report.getByRole('cell', { name: 'not imported', exact: true }).count(), 10);
+    await show.selectOption('');
 
     // "Download failed rows": the ten, with the header, a file that checks as it did.
     const [failedDownload] = await Promise.all([t.page.waitForEvent('download'), t.page.getByRole('button', { name: 'Download failed rows' }).click()]);
