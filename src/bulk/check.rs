@@ -196,10 +196,18 @@ impl<T> Checked<T> {
             let ps = r.spec.as_ref().err().map_or(&[][..], Vec::as_slice);
             ps.iter().map(move |p| (r.line, p))
         });
-        checked
-            .chain(more.iter().copied())
-            .filter_map(|(l, p)| Some((l, p.column.as_str(), p.fix.as_ref()?)))
-            .collect()
+        let mut out: Vec<(u64, &str, &Fix)> = Vec::new();
+        // A row the check refused is an error row of the plan too, with the same problems:
+        // each proposal once.
+        for (l, p) in checked.chain(more.iter().copied()) {
+            if let Some(fix) = &p.fix {
+                let f = (l, p.column.as_str(), fix);
+                if !out.contains(&f) {
+                    out.push(f);
+                }
+            }
+        }
+        out
     }
 }
 

@@ -303,7 +303,9 @@ fn RowsTable(
     let table = Table::new(columns, rows, TableQuery::local());
     view! {
         {noun.map(|noun| view! { <div class="list-head"><TableTools table=table noun=noun /></div> })}
-        <TableView table=table label=label empty="Nothing matches this search." />
+        <div class="list import-rows">
+            <TableView table=table label=label empty="Nothing matches this search." />
+        </div>
     }
 }
 

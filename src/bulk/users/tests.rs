@@ -384,6 +384,20 @@ fn proposed_values_make_a_corrected_file_that_checks() {
         "{ps:?}"
     );
     assert_eq!(c.suggestions(&[]), 4);
+    // The plan's error rows repeat the check's problems: each proposal counts once.
+    let repeated: Vec<(u64, &Problem)> = c
+        .rows
+        .iter()
+        .flat_map(|r| {
+            r.spec
+                .as_ref()
+                .err()
+                .into_iter()
+                .flatten()
+                .map(move |p| (r.line, p))
+        })
+        .collect();
+    assert_eq!(c.suggestions(&repeated), 4);
     let fixed = c.corrected(&[]).unwrap();
     let again = checked(&fixed);
     assert_eq!(again.valid(), 2, "{fixed}");
