@@ -48,7 +48,9 @@ function usersFile(prefix, n, badEvery = 0) {
 async function openImport(t, { email = 'admin@example.com' } = {}) {
   await signIn(t, { from: '/', email });
   await t.page.getByText('You are signed in.').waitFor();
-  await t.page.getByRole('link', { name: 'Import' }).click();
+  // Home links Import too, beside Services and Users.
+  await t.page.getByRole('main').getByRole('link', { name: 'Import' }).waitFor();
+  await t.page.getByRole('navigation').getByRole('link', { name: 'Import' }).click();
   await t.page.getByRole('heading', { name: 'Import', level: 1 }).waitFor();
 }
 
@@ -126,17 +128,24 @@ test('200 users with 10 bad rows: 190 created with contact methods, rules and te
     await t.page.getByText('Create missing teams: Imported 0, Imported 1, Imported 2').waitFor();
     const progress = await runToEnd(t.page, 'Import 190 users');
     assert.match(progress, /^190 done, 0 failed, 0 left; 10 not imported \(the plan's errors\)\. Finished\./);
-    // The report: one line per row, the bad ones with their line numbers.
+    // The report: one line per row, what was written first, the bad ones with their line numbers.
     const report = t.page.getByRole('region', { name: 'Report' });
-    await report.getByRole('cell', { name: 'not imported' }).first().waitFor();
-    assert.equal(await report.getByRole('cell', { name: 'not imported', exact: true }).count() + await report.getByRole('cell', { name: 'created', exact: true }).count(), 30, 'the first 30 rows are shown');
+    await report.getByRole('cell', { name: 'created', exact: true }).first().waitFor();
+    assert.equal(await report.getByRole('cell', { name: 'created', exact: true }).count(), 30, 'the first 30 rows are shown, the created ones first');
+    // "Show" picks one status: the ten not imported, with their lines.
+    const show = t.page.getByLabel('Show').last();
+    assert.deepEqual(await show.locator('option').allTextContents(), ['all (200)', 'created (190)', 'not imported (10)']);
+    await show.selectOption('not imported');
+    await report.getByRole('cell', { name: 'created', exact: true }).first().waitFor({ state: 'detached' });
+    assert.equal(await report.getByRole('cell', { name: 'not imported', exact: true }).count(), 10);
+    await show.selectOption('');
 
     // "Download failed rows": the ten, with the header, a file that checks as it did.
     const [failedDownload] = await Promise.all([t.page.waitForEvent('download'), t.page.getByRole('button', { name: 'Download failed rows' }).click()]);
     const failedText = await readDownload(failedDownload);
     assert.equal(failedText.trim().split('\r\n').length, 11, failedText);
     const [reportDownload] = await Promise.all([t.page.waitForEvent('download'), t.page.getByRole('button', { name: 'Download report' }).click()]);
-    assert.match(reportDownload.suggestedFilename(), /^pdscope-import-users-report-\d{4}-\d{2}-\d{2}\.csv$/);
+    assert.match(reportDownload.suggestedFilename(), /^pdscope-import-users-report-\d{4}-\d{2}-\d{2}-\d{6}\.csv$/);
     assert.equal((await readDownload(reportDownload)).trim().split('\r\n').length, 201);
 
     const s = await storedSession(t.page);
@@ -171,16 +180,16 @@ test('200 users with 10 bad rows: 190 created with contact methods, rules and te
     // Alone in its file, the row that repeated an e-mail is no longer a repeat.
     assert.equal((await t.page.locator('.check-summary').textContent()).trim(), 'failed.csv: read as pdscope users. 10 users: 1 ready, 9 with problems.');
 
-    // Round trip: "Export for import" on Users gives a file that plans as all unchanged.
+    // Round trip: "Export all users for import" on Users gives a file that plans as all unchanged.
     await t.page.getByRole('link', { name: 'Users' }).click();
-    const [exported] = await Promise.all([t.page.waitForEvent('download'), t.page.getByRole('button', { name: 'Export for import' }).click()]);
+    const [exported] = await Promise.all([t.page.waitForEvent('download'), t.page.getByRole('button', { name: 'Export all users for import' }).click()]);
     const exportText = await readDownload(exported);
     const lines = exportText.trim().split('\r\n');
     // (Node's decoder drops the byte order mark the file starts with.)
     assert.equal(lines[0], 'name,email,role,job_title,time_zone,country_code,phone_number,sms_number,extra_emails,teams,team_roles,notify,description');
     assert.ok(lines.length > 190, String(lines.length));
-    await t.page.getByText(/^Exported \d+ users for import\.$/).waitFor();
-    await t.page.getByRole('link', { name: 'Import' }).click();
+    await t.page.getByText(/^Exported \d+ users for import \(the whole account, whatever the search box says\)\.$/).waitFor();
+    await t.page.getByRole('navigation').getByRole('link', { name: 'Import' }).click();
     const checked = await choose(t.page, exported.suggestedFilename(), exportText);
     const problems = checked.endsWith(' 0 with problems.') ? '' : await t.page.getByRole('region', { name: 'Problems' }).textContent();
     assert.equal(problems, '', problems);
@@ -344,7 +353,7 @@ test('a credentials file imported after Import was opened and the session ended:
     t.page.on('console', (m) => { if (m.type() === 'error' && m.text().includes('panicked')) errors.push(m.text().split('\n')[1]); });
     await signIn(t, { from: '/' });
     await t.page.getByText('You are signed in.').waitFor();
-    await t.page.getByRole('link', { name: 'Import' }).click();
+    await t.page.getByRole('navigation').getByRole('link', { name: 'Import' }).click();
     await t.page.getByText('What to import').waitFor();
     // Signing out unloads the module; the page asks to sign in instead.
     await t.page.getByRole('button', { name: 'Sign out', exact: true }).click();
@@ -355,7 +364,7 @@ test('a credentials file imported after Import was opened and the session ended:
     await t.page.getByLabel(/Import the app's credentials file/).setInputFiles({ name: 'app.json', mimeType: 'application/json',
       buffer: Buffer.from(JSON.stringify({ client_id: 'pdscope-local' })) });
     await t.page.getByText(/pdscope-local/).first().waitFor();
-    await t.page.getByRole('link', { name: 'Import' }).click();
+    await t.page.getByRole('navigation').getByRole('link', { name: 'Import' }).click();
     // Signed out, Import asks to sign in (as every page does); signing in comes back to it.
     await t.page.getByText('Sign in with PagerDuty to see import.').waitFor();
     await signIn(t);

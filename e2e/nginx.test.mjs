@@ -127,7 +127,7 @@ test('the release on nginx under /pdscope/: headers, sign-in, services, no CSP v
     await page.getByText('10 users', { exact: true }).waitFor({ timeout: 30000 });
     // The on-demand module (Import, token inspector), under the same CSP; not cached a year
     // (its name carries no hash).
-    await page.getByRole('link', { name: 'Import' }).click();
+    await page.getByRole('navigation').getByRole('link', { name: 'Import' }).click();
     await page.getByRole('button', { name: 'Download users template' }).waitFor({ timeout: 30000 });
     await page.getByText('Paste CSV text instead').click();
     await page.getByLabel('CSV text').fill('name,email\nAda,ada@example.com\n');

@@ -270,7 +270,7 @@ test('a refused refresh ends the session as sign-out does: the hidden importer g
     await t.page.goto(t.web.url);
     await signIn(t);
     await t.page.getByText('You are signed in.').waitFor();
-    await t.page.getByRole('link', { name: 'Import' }).click();
+    await t.page.getByRole('navigation').getByRole('link', { name: 'Import' }).click();
     await t.page.getByRole('heading', { name: 'Import', level: 1 }).waitFor();
     // Home, in the page: the importer's box stays, hidden (a run would go on).
     await t.page.locator('a.brand').click();

@@ -61,9 +61,22 @@ for pid in "${PIDS[@]}"; do
   kill -0 "$pid" 2>/dev/null || { echo "a server did not start (ports 8788/8789/8790 busy?)" >&2; exit 1; }
 done
 
+# After a failed build `trunk serve` serves dist/ as the last good build left it, maybe with
+# the other mode's config.json; without one the app says config.json is missing instead.
+rm -f dist/config.json
+echo "==> pdscope ($MODE app) is building; the address follows once trunk serves it"
+trunk serve --port "$APP_PORT" &
+TRUNK=$!
+PIDS+=("$TRUNK")
+# The address only once it answers: a first build takes minutes, and a link printed before
+# that opens "connection refused".
+until curl -fsS -o /dev/null "http://127.0.0.1:${APP_PORT}/" 2>/dev/null; do
+  kill -0 "$TRUNK" 2>/dev/null || { wait "$TRUNK"; exit $?; }
+  sleep 1
+done
 cat <<MSG
 
-==> pdscope ($MODE app) is building; when trunk says it is serving, open:
+==> pdscope ($MODE app) is serving; open:
 
       http://127.0.0.1:${APP_PORT}/
 
@@ -73,7 +86,4 @@ cat <<MSG
     Stop with Ctrl-C.
 
 MSG
-# After a failed build `trunk serve` serves dist/ as the last good build left it, maybe with
-# the other mode's config.json; without one the app says config.json is missing instead.
-rm -f dist/config.json
-trunk serve --port "$APP_PORT"
+wait "$TRUNK"

@@ -185,3 +185,16 @@ async fn a_table_with_local_search_and_sort_and_rows_without_links() {
         before
     );
 }
+
+#[wasm_bindgen_test]
+fn export_for_import_says_it_exports_the_whole_account() {
+    let el = common::container();
+    let page = browser::page_context();
+    let cfg = config::parse(r#"{"client_id":"v","scopes":["users.read"]}"#, &page).unwrap();
+    let _h = leptos::mount::mount_to(el.clone(), move || {
+        provide_context(ConfigCtx(cfg.clone()));
+        provide_context(Auth::new(AuthState::SignedOut));
+        view! { <pdscope::components::ondemand::ExportForImport kind=pdscope::bulk::Kind::Users /> }
+    });
+    assert_eq!(buttons(&el), ["Export all users for import"]);
+}

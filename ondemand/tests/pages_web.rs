@@ -116,3 +116,126 @@ fn jwts_are_decoded_locally_and_opaque_tokens_say_so() {
     );
     assert!(text.contains("Access token: opaque"), "{text}");
 }
+
+fn texts(el: &web_sys::HtmlElement, selector: &str) -> Vec<String> {
+    let list = el.query_selector_all(selector).unwrap();
+    (0..list.length())
+        .filter_map(|i| list.item(i))
+        .map(|n| n.text_content().unwrap_or_default())
+        .collect()
+}
+
+#[wasm_bindgen_test]
+async fn the_plan_filters_by_action_changes_first_and_the_search_skips_the_action() {
+    use pdscope::bulk::filter::PLAN_ORDER;
+    use pdscope::components::table::Columns;
+    const COLUMNS: Columns = &[
+        ("line", "line"),
+        ("row", "row"),
+        ("status", "action"),
+        ("what", "what it will do"),
+    ];
+    let el = common::container();
+    let row = |l: &str, k: &str, a: &str, w: &str| vec![l.into(), k.into(), a.into(), w.into()];
+    let rows = vec![
+        row("2", "haddad@example.com", "unchanged", ""),
+        row("3", "bo@example.com", "add", "join team Ops"),
+        row(
+            "4",
+            "cy@example.com",
+            "create",
+            "Gives Global Admin: create Cy",
+        ),
+    ];
+    let _h = leptos::mount::mount_to(el.clone(), move || {
+        view! {
+            <pdscope_ondemand::pages::bulk::rows::FilteredTable
+                label="Plan" columns=COLUMNS rows=rows classes=vec!["", "", "attention"]
+                order=PLAN_ORDER noun="plan" />
+        }
+    });
+    common::sleep(10).await;
+    // Changes first: create, add, then unchanged.
+    assert_eq!(
+        texts(&el, "tbody td[data-col=row]"),
+        ["cy@example.com", "bo@example.com", "haddad@example.com"]
+    );
+    assert_eq!(
+        texts(&el, "tr.attention td[data-col=row]"),
+        ["cy@example.com"]
+    );
+    // Typing "add" finds Haddad, not the row being added.
+    let search: web_sys::HtmlInputElement = el
+        .query_selector("input[type=search]")
+        .unwrap()
+        .unwrap()
+        .unchecked_into();
+    search.set_value("add");
+    search
+        .dispatch_event(&web_sys::Event::new("input").unwrap())
+        .unwrap();
+    common::sleep(10).await;
+    assert_eq!(texts(&el, "tbody td[data-col=row]"), ["haddad@example.com"]);
+    search.set_value("");
+    search
+        .dispatch_event(&web_sys::Event::new("input").unwrap())
+        .unwrap();
+    // The filter picks the action, with how many rows have it.
+    let select: web_sys::HtmlSelectElement = el
+        .query_selector("select")
+        .unwrap()
+        .unwrap()
+        .unchecked_into();
+    assert_eq!(
+        texts(&el, "option"),
+        ["all (3)", "create (1)", "add (1)", "unchanged (1)"]
+    );
+    select.set_value("add");
+    select
+        .dispatch_event(&web_sys::Event::new("change").unwrap())
+        .unwrap();
+    common::sleep(10).await;
+    assert_eq!(texts(&el, "tbody td[data-col=row]"), ["bo@example.com"]);
+    // At phone width the table reads as cards, like the lists.
+    assert!(el.query_selector(".list .table-wrap").unwrap().is_some());
+}
+
+#[wasm_bindgen_test]
+async fn the_templates_example_rows_are_refused() {
+    let el = common::container();
+    let _h = pdscope_ondemand::pages::bulk::mount(el.clone(), signed_out_host());
+    paste_and_check(&el, &pdscope::bulk::template(pdscope::bulk::Kind::Users)).await;
+    let text = el.text_content().unwrap();
+    assert!(
+        text.contains("2 users: 0 ready, 2 with problems."),
+        "{text}"
+    );
+    assert!(
+        text.contains(
+            "this is the template's example row; replace it with a real person or delete it"
+        ),
+        "{text}"
+    );
+}
+
+#[wasm_bindgen_test]
+async fn suggested_values_are_offered_and_used() {
+    let el = common::container();
+    let _h = pdscope_ondemand::pages::bulk::mount(el.clone(), signed_out_host());
+    paste_and_check(
+        &el,
+        "name,email,role,country_code,phone_number\nAda,ada@example.com,Responer,44,07700 900123\n",
+    )
+    .await;
+    let text = el.text_content().unwrap();
+    assert!(text.contains("did you mean Responder?"), "{text}");
+    assert!(text.contains("pdscope proposes 2 values"), "{text}");
+    click(&el, "Use the suggested values");
+    common::sleep(50).await;
+    let text = el.text_content().unwrap();
+    assert!(
+        text.contains("pasted text (suggested values): read as pdscope users. 1 user: 1 ready, 0 with problems."),
+        "{text}"
+    );
+    assert!(!text.contains("Use the suggested values"), "{text}");
+}

@@ -1,6 +1,7 @@
 //! What every kind's check shares: a row's problems, the checked file, the errors that stop
 //! a whole file, and reading header cells, list cells, text and minutes.
 
+use super::suggest::Fix;
 use crate::csvfile::Row;
 
 /// One problem with one cell (or the whole row when `column` is empty), in words that say
@@ -9,6 +10,8 @@ use crate::csvfile::Row;
 pub struct Problem {
     pub column: String,
     pub message: String,
+    /// The value the check proposes instead, when it knows one.
+    pub fix: Option<Fix>,
 }
 
 impl Problem {
@@ -16,7 +19,17 @@ impl Problem {
         Problem {
             column: column.to_string(),
             message: message.into(),
+            fix: None,
         }
+    }
+
+    /// The same problem, proposing `to` where the cell says `from`.
+    pub fn fix(mut self, from: &str, to: impl Into<String>) -> Problem {
+        self.fix = Some(Fix {
+            from: from.to_string(),
+            to: to.into(),
+        });
+        self
     }
 
     /// Problems in one line of text: `column: message; …`.
@@ -45,6 +58,8 @@ pub struct Line<T> {
     pub raw: Vec<String>,
     /// What identifies the row to a person: the e-mail or the service name (may be empty).
     pub key: String,
+    /// The row's `name` cell: the person's or the service's name (may be empty).
+    pub name: String,
     pub spec: Result<T, Vec<Problem>>,
 }
 
@@ -57,6 +72,8 @@ pub struct Checked<T> {
     pub header: Option<Vec<String>>,
     /// Columns that are not imported (unknown, or read-only in PagerDuty).
     pub ignored: Vec<String>,
+    /// Where each known column is in a row (for the corrected file).
+    pub columns: Columns,
     pub rows: Vec<Line<T>>,
 }
 
@@ -83,6 +100,13 @@ pub trait CheckedFile {
     fn header(&self) -> Option<&[String]>;
     /// Each data row as written, with its line.
     fn raw_rows(&self) -> Vec<(u64, &[String])>;
+    /// Each data row's line and `name` cell (the person's or the service's name).
+    fn names(&self) -> Vec<(u64, &str)>;
+    /// How many values the check proposes, and the plan's `more` problems (by line) with them.
+    fn suggestions(&self, more: &[(u64, &Problem)]) -> usize;
+    /// The file as written with every proposed value in place (the check's, and the plan's
+    /// `more` problems, by line); `None` when nothing is proposed.
+    fn corrected(&self, more: &[(u64, &Problem)]) -> Option<String>;
     fn is_empty(&self) -> bool {
         self.len() == 0
     }
@@ -110,6 +134,38 @@ impl<T> CheckedFile for Checked<T> {
             .map(|r| (r.line, r.raw.as_slice()))
             .collect()
     }
+    fn names(&self) -> Vec<(u64, &str)> {
+        self.rows
+            .iter()
+            .map(|r| (r.line, r.name.as_str()))
+            .collect()
+    }
+    fn suggestions(&self, more: &[(u64, &Problem)]) -> usize {
+        self.fixes(more).len()
+    }
+    fn corrected(&self, more: &[(u64, &Problem)]) -> Option<String> {
+        let fixes = self.fixes(more);
+        if fixes.is_empty() {
+            return None;
+        }
+        let mut out = crate::csvfile::Writer::new();
+        if let Some(h) = &self.header {
+            out.row(h);
+        }
+        for line in &self.rows {
+            let mut raw = line.raw.clone();
+            for (_, column, fix) in fixes.iter().filter(|(l, _, _)| *l == line.line) {
+                let at = self.columns.iter().find(|(k, _)| k == column);
+                if let Some(cell) = at.and_then(|(_, i)| raw.get_mut(*i)) {
+                    if let Some(new) = super::suggest::apply(cell, fix) {
+                        *cell = new;
+                    }
+                }
+            }
+            out.row(raw);
+        }
+        Some(out.finish())
+    }
     fn problem_rows(&self) -> Vec<Vec<String>> {
         self.rows
             .iter()
@@ -130,6 +186,28 @@ impl<T> CheckedFile for Checked<T> {
                 })
             })
             .collect()
+    }
+}
+
+impl<T> Checked<T> {
+    /// Every proposed value: the check's, then `more` (the plan's), as (line, column, fix).
+    fn fixes<'a>(&'a self, more: &[(u64, &'a Problem)]) -> Vec<(u64, &'a str, &'a Fix)> {
+        let checked = self.rows.iter().flat_map(|r| {
+            let ps = r.spec.as_ref().err().map_or(&[][..], Vec::as_slice);
+            ps.iter().map(move |p| (r.line, p))
+        });
+        let mut out: Vec<(u64, &str, &Fix)> = Vec::new();
+        // A row the check refused is an error row of the plan too, with the same problems:
+        // each proposal once.
+        for (l, p) in checked.chain(more.iter().copied()) {
+            if let Some(fix) = &p.fix {
+                let f = (l, p.column.as_str(), fix);
+                if !out.contains(&f) {
+                    out.push(f);
+                }
+            }
+        }
+        out
     }
 }
 
@@ -240,6 +318,7 @@ pub(crate) fn lines<T>(
                 line: row.line,
                 raw: row.fields.clone(),
                 key: k.to_string(),
+                name: cell(row, cols, "name").to_string(),
                 spec,
             }
         })

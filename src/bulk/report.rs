@@ -13,6 +13,7 @@ pub struct ReportRow {
     /// "created", "updated", "added", "unchanged", "failed", "not imported", "stopped",
     /// "not run".
     pub status: &'static str,
+    /// What was done, in words.
     pub did: String,
     pub ids: String,
     pub pagerduty: String,
@@ -70,7 +71,7 @@ pub fn from_result(res: &RowResult) -> ReportRow {
         key: res.key.clone(),
         status: res.outcome.word(),
         did: res.did.join("; "),
-        ids: res.ids.join(" "),
+        ids: res.ids.join("; "),
         pagerduty,
         plain,
     }
@@ -177,14 +178,98 @@ pub fn failed_rows(file: &dyn CheckedFile, report: &[ReportRow]) -> String {
     out.finish()
 }
 
-/// A file name for a report or a failed-rows file: `pdscope-import-users-report-2026-11-29.csv`.
-pub fn file_name(kind: super::kind::Kind, what: &str, date: &str) -> String {
-    format!("pdscope-import-{}-{what}-{date}.csv", kind.noun())
+/// A file name for a report or a failed-rows file, from the local time `2026-11-29 14:03:07 …`
+/// (as `browser::local_time` gives it): `pdscope-import-users-report-2026-11-29-140307.csv`.
+/// Two runs on one day download two files, not `report (1).csv`.
+pub fn file_name(kind: super::kind::Kind, what: &str, local_time: &str) -> String {
+    let stamp: String = local_time
+        .chars()
+        .take(19)
+        .filter_map(|c| match c {
+            '0'..='9' | '-' => Some(c),
+            ' ' => Some('-'),
+            _ => None,
+        })
+        .collect();
+    format!("pdscope-import-{}-{what}-{stamp}.csv", kind.noun())
+}
+
+/// Names the row in each report line as the file did: `Ada Lovelace <ada@example.com>` for a
+/// user (the key is the e-mail); a service's key is already its name.
+pub fn with_names(rows: &mut [ReportRow], file: &dyn CheckedFile) {
+    let names: std::collections::HashMap<u64, &str> = file.names().into_iter().collect();
+    for r in rows {
+        match names.get(&r.line) {
+            Some(name) if !name.is_empty() && !name.eq_ignore_ascii_case(&r.key) => {
+                r.key = if r.key.is_empty() {
+                    name.to_string()
+                } else {
+                    format!("{name} <{}>", r.key)
+                }
+            }
+            _ => {}
+        }
+    }
+}
+
+/// The teams the plan would create that now exist: a row that joined one succeeded (a team
+/// whose creation failed fails every row that joins it).
+pub fn teams_created(plan: &Plan, results: &[RowResult]) -> Vec<String> {
+    plan.new_teams
+        .iter()
+        .filter(|t| {
+            let joined = format!("joined team {t} as ");
+            results
+                .iter()
+                .any(|r| r.did.iter().any(|d| d.starts_with(&joined)))
+        })
+        .cloned()
+        .collect()
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn each_download_has_its_own_name_and_rows_name_the_person() {
+        use crate::bulk::kind::Kind;
+        assert_eq!(
+            file_name(Kind::Users, "report", "2026-11-29 14:03:07 Europe/Berlin"),
+            "pdscope-import-users-report-2026-11-29-140307.csv"
+        );
+        let text = "name,email\nAda Lovelace,ada@example.com\n,bo@example.com\n";
+        let rows = crate::csvfile::read(text.as_bytes()).unwrap();
+        let checked = users::check(&rows, &|z| Some(z.to_string())).unwrap();
+        let plan = plan_users(&checked, &Account::default(), plan::Options::default());
+        let mut report = super::rows(&plan, &[]);
+        with_names(&mut report, &checked);
+        assert_eq!(report[0].key, "Ada Lovelace <ada@example.com>");
+        assert_eq!(report[1].key, "bo@example.com");
+    }
+
+    #[test]
+    fn the_report_lists_the_teams_it_created() {
+        let text = "name,email,teams\nAda,ada@example.com,Payments\nBo,bo@example.com,Night\n";
+        let rows = crate::csvfile::read(text.as_bytes()).unwrap();
+        let checked = users::check(&rows, &|z| Some(z.to_string())).unwrap();
+        let plan = plan_users(&checked, &Account::default(), plan::Options::default());
+        assert_eq!(plan.new_teams, vec!["Payments", "Night"]);
+        let done = |line, did: &str| RowResult {
+            line,
+            key: String::new(),
+            outcome: Outcome::Done,
+            did: vec![did.into()],
+            ids: vec![],
+            found: false,
+            error: None,
+        };
+        let results = vec![
+            done(2, "joined team Payments as manager"),
+            done(3, "created user U2"),
+        ];
+        assert_eq!(teams_created(&plan, &results), vec!["Payments"]);
+    }
     use crate::bulk::account::Account;
     use crate::bulk::run::RowError;
     use crate::bulk::users::plan::users as plan_users;

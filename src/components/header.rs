@@ -8,18 +8,18 @@ use leptos::prelude::*;
 
 /// Who is signed in, in words: from `/users/me` where the token allows it, else the
 /// id_token's claims.
-fn who(me: Option<Me>, session: &Session) -> String {
+fn who(me: Option<Me>, session: &Session) -> (String, String) {
     match me {
         Some(me) => {
-            let mut text = match me.email {
+            let text = match me.email {
                 Some(email) => format!("{} ({email})", me.name),
                 None => me.name,
             };
-            if let Some(role) = me.role {
-                text.push_str(" · ");
-                text.push_str(crate::models::role_label(&role));
-            }
-            text
+            // Apart, so that a long name is what gives way, never the role.
+            let role = me.role.map_or(String::new(), |r| {
+                format!(" · {}", crate::models::role_label(&r))
+            });
+            (text, role)
         }
         None => {
             let claims = session.id_claims().unwrap_or_default();
@@ -27,10 +27,11 @@ fn who(me: Option<Me>, session: &Session) -> String {
                 .get("user_id")
                 .and_then(|v| v.as_str())
                 .unwrap_or("a PagerDuty user");
-            match session.subdomain.as_deref() {
+            let text = match session.subdomain.as_deref() {
                 Some(sub) => format!("{user} on {sub}"),
                 None => user.to_string(),
-            }
+            };
+            (text, String::new())
         }
     }
 }
@@ -76,12 +77,18 @@ pub fn Header() -> impl IntoView {
                 auth.session().map(|_| {
                     view! {
                         <div class="who">
-                            <span class="who-name">
-                                {move || match (me.get(), auth.session()) {
+                            {move || {
+                                let (name, role) = match (me.get(), auth.session()) {
                                     (Some(m), Some(s)) => who(m, &s),
-                                    _ => "Signed in".into(),
-                                }}
-                            </span>
+                                    _ => ("Signed in".into(), String::new()),
+                                };
+                                view! {
+                                    <span class="who-name">
+                                        <span class="who-person">{name}</span>
+                                        <span class="who-role">{role}</span>
+                                    </span>
+                                }
+                            }}
                             <button on:click=move |_| sign_out(auth)>"Sign out"</button>
                         </div>
                     }

@@ -314,7 +314,8 @@ pub fn ExportForImport(
     };
     view! {
         <button on:click=go disabled=move || state.get().is_some_and(|s| s.is_empty())>
-            "Export for import"
+            // "all": the list's search box does not apply to it.
+            {format!("Export all {} for import", kind.noun())}
         </button>
         <span class="export-note" role="status">
             {move || match state.get() {

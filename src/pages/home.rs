@@ -66,6 +66,7 @@ pub fn Home() -> impl IntoView {
                 <div class="actions">
                     <a href=href(&AppRoute::Services.path()) class="button">"Services"</a>
                     <a href=href(&AppRoute::Users.path()) class="button">"Users"</a>
+                    <a href=href(&AppRoute::Import.path()) class="button">"Import"</a>
                     <a href=href(&AppRoute::Token.path()) class="button">"Token inspector"</a>
                 </div>
             }

@@ -10,7 +10,10 @@
 
 mod choose;
 mod fit;
+mod plan_view;
+pub mod rows;
 mod run_view;
+mod suggested;
 
 use crate::host::Host;
 use crate::io::{self, Io};
@@ -21,6 +24,7 @@ use pdscope::bulk::account::{self, Read};
 use pdscope::bulk::journal::{self, Journal};
 use pdscope::bulk::plan::{self, Action, Plan};
 use pdscope::bulk::run::{self, Control, RowResult, RunState};
+use pdscope::bulk::{filter, words};
 use pdscope::bulk::{File, Kind};
 use pdscope::components::table::{Columns, Rows, Table, TableQuery, TableTools, TableView};
 use pdscope::numfmt::group;
@@ -264,7 +268,7 @@ pub fn ImportPage() -> impl IntoView {
         </section>
         <LastRun />
         <CheckView />
-        <PlanView />
+        <plan_view::PlanView />
         <RunView />
     }
 }
@@ -314,7 +318,9 @@ fn RowsTable(
     let table = Table::new(columns, rows, TableQuery::local());
     view! {
         {noun.map(|noun| view! { <div class="list-head"><TableTools table=table noun=noun /></div> })}
-        <TableView table=table label=label empty="Nothing matches this search." />
+        <div class="list import-rows">
+            <TableView table=table label=label empty="Nothing matches this search." />
+        </div>
     }
 }
 
@@ -364,170 +370,12 @@ fn CheckView() -> impl IntoView {
                             <p>"Rows with problems are not imported. Fix them in the file and check it again, or import the rest now and the failed rows later."</p>
                             <RowsTable label="Problems" columns=PROBLEM_COLUMNS rows=problems noun="problems" />
                         })}
+                        {suggested::suggested(&[])}
                     </section>
                 }
                 .into_any()
             }
         })
-    }
-}
-
-/// The dry run: reads the account, then shows what each row would do and what it needs.
-#[component]
-fn PlanView() -> impl IntoView {
-    let ctx = use_bulk();
-    let ready = move || {
-        ctx.source
-            .get()
-            .is_some_and(|s| s.file.as_ref().is_ok_and(|f| !f.checked().is_empty()))
-    };
-    let start_read = move |_| {
-        let Some(reads) = ctx.source.with_untracked(|s| {
-            s.as_ref()
-                .and_then(|s| s.file.as_ref().ok())
-                .map(File::reads)
-        }) else {
-            return;
-        };
-        ctx.read.set(None);
-        ctx.reading.set(Some(("account", 0, 0)));
-        leptos::task::spawn_local(async move {
-            let source = io::Io {
-                host: ctx.host.get_value(),
-                abort: Default::default(),
-            };
-            let r = account::read(&source, &reads, move |what, d, t| {
-                ctx.reading.set(Some((what, d, t)))
-            })
-            .await;
-            ctx.reading.set(None);
-            ctx.read.set(Some(r.map(Arc::new)));
-        });
-    };
-    let plan = Memo::new(move |_| ctx.plan());
-    move || {
-        if !ready() {
-            return None;
-        }
-        let noun = ctx.kind.get().noun();
-        if ctx.host.with_value(|h| h.token().is_none()) {
-            return Some(view! {
-                <section class="card">
-                    <h2>"Plan"</h2>
-                    <p>"Sign in to compare the file with your PagerDuty account. Nothing is written until you press Import."</p>
-                    {scope_button(&ctx.host.get_value(), vec![])}
-                </section>
-            }.into_any());
-        }
-        let reading = ctx.reading.get();
-        Some(view! {
-            <section class="card">
-                <h2>"Plan"</h2>
-                <div class="actions">
-                    <button class="primary" on:click=start_read disabled=reading.is_some()>
-                        {if ctx.read.get().is_some() { "Plan again" } else { "Plan against PagerDuty" }}
-                    </button>
-                </div>
-                {reading.map(|(what, d, t)| view! {
-                    <p role="status" class="count">
-                        <progress max=t.max(1) value=d></progress>
-                        {format!(" Reading {what}: {} of {}", group(d), group(t))}
-                    </p>
-                })}
-                {move || match ctx.read.get() {
-                    Some(Err(e)) => Some(view! { <ErrorText error=e /> }.into_any()),
-                    Some(Ok(read)) => plan.get().map(|p| view! { <PlanBody plan=p read=read noun=noun /> }.into_any()),
-                    None => None,
-                }}
-            </section>
-        }.into_any())
-    }
-}
-
-/// The plan's totals, requirements, rows and the Import button.
-#[component]
-fn PlanBody(plan: Arc<Plan>, read: Arc<Read>, noun: &'static str) -> impl IntoView {
-    let ctx = use_bulk();
-    let host = ctx.host.get_value();
-    let kind = plan.kind;
-    let granted = host.granted();
-    let missing: Vec<String> = plan
-        .missing_scopes(host.scoped(), &granted)
-        .into_iter()
-        .map(str::to_string)
-        .collect();
-    let refusal = host.role().and_then(|r| kind.role_refusal(&r));
-    let who = host.who();
-    let creates = plan.count(Action::Create);
-    let to_write = plan.to_write();
-    let totals = format!(
-        "{} create, {} update, {} add, {} unchanged, {} error.",
-        plan.count(Action::Create),
-        plan.count(Action::Update),
-        plan.count(Action::Add),
-        plan.count(Action::Unchanged),
-        plan.count(Action::Error)
-    );
-    let minutes =
-        (plan.writes() as f64 * 60.0 / run::RATE_LIMIT_PER_MIN as f64 / 60.0).ceil() as u64;
-    let rows: Vec<Vec<String>> = plan
-        .rows
-        .iter()
-        .map(|r| {
-            let what = if r.action == Action::Error {
-                pdscope::bulk::Problem::joined(&r.problems)
-            } else {
-                r.changes.join("; ")
-            };
-            vec![
-                r.line.to_string(),
-                r.key.clone(),
-                r.action.word().to_string(),
-                what,
-            ]
-        })
-        .collect();
-    let blocked = !missing.is_empty() || refusal.is_some();
-    let new_teams = plan.new_teams.clone();
-    let plan_run = plan.clone();
-    let not_listed = read.not_listed;
-    let this = plan.clone();
-    let ran = move || {
-        ctx.run
-            .plan
-            .with(|p| p.as_ref().is_some_and(|p| Arc::ptr_eq(p, &this)))
-            || (ctx.run.state.get().is_some() && !ctx.run.finished.get())
-    };
-    let start = move |_| start_run(ctx, plan_run.clone());
-    view! {
-        <p role="status" class="plan-summary">{format!("{}: {totals}", kind.count(plan.rows.len()))}</p>
-        <p>{format!("It will write as {who}, with about {} (at PagerDuty's 960 a minute: about {minutes} min).", match plan.writes() { 1 => "1 request".to_string(), n => format!("{} requests", group(n as u64)) })}</p>
-        {(kind == Kind::Users && creates > 0).then(|| view! {
-            <p class="warnings">{format!("PagerDuty e-mails an invitation to each of the {} new users as they are created; there is no way to turn this off.", group(creates as u64))}</p>
-        })}
-        {(kind == Kind::Users).then(|| view! {
-            <label class="check">
-                <input type="checkbox" prop:checked=move || ctx.create_teams.get() on:change=move |ev| ctx.create_teams.set(event_target_checked(&ev)) />
-                {format!(" Create missing teams{}", if new_teams.is_empty() { String::new() } else { format!(": {}", new_teams.join(", ")) })}
-            </label>
-        })}
-        {(not_listed > 0).then(|| view! {
-            <p class="warnings">{format!("PagerDuty lists at most 10,000 {noun}: {} were not compared. Rows matching them show as create; the import finds them and does not make duplicates.", group(not_listed))}</p>
-        })}
-        {(!missing.is_empty()).then(|| view! {
-            <div class="warnings" role="alert">
-                <p>{format!("This import needs the scope{} {}, which this session lacks (it has: {}). Nothing has been written.", if missing.len() > 1 { "s" } else { "" }, missing.join(" "), if granted.is_empty() { "none".to_string() } else { granted.join(" ") })}</p>
-                {scope_button(&host, missing.clone())}
-            </div>
-        })}
-        {refusal.map(|why| view! { <p class="warnings" role="alert">{why}" Nothing has been written."</p> })}
-        <RowsTable label="Plan" columns=PLAN_COLUMNS rows=rows noun="plan" />
-        <div class="actions">
-            // Off while a run goes, and once this plan ran (plan again to see what is left).
-            <button class="primary" disabled=move || blocked || to_write == 0 || ran() on:click=start>
-                {if to_write == 0 { "Nothing to import".to_string() } else { format!("Import {}", kind.count(to_write)) }}
-            </button>
-        </div>
     }
 }
 
@@ -554,11 +402,14 @@ pub async fn export_for_import(kind: &str, host: js_sys::Function) -> Result<Str
     );
     Ok(if read.not_listed > 0 {
         format!(
-            "Exported {} for import; PagerDuty lists at most 10,000, so {} are not in the file.",
+            "Exported {} for import (the whole account, whatever the search box says); PagerDuty lists at most 10,000, so {} are not in the file.",
             kind.count(n),
             group(read.not_listed)
         )
     } else {
-        format!("Exported {} for import.", kind.count(n))
+        format!(
+            "Exported {} for import (the whole account, whatever the search box says).",
+            kind.count(n)
+        )
     })
 }

@@ -114,6 +114,24 @@ async fn copy(text: String) -> Result<(), String> {
 }
 
 /// A "Copy" button that says whether it worked.
+/// A scope name with a line-break opportunity after each `:`, `.` and `_` (and nowhere
+/// else): `users:contact_methods.write` may wrap as `users:contact_` / `methods.write`.
+fn breakable(scope: &str) -> impl IntoView {
+    let mut parts = vec![String::new()];
+    for c in scope.chars() {
+        if let Some(last) = parts.last_mut() {
+            last.push(c);
+        }
+        if matches!(c, ':' | '.' | '_') {
+            parts.push(String::new());
+        }
+    }
+    parts
+        .into_iter()
+        .map(|p| view! { {p}<wbr /> })
+        .collect_view()
+}
+
 #[component]
 fn CopyButton(
     /// The button text.
@@ -264,7 +282,10 @@ fn Inspector() -> impl IntoView {
                     {(!missing.is_empty()).then(|| view! {
                         <p class="warnings">{format!("PagerDuty granted fewer scopes than requested. Missing: {}.", missing.join(", "))}</p>
                     })}
-                    <table>
+                    // Cards at phone width, like the lists; a scope breaks only after its `:`,
+                    // `.` or `_`, never mid-word.
+                    <div class="list">
+                    <table class="scopes">
                         <thead><tr><th scope="col">"Scope"</th><th scope="col">"Status"</th><th scope="col">"Meaning"</th><th scope="col">"Unlocks"</th></tr></thead>
                         <tbody>
                             {rows.into_iter().map(|(scope, st)| {
@@ -276,15 +297,16 @@ fn Inspector() -> impl IntoView {
                                 let pages = inspect::pages_unlocked(&scope).join(", ");
                                 view! {
                                     <tr>
-                                        <td><code>{scope.clone()}</code></td>
-                                        <td>{status}</td>
-                                        <td>{inspect::describe_scope(&scope)}</td>
-                                        <td>{if pages.is_empty() { "—".to_string() } else { pages }}</td>
+                                        <td data-col="Scope"><code>{breakable(&scope)}</code></td>
+                                        <td data-col="Status">{status}</td>
+                                        <td data-col="Meaning">{inspect::describe_scope(&scope)}</td>
+                                        <td data-col="Unlocks">{if pages.is_empty() { "—".to_string() } else { pages }}</td>
                                     </tr>
                                 }
                             }).collect_view()}
                         </tbody>
                     </table>
+                    </div>
                 </section>
             }
         })

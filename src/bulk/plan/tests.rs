@@ -432,3 +432,28 @@ fn an_added_number_without_a_rule_is_warned_and_the_defaults_cover_a_new_channel
         "{changes:?}"
     );
 }
+
+#[test]
+fn a_near_miss_policy_name_is_proposed_and_the_corrected_file_plans() {
+    use crate::bulk::CheckedFile;
+    let text = "name,escalation_policy\nWeb,Payments On Call\nBatch,Nope\n";
+    let rows = csvfile::read(text.as_bytes()).unwrap();
+    let checked = crate::bulk::services::check(&rows).unwrap();
+    let plan = services(&checked, &account());
+    assert_eq!(
+        plan.rows[0].problems[0].message,
+        "there is no escalation policy named (or with the id) Payments On Call; did you mean Payments On-Call?"
+    );
+    assert!(plan.rows[1].problems[0].fix.is_none());
+    let more: Vec<(u64, &Problem)> = plan
+        .rows
+        .iter()
+        .flat_map(|r| r.problems.iter().map(move |p| (r.line, p)))
+        .collect();
+    assert_eq!(checked.suggestions(&more), 1);
+    let fixed = checked.corrected(&more).unwrap();
+    assert_eq!(
+        fixed,
+        "\u{feff}name,escalation_policy\r\nWeb,Payments On-Call\r\nBatch,Nope\r\n"
+    );
+}

@@ -401,3 +401,16 @@ fn a_team_named_in_another_case_joins_the_team_the_plan_showed() {
         "as the plan resolved it"
     );
 }
+
+#[test]
+fn the_ids_a_row_made_say_what_each_is() {
+    let fake = Fake::new(0.0, 0.0, 0.0);
+    let text = "name,email,country_code,phone_number,sms_number,teams,notify\nAda,ada@example.com,44,7700900123,none,Payments,phone:0\n";
+    let results = run(&fake, &plan_users(text, &fake), Control::default());
+    let ids = &results[0].ids;
+    let words: Vec<&str> = ids
+        .iter()
+        .map(|i| i.split_once(' ').map_or("", |(w, _)| w))
+        .collect();
+    assert_eq!(words, ["user", "phone", "rule", "team"], "{ids:?}");
+}

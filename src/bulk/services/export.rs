@@ -24,6 +24,20 @@ pub const TEMPLATE_ROWS: &[&[&str]] = &[
     ],
 ];
 
+/// The message for a row the template wrote, not the person.
+pub const TEMPLATE_ROW: &str =
+    "this is the template's example row; replace it with a real service or delete it";
+
+/// Whether a service of this name, description and escalation policy is one of the
+/// template's examples, as written (a real "Checkout API" has its own words and policy).
+pub fn is_template_row(name: &str, description: &str, policy: &str) -> bool {
+    TEMPLATE_ROWS.iter().any(|t| {
+        t[0].eq_ignore_ascii_case(name)
+            && t[1].eq_ignore_ascii_case(description)
+            && t[2].eq_ignore_ascii_case(policy)
+    })
+}
+
 /// One service as a row of pdscope's format (for "Export for import").
 pub fn export_row(s: &ServiceSpec) -> Vec<String> {
     let t = |t: Timeout| match t {

@@ -114,6 +114,7 @@ pub fn check(rows: &[Row]) -> Result<Checked<ServiceSpec>, FileError> {
         format,
         header: Some(first.fields.clone()),
         ignored,
+        columns: cols,
         rows: lines,
     })
 }
@@ -147,6 +148,9 @@ fn service(row: &Row, cols: &[(&'static str, usize)]) -> Result<ServiceSpec, Vec
             "is empty; write the exact name (or the id) of an escalation policy in this account",
         ));
     }
+    if export::is_template_row(name, description, policy) {
+        problems.push(Problem::new("", export::TEMPLATE_ROW));
+    }
     let urgency = match crate::bulk::check::header_key(get("urgency")).as_str() {
         "" => None,
         u @ ("high" | "low" | "severity_based") => Some(u.to_string()),
@@ -177,7 +181,7 @@ fn service(row: &Row, cols: &[(&'static str, usize)]) -> Result<ServiceSpec, Vec
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
     use crate::csvfile;
 
@@ -185,9 +189,33 @@ mod tests {
         check(&csvfile::read(text.as_bytes()).unwrap())
     }
 
+    /// The template with its example rows made real (as a person would edit it).
+    pub(crate) fn edited_template() -> String {
+        crate::bulk::template(crate::bulk::Kind::Services)
+            .replace("Checkout API", "Checkout")
+            .replace("Nightly Reports", "Reports")
+    }
+
+    #[test]
+    fn the_templates_own_rows_are_not_imported_by_accident() {
+        let c = checked(&crate::bulk::template(crate::bulk::Kind::Services)).unwrap();
+        assert_eq!(c.valid(), 0);
+        assert_eq!(
+            c.rows[0].spec.clone().unwrap_err(),
+            vec![Problem::new("", export::TEMPLATE_ROW)]
+        );
+        // A real service of the same name, with its own policy, is fine.
+        assert_eq!(
+            checked("name,description,escalation_policy\nCheckout API,Takes payments at checkout,Shop On-Call\n")
+                .unwrap()
+                .valid(),
+            1
+        );
+    }
+
     #[test]
     fn the_template_reads() {
-        let c = checked(&crate::bulk::template(crate::bulk::Kind::Services)).unwrap();
+        let c = checked(&edited_template()).unwrap();
         assert_eq!(c.format, "pdscope services");
         assert_eq!(c.valid(), 2);
         let s = c.rows[0].spec.as_ref().unwrap();
@@ -240,7 +268,7 @@ mod tests {
 
     #[test]
     fn an_exported_row_reads_back() {
-        let c = checked(&crate::bulk::template(crate::bulk::Kind::Services)).unwrap();
+        let c = checked(&edited_template()).unwrap();
         for row in c.rows {
             let spec = row.spec.unwrap();
             let text = COLUMNS.join(",") + "\n" + &export::export_row(&spec).join(",");

@@ -9,6 +9,7 @@ use crate::bulk::account::Account;
 use crate::bulk::check::{Checked, Problem};
 use crate::bulk::kind::Kind;
 use crate::bulk::plan::{error_row, plan_lines, Action, Plan, RowPlan, Work};
+use crate::bulk::suggest;
 use crate::json;
 use serde_json::{json, Value};
 
@@ -32,14 +33,22 @@ pub fn services(checked: &Checked<ServiceSpec>, account: &Account) -> Plan {
         .collect();
     let rows = plan_lines(checked, |line, spec| {
         let Some(policy) = account.policy(&spec.policy) else {
-            return error_row(
-                    line.line,
-                    &line.key,
-                    vec![Problem::new(
-                        "escalation_policy",
-                        format!("there is no escalation policy named (or with the id) {}; write its exact name as PagerDuty shows it", spec.policy),
-                    )],
-                );
+            let near = suggest::closest(
+                &spec.policy,
+                account.policies.iter().map(|p| p.name.as_str()),
+            );
+            let problem = match near {
+                Some(near) => Problem::new(
+                    "escalation_policy",
+                    format!("there is no escalation policy named (or with the id) {}; did you mean {near}?", spec.policy),
+                )
+                .fix(&spec.policy, near),
+                None => Problem::new(
+                    "escalation_policy",
+                    format!("there is no escalation policy named (or with the id) {}; write its exact name as PagerDuty shows it", spec.policy),
+                ),
+            };
+            return error_row(line.line, &line.key, vec![problem]);
         };
         let existing = by_name.get(&spec.name.to_lowercase()).copied();
         // Low urgency takes the account's `urgencies` ability (on create, or when it changes).

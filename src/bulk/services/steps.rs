@@ -27,7 +27,7 @@ impl<'a, T: Transport> Runner<'a, T> {
                 )
                 .await
                 .map_err(|e| explain("updating the service", &e))?;
-                r.ids.push(id.clone());
+                r.ids.push(format!("service {id}"));
                 r.did
                     .push(format!("updated service {id}{}", urgency_words(body)));
             }
@@ -62,7 +62,7 @@ impl<'a, T: Transport> Runner<'a, T> {
                         plain: format!("A service named {} already exists ({id}) with another escalation policy; rename the row or change that service.", w.name),
                     });
                 }
-                r.ids.push(id.clone());
+                r.ids.push(format!("service {id}"));
                 if adopted {
                     let path = format!("/services/{}", crate::url::encode(&id));
                     self.again(Method::Put, &path, Some(body))

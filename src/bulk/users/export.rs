@@ -4,11 +4,12 @@
 use super::{Channel, Contact, UserSpec};
 use crate::bulk::account::Account;
 
-/// The template's example rows, under [`COLUMNS`].
+/// The template's example rows, under [`COLUMNS`]. The check refuses a row with one of
+/// their e-mail addresses ([`is_template_row`]): nobody imports Ada by accident.
 pub const TEMPLATE_ROWS: &[&[&str]] = &[
     &[
         "Ada Lovelace",
-        "ada@example.com",
+        "ada.lovelace@example.com",
         "Manager",
         "SRE",
         "Europe/London",
@@ -23,7 +24,7 @@ pub const TEMPLATE_ROWS: &[&[&str]] = &[
     ],
     &[
         "Grace Hopper",
-        "grace@example.com",
+        "grace.hopper@example.com",
         "Responder",
         "Engineer",
         "America/New_York",
@@ -38,14 +39,35 @@ pub const TEMPLATE_ROWS: &[&[&str]] = &[
     ],
 ];
 
+/// The message for a row the template wrote, not the person.
+pub const TEMPLATE_ROW: &str =
+    "this is the template's example row; replace it with a real person or delete it";
+
+/// Whether `email` is one of the template's example addresses.
+pub fn is_template_row(email: &str) -> bool {
+    TEMPLATE_ROWS
+        .iter()
+        .any(|t| t[1].eq_ignore_ascii_case(email))
+}
+
 /// One user as a row of pdscope's format (for "Export for import"): the same columns as
 /// [`COLUMNS`], so an exported file imports as is.
 pub fn export_row(u: &UserSpec) -> Vec<String> {
+    // Numbers never start with `+` (a spreadsheet would take `+44…` for a formula, and the
+    // file's guard `'` puzzles people): one calling code goes in `country_code`, the numbers
+    // national; numbers of several countries are written `0044 …`, as Europe dials abroad.
+    let codes: std::collections::BTreeSet<u16> =
+        u.contacts.iter().filter_map(|c| c.country_code).collect();
+    let one_code = (codes.len() == 1).then(|| codes.first().copied()).flatten();
+    let number = |c: &Contact| match (c.country_code, one_code) {
+        (Some(_), Some(_)) | (None, _) => c.address.clone(),
+        (Some(cc), None) => format!("00{cc} {}", c.address),
+    };
     let numbers = |ch: Channel| -> Vec<String> {
         u.contacts
             .iter()
             .filter(|c| c.channel == ch)
-            .map(Contact::display)
+            .map(number)
             .collect()
     };
     let phones = numbers(Channel::Phone);
@@ -79,10 +101,13 @@ pub fn export_row(u: &UserSpec) -> Vec<String> {
     vec![
         u.name.clone(),
         u.email.clone(),
-        u.role.clone().unwrap_or_default(),
+        // Roles as the web app names them (Responder, Global Admin); the check reads both.
+        u.role
+            .as_deref()
+            .map_or(String::new(), |r| crate::models::role_label(r).to_string()),
         u.job_title.clone().unwrap_or_default(),
         u.time_zone.clone().unwrap_or_default(),
-        String::new(),
+        one_code.map_or(String::new(), |cc| cc.to_string()),
         phones.join(";"),
         sms_cell,
         extra.join(";"),

@@ -199,8 +199,25 @@ pub fn role_value(cell: &str) -> Result<&'static str, String> {
         "owner" | "account_owner" => {
             return Err("the Account Owner role cannot be given through the API; write Global Admin (admin) and transfer ownership in PagerDuty".into())
         }
-        _ => return Err(format!("\"{cell}\" is not a PagerDuty role; write one of Global Admin, Manager, Responder, Observer, Restricted Access, Full Stakeholder, Limited Stakeholder (or the API values admin, user, limited_user, …)")),
+        _ => return Err(match role_near(cell) {
+            Some(near) => format!("\"{cell}\" is not a PagerDuty role; did you mean {near}?"),
+            None => format!("\"{cell}\" is not a PagerDuty role; write one of Global Admin, Manager, Responder, Observer, Restricted Access, Full Stakeholder, Limited Stakeholder (or the API values admin, user, limited_user, …)"),
+        }),
     })
+}
+
+/// The role a near miss meant, as the web app spells it (`Responer` → `Responder`).
+pub fn role_near(cell: &str) -> Option<&'static str> {
+    const WEB_NAMES: &[&str] = &[
+        "Global Admin",
+        "Manager",
+        "Responder",
+        "Observer",
+        "Restricted Access",
+        "Full Stakeholder",
+        "Limited Stakeholder",
+    ];
+    super::suggest::closest(cell, WEB_NAMES.iter().copied())
 }
 
 /// The team role a user gets when `team_roles` is empty, as PagerDuty's `import_users` script:
@@ -303,10 +320,17 @@ pub fn phone(column: &str, value: &str, country: Option<u16>) -> Result<Contact,
     // Stricter than PagerDuty (which refuses a 0 only in some countries, `phones`): a 0 after
     // the country code is a trunk prefix everywhere but Italy and its neighbours.
     if first_digit == Some('0') && !phones::keeps_leading_zero(cc) {
+        let without = if plus || digits.starts_with("00") {
+            // `00` rather than `+`: a spreadsheet takes a leading `+` for a formula.
+            format!("00{cc} {}", &national[1..])
+        } else {
+            national[1..].to_string()
+        };
         return Err(bad(format!(
             "\"{value}\" starts with the trunk prefix 0; write the number without it (+{cc} {})",
             &national[1..]
-        )));
+        ))
+        .fix(value, without));
     }
     if cc == phones::NANP && first_digit == Some('1') {
         return Err(bad(format!(
@@ -412,9 +436,10 @@ pub fn check(
         format,
         header,
         ignored,
+        columns: cols,
         rows: lines,
     })
 }
 
 #[cfg(test)]
-mod tests;
+pub(crate) mod tests;

@@ -40,12 +40,19 @@ pub(super) fn user(
             format!("\"{email}\" is not an e-mail address; write one like ada@example.com"),
         ));
     }
+    if super::export::is_template_row(email) {
+        problems.push(Problem::new("", super::export::TEMPLATE_ROW));
+    }
     let role = match get("role") {
         "" => None,
         r => match role_value(r) {
             Ok(v) => Some(v.to_string()),
             Err(m) => {
-                problems.push(Problem::new("role", m));
+                let p = Problem::new("role", m);
+                problems.push(match super::role_near(r) {
+                    Some(near) => p.fix(r, near),
+                    None => p,
+                });
                 None
             }
         },
@@ -236,10 +243,19 @@ pub(super) fn user(
                 .unwrap_or_default(),
         };
         if !r.is_empty() && !TEAM_ROLES.contains(&r.as_str()) {
-            problems.push(Problem::new(
-                "team_roles",
-                format!("\"{r}\" is not a team role; write observer, responder or manager"),
-            ));
+            problems.push(
+                match crate::bulk::suggest::closest(&r, TEAM_ROLES.iter().copied()) {
+                    Some(near) => Problem::new(
+                        "team_roles",
+                        format!("\"{r}\" is not a team role; did you mean {near}?"),
+                    )
+                    .fix(&r, near),
+                    None => Problem::new(
+                        "team_roles",
+                        format!("\"{r}\" is not a team role; write observer, responder or manager"),
+                    ),
+                },
+            );
         }
         if teams
             .iter()

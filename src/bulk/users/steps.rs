@@ -100,7 +100,7 @@ impl<'a, T: Transport> Runner<'a, T> {
             (None, None) => return Ok(Ended::Finished),
         };
         if r.ids.is_empty() {
-            r.ids.push(uid.clone());
+            r.ids.push(format!("user {uid}"));
         }
         let user_path = format!("/users/{}", crate::url::encode(&uid));
         if let Some(body) = &w.update {
@@ -131,7 +131,7 @@ impl<'a, T: Transport> Runner<'a, T> {
                 )))?;
                 r.did
                     .push(format!("added {} {}", c.channel.word(), c.display()));
-                r.ids.push(cm.id.clone());
+                r.ids.push(format!("{} {}", c.channel.word(), cm.id));
                 have.push(cm);
             }
             if !w.rules.is_empty() {
@@ -185,7 +185,7 @@ impl<'a, T: Transport> Runner<'a, T> {
                         .await
                         .map_err(step(&what))?;
                     if let Some(nr) = v.get("notification_rule").and_then(NRule::from_json) {
-                        r.ids.push(nr.id.clone());
+                        r.ids.push(format!("rule {}", nr.id));
                         user.rules.push(nr);
                     }
                     r.did.push(format!(
@@ -216,6 +216,7 @@ impl<'a, T: Transport> Runner<'a, T> {
             self.again(Method::Put, &path, Some(&json!({ "role": role })))
                 .await
                 .map_err(step(&what))?;
+            r.ids.push(format!("team {tid}"));
             r.did.push(if join {
                 format!("joined team {team} as {role}")
             } else {

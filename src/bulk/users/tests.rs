@@ -21,9 +21,87 @@ fn problems(text: &str) -> Vec<(String, String)> {
         .collect()
 }
 
+/// The template with its example people made real (as a person would edit it).
+pub(crate) fn edited_template() -> String {
+    crate::bulk::template(crate::bulk::Kind::Users)
+        .replace("ada.lovelace@", "ada@")
+        .replace("grace.hopper@", "grace@")
+}
+
+#[test]
+fn the_templates_own_rows_are_not_imported_by_accident() {
+    let c = checked(&crate::bulk::template(crate::bulk::Kind::Users));
+    assert_eq!(c.valid(), 0);
+    for row in &c.rows {
+        assert!(
+            row.spec
+                .as_ref()
+                .unwrap_err()
+                .contains(&Problem::new("", export::TEMPLATE_ROW)),
+            "{row:?}"
+        );
+    }
+    assert_eq!(
+        export::TEMPLATE_ROW,
+        "this is the template's example row; replace it with a real person or delete it"
+    );
+}
+
+#[test]
+fn an_export_writes_no_plus_and_roles_as_the_web_app_names_them() {
+    use crate::bulk::account::Account;
+    use account::{AUser, Cm};
+    let cm = |id: &str, channel, address: &str, cc| Cm {
+        id: id.into(),
+        channel,
+        address: address.into(),
+        country_code: cc,
+    };
+    let account = Account {
+        users: vec![
+            AUser {
+                id: "U1".into(),
+                name: "Ada".into(),
+                email: "ada@example.com".into(),
+                role: "limited_user".into(),
+                contacts: vec![cm("C1", Channel::Phone, "7700900123", Some(44))],
+                ..Default::default()
+            },
+            AUser {
+                id: "U2".into(),
+                name: "Bo".into(),
+                email: "bo@example.com".into(),
+                role: "admin".into(),
+                contacts: vec![
+                    cm("C2", Channel::Phone, "7700900123", Some(44)),
+                    cm("C3", Channel::Sms, "2125550142", Some(1)),
+                ],
+                ..Default::default()
+            },
+        ],
+        ..Default::default()
+    };
+    let (text, _) = crate::bulk::export(crate::bulk::Kind::Users, &account);
+    assert!(!text.contains(",'") && !text.contains(",+"), "{text}");
+    let back = checked(&text);
+    let ada = &back.rows[0];
+    assert_eq!(ada.raw[2], "Responder");
+    assert_eq!(
+        (ada.raw[5].as_str(), ada.raw[6].as_str()),
+        ("44", "7700900123")
+    );
+    let bo = &back.rows[1];
+    assert_eq!(bo.raw[2], "Global Admin");
+    assert_eq!(bo.raw[5], "");
+    assert_eq!(bo.raw[6], "0044 7700900123");
+    for (row, user) in back.rows.iter().zip(&account.users) {
+        assert_eq!(row.spec.as_ref().unwrap(), &user.spec(&|_| None));
+    }
+}
+
 #[test]
 fn the_template_is_valid_and_says_what_it_means() {
-    let c = checked(&crate::bulk::template(crate::bulk::Kind::Users));
+    let c = checked(&edited_template());
     assert_eq!(c.format, "pdscope users");
     assert_eq!(c.valid(), 2, "{:?}", c.rows);
     let ada = c.rows[0].spec.as_ref().unwrap();
@@ -299,7 +377,7 @@ fn files_that_are_not_user_files_say_so() {
 
 #[test]
 fn an_exported_row_reads_back_as_the_same_spec() {
-    let c = checked(&crate::bulk::template(crate::bulk::Kind::Users));
+    let c = checked(&edited_template());
     for row in &c.rows {
         let spec = row.spec.clone().unwrap();
         let mut text = COLUMNS.join(",") + "\n";
@@ -311,4 +389,57 @@ fn an_exported_row_reads_back_as_the_same_spec() {
         let back = checked(&text);
         assert_eq!(back.rows[0].spec.as_ref(), Ok(&spec), "{text}");
     }
+}
+
+#[test]
+fn proposed_values_make_a_corrected_file_that_checks() {
+    use crate::bulk::CheckedFile;
+    let text = "name,email,role,country_code,phone_number,teams,team_roles\nAda,ada@example.com,Responer,44,07700 900123,Payments,managr\nBo,bo@example.com,Boss,,+44 07700 900999,,\nCy,cy@example.com,Observer,,,,\n";
+    let c = checked(text);
+    let ps = problems(text);
+    assert!(
+        ps.contains(&(
+            "role".into(),
+            "\"Responer\" is not a PagerDuty role; did you mean Responder?".into()
+        )),
+        "{ps:?}"
+    );
+    assert_eq!(c.suggestions(&[]), 4);
+    // The plan's error rows repeat the check's problems: each proposal counts once.
+    let repeated: Vec<(u64, &Problem)> = c
+        .rows
+        .iter()
+        .flat_map(|r| {
+            r.spec
+                .as_ref()
+                .err()
+                .into_iter()
+                .flatten()
+                .map(move |p| (r.line, p))
+        })
+        .collect();
+    assert_eq!(c.suggestions(&repeated), 4);
+    let fixed = c.corrected(&[]).unwrap();
+    let again = checked(&fixed);
+    assert_eq!(again.valid(), 2, "{fixed}");
+    assert_eq!(
+        again.rows[0].raw,
+        [
+            "Ada",
+            "ada@example.com",
+            "Responder",
+            "44",
+            "7700900123",
+            "Payments",
+            "manager"
+        ]
+    );
+    // A cell with no proposal stays as written (Boss is no near miss), the number is fixed.
+    assert_eq!(again.rows[1].raw[2], "Boss");
+    assert_eq!(again.rows[1].raw[4], "0044 7700900999");
+    // Nothing proposed: no corrected file.
+    assert_eq!(
+        checked("name,email\nAda,ada@example.com\n").corrected(&[]),
+        None
+    );
 }

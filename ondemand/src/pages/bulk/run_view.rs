@@ -2,9 +2,11 @@
 //! cancel, the per-row report and its downloads, and the journal of a run from before this
 //! page load.
 
+use super::rows::FilteredTable;
 use super::{use_bulk, BulkCtx, RowsTable, REPORT_COLUMNS};
 use crate::io::Io;
 use leptos::prelude::*;
+use pdscope::bulk::filter;
 use pdscope::bulk::journal;
 use pdscope::bulk::plan::Plan;
 use pdscope::bulk::report::{self, ReportRow};
@@ -155,8 +157,16 @@ pub(super) fn RunView() -> impl IntoView {
             return None;
         }
         let plan = run.plan.get_untracked()?;
-        let rows = run.results.with_untracked(|r| report::rows(&plan, r));
-        Some(view! { <ReportView report=Arc::new(rows) kind=plan.kind /> })
+        let (mut rows, teams) = run
+            .results
+            .with_untracked(|r| (report::rows(&plan, r), report::teams_created(&plan, r)));
+        if let Some(Ok(file)) = run
+            .source
+            .with_untracked(|s| s.as_ref().map(|s| s.file.clone()))
+        {
+            report::with_names(&mut rows, file.checked());
+        }
+        Some(view! { <ReportView report=Arc::new(rows) kind=plan.kind teams=teams /> })
     };
     move || {
         run.plan.with(Option::is_some).then(|| {
@@ -176,14 +186,14 @@ pub(super) fn RunView() -> impl IntoView {
 
 /// The report table and its downloads.
 #[component]
-fn ReportView(report: Arc<Vec<ReportRow>>, kind: Kind) -> impl IntoView {
+fn ReportView(report: Arc<Vec<ReportRow>>, kind: Kind, teams: Vec<String>) -> impl IntoView {
     let ctx = use_bulk();
     let rows: Vec<Vec<String>> = report.iter().map(ReportRow::cells).collect();
     let any_failed = report.iter().any(ReportRow::failed);
     let for_csv = report.clone();
     let download_report = move |_| {
         pdscope::browser::download(
-            &report::file_name(kind, "report", &pdscope::browser::local_date()),
+            &report::file_name(kind, "report", &now()),
             "text/csv;charset=utf-8",
             &report::csv(&for_csv),
         )
@@ -195,7 +205,7 @@ fn ReportView(report: Arc<Vec<ReportRow>>, kind: Kind) -> impl IntoView {
         let Ok(file) = &source.file else { return };
         let text = file.failed_rows(&report);
         pdscope::browser::download(
-            &report::file_name(kind, "failed-rows", &pdscope::browser::local_date()),
+            &report::file_name(kind, "failed-rows", &now()),
             "text/csv;charset=utf-8",
             &text,
         )
@@ -205,8 +215,16 @@ fn ReportView(report: Arc<Vec<ReportRow>>, kind: Kind) -> impl IntoView {
             <button on:click=download_report>"Download report"</button>
             {any_failed.then(|| view! { <button on:click=download_failed>"Download failed rows"</button> })}
         </div>
-        <RowsTable label="Report" columns=REPORT_COLUMNS rows=rows />
+        {(!teams.is_empty()).then(|| view! {
+            <p class="teams-created">{format!("Teams created: {}.", teams.join(", "))}</p>
+        })}
+        <FilteredTable label="Report" columns=REPORT_COLUMNS rows=rows order=filter::REPORT_ORDER noun="report" />
     }
+}
+
+/// The local time for a download's name (`2026-11-29 14:03:07 …`).
+fn now() -> String {
+    pdscope::browser::local_time(js_sys::Date::now())
 }
 
 /// The journal of a run from before this page load (a reload, or another visit in this tab).
