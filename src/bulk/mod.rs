@@ -81,6 +81,7 @@ impl File {
             File::Users(c) => Reads {
                 members_of: users::teams_with_roles(c),
                 abilities: true,
+                licences: true,
                 ..export_reads(Kind::Users)
             },
             File::Services(_) => Reads {
@@ -161,6 +162,7 @@ mod tests {
         use users::Channel;
         let account = Account {
             abilities: None,
+            licences: None,
             users: vec![AUser {
                 id: "U1".into(),
                 name: "Zoë, \"Z\" O'Neil".into(),
@@ -252,6 +254,7 @@ mod tests {
                 Reads {
                     members_of: vec![],
                     abilities: false,
+                    licences: false,
                     ..reads
                 },
                 export_reads(kind)

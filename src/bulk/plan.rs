@@ -99,6 +99,8 @@ pub struct Plan {
     pub new_teams: Vec<String>,
     /// The teams the account already has, as the plan read them (rows name them).
     pub teams: Vec<Named>,
+    /// What the person should know before importing (licences it needs against those free).
+    pub notes: Vec<String>,
 }
 
 impl Plan {

@@ -505,6 +505,7 @@ fn PlanBody(plan: Arc<Plan>, read: Arc<Read>, noun: &'static str) -> impl IntoVi
         {(kind == Kind::Users && creates > 0).then(|| view! {
             <p class="warnings">{format!("PagerDuty e-mails an invitation to each of the {} new users as they are created; there is no way to turn this off.", group(creates as u64))}</p>
         })}
+        {plan.notes.iter().map(|n| view! { <p class="warnings">{n.clone()}</p> }).collect_view()}
         {(kind == Kind::Users).then(|| view! {
             <label class="check">
                 <input type="checkbox" prop:checked=move || ctx.create_teams.get() on:change=move |ev| ctx.create_teams.set(event_target_checked(&ev)) />

@@ -11,6 +11,7 @@ use serde_json::json;
 fn account() -> Account {
     Account {
         abilities: None,
+        licences: None,
         users: vec![
             AUser {
                 id: "U1".into(),
@@ -431,4 +432,41 @@ fn an_added_number_without_a_rule_is_warned_and_the_defaults_cover_a_new_channel
         !changes.iter().any(|c| c.starts_with("warning:")),
         "{changes:?}"
     );
+}
+
+#[test]
+fn the_plan_counts_the_licences_its_creates_take_against_those_free() {
+    use crate::bulk::account::Licence;
+    let mut account = account();
+    let licence = |group: &str, roles: &[&str], free: u64| Licence {
+        name: format!("Business ({group})"),
+        role_group: group.into(),
+        valid_roles: roles.iter().map(|r| r.to_string()).collect(),
+        available: Some(free),
+    };
+    account.licences = Some(vec![
+        licence("FullUser", &["owner", "admin", "user", "limited_user"], 1),
+        licence("FullUser", &["owner", "admin", "user", "limited_user"], 1),
+        licence(
+            "Stakeholder",
+            &["read_only_user", "read_only_limited_user"],
+            5,
+        ),
+    ]);
+    let file = "name,email,role\nA,a@example.com,responder\nB,b@example.com,\nS,s@example.com,stakeholder\nAda Lovelace,ada@example.com,\n";
+    let rows = csvfile::read(file.as_bytes()).unwrap();
+    let checked = crate::bulk::users::check(&rows, &|z| Some(z.to_string())).unwrap();
+    let plan = users(&checked, &account, Options::default());
+    assert_eq!(
+        plan.notes,
+        [
+            "This file creates 2 new users who need a Full User licence, and PagerDuty says 1 is free: the creates past them will be refused. Free licences (a stakeholder role frees a Full User one) or buy more first.",
+            "1 new user will take a Stakeholder licence (5 are free)."
+        ]
+    );
+    // Licences not read (no licenses.read): nothing to say.
+    account.licences = None;
+    assert!(users(&checked, &account, Options::default())
+        .notes
+        .is_empty());
 }

@@ -448,7 +448,20 @@ fn a_team_named_in_another_case_joins_the_team_the_plan_showed() {
 fn no_licence_left_stops_the_runs_creates_after_the_first_refusal() {
     let mut fake = Fake::new(0.0, 0.0, 0.0);
     fake.licences = Some(2);
-    let plan = plan_users("name,email\nA,a@example.com\nB,b@example.com\nC,c@example.com\nD,d@example.com\nE,e@example.com\n", &fake);
+    let text = "name,email\nA,a@example.com\nB,b@example.com\nC,c@example.com\nD,d@example.com\nE,e@example.com\n";
+    // The plan, reading the account's licences, says so before anything is written.
+    let zone = |z: &str| Some(z.to_string());
+    let file = crate::bulk::File::check(crate::bulk::Kind::Users, text.as_bytes(), &zone).unwrap();
+    let read = futures::executor::block_on(crate::bulk::account::read(
+        &fake,
+        &file.reads(),
+        |_, _, _| {},
+    ))
+    .unwrap();
+    assert_eq!(read.account.licences_free("user"), Some(2));
+    let planned = file.plan(&read.account, Options::default());
+    assert!(planned.notes[0].starts_with("This file creates 5 new users who need a Full User licence, and PagerDuty says 2 are free"), "{:?}", planned.notes);
+    let plan = plan_users(text, &fake);
     let results = run(&fake, &plan, Control::default());
     let done = results
         .iter()

@@ -65,6 +65,7 @@ pub fn services(checked: &Checked<ServiceSpec>, account: &Account) -> Plan {
         rows,
         new_teams: vec![],
         teams: vec![],
+        notes: vec![],
     }
 }
 

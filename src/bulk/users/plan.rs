@@ -69,11 +69,13 @@ pub fn users(checked: &Checked<UserSpec>, account: &Account, opts: Options) -> P
         .filter(|t| named.contains(t.id.as_str()))
         .cloned()
         .collect();
+    let notes = licence_notes(&rows, &checked.rows, account);
     Plan {
         kind: Kind::Users,
         rows,
         new_teams,
         teams,
+        notes,
     }
 }
 
@@ -293,4 +295,53 @@ fn ability_problems(spec: &UserSpec, existing: Option<&AUser>, account: &Account
         );
     }
     out
+}
+
+/// How many licences the creates take against how many are free, per licence kind, when
+/// the account's licences were read (a create past them is refused: "License is not
+/// available").
+fn licence_notes(
+    rows: &[RowPlan],
+    lines: &[crate::bulk::check::Line<UserSpec>],
+    account: &Account,
+) -> Vec<String> {
+    let mut needs: Vec<(&'static str, &'static str, usize)> = Vec::new();
+    for (r, line) in rows.iter().zip(lines) {
+        let (Action::Create, Ok(spec)) = (r.action, &line.spec) else {
+            continue;
+        };
+        // PagerDuty's default role for a new user is Responder (`user`).
+        let role = spec.role.as_deref().unwrap_or("user");
+        let kind = match role {
+            "read_only_user" | "read_only_limited_user" => ("Stakeholder", "read_only_user"),
+            _ => ("Full User", "user"),
+        };
+        match needs.iter_mut().find(|(k, _, _)| *k == kind.0) {
+            Some(n) => n.2 += 1,
+            None => needs.push((kind.0, kind.1, 1)),
+        }
+    }
+    needs
+        .into_iter()
+        .filter_map(|(kind, role, n)| {
+            let free = account.licences_free(role)?;
+            let g = |n: u64| crate::numfmt::group(n);
+            let users = if n == 1 { "user" } else { "users" };
+            let free_words = match free {
+                1 => "1 is free".to_string(),
+                f => format!("{} are free", g(f)),
+            };
+            Some(if n as u64 > free {
+                format!(
+                    "This file creates {} new {users} who need a {kind} licence, and PagerDuty says {free_words}: the creates past them will be refused. Free licences (a stakeholder role frees a Full User one) or buy more first.",
+                    g(n as u64)
+                )
+            } else {
+                format!(
+                    "{} new {users} will take a {kind} licence ({free_words}).",
+                    g(n as u64)
+                )
+            })
+        })
+        .collect()
 }

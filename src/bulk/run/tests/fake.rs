@@ -100,6 +100,7 @@ impl Fake {
     pub(super) fn account(&self) -> Account {
         let s = self.state.borrow();
         Account {
+            licences: None,
             abilities: Some(vec![
                 "teams".into(),
                 "read_only_users".into(),
@@ -244,6 +245,16 @@ impl Fake {
                     .collect();
                 Ok(page("members", members))
             }
+            // Licences are readable only when the fake has a number of them (else, as for a
+            // token without licenses.read, a 403).
+            (Method::Get, ["licenses"]) => match self.licences {
+                Some(n) => Ok(
+                    json!({"licenses": [{"name": "Business (Full User)", "role_group": "FullUser",
+                    "valid_roles": ["owner", "admin", "user", "limited_user", "observer", "restricted_access"],
+                    "allocations_available": n.saturating_sub(s.users.len())}]}),
+                ),
+                None => Err(ApiError::Forbidden("Access Denied".into())),
+            },
             (Method::Get, ["abilities"]) => Ok(json!({
                 "abilities": ["teams", "read_only_users", "urgencies", "advanced_permissions"]
             })),
