@@ -470,3 +470,30 @@ fn the_plan_counts_the_licences_its_creates_take_against_those_free() {
         .notes
         .is_empty());
 }
+
+#[test]
+fn team_roles_pagerduty_fixes_are_planned_as_fixed_and_said() {
+    // A Global Admin is always a team manager, a stakeholder always an observer.
+    let plan = users_plan(
+        "name,email,role,teams,team_roles\nAdmin New,admin.new@example.com,global admin,Payments,responder\nLim Stake,lim@example.com,limited stakeholder,Payments,manager\nResp Onder,resp@example.com,responder,Payments,observer\n",
+        Options::default(),
+    );
+    let Work::User(w) = &plan.rows[0].work else {
+        panic!("{:?}", plan.rows[0])
+    };
+    assert_eq!(w.teams, [("Payments".to_string(), "manager".to_string())]);
+    assert!(plan.rows[0].changes[0].starts_with("team Payments: manager, not responder (PagerDuty always makes a Global Admin a team manager)"), "{:?}", plan.rows[0].changes);
+    let Work::User(w) = &plan.rows[1].work else {
+        panic!("{:?}", plan.rows[1])
+    };
+    assert_eq!(w.teams, [("Payments".to_string(), "observer".to_string())]);
+    // Other roles keep what the file asks.
+    let Work::User(w) = &plan.rows[2].work else {
+        panic!("{:?}", plan.rows[2])
+    };
+    assert_eq!(w.teams, [("Payments".to_string(), "observer".to_string())]);
+    assert!(!plan.rows[2]
+        .changes
+        .iter()
+        .any(|c| c.contains("always makes")));
+}

@@ -50,7 +50,36 @@ pub fn users(checked: &Checked<UserSpec>, account: &Account, opts: Options) -> P
         if !problems.is_empty() {
             return error_row(line.line, &line.key, problems);
         }
-        user_row(line.line, &line.key, spec, existing, account)
+        // Team roles PagerDuty fixes for the person's role: the plan uses the fixed one, so a
+        // re-run never shows a change PagerDuty will never make, and says so where the file
+        // asked otherwise.
+        let user_role = spec.role.as_deref().or(existing.map(|u| u.role.as_str()));
+        let fixed = user_role.and_then(super::fixed_team_role);
+        let mut notes = Vec::new();
+        let fixed_spec;
+        let spec = match fixed {
+            Some(f) if spec.teams.iter().any(|(_, r)| r != f) => {
+                let mut s = spec.clone();
+                for (name, r) in &mut s.teams {
+                    if spec.team_roles_given && r != f {
+                        notes.push(format!(
+                            "team {name}: {f}, not {r} (PagerDuty always makes a {} a team {f})",
+                            crate::models::role_label(user_role.unwrap_or_default())
+                        ));
+                    }
+                    *r = f.to_string();
+                }
+                fixed_spec = s;
+                &fixed_spec
+            }
+            _ => spec,
+        };
+        let mut row = user_row(line.line, &line.key, spec, existing, account);
+        if row.action != Action::Error {
+            notes.append(&mut row.changes);
+            row.changes = notes;
+        }
+        row
     });
     // The teams the rows join or change a role in, as read, in the account's order: the run
     // looks names up in them as the plan did (two names may differ only in case).
