@@ -497,3 +497,28 @@ fn team_roles_pagerduty_fixes_are_planned_as_fixed_and_said() {
         .iter()
         .any(|c| c.contains("always makes")));
 }
+
+#[test]
+fn adding_past_ten_contact_methods_counts_push_and_whatsapp() {
+    let mut account = account();
+    // Ada has her contacts from account(), and seven push or WhatsApp methods besides.
+    let have = account.users[0].contacts.len();
+    account.users[0].other_contacts = 10 - have;
+    let rows = csvfile::read(
+        b"name,email,country_code,sms_number\nAda Lovelace,ada@example.com,44,7700900777\n",
+    )
+    .unwrap();
+    let checked = crate::bulk::users::check(&rows, &|z| Some(z.to_string())).unwrap();
+    let plan = users(&checked, &account, Options::default());
+    assert_eq!(plan.rows[0].action, Action::Error, "{:?}", plan.rows[0]);
+    let why = crate::bulk::Problem::joined(&plan.rows[0].problems);
+    assert!(
+        why.contains("PagerDuty keeps at most 10") && why.contains("push or WhatsApp"),
+        "{why}"
+    );
+    account.users[0].other_contacts = 0;
+    assert_ne!(
+        users(&checked, &account, Options::default()).rows[0].action,
+        Action::Error
+    );
+}

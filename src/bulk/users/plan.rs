@@ -12,6 +12,9 @@ use crate::bulk::plan::{error_row, plan_lines, Action, Options, Plan, RowPlan, W
 use crate::json;
 use serde_json::json;
 
+/// PagerDuty's limit of contact methods a user.
+const MAX_CONTACTS: usize = 10;
+
 /// Plans a users file.
 pub fn users(checked: &Checked<UserSpec>, account: &Account, opts: Options) -> Plan {
     let mut new_teams: Vec<String> = Vec::new();
@@ -222,6 +225,26 @@ fn user_row(
                     }
                 }
             }
+        }
+    }
+    // PagerDuty keeps at most 10 contact methods a user, push and WhatsApp ones included.
+    if let Some(u) = existing {
+        let total = u.contacts.len() + u.other_contacts + contacts.len();
+        if !contacts.is_empty() && total > MAX_CONTACTS {
+            return error_row(
+                line,
+                key,
+                vec![Problem::new(
+                    "",
+                    format!(
+                        "{} has {} contact methods ({} of them push or WhatsApp), and this row adds {}: PagerDuty keeps at most {MAX_CONTACTS}; remove some in PagerDuty or from the row",
+                        u.email,
+                        u.contacts.len() + u.other_contacts,
+                        u.other_contacts,
+                        contacts.len()
+                    ),
+                )],
+            );
         }
     }
     for c in &contacts {
