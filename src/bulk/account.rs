@@ -220,12 +220,27 @@ pub async fn read<S: PageSource>(
         Ok::<_, ApiError>((l.rows, l.not_listed))
     };
     let mut out = Read::default();
+    if reads.abilities {
+        // A token that may not read them (no `abilities.read`) leaves them unknown: the plan
+        // then checks nothing it cannot know, and PagerDuty's own answer says the rest.
+        progress("abilities", 0, 1);
+        out.account.abilities = match paging::get_with_retry(source, ABILITIES_PATH.into()).await {
+            Ok(v) => Some(json::strings(&v, "abilities").unwrap_or_default()),
+            Err(ApiError::Forbidden(_) | ApiError::MissingScope { .. } | ApiError::NotFound(_)) => {
+                None
+            }
+            Err(e) => return Err(e),
+        };
+        progress("abilities", 1, 1);
+    }
     if reads.users {
         let (users, n) = list(USERS_PATH.into(), "users").await?;
         out.account.users = items(&users);
         out.not_listed = n;
     }
-    if reads.teams {
+    // An account without the teams ability answers 402 to every team read: it has none.
+    let no_teams = out.account.lacks("teams", "teams").is_some();
+    if reads.teams && !no_teams {
         out.account.teams = items(&list(TEAMS_PATH.into(), "teams").await?.0);
     }
     // Each team once, however the file names it (by name, by id, or both).
@@ -252,19 +267,6 @@ pub async fn read<S: PageSource>(
     }
     if reads.policies {
         out.account.policies = items(&list(POLICIES_PATH.into(), "escalation_policies").await?.0);
-    }
-    if reads.abilities {
-        // A token that may not read them (no `abilities.read`) leaves them unknown: the plan
-        // then checks nothing it cannot know, and PagerDuty's own answer says the rest.
-        progress("abilities", 0, 1);
-        out.account.abilities = match paging::get_with_retry(source, ABILITIES_PATH.into()).await {
-            Ok(v) => Some(json::strings(&v, "abilities").unwrap_or_default()),
-            Err(ApiError::Forbidden(_) | ApiError::MissingScope { .. } | ApiError::NotFound(_)) => {
-                None
-            }
-            Err(e) => return Err(e),
-        };
-        progress("abilities", 1, 1);
     }
     if reads.licences {
         // Read where the token may (`licenses.read`); otherwise the plan cannot count them.

@@ -218,6 +218,8 @@ pub struct Runner<'a, T: Transport> {
     /// Licence kinds PagerDuty said are used up ("License is not available") in this run:
     /// later creates that need one fail at once instead of each asking again.
     pub(crate) licences_out: std::cell::RefCell<Vec<&'static str>>,
+    /// Licences left by kind, when the plan read them: a create takes one before it asks.
+    pub(crate) licences_left: std::cell::RefCell<Vec<(&'static str, u64)>>,
 }
 
 impl<'a, T: Transport> Runner<'a, T> {
@@ -234,6 +236,7 @@ impl<'a, T: Transport> Runner<'a, T> {
             sent: Cell::new(0),
             throttled: Cell::new(0),
             licences_out: Default::default(),
+            licences_left: Default::default(),
         }
     }
 
@@ -445,6 +448,7 @@ impl<'a, T: Transport> Runner<'a, T> {
     /// `concurrency` at a time. `done` hears each row as it ends, in the order they end;
     /// rows not started when the run is cancelled are reported as stopped with nothing done.
     pub async fn run(&self, plan: &Plan, concurrency: usize, done: &dyn Fn(RowResult)) {
+        *self.licences_left.borrow_mut() = plan.licences_free.clone();
         let created = if plan.new_teams.is_empty() || !self.go_on().await {
             vec![]
         } else {

@@ -386,7 +386,7 @@ fn a_plan_reads_what_its_file_names_through_the_page_source_faults_and_all() {
     assert_eq!(read.not_listed, 0);
     let mut seen = seen.into_inner();
     seen.dedup();
-    assert_eq!(seen, ["users", "teams", "members", "abilities"]);
+    assert_eq!(seen, ["abilities", "users", "teams", "members"]);
     assert_eq!(read.account.abilities.as_ref().map(Vec::len), Some(4));
     // The plan of the same file against what was read changes nothing.
     let plan = file.plan(&read.account, Options::default());
@@ -461,7 +461,35 @@ fn no_licence_left_stops_the_runs_creates_after_the_first_refusal() {
     assert_eq!(read.account.licences_free("user"), Some(2));
     let planned = file.plan(&read.account, Options::default());
     assert!(planned.notes[0].starts_with("This file creates 5 new users who need a Full User licence, and PagerDuty says 2 are free"), "{:?}", planned.notes);
+    // The run of that plan makes no more creates than there are licences: nothing refused.
+    let results = run(&fake, &planned, Control::default());
+    assert_eq!(
+        results
+            .iter()
+            .filter(|r| r.outcome == Outcome::Done)
+            .count(),
+        2
+    );
+    assert!(
+        results
+            .iter()
+            .filter_map(|r| r.error.as_ref())
+            .all(|e| e.plain.starts_with("Not tried: the plan counted")),
+        "{results:?}"
+    );
+    let posts = |fake: &Fake| {
+        fake.log
+            .borrow()
+            .iter()
+            .filter(|(_, m, p)| *m == Method::Post && p == "/users")
+            .count()
+    };
+    assert_eq!(posts(&fake), 2);
+    // A plan that could not read them (no licenses.read): the first refusal stops the rest.
+    let mut fake = Fake::new(0.0, 0.0, 0.0);
+    fake.licences = Some(2);
     let plan = plan_users(text, &fake);
+    assert!(plan.licences_free.is_empty());
     let results = run(&fake, &plan, Control::default());
     let done = results
         .iter()

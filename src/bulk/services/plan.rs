@@ -66,6 +66,7 @@ pub fn services(checked: &Checked<ServiceSpec>, account: &Account) -> Plan {
         new_teams: vec![],
         teams: vec![],
         notes: vec![],
+        licences_free: vec![],
     }
 }
 

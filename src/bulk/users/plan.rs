@@ -102,12 +102,17 @@ pub fn users(checked: &Checked<UserSpec>, account: &Account, opts: Options) -> P
         .cloned()
         .collect();
     let notes = licence_notes(&rows, &checked.rows, account);
+    let licences_free = [("Full User", "user"), ("Stakeholder", "read_only_user")]
+        .into_iter()
+        .filter_map(|(kind, role)| Some((kind, account.licences_free(role)?)))
+        .collect();
     Plan {
         kind: Kind::Users,
         rows,
         new_teams,
         teams,
         notes,
+        licences_free,
     }
 }
 

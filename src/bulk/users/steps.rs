@@ -70,6 +70,24 @@ impl<'a, T: Transport> Runner<'a, T> {
                         plain: format!("Not tried: PagerDuty answered \"License is not available\" to an earlier create in this run, and this user needs a {licence} licence too. Free one (a stakeholder role frees a Full User licence) or buy more, then import the failed rows again."),
                     });
                 }
+                // Take one of the licences the plan counted free, if it counted them.
+                let counted = {
+                    let mut left = self.licences_left.borrow_mut();
+                    match left.iter_mut().find(|(k, _)| *k == licence) {
+                        Some((_, 0)) => {
+                            return Err(RowError {
+                                step: "creating the user".into(),
+                                pagerduty: String::new(),
+                                plain: format!("Not tried: the plan counted the free {licence} licences, and earlier rows of this run took them all. Free one (a stakeholder role frees a Full User licence) or buy more, then import the failed rows again."),
+                            })
+                        }
+                        Some((_, n)) => {
+                            *n -= 1;
+                            true
+                        }
+                        None => false,
+                    }
+                };
                 let created = self
                     .create_once("/users", body, || async {
                         Ok(self
@@ -78,10 +96,22 @@ impl<'a, T: Transport> Runner<'a, T> {
                             .map(|u| json!({ "user": u })))
                     })
                     .await;
-                if let Err(ApiError::BadRequest(m)) = &created {
-                    if m.contains("License is not available") {
+                match &created {
+                    Err(ApiError::BadRequest(m)) if m.contains("License is not available") => {
                         self.licences_out.borrow_mut().push(licence);
                     }
+                    // Not made: the licence it took is free again.
+                    Err(_) if counted => {
+                        if let Some((_, n)) = self
+                            .licences_left
+                            .borrow_mut()
+                            .iter_mut()
+                            .find(|(k, _)| *k == licence)
+                        {
+                            *n += 1;
+                        }
+                    }
+                    _ => {}
                 }
                 let (v, adopted) = created.map_err(step("creating the user"))?;
                 let id = v
