@@ -25,6 +25,9 @@ pub enum ApiError {
     RateLimited { reset_s: Option<u64> },
     #[error("PagerDuty refused the request as invalid (400): {0}")]
     BadRequest(String),
+    /// 402: the account's PagerDuty plan lacks an ability the request needs (PagerDuty's words).
+    #[error("This PagerDuty account's plan does not include this (402): {0}")]
+    PlanLacks(String),
     #[error("PagerDuty had a server error ({status}) at {endpoint}. Try again in a moment.")]
     Server { status: u16, endpoint: String },
     #[error("PagerDuty's API could not be reached ({0}). Check your network and the api_url/region in config.json.")]
@@ -111,6 +114,13 @@ pub fn classify(status: u16, body: &str, endpoint: &str, reset_s: Option<u64>) -
         }
         404 => ApiError::NotFound(not_found_text(endpoint)),
         429 => ApiError::RateLimited { reset_s },
+        402 => ApiError::PlanLacks(
+            [message, details.join("; ")]
+                .into_iter()
+                .filter(|s| !s.is_empty())
+                .collect::<Vec<_>>()
+                .join(": "),
+        ),
         400..=499 => ApiError::BadRequest(if details.is_empty() {
             if message.is_empty() {
                 format!("HTTP {status}")
@@ -130,6 +140,23 @@ pub fn classify(status: u16, body: &str, endpoint: &str, reset_s: Option<u64>) -
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_402_keeps_its_status_and_pagerdutys_words() {
+        let body = r#"{"error":{"message":"Account does not have the abilities to perform the action","code":2014,"errors":["The account does not have the teams ability"]}}"#;
+        let e = classify(402, body, "/teams", None);
+        assert_eq!(
+            e,
+            ApiError::PlanLacks(
+                "Account does not have the abilities to perform the action: The account does not have the teams ability".into()
+            )
+        );
+        assert!(e.to_string().contains("(402)"));
+        assert_eq!(
+            classify(402, "", "/teams", None),
+            ApiError::PlanLacks(String::new())
+        );
+    }
 
     #[test]
     fn missing_scope_body_from_pagerdutys_article() {

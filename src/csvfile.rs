@@ -150,10 +150,19 @@ impl Writer {
     }
 }
 
+/// Characters a spreadsheet may take as the start of a formula, full-width ones included.
+pub const FORMULA_STARTS: [char; 10] = ['=', '+', '-', '@', '\t', '\r', '＝', '＋', '－', '＠'];
+
+/// Whether a spreadsheet could read `value` as a formula: it starts with one of
+/// [`FORMULA_STARTS`], after any leading spaces.
+pub fn starts_like_a_formula(value: &str) -> bool {
+    value.starts_with(FORMULA_STARTS) || value.trim_start_matches(' ').starts_with(FORMULA_STARTS)
+}
+
 /// One CSV cell: quoted when needed (RFC 4180), and guarded against spreadsheet formula
-/// injection (a leading `=`, `+`, `-`, `@`, tab or carriage return gets a `'`).
+/// injection (a cell that [`starts_like_a_formula`] gets a `'`).
 pub fn cell(value: &str) -> String {
-    let guarded = if value.starts_with(['=', '+', '-', '@', '\t', '\r']) {
+    let guarded = if starts_like_a_formula(value) {
         format!("'{value}")
     } else {
         value.to_string()
@@ -241,6 +250,13 @@ mod tests {
 
     #[test]
     fn cells_are_quoted_and_guarded_against_formulas() {
+        // A leading space, tab or CR, and the full-width signs, start formulas too.
+        assert_eq!(cell(" =1+1"), "' =1+1");
+        assert_eq!(cell("\t=1"), "'\t=1");
+        assert_eq!(cell("＝HYPERLINK(1)"), "'＝HYPERLINK(1)");
+        assert_eq!(cell("＠SUM(A1)"), "'＠SUM(A1)");
+        assert_eq!(cell("－1"), "'－1");
+        assert_eq!(cell("a=b"), "a=b");
         assert_eq!(cell("plain"), "plain");
         assert_eq!(cell("a,b"), "\"a,b\"");
         assert_eq!(cell("say \"hi\""), "\"say \"\"hi\"\"\"");

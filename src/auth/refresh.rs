@@ -97,7 +97,12 @@ fn apply_refresh(auth: Auth, started: u64, out: &Result<Session, RefreshFailure>
                 )],
                 false,
             );
-            let _ = save_session(new);
+            // The old refresh token is spent: if the new one cannot be kept, say so (rule 16).
+            if let Err(e) = save_session(new) {
+                auth.notice.set(Some(format!(
+                    "The new refresh token could not be kept in this tab ({e}). This page keeps working, but a reload will sign you out."
+                )));
+            }
             auth.state.set(AuthState::SignedIn(Box::new(new.clone())));
         }
         Err(RefreshFailure {

@@ -30,6 +30,8 @@ pub fn member(v: &Value) -> Option<(String, String)> {
 pub const POLICIES_PATH: &str = "/escalation_policies";
 /// The account's abilities (not paged).
 pub const ABILITIES_PATH: &str = "/abilities";
+/// The account's licences (not paged).
+pub const LICENCES_PATH: &str = "/licenses";
 pub const SERVICES_PATH: &str = "/services";
 /// A team or an escalation policy.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -72,6 +74,43 @@ pub struct Account {
     /// The account's abilities (`GET /abilities`), when the token could read them: a plan
     /// makes a row that needs a missing one an error, as PagerDuty would refuse it.
     pub abilities: Option<Vec<String>>,
+    /// The account's licences (`GET /licenses`), when the token could read them.
+    pub licences: Option<Vec<Licence>>,
+}
+
+/// A licence kind of the account: who may hold it and how many are free.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Licence {
+    pub name: String,
+    /// `FullUser` or `Stakeholder`.
+    pub role_group: String,
+    pub valid_roles: Vec<String>,
+    /// Free allocations (`allocations_available`), when PagerDuty says.
+    pub available: Option<u64>,
+}
+
+impl FromJson for Licence {
+    fn from_json(v: &Value) -> Option<Licence> {
+        Some(Licence {
+            name: json::string(v, "name").unwrap_or_default(),
+            role_group: json::string(v, "role_group").unwrap_or_default(),
+            valid_roles: json::strings(v, "valid_roles").unwrap_or_default(),
+            available: v.get("allocations_available").and_then(Value::as_u64),
+        })
+    }
+}
+
+impl Account {
+    /// How many licences for `role` are free, when the account's licences were read: the
+    /// most any licence that takes the role has (PagerDuty lists one pool several times).
+    pub fn licences_free(&self, role: &str) -> Option<u64> {
+        self.licences
+            .as_ref()?
+            .iter()
+            .filter(|l| l.valid_roles.iter().any(|r| r == role))
+            .filter_map(|l| l.available)
+            .max()
+    }
 }
 
 impl Account {
@@ -129,6 +168,8 @@ pub struct Reads {
     pub policies: bool,
     /// The account's abilities (`GET /abilities`).
     pub abilities: bool,
+    /// The account's licences (`GET /licenses`).
+    pub licences: bool,
 }
 
 /// What a plan read, and how much of it PagerDuty's paging ceiling left out.
@@ -179,12 +220,27 @@ pub async fn read<S: PageSource>(
         Ok::<_, ApiError>((l.rows, l.not_listed))
     };
     let mut out = Read::default();
+    if reads.abilities {
+        // A token that may not read them (no `abilities.read`) leaves them unknown: the plan
+        // then checks nothing it cannot know, and PagerDuty's own answer says the rest.
+        progress("abilities", 0, 1);
+        out.account.abilities = match paging::get_with_retry(source, ABILITIES_PATH.into()).await {
+            Ok(v) => Some(json::strings(&v, "abilities").unwrap_or_default()),
+            Err(ApiError::Forbidden(_) | ApiError::MissingScope { .. } | ApiError::NotFound(_)) => {
+                None
+            }
+            Err(e) => return Err(e),
+        };
+        progress("abilities", 1, 1);
+    }
     if reads.users {
         let (users, n) = list(USERS_PATH.into(), "users").await?;
         out.account.users = items(&users);
         out.not_listed = n;
     }
-    if reads.teams {
+    // An account without the teams ability answers 402 to every team read: it has none.
+    let no_teams = out.account.lacks("teams", "teams").is_some();
+    if reads.teams && !no_teams {
         out.account.teams = items(&list(TEAMS_PATH.into(), "teams").await?.0);
     }
     // Each team once, however the file names it (by name, by id, or both).
@@ -212,18 +268,15 @@ pub async fn read<S: PageSource>(
     if reads.policies {
         out.account.policies = items(&list(POLICIES_PATH.into(), "escalation_policies").await?.0);
     }
-    if reads.abilities {
-        // A token that may not read them (no `abilities.read`) leaves them unknown: the plan
-        // then checks nothing it cannot know, and PagerDuty's own answer says the rest.
-        progress("abilities", 0, 1);
-        out.account.abilities = match paging::get_with_retry(source, ABILITIES_PATH.into()).await {
-            Ok(v) => Some(json::strings(&v, "abilities").unwrap_or_default()),
+    if reads.licences {
+        // Read where the token may (`licenses.read`); otherwise the plan cannot count them.
+        out.account.licences = match paging::get_with_retry(source, LICENCES_PATH.into()).await {
+            Ok(v) => Some(json::list(&v, "licenses")),
             Err(ApiError::Forbidden(_) | ApiError::MissingScope { .. } | ApiError::NotFound(_)) => {
                 None
             }
             Err(e) => return Err(e),
         };
-        progress("abilities", 1, 1);
     }
     Ok(out)
 }

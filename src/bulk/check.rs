@@ -285,7 +285,7 @@ pub(crate) fn cell<'a>(row: &'a Row, cols: &[(&'static str, usize)], name: &str)
         .and_then(|(_, i)| row.fields.get(*i))
         .map_or("", |s| s.trim());
     match value.strip_prefix('\'') {
-        Some(rest) if rest.starts_with(['+', '=', '-', '@']) => rest,
+        Some(rest) if crate::csvfile::starts_like_a_formula(rest) => rest,
         _ => value,
     }
 }

@@ -13,6 +13,8 @@ use serde_json::{json, Value};
 
 /// The journal's sessionStorage key (after the app's `pdscope.` prefix).
 pub const KEY: &str = "bulk.journal";
+/// The most a journal takes of the tab's storage (browsers give a tab about 5 MB).
+pub const MAX_BYTES: usize = 1_500_000;
 
 /// A journal read back: the run's kind and file, how many rows it was to write, and the rows
 /// finished.
@@ -23,6 +25,8 @@ pub struct Journal {
     /// Rows the run was to write (rows past the finished ones were never started).
     pub planned: usize,
     pub rows: Vec<RowResult>,
+    /// What finished rows did was left out to stay under [`MAX_BYTES`].
+    pub trimmed: bool,
 }
 
 impl Journal {
@@ -37,8 +41,13 @@ impl Journal {
         } else {
             "To finish the rest, choose the file again and plan: what was done shows as unchanged."
         };
+        let trimmed = if self.trimmed {
+            " (The journal kept what each finished row did only while it was small; the report downloaded at the end of the run has it all.)"
+        } else {
+            ""
+        };
         format!(
-            "{} ({}): {} done, {} failed, {} not run. {next}",
+            "{} ({}): {} done, {} failed, {} not run. {next}{trimmed}",
             self.file,
             self.kind.noun(),
             g(done),
@@ -79,17 +88,39 @@ pub fn owner(session: &Session) -> String {
 
 /// The run's journal as JSON: whose, which file, and each finished row.
 pub fn write(kind: Kind, file: &str, owner: &str, planned: usize, results: &[RowResult]) -> String {
+    let text = write_rows(kind, file, owner, planned, results, false);
+    if text.len() <= MAX_BYTES {
+        return text;
+    }
+    // Too big for a tab's storage: keep every row's outcome and every failure, but no longer
+    // what each finished row did, and say so.
+    write_rows(kind, file, owner, planned, results, true)
+}
+
+fn write_rows(
+    kind: Kind,
+    file: &str,
+    owner: &str,
+    planned: usize,
+    results: &[RowResult],
+    trimmed: bool,
+) -> String {
     let rows: Vec<Value> = results
         .iter()
         .map(|r| {
+            let detail = !trimmed || r.outcome != Outcome::Done;
             json!({
-                "line": r.line, "key": r.key, "outcome": r.outcome.word(), "did": r.did, "ids": r.ids, "found": r.found,
+                "line": r.line, "key": r.key, "outcome": r.outcome.word(),
+                "did": if detail { r.did.clone() } else { vec![] },
+                "ids": if detail { r.ids.clone() } else { vec![] },
+                "found": r.found,
                 "error": r.error.as_ref().map(|e| json!({"step": e.step, "pagerduty": e.pagerduty, "plain": e.plain})),
             })
         })
         .collect();
-    json!({"kind": kind.noun(), "file": file, "owner": owner, "planned": planned, "rows": rows})
-        .to_string()
+    json!({"kind": kind.noun(), "file": file, "owner": owner, "planned": planned,
+        "trimmed": trimmed, "rows": rows})
+    .to_string()
 }
 
 /// A journal of `owner`'s read back: kind, file name and rows. `None` when the text is not
@@ -130,6 +161,7 @@ pub fn read(text: &str, owner: &str) -> Option<Journal> {
         file: json::string(&v, "file").unwrap_or_default(),
         planned: planned.max(rows.len()),
         rows,
+        trimmed: v.get("trimmed").and_then(Value::as_bool).unwrap_or(false),
     })
 }
 
@@ -190,6 +222,7 @@ mod tests {
                 file: "team.csv".into(),
                 planned: 3,
                 rows: results.clone(),
+                trimmed: false,
             };
             assert_eq!(read(&j, "A1/U1"), Some(back));
             // Another person, or another account, never sees it.
@@ -221,6 +254,7 @@ mod tests {
             file: "team.csv".into(),
             planned: 100,
             rows: (0..12).map(|i| row(i + 2, Outcome::Done)).collect(),
+            trimmed: false,
         };
         assert_eq!(
             j.summary(),
@@ -237,6 +271,49 @@ mod tests {
         assert!(j
             .summary()
             .starts_with("team.csv (users): 10 done, 1 failed, 1 not run. To finish"));
+    }
+
+    #[test]
+    fn a_big_journal_keeps_outcomes_and_failures_under_its_cap_and_says_so() {
+        let rows: Vec<RowResult> = (0..10_000u64)
+            .map(|i| RowResult {
+                line: i + 2,
+                key: format!("person.{i}@example.com"),
+                outcome: if i % 100 == 0 {
+                    Outcome::Failed
+                } else {
+                    Outcome::Done
+                },
+                did: vec![
+                    "created user PABC123".into(),
+                    "added phone +44 7700 900123".into(),
+                    "added SMS +44 7700 900123".into(),
+                    "added rule: phone after 0 min".into(),
+                ],
+                ids: vec![
+                    "PABC123".into(),
+                    "PCM0001".into(),
+                    "PCM0002".into(),
+                    "PNR0001".into(),
+                ],
+                found: false,
+                error: (i % 100 == 0).then(|| RowError {
+                    step: "creating the user".into(),
+                    pagerduty: "License is not available".into(),
+                    plain: "free a licence".into(),
+                }),
+            })
+            .collect();
+        let text = write(Kind::Users, "big.csv", "A/U", 10_000, &rows);
+        assert!(text.len() <= MAX_BYTES, "{} bytes", text.len());
+        let back = read(&text, "A/U").unwrap();
+        assert!(back.trimmed);
+        assert_eq!(back.rows.len(), 10_000);
+        assert!(back.rows[1].did.is_empty(), "done rows lose their detail");
+        assert_eq!(back.rows[0].error, rows[0].error, "failures keep theirs");
+        assert!(back
+            .summary()
+            .contains("The journal kept what each finished row did only while it was small"));
     }
 
     #[test]

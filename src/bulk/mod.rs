@@ -84,6 +84,7 @@ impl File {
             File::Users(c) => Reads {
                 members_of: users::teams_with_roles(c),
                 abilities: true,
+                licences: true,
                 ..export_reads(Kind::Users)
             },
             File::Services(_) => Reads {
@@ -164,6 +165,7 @@ mod tests {
         use users::Channel;
         let account = Account {
             abilities: None,
+            licences: None,
             users: vec![AUser {
                 id: "U1".into(),
                 name: "Zoë, \"Z\" O'Neil".into(),
@@ -262,6 +264,7 @@ mod tests {
                 Reads {
                     members_of: vec![],
                     abilities: false,
+                    licences: false,
                     ..reads
                 },
                 export_reads(kind)

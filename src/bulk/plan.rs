@@ -99,6 +99,11 @@ pub struct Plan {
     pub new_teams: Vec<String>,
     /// The teams the account already has, as the plan read them (rows name them).
     pub teams: Vec<Named>,
+    /// What the person should know before importing (licences it needs against those free).
+    pub notes: Vec<String>,
+    /// Free licences by kind (`Full User`, `Stakeholder`) when the plan could read them: the
+    /// run makes no more creates of a kind than there are licences for it.
+    pub licences_free: Vec<(&'static str, u64)>,
 }
 
 impl Plan {

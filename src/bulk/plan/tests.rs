@@ -11,6 +11,7 @@ use serde_json::json;
 fn account() -> Account {
     Account {
         abilities: None,
+        licences: None,
         users: vec![
             AUser {
                 id: "U1".into(),
@@ -455,5 +456,94 @@ fn a_near_miss_policy_name_is_proposed_and_the_corrected_file_plans() {
     assert_eq!(
         fixed,
         "\u{feff}name,escalation_policy\r\nWeb,Payments On-Call\r\nBatch,Nope\r\n"
+    );
+}
+
+#[test]
+fn the_plan_counts_the_licences_its_creates_take_against_those_free() {
+    use crate::bulk::account::Licence;
+    let mut account = account();
+    let licence = |group: &str, roles: &[&str], free: u64| Licence {
+        name: format!("Business ({group})"),
+        role_group: group.into(),
+        valid_roles: roles.iter().map(|r| r.to_string()).collect(),
+        available: Some(free),
+    };
+    account.licences = Some(vec![
+        licence("FullUser", &["owner", "admin", "user", "limited_user"], 1),
+        licence("FullUser", &["owner", "admin", "user", "limited_user"], 1),
+        licence(
+            "Stakeholder",
+            &["read_only_user", "read_only_limited_user"],
+            5,
+        ),
+    ]);
+    let file = "name,email,role\nA,a@example.com,responder\nB,b@example.com,\nS,s@example.com,stakeholder\nAda Lovelace,ada@example.com,\n";
+    let rows = csvfile::read(file.as_bytes()).unwrap();
+    let checked = crate::bulk::users::check(&rows, &|z| Some(z.to_string())).unwrap();
+    let plan = users(&checked, &account, Options::default());
+    assert_eq!(
+        plan.notes,
+        [
+            "This file creates 2 new users who need a Full User licence, and PagerDuty says 1 is free: the creates past them will be refused. Free licences (a stakeholder role frees a Full User one) or buy more first.",
+            "1 new user will take a Stakeholder licence (5 are free)."
+        ]
+    );
+    // Licences not read (no licenses.read): nothing to say.
+    account.licences = None;
+    assert!(users(&checked, &account, Options::default())
+        .notes
+        .is_empty());
+}
+
+#[test]
+fn team_roles_pagerduty_fixes_are_planned_as_fixed_and_said() {
+    // A Global Admin is always a team manager, a stakeholder always an observer.
+    let plan = users_plan(
+        "name,email,role,teams,team_roles\nAdmin New,admin.new@example.com,global admin,Payments,responder\nLim Stake,lim@example.com,limited stakeholder,Payments,manager\nResp Onder,resp@example.com,responder,Payments,observer\n",
+        Options::default(),
+    );
+    let Work::User(w) = &plan.rows[0].work else {
+        panic!("{:?}", plan.rows[0])
+    };
+    assert_eq!(w.teams, [("Payments".to_string(), "manager".to_string())]);
+    assert!(plan.rows[0].changes[0].starts_with("team Payments: manager, not responder (PagerDuty always makes a Global Admin a team manager)"), "{:?}", plan.rows[0].changes);
+    let Work::User(w) = &plan.rows[1].work else {
+        panic!("{:?}", plan.rows[1])
+    };
+    assert_eq!(w.teams, [("Payments".to_string(), "observer".to_string())]);
+    // Other roles keep what the file asks.
+    let Work::User(w) = &plan.rows[2].work else {
+        panic!("{:?}", plan.rows[2])
+    };
+    assert_eq!(w.teams, [("Payments".to_string(), "observer".to_string())]);
+    assert!(!plan.rows[2]
+        .changes
+        .iter()
+        .any(|c| c.contains("always makes")));
+}
+
+#[test]
+fn adding_past_ten_contact_methods_counts_push_and_whatsapp() {
+    let mut account = account();
+    // Ada has her contacts from account(), and seven push or WhatsApp methods besides.
+    let have = account.users[0].contacts.len();
+    account.users[0].other_contacts = 10 - have;
+    let rows = csvfile::read(
+        b"name,email,country_code,sms_number\nAda Lovelace,ada@example.com,44,7700900777\n",
+    )
+    .unwrap();
+    let checked = crate::bulk::users::check(&rows, &|z| Some(z.to_string())).unwrap();
+    let plan = users(&checked, &account, Options::default());
+    assert_eq!(plan.rows[0].action, Action::Error, "{:?}", plan.rows[0]);
+    let why = crate::bulk::Problem::joined(&plan.rows[0].problems);
+    assert!(
+        why.contains("PagerDuty keeps at most 10") && why.contains("push or WhatsApp"),
+        "{why}"
+    );
+    account.users[0].other_contacts = 0;
+    assert_ne!(
+        users(&checked, &account, Options::default()).rows[0].action,
+        Action::Error
     );
 }

@@ -22,6 +22,8 @@ pub const RATE_LIMIT_PER_MIN: u32 = 960;
 pub const CONCURRENCY: usize = 6;
 /// Tries per request before the row is reported as failed.
 pub const MAX_TRIES: u32 = 6;
+/// Reads again after "already taken" when nothing is found yet (about 1 + 2 + 4 s).
+pub const VISIBILITY_TRIES: u32 = 3;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Method {
@@ -165,12 +167,16 @@ fn taken(e: &ApiError) -> bool {
 /// PagerDuty's words and plain words for a failure.
 pub fn explain(step: &str, e: &ApiError) -> RowError {
     let pagerduty = match e {
-        ApiError::BadRequest(m) | ApiError::Forbidden(m) => m.clone(),
+        ApiError::BadRequest(m) | ApiError::Forbidden(m) | ApiError::PlanLacks(m) => m.clone(),
         other => other.to_string(),
     };
     let plain = match e {
-        ApiError::BadRequest(m) if m.contains("HTTP 402") || m.contains("Payment Required") => {
-            "This PagerDuty account's plan does not include it (for example low-urgency rules, stakeholder roles or teams); change the row or the plan.".to_string()
+        ApiError::PlanLacks(m) => match ability_named(m) {
+            Some(a) => format!("This PagerDuty account's plan does not include the {a} ability this row needs; change the row (leave out what needs it) or ask PagerDuty to add it to the plan. The cells are not wrong."),
+            None => "This PagerDuty account's plan does not include what this row needs (for example low-urgency rules, stakeholder roles or teams); change the row or the plan. The cells are not wrong.".to_string(),
+        },
+        ApiError::BadRequest(m) if m.contains("License is not available") => {
+            "PagerDuty has no licence left for this user's role; free one (a stakeholder role frees a Full User licence) or buy more, then import the failed rows again.".to_string()
         }
         ApiError::BadRequest(m) if m.contains("Email has already been taken") => {
             "PagerDuty says this e-mail is taken, but no user with it is visible here: it may belong to a user of another PagerDuty account. Use another address.".to_string()
@@ -193,6 +199,14 @@ pub fn explain(step: &str, e: &ApiError) -> RowError {
     }
 }
 
+/// The ability PagerDuty names in a 402's words ("… does not have the teams ability").
+fn ability_named(words: &str) -> Option<&str> {
+    let before = words.find(" ability")?;
+    let start = words[..before].rfind(' ')? + 1;
+    let name = &words[start..before];
+    (!name.is_empty() && name.chars().all(|c| c.is_ascii_lowercase() || c == '_')).then_some(name)
+}
+
 /// A run: the transport, the pacing and the control.
 pub struct Runner<'a, T: Transport> {
     t: &'a T,
@@ -201,6 +215,11 @@ pub struct Runner<'a, T: Transport> {
     /// Requests sent (every try), and 429 answers among them, for the benchmark and report.
     pub sent: Cell<u64>,
     pub throttled: Cell<u64>,
+    /// Licence kinds PagerDuty said are used up ("License is not available") in this run:
+    /// later creates that need one fail at once instead of each asking again.
+    pub(crate) licences_out: std::cell::RefCell<Vec<&'static str>>,
+    /// Licences left by kind, when the plan read them: a create takes one before it asks.
+    pub(crate) licences_left: std::cell::RefCell<Vec<(&'static str, u64)>>,
 }
 
 impl<'a, T: Transport> Runner<'a, T> {
@@ -216,6 +235,8 @@ impl<'a, T: Transport> Runner<'a, T> {
             ctl,
             sent: Cell::new(0),
             throttled: Cell::new(0),
+            licences_out: Default::default(),
+            licences_left: Default::default(),
         }
     }
 
@@ -289,7 +310,9 @@ impl<'a, T: Transport> Runner<'a, T> {
     }
 
     /// A create that must happen once: on a lost answer or "already taken", `find` reads
-    /// what exists; a match is adopted (`Ok((value, true))`), nothing found is retried.
+    /// what exists; what it finds is handed back as found (`Ok((value, true))`) for the
+    /// caller to adopt or refuse. A lost answer with nothing found is tried again; "already
+    /// taken" with nothing found is read again for a few seconds, then fails.
     pub(crate) async fn create_once<F, Fut>(
         &self,
         path: &str,
@@ -305,11 +328,25 @@ impl<'a, T: Transport> Runner<'a, T> {
             tries += 1;
             match self.call(Method::Post, path, Some(body)).await {
                 Ok(v) => return Ok((v, false)),
-                Err(e) if taken(&e) || lost(&e) => {
+                Err(e) if taken(&e) => {
+                    // Taken but not found: PagerDuty is eventually consistent, so a write may
+                    // not be listed yet. Read again with back-off for a few seconds first.
+                    for attempt in 0..=VISIBILITY_TRIES {
+                        if attempt > 0 {
+                            let ms = crate::paging::backoff_ms(attempt, &e, self.t.jitter());
+                            self.t.sleep(ms).await;
+                        }
+                        if let Some(found) = find().await? {
+                            return Ok((found, true));
+                        }
+                    }
+                    return Err(e);
+                }
+                Err(e) if lost(&e) => {
                     if let Some(found) = find().await? {
                         return Ok((found, true));
                     }
-                    if taken(&e) || tries >= MAX_TRIES {
+                    if tries >= MAX_TRIES {
                         return Err(e);
                     }
                     self.t
@@ -411,6 +448,7 @@ impl<'a, T: Transport> Runner<'a, T> {
     /// `concurrency` at a time. `done` hears each row as it ends, in the order they end;
     /// rows not started when the run is cancelled are reported as stopped with nothing done.
     pub async fn run(&self, plan: &Plan, concurrency: usize, done: &dyn Fn(RowResult)) {
+        *self.licences_left.borrow_mut() = plan.licences_free.clone();
         let created = if plan.new_teams.is_empty() || !self.go_on().await {
             vec![]
         } else {

@@ -74,6 +74,8 @@ pub fn services(checked: &Checked<ServiceSpec>, account: &Account) -> Plan {
         rows,
         new_teams: vec![],
         teams: vec![],
+        notes: vec![],
+        licences_free: vec![],
     }
 }
 

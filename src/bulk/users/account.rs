@@ -79,6 +79,9 @@ pub struct AUser {
     pub rules: Vec<NRule>,
     /// Team ids.
     pub teams: Vec<String>,
+    /// Contact methods of kinds the importer does not write (push, WhatsApp): they count
+    /// toward PagerDuty's 10 all the same.
+    pub other_contacts: usize,
 }
 
 impl FromJson for AUser {
@@ -92,6 +95,14 @@ impl FromJson for AUser {
             time_zone: json::string(v, "time_zone").filter(|s| !s.is_empty()),
             description: json::string(v, "description").filter(|s| !s.is_empty()),
             contacts: json::list(v, "contact_methods"),
+            other_contacts: v
+                .get("contact_methods")
+                .and_then(Value::as_array)
+                .map_or(0, |a| {
+                    a.iter()
+                        .filter(|c| Cm::from_json(c).is_none() && c.get("id").is_some())
+                        .count()
+                }),
             rules: json::list(v, "notification_rules"),
             teams: v
                 .get("teams")
@@ -185,6 +196,17 @@ impl AUser {
 mod tests {
     use super::*;
     use serde_json::json;
+
+    #[test]
+    fn push_and_whatsapp_methods_are_counted_though_not_written() {
+        let v = json!({"id": "U1", "email": "a@example.com", "contact_methods": [
+            {"id": "C1", "type": "email_contact_method", "address": "a@example.com"},
+            {"id": "C2", "type": "push_notification_contact_method", "address": "iPhone"},
+            {"id": "C3", "type": "whatsapp_contact_method", "address": "447700900123"}
+        ]});
+        let u = AUser::from_json(&v).unwrap();
+        assert_eq!((u.contacts.len(), u.other_contacts), (1, 2));
+    }
     #[test]
     fn a_listed_user_reads_with_contacts_rules_and_teams() {
         let v = json!({"id":"U1","type":"user","name":"Ada","email":"Ada@Example.com","role":"user",

@@ -230,6 +230,17 @@ pub fn default_team_role(role: Option<&str>) -> &'static str {
     }
 }
 
+/// The team role PagerDuty always gives a role, whatever is asked: Global Admins and the
+/// Account Owner are managers, stakeholders observers (PagerDuty's `import_users` forces the
+/// same). `None`: the asked role is kept.
+pub fn fixed_team_role(role: &str) -> Option<&'static str> {
+    match role {
+        "owner" | "admin" => Some("manager"),
+        "read_only_user" | "read_only_limited_user" => Some("observer"),
+        _ => None,
+    }
+}
+
 /// An e-mail address PagerDuty would take: one `@`, something before it, a dotted domain
 /// after it, no spaces, at most 254 characters.
 pub fn email_ok(email: &str) -> bool {

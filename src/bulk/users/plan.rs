@@ -12,6 +12,9 @@ use crate::bulk::plan::{error_row, plan_lines, Action, Options, Plan, RowPlan, W
 use crate::json;
 use serde_json::json;
 
+/// PagerDuty's limit of contact methods a user.
+const MAX_CONTACTS: usize = 10;
+
 /// Plans a users file.
 pub fn users(checked: &Checked<UserSpec>, account: &Account, opts: Options) -> Plan {
     let mut new_teams: Vec<String> = Vec::new();
@@ -50,7 +53,36 @@ pub fn users(checked: &Checked<UserSpec>, account: &Account, opts: Options) -> P
         if !problems.is_empty() {
             return error_row(line.line, &line.key, problems);
         }
-        user_row(line.line, &line.key, spec, existing, account)
+        // Team roles PagerDuty fixes for the person's role: the plan uses the fixed one, so a
+        // re-run never shows a change PagerDuty will never make, and says so where the file
+        // asked otherwise.
+        let user_role = spec.role.as_deref().or(existing.map(|u| u.role.as_str()));
+        let fixed = user_role.and_then(super::fixed_team_role);
+        let mut notes = Vec::new();
+        let fixed_spec;
+        let spec = match fixed {
+            Some(f) if spec.teams.iter().any(|(_, r)| r != f) => {
+                let mut s = spec.clone();
+                for (name, r) in &mut s.teams {
+                    if spec.team_roles_given && r != f {
+                        notes.push(format!(
+                            "team {name}: {f}, not {r} (PagerDuty always makes a {} a team {f})",
+                            crate::models::role_label(user_role.unwrap_or_default())
+                        ));
+                    }
+                    *r = f.to_string();
+                }
+                fixed_spec = s;
+                &fixed_spec
+            }
+            _ => spec,
+        };
+        let mut row = user_row(line.line, &line.key, spec, existing, account);
+        if row.action != Action::Error {
+            notes.append(&mut row.changes);
+            row.changes = notes;
+        }
+        row
     });
     // The teams the rows join or change a role in, as read, in the account's order: the run
     // looks names up in them as the plan did (two names may differ only in case).
@@ -69,11 +101,18 @@ pub fn users(checked: &Checked<UserSpec>, account: &Account, opts: Options) -> P
         .filter(|t| named.contains(t.id.as_str()))
         .cloned()
         .collect();
+    let notes = licence_notes(&rows, &checked.rows, account);
+    let licences_free = [("Full User", "user"), ("Stakeholder", "read_only_user")]
+        .into_iter()
+        .filter_map(|(kind, role)| Some((kind, account.licences_free(role)?)))
+        .collect();
     Plan {
         kind: Kind::Users,
         rows,
         new_teams,
         teams,
+        notes,
+        licences_free,
     }
 }
 
@@ -193,6 +232,26 @@ fn user_row(
             }
         }
     }
+    // PagerDuty keeps at most 10 contact methods a user, push and WhatsApp ones included.
+    if let Some(u) = existing {
+        let total = u.contacts.len() + u.other_contacts + contacts.len();
+        if !contacts.is_empty() && total > MAX_CONTACTS {
+            return error_row(
+                line,
+                key,
+                vec![Problem::new(
+                    "",
+                    format!(
+                        "{} has {} contact methods ({} of them push or WhatsApp), and this row adds {}: PagerDuty keeps at most {MAX_CONTACTS}; remove some in PagerDuty or from the row",
+                        u.email,
+                        u.contacts.len() + u.other_contacts,
+                        u.other_contacts,
+                        contacts.len()
+                    ),
+                )],
+            );
+        }
+    }
     for c in &contacts {
         changes.push(format!("add {} {}", c.channel.word(), c.display()));
         // A number no rule uses never pages (notify's defaults cover the channels a row has,
@@ -293,4 +352,53 @@ fn ability_problems(spec: &UserSpec, existing: Option<&AUser>, account: &Account
         );
     }
     out
+}
+
+/// How many licences the creates take against how many are free, per licence kind, when
+/// the account's licences were read (a create past them is refused: "License is not
+/// available").
+fn licence_notes(
+    rows: &[RowPlan],
+    lines: &[crate::bulk::check::Line<UserSpec>],
+    account: &Account,
+) -> Vec<String> {
+    let mut needs: Vec<(&'static str, &'static str, usize)> = Vec::new();
+    for (r, line) in rows.iter().zip(lines) {
+        let (Action::Create, Ok(spec)) = (r.action, &line.spec) else {
+            continue;
+        };
+        // PagerDuty's default role for a new user is Responder (`user`).
+        let role = spec.role.as_deref().unwrap_or("user");
+        let kind = match role {
+            "read_only_user" | "read_only_limited_user" => ("Stakeholder", "read_only_user"),
+            _ => ("Full User", "user"),
+        };
+        match needs.iter_mut().find(|(k, _, _)| *k == kind.0) {
+            Some(n) => n.2 += 1,
+            None => needs.push((kind.0, kind.1, 1)),
+        }
+    }
+    needs
+        .into_iter()
+        .filter_map(|(kind, role, n)| {
+            let free = account.licences_free(role)?;
+            let g = |n: u64| crate::numfmt::group(n);
+            let users = if n == 1 { "user" } else { "users" };
+            let free_words = match free {
+                1 => "1 is free".to_string(),
+                f => format!("{} are free", g(f)),
+            };
+            Some(if n as u64 > free {
+                format!(
+                    "This file creates {} new {users} who need a {kind} licence, and PagerDuty says {free_words}: the creates past them will be refused. Free licences (a stakeholder role frees a Full User one) or buy more first.",
+                    g(n as u64)
+                )
+            } else {
+                format!(
+                    "{} new {users} will take a {kind} licence ({free_words}).",
+                    g(n as u64)
+                )
+            })
+        })
+        .collect()
 }

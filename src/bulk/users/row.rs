@@ -8,6 +8,9 @@ use super::{
 use crate::bulk::check::{cell, check_text, list, minutes, Problem};
 use crate::csvfile::Row;
 
+/// Teams one row may name (a cell is otherwise unbounded).
+const MAX_TEAMS: usize = 100;
+
 fn opt(s: &str) -> Option<String> {
     (!s.is_empty()).then(|| s.to_string())
 }
@@ -136,7 +139,19 @@ pub(super) fn user(
             }
         }
     }
-    for extra in list(get("extra_emails")) {
+    let mut extras = list(get("extra_emails"));
+    // Bounded work: a cell can hold thousands of items; PagerDuty keeps 10 methods a user.
+    if extras.len() > 10 {
+        problems.push(Problem::new(
+            "extra_emails",
+            format!(
+                "lists {} addresses; a user has at most 10 contact methods",
+                extras.len()
+            ),
+        ));
+        extras.clear();
+    }
+    for extra in extras {
         if !email_ok(&extra) {
             problems.push(Problem::new(
                 "extra_emails",
@@ -219,7 +234,18 @@ pub(super) fn user(
         }
     }
 
-    let team_names = list(get("teams"));
+    let mut team_names = list(get("teams"));
+    if team_names.len() > MAX_TEAMS {
+        problems.push(Problem::new(
+            "teams",
+            format!(
+                "lists {} teams; write at most {MAX_TEAMS} in a row",
+                team_names.len()
+            ),
+        ));
+        team_names.clear();
+    }
+    let mut seen_teams = std::collections::BTreeSet::new();
     let team_roles = list(get("team_roles"));
     let mut teams = Vec::new();
     if !team_roles.is_empty() && team_roles.len() != 1 && team_roles.len() != team_names.len() {
@@ -257,10 +283,7 @@ pub(super) fn user(
                 },
             );
         }
-        if teams
-            .iter()
-            .any(|(n, _): &(String, String)| n.eq_ignore_ascii_case(t))
-        {
+        if !seen_teams.insert(t.to_lowercase()) {
             problems.push(Problem::new("teams", format!("lists {t} twice")));
         }
         teams.push((t.clone(), r));

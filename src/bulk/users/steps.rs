@@ -62,15 +62,58 @@ impl<'a, T: Transport> Runner<'a, T> {
         let uid = match (&w.id, &w.create) {
             (Some(id), _) => id.clone(),
             (None, Some(body)) => {
-                let (v, adopted) = self
+                let licence = licence_kind(body);
+                if self.licences_out.borrow().contains(&licence) {
+                    return Err(RowError {
+                        step: "creating the user".into(),
+                        pagerduty: "License is not available".into(),
+                        plain: format!("Not tried: PagerDuty answered \"License is not available\" to an earlier create in this run, and this user needs a {licence} licence too. Free one (a stakeholder role frees a Full User licence) or buy more, then import the failed rows again."),
+                    });
+                }
+                // Take one of the licences the plan counted free, if it counted them.
+                let counted = {
+                    let mut left = self.licences_left.borrow_mut();
+                    match left.iter_mut().find(|(k, _)| *k == licence) {
+                        Some((_, 0)) => {
+                            return Err(RowError {
+                                step: "creating the user".into(),
+                                pagerduty: String::new(),
+                                plain: format!("Not tried: the plan counted the free {licence} licences, and earlier rows of this run took them all. Free one (a stakeholder role frees a Full User licence) or buy more, then import the failed rows again."),
+                            })
+                        }
+                        Some((_, n)) => {
+                            *n -= 1;
+                            true
+                        }
+                        None => false,
+                    }
+                };
+                let created = self
                     .create_once("/users", body, || async {
                         Ok(self
                             .find_user(&w.email)
                             .await?
                             .map(|u| json!({ "user": u })))
                     })
-                    .await
-                    .map_err(step("creating the user"))?;
+                    .await;
+                match &created {
+                    Err(ApiError::BadRequest(m)) if m.contains("License is not available") => {
+                        self.licences_out.borrow_mut().push(licence);
+                    }
+                    // Not made: the licence it took is free again.
+                    Err(_) if counted => {
+                        if let Some((_, n)) = self
+                            .licences_left
+                            .borrow_mut()
+                            .iter_mut()
+                            .find(|(k, _)| *k == licence)
+                        {
+                            *n += 1;
+                        }
+                    }
+                    _ => {}
+                }
+                let (v, adopted) = created.map_err(step("creating the user"))?;
                 let id = v
                     .get("user")
                     .and_then(|u| json::string(u, "id"))
@@ -84,14 +127,22 @@ impl<'a, T: Transport> Runner<'a, T> {
                         )
                     })?;
                 if adopted {
-                    // The row's own values on the user found, as a create would have set them.
-                    let path = format!("/users/{}", crate::url::encode(&id));
-                    self.again(Method::Put, &path, Some(body))
-                        .await
-                        .map_err(step("setting the row's fields on the user found"))?;
+                    // Only a user whose fields already are the row's is taken as this row's
+                    // (one an earlier try of this create made, its answer lost). Anyone else
+                    // existed beyond the plan's read or came after it: writing the row's
+                    // fields, role included, to them could demote or rename an admin.
+                    let found = v.get("user").cloned().unwrap_or_default();
+                    if !same_user(&found, body) {
+                        return Err(RowError {
+                            step: "creating the user".into(),
+                            pagerduty: "Email has already been taken".into(),
+                            plain: format!("A user with this e-mail exists now ({id}) and is not as the row describes; nothing was written to them. Plan again to see the change."),
+                        });
+                    }
                     r.found = true;
-                    r.did
-                        .push(format!("found existing user {id} and set the row's fields"));
+                    r.did.push(format!(
+                        "found user {id}, already as the row describes (an earlier try made it)"
+                    ));
                 } else {
                     r.did.push(format!("created user {id}"));
                 }
@@ -252,4 +303,33 @@ impl<'a, T: Transport> Runner<'a, T> {
                 detail: "no contact method in the answer".into(),
             })
     }
+}
+
+/// The licence kind a create body needs: stakeholder roles take a Stakeholder licence, every
+/// other role (PagerDuty's default included) a Full User one (reference §12).
+fn licence_kind(body: &Value) -> &'static str {
+    let role = body.pointer("/user/role").and_then(Value::as_str);
+    match role {
+        Some("read_only_user" | "read_only_limited_user") => "Stakeholder",
+        _ => "Full User",
+    }
+}
+
+/// Whether `found` (a user as PagerDuty lists it) already has every field the create `body`
+/// sets: then it is this row's user, made by an earlier try whose answer was lost.
+fn same_user(found: &Value, body: &Value) -> bool {
+    let Some(fields) = body.get("user").and_then(Value::as_object) else {
+        return false;
+    };
+    fields
+        .iter()
+        .filter(|(k, _)| k.as_str() != "type")
+        .all(|(k, want)| match (k.as_str(), found.get(k)) {
+            ("email", Some(have)) => have
+                .as_str()
+                .zip(want.as_str())
+                .is_some_and(|(a, b)| a.eq_ignore_ascii_case(b)),
+            (_, Some(have)) => have == want,
+            (_, None) => false,
+        })
 }

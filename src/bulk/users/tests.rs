@@ -443,3 +443,24 @@ fn proposed_values_make_a_corrected_file_that_checks() {
         None
     );
 }
+
+#[test]
+fn list_cells_are_bounded_so_no_cell_makes_the_check_quadratic() {
+    let teams: Vec<String> = (0..20_000).map(|i| format!("Team {i}")).collect();
+    let emails: Vec<String> = (0..11).map(|i| format!("x{i}@example.com")).collect();
+    let text = format!(
+        "name,email,teams,extra_emails\nAda,ada@example.com,{},{}\nBo,bo@example.com,Ops;ops,\n",
+        teams.join(";"),
+        emails.join(";")
+    );
+    let c = checked(&text);
+    let problems = Problem::joined(c.rows[0].spec.as_ref().unwrap_err());
+    assert!(
+        problems.contains("lists 20000 teams; write at most 100"),
+        "{problems}"
+    );
+    assert!(problems.contains("lists 11 addresses"), "{problems}");
+    // Repeats are found in any case, once.
+    let problems = Problem::joined(c.rows[1].spec.as_ref().unwrap_err());
+    assert_eq!(problems, "teams: lists ops twice");
+}

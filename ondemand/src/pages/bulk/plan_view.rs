@@ -166,6 +166,7 @@ fn PlanBody(plan: Arc<Plan>, read: Arc<Read>, noun: &'static str) -> impl IntoVi
         {(kind == Kind::Users).then(|| words::invitations(creates)).flatten().map(|w| view! {
             <p class="warnings">{w}</p>
         })}
+        {plan.notes.iter().map(|n| view! { <p class="warnings">{n.clone()}</p> }).collect_view()}
         {(kind == Kind::Users).then(|| view! {
             <label class="check">
                 <input type="checkbox" prop:checked=move || ctx.create_teams.get() on:change=move |ev| ctx.create_teams.set(event_target_checked(&ev)) />

@@ -21,6 +21,8 @@ pub(super) struct FUser {
     pub(super) cms: Vec<(String, Channel, String, Option<u16>)>,
     pub(super) rules: Vec<(String, String, u32)>,
     pub(super) teams: Vec<(String, String)>,
+    /// When it was made, on the fake's clock (lists show it `lag_ms` later).
+    made_ms: f64,
 }
 
 #[derive(Default)]
@@ -54,6 +56,11 @@ pub(super) struct Fake {
     pub(super) injected: Cell<[u32; 3]>,
     /// The `ratelimit-limit` the fake announces.
     pub(super) announced: Option<u32>,
+    /// Full User licences: a create past them answers "License is not available".
+    pub(super) licences: Option<usize>,
+    /// A new user shows in lists and searches this long after it was made (PagerDuty is
+    /// eventually consistent).
+    pub(super) lag_ms: f64,
 }
 
 fn bad(message: &str) -> ApiError {
@@ -75,6 +82,8 @@ impl Fake {
             cancel_after: None,
             injected: Cell::new([0; 3]),
             announced: None,
+            licences: None,
+            lag_ms: 0.0,
         }
     }
 
@@ -91,6 +100,7 @@ impl Fake {
     pub(super) fn account(&self) -> Account {
         let s = self.state.borrow();
         Account {
+            licences: None,
             abilities: Some(vec![
                 "teams".into(),
                 "read_only_users".into(),
@@ -235,6 +245,16 @@ impl Fake {
                     .collect();
                 Ok(page("members", members))
             }
+            // Licences are readable only when the fake has a number of them (else, as for a
+            // token without licenses.read, a 403).
+            (Method::Get, ["licenses"]) => match self.licences {
+                Some(n) => Ok(
+                    json!({"licenses": [{"name": "Business (Full User)", "role_group": "FullUser",
+                    "valid_roles": ["owner", "admin", "user", "limited_user", "observer", "restricted_access"],
+                    "allocations_available": n.saturating_sub(s.users.len())}]}),
+                ),
+                None => Err(ApiError::Forbidden("Access Denied".into())),
+            },
             (Method::Get, ["abilities"]) => Ok(json!({
                 "abilities": ["teams", "read_only_users", "urgencies", "advanced_permissions"]
             })),
@@ -248,9 +268,11 @@ impl Fake {
             (Method::Get, ["users"]) => {
                 // PagerDuty's query matches loosely: a prefix of the name or e-mail.
                 let needle = q("query").to_lowercase();
+                let now = self.clock.get();
                 let found: Vec<Value> = s
                     .users
                     .iter()
+                    .filter(|u| u.made_ms + self.lag_ms <= now)
                     .filter(|u| {
                         u.email.to_lowercase().contains(&needle)
                             || u.name.to_lowercase().contains(&needle)
@@ -265,6 +287,9 @@ impl Fake {
                 if s.users.iter().any(|x| x.email.eq_ignore_ascii_case(&email)) {
                     return Err(bad("Email has already been taken"));
                 }
+                if self.licences.is_some_and(|n| s.users.len() >= n) {
+                    return Err(bad("License is not available"));
+                }
                 let id = s.id("U");
                 let cm = s.id("C");
                 let rule = s.id("R");
@@ -275,6 +300,7 @@ impl Fake {
                     cms: vec![(cm.clone(), Channel::Email, email.clone(), None)],
                     rules: vec![(rule, cm, 0)],
                     teams: vec![],
+                    made_ms: self.clock.get(),
                 });
                 Ok(json!({"user": {"id": id, "email": email}}))
             }
