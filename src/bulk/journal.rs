@@ -155,6 +155,9 @@ pub fn read(text: &str, owner: &str) -> Option<Journal> {
             })
         })
         .collect();
+    // Kept in the order rows finished (1, 3, 5, 2, …); read back in the file's order.
+    let mut rows = rows;
+    rows.sort_by_key(|r| r.line);
     let planned = v.get("planned").and_then(Value::as_u64).unwrap_or(0) as usize;
     Some(Journal {
         kind,
@@ -235,6 +238,23 @@ mod tests {
         assert_eq!(read(&j, "A1/U1"), None);
         assert_eq!(read("{\"kind\":\"x\"}", "A1/U1"), None);
         assert_eq!(read("not json", "A1/U1"), None);
+    }
+
+    #[test]
+    fn a_journal_reads_back_in_the_files_order() {
+        let row = |line: u64| RowResult {
+            line,
+            key: String::new(),
+            outcome: Outcome::Done,
+            did: vec![],
+            ids: vec![],
+            found: false,
+            error: None,
+        };
+        let finished = [row(2), row(4), row(6), row(3), row(5)];
+        let back = read(&write(Kind::Users, "f.csv", "A/U", 5, &finished), "A/U").unwrap();
+        let lines: Vec<u64> = back.rows.iter().map(|r| r.line).collect();
+        assert_eq!(lines, [2, 3, 4, 5, 6]);
     }
 
     #[test]
