@@ -3,6 +3,17 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { launch, setup as setupWith, signIn, storedSession, freePort, assertTokenContained } from './lib.mjs';
 
+/** PagerDuty forgets this tab's refresh and access tokens, behind the app's back. */
+async function forgetTokens(t) {
+  const s = await storedSession(t.page);
+  for (const token of [s.refresh_token, s.access_token]) {
+    const r = await fetch(`${t.sb.identity}/oauth/revoke`, { method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      body: new URLSearchParams({ token, client_id: 'pdscope-local' }) });
+    assert.equal(r.status, 200);
+  }
+}
+
 let browser;
 before(async () => { browser = await launch(); });
 after(async () => { await browser?.close(); });
@@ -282,13 +293,7 @@ test('a refused refresh ends the session as sign-out does: the hidden importer g
     });
     // PagerDuty forgets both tokens behind the app's back: the next API call gets a 401 and
     // the refresh it triggers is refused (invalid_grant).
-    const s = await storedSession(t.page);
-    for (const token of [s.refresh_token, s.access_token]) {
-      const r = await fetch(`${t.sb.identity}/oauth/revoke`, { method: 'POST',
-        headers: { 'content-type': 'application/x-www-form-urlencoded' },
-        body: new URLSearchParams({ token, client_id: 'pdscope-local' }) });
-      assert.equal(r.status, 200);
-    }
+    await forgetTokens(t);
     await t.page.getByRole('link', { name: 'Users', exact: true }).first().click();
     await t.page.getByText('Your PagerDuty session ended (the refresh token is no longer valid). Sign in again.').waitFor();
     await t.page.waitForFunction(() => ![...document.querySelectorAll('#main h1')].some((h) => h.textContent.trim() === 'Import'));
@@ -304,13 +309,7 @@ test('a session PagerDuty no longer accepts: Home says so as the page opens, nev
     await t.page.goto(t.web.url);
     await signIn(t);
     await t.page.getByText('You are signed in.').waitFor();
-    const s = await storedSession(t.page);
-    for (const token of [s.refresh_token, s.access_token]) {
-      const r = await fetch(`${t.sb.identity}/oauth/revoke`, { method: 'POST',
-        headers: { 'content-type': 'application/x-www-form-urlencoded' },
-        body: new URLSearchParams({ token, client_id: 'pdscope-local' }) });
-      assert.equal(r.status, 200);
-    }
+    await forgetTokens(t);
     // A new visit to Home: the header asks who is signed in, gets a 401, and the refresh is refused.
     await t.page.reload();
     await t.page.getByText('Your PagerDuty session ended (the refresh token is no longer valid). Sign in again.').waitFor();

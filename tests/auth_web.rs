@@ -203,10 +203,7 @@ async fn sign_out_removes_every_key_the_app_keeps_and_only_those() {
     a.state.set(AuthState::SignedIn(Box::new(session)));
     a.refresh_stalled.set(Some("failed".into()));
     auth::sign_out(a);
-    let left: Vec<String> = (0..storage.length().unwrap())
-        .filter_map(|i| storage.key(i).unwrap())
-        .filter(|k| k.starts_with("pdscope."))
-        .collect();
+    let left = pdscope_keys();
     assert!(left.is_empty(), "left behind: {left:?}");
     assert_eq!(
         storage.get_item("not-ours").unwrap().as_deref(),
@@ -226,19 +223,37 @@ async fn sign_out_removes_every_key_the_app_keeps_and_only_those() {
     storage.remove_item("not-ours").unwrap();
 }
 
-#[wasm_bindgen_test]
-async fn a_refused_refresh_ends_the_session_like_sign_out_but_keeps_the_tabs_app() {
-    let _owner = common::executor_owner();
-    // A session without a refresh token: refreshing it is refused (invalid_grant) without
-    // a request.
+/// A session that expired long ago and has no refresh token: refreshing it is refused
+/// (invalid_grant) without a request, and the tab cannot use it again.
+fn expired_without_refresh_token() -> pdscope::oauth::Session {
     let tokens = pdscope::oauth::parse_token_response(
         200,
         r#"{"access_token":"a1","token_type":"bearer","expires_in":60}"#,
         &[],
     )
     .unwrap();
-    let session =
-        pdscope::oauth::Session::new(tokens, &config(), &["read".into()], 0.0, None, None);
+    pdscope::oauth::Session::new(tokens, &config(), &["read".into()], 0.0, None, None)
+}
+
+/// The keys this app keeps in the tab's sessionStorage.
+fn pdscope_keys() -> Vec<String> {
+    let storage = web_sys::window()
+        .unwrap()
+        .session_storage()
+        .unwrap()
+        .unwrap();
+    (0..storage.length().unwrap())
+        .filter_map(|i| storage.key(i).unwrap())
+        .filter(|k| k.starts_with("pdscope."))
+        .collect()
+}
+
+#[wasm_bindgen_test]
+async fn a_refused_refresh_ends_the_session_like_sign_out_but_keeps_the_tabs_app() {
+    let _owner = common::executor_owner();
+    // A session without a refresh token: refreshing it is refused (invalid_grant) without
+    // a request.
+    let session = expired_without_refresh_token();
     for key in [
         "session",
         "attempts",
@@ -252,18 +267,10 @@ async fn a_refused_refresh_ends_the_session_like_sign_out_but_keeps_the_tabs_app
     a.state.set(AuthState::SignedIn(Box::new(session)));
     let out = auth::refresh_now(a).await;
     assert!(matches!(out, Err(TokenError::InvalidGrant(_))), "{out:?}");
-    let storage = web_sys::window()
-        .unwrap()
-        .session_storage()
-        .unwrap()
-        .unwrap();
-    let left: Vec<String> = (0..storage.length().unwrap())
-        .filter_map(|i| storage.key(i).unwrap())
-        .filter(|k| k.starts_with("pdscope."))
-        .collect();
     assert_eq!(
-        left,
-        vec![format!("pdscope.{}", browser::CREDENTIALS_CLIENT_ID_KEY)]
+        pdscope_keys(),
+        vec![format!("pdscope.{}", browser::CREDENTIALS_CLIENT_ID_KEY)],
+        "only the tab's app is left"
     );
     assert_eq!(a.state.get_untracked(), AuthState::SignedOut);
     assert_eq!(
@@ -280,14 +287,7 @@ async fn a_refused_refresh_ends_the_session_like_sign_out_but_keeps_the_tabs_app
 async fn a_saved_session_that_can_no_longer_be_used_ends_like_a_refused_refresh() {
     let _owner = common::executor_owner();
     // Expired long ago, and no refresh token: the tab cannot use it again.
-    let tokens = pdscope::oauth::parse_token_response(
-        200,
-        r#"{"access_token":"a1","token_type":"bearer","expires_in":60}"#,
-        &[],
-    )
-    .unwrap();
-    let session =
-        pdscope::oauth::Session::new(tokens, &config(), &["read".into()], 0.0, None, None);
+    let session = expired_without_refresh_token();
     browser::session_set("session", &session.to_json().to_string()).unwrap();
     for key in ["attempts", "timeline", pdscope::bulk::journal::KEY] {
         browser::session_set(key, "x").unwrap();
@@ -295,18 +295,9 @@ async fn a_saved_session_that_can_no_longer_be_used_ends_like_a_refused_refresh(
     browser::session_set(browser::CREDENTIALS_CLIENT_ID_KEY, "imported-id").unwrap();
     let a = auth::provide_auth();
     assert_eq!(a.state.get_untracked(), AuthState::SignedOut);
-    let storage = web_sys::window()
-        .unwrap()
-        .session_storage()
-        .unwrap()
-        .unwrap();
-    let left: Vec<String> = (0..storage.length().unwrap())
-        .filter_map(|i| storage.key(i).unwrap())
-        .filter(|k| k.starts_with("pdscope."))
-        .collect();
     // What it read of the account (the journal), its timeline and attempts went with it.
     assert_eq!(
-        left,
+        pdscope_keys(),
         vec![format!("pdscope.{}", browser::CREDENTIALS_CLIENT_ID_KEY)]
     );
     browser::session_remove(browser::CREDENTIALS_CLIENT_ID_KEY);
