@@ -89,4 +89,8 @@ fi
 if [ "$WANT_NGINX" = 1 ] && ! [ -x /usr/sbin/nginx ]; then
   apt_install nginx-light || apt_install nginx
 fi
+# deploy/nginx.conf.template serves the build's precompressed .br files with this module.
+if [ "$WANT_NGINX" = 1 ] && ! [ -f /usr/lib/nginx/modules/ngx_http_brotli_static_module.so ]; then
+  apt_install libnginx-mod-http-brotli-static
+fi
 echo "bootstrap: toolchain ready"

@@ -3,11 +3,14 @@
 // hashed file (so the CSP needs no 'unsafe-inline'), sets <base href>, and writes the
 // Content-Security-Policy as a <meta> tag, with connect-src limited to the origins that
 // config.json names. Prints the header form of the CSP (with frame-ancestors) for servers.
+// A precompressed build (scripts/compress.mjs) stays one: the boot script gets its .br and .gz,
+// and index.html's are written again, so no stale copy is served in its place.
 //
 //   node scripts/harden.mjs DIST [--base /pdscope/] [--config DIST/config.json]
 import { createHash } from 'node:crypto';
-import { readFileSync, writeFileSync, readdirSync, unlinkSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync, readdirSync } from 'node:fs';
 import path from 'node:path';
+import { compressFile, removeFile } from './compress.mjs';
 
 const args = process.argv.slice(2);
 const dist = args[0];
@@ -63,13 +66,16 @@ export function policy(config, { header }) {
 const config = JSON.parse(readFileSync(configPath, 'utf8'));
 const indexPath = path.join(dist, 'index.html');
 let html = readFileSync(indexPath, 'utf8');
+// A release build has index.html.gz beside index.html (scripts/compress.mjs).
+const precompressed = existsSync(`${indexPath}.gz`) || existsSync(`${indexPath}.br`);
 
-for (const f of readdirSync(dist)) if (/^boot-[0-9a-f]{16}\.js$/.test(f)) unlinkSync(path.join(dist, f));
+for (const f of readdirSync(dist)) if (/^boot-[0-9a-f]{16}\.js$/.test(f)) removeFile(path.join(dist, f));
 const inline = html.match(/<script type="module">([\s\S]*?)<\/script>/);
 if (inline) {
   const code = inline[1].trim() + '\n';
   const name = `boot-${createHash('sha256').update(code).digest('hex').slice(0, 16)}.js`;
   writeFileSync(path.join(dist, name), code);
+  if (precompressed) compressFile(path.join(dist, name));
   html = html.replace(inline[0], `<script type="module" src="./${name}"></script>`);
 }
 if (/<script(?![^>]*\bsrc=)[^>]*>/.test(html)) {
@@ -80,4 +86,5 @@ html = html.replace(/<base href="[^"]*">/, `<base href="${base}">`);
 html = html.replace(/\s*<meta http-equiv="Content-Security-Policy"[^>]*>/, '');
 html = html.replace('<meta charset="utf-8">', `<meta charset="utf-8">\n  <meta http-equiv="Content-Security-Policy" content="${policy(config, { header: false })}">`);
 writeFileSync(indexPath, html);
+if (precompressed) compressFile(indexPath);
 console.log(policy(config, { header: true }));

@@ -40,13 +40,15 @@ impl AppRoute {
         }
         let path = path.strip_suffix('/').unwrap_or(path);
         let segments: Vec<&str> = path.split('/').skip(1).collect();
+        // An id the API path can take as one segment (never `.` or `..`).
+        let id = |s: &str| Some(crate::url::decode(s)).filter(|d| crate::url::segment(d).is_some());
         match segments.as_slice() {
             [] | [""] => AppRoute::Home,
             ["callback"] => AppRoute::Callback,
             ["services"] => AppRoute::Services,
-            ["services", id] if !id.is_empty() => AppRoute::Service(crate::url::decode(id)),
+            ["services", s] => id(s).map_or(AppRoute::NotFound, AppRoute::Service),
             ["users"] => AppRoute::Users,
-            ["users", id] if !id.is_empty() => AppRoute::User(crate::url::decode(id)),
+            ["users", s] => id(s).map_or(AppRoute::NotFound, AppRoute::User),
             ["token"] => AppRoute::Token,
             ["import"] => AppRoute::Import,
             _ => AppRoute::NotFound,
@@ -163,6 +165,38 @@ mod tests {
         for bad in ["/nope", "/services/a/b", "/token/x", "services", "/users//"] {
             assert_eq!(AppRoute::parse(bad), AppRoute::NotFound, "{bad}");
         }
+    }
+
+    #[test]
+    fn an_id_is_never_a_dot_segment() {
+        // URL parsers resolve `.` and `..` (even written `%2E%2E`) when the app builds the API
+        // address from the id: `/services/%2E%2E` must not become a GET of another path.
+        for p in [
+            "/services/%2E%2E",
+            "/services/%2e%2E",
+            "/services/..",
+            "/services/.",
+            "/services/%2E",
+            "/users/%2E%2E",
+            "/users/.%2e",
+        ] {
+            assert_eq!(AppRoute::parse(p), AppRoute::NotFound, "{p}");
+        }
+        // Ids that merely hold dots are ids, one segment each.
+        assert_eq!(
+            AppRoute::parse("/services/...").path(),
+            "/services/...",
+            "three dots are not a dot segment"
+        );
+        assert_eq!(
+            AppRoute::parse("/users/..%2Fx"),
+            AppRoute::User("../x".into())
+        );
+        assert_eq!(crate::url::segment(".."), None);
+        assert_eq!(crate::url::segment("."), None);
+        assert_eq!(crate::url::segment(""), None);
+        assert_eq!(crate::url::segment("../x").as_deref(), Some("..%2Fx"));
+        assert_eq!(crate::url::segment("P1.2").as_deref(), Some("P1.2"));
     }
 
     #[test]

@@ -102,6 +102,13 @@ pub fn encode(s: &str) -> String {
     out
 }
 
+/// An id as one segment of a path (`/services/{id}`), percent-encoded; `None` for an empty id
+/// and for a dot segment (`.`, `..`), which URL parsers resolve, even written `%2E%2E`, so
+/// `/services/..` would name another API path.
+pub fn segment(id: &str) -> Option<String> {
+    (!matches!(id, "" | "." | "..")).then(|| encode(id))
+}
+
 /// Decodes `application/x-www-form-urlencoded` text (`+` is a space). Invalid escapes are
 /// kept literally; invalid UTF-8 is replaced, never a panic.
 pub fn decode(s: &str) -> String {

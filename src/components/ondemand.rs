@@ -13,9 +13,15 @@ use std::cell::RefCell;
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
 
+// The module's files carry a content hash in their names (scripts/build-ondemand.sh), which
+// the build writes into index.html as `<html data-ondemand="ondemand-HASH.js">`; resolved
+// against the page's base, like the app's own assets.
 #[wasm_bindgen(inline_js = "let loading = null;
-export function ondemand(url) {
+export function ondemand() {
   loading ??= (async () => {
+    const name = document.documentElement.dataset.ondemand;
+    if (!name) throw new Error('index.html names no on-demand module');
+    const url = new URL(name, document.baseURI).href;
     const css = document.createElement('link');
     css.rel = 'stylesheet';
     css.href = url.replace(/[.]js$/, '.css');
@@ -29,7 +35,7 @@ export function ondemand(url) {
 extern "C" {
     /// The on-demand module, fetched and started once (a failed load is tried again).
     #[wasm_bindgen(catch)]
-    async fn ondemand(url: String) -> Result<JsValue, JsValue>;
+    async fn ondemand() -> Result<JsValue, JsValue>;
 }
 
 /// Calls `entry(args…)` on the loaded module.
@@ -37,15 +43,6 @@ fn call(module: &JsValue, entry: Entry, a: &JsValue, b: &JsValue) -> Result<JsVa
     js_sys::Reflect::get(module, &entry.name().into())?
         .unchecked_into::<js_sys::Function>()
         .call2(module, a, b)
-}
-
-/// The module's URL, next to the app under the page's base.
-fn ondemand_url() -> String {
-    web_sys::window()
-        .and_then(|w| w.document())
-        .and_then(|d| d.base_uri().ok().flatten())
-        .and_then(|base| web_sys::Url::new_with_base("ondemand.js", &base).ok())
-        .map_or_else(|| "ondemand.js".into(), |u| u.href())
 }
 
 /// An error from loading or calling the importer, in words.
@@ -222,7 +219,7 @@ pub fn OnDemand(
         let _ = main.append_child(&el);
         let host = host.get_value();
         leptos::task::spawn_local(async move {
-            match ondemand(ondemand_url())
+            match ondemand()
                 .await
                 .and_then(|m| call(&m, entry, &el, &host).map(|_| m))
             {
@@ -301,7 +298,7 @@ pub fn ExportForImport(
         let host = host.get_value();
         leptos::task::spawn_local(async move {
             let done = async {
-                let m = ondemand(ondemand_url()).await?;
+                let m = ondemand().await?;
                 let p = call(&m, Entry::ExportForImport, &kind.noun().into(), &host)?;
                 wasm_bindgen_futures::JsFuture::from(p.unchecked_into::<js_sys::Promise>()).await
             };

@@ -19,11 +19,12 @@ type Fetched<T> = Result<(T, Vec<String>), ApiError>;
 /// then fetched without includes, and the scopes that would show more are returned.
 async fn fetch<T: crate::json::FromJson>(
     auth: crate::auth::Auth,
-    path: String,
+    path: Option<String>,
     includes: &[&str],
     key: &str,
     abort: crate::task::Abort,
 ) -> Fetched<T> {
+    let path = path.ok_or_else(|| ApiError::NotFound(crate::api::not_found_text("")))?;
     let pairs: Vec<(&str, &str)> = includes.iter().map(|i| ("include[]", *i)).collect();
     let full = format!("{path}?{}", crate::url::form(&pairs));
     let (v, hidden) = match client::get_json_retrying(auth, &full, &abort).await {
@@ -38,6 +39,12 @@ async fn fetch<T: crate::json::FromJson>(
         detail,
     })?;
     Ok((one, hidden))
+}
+
+/// The API path of one object, `/{collection}/{id}`, with the id as one segment: `None` for a
+/// dot segment (`..` would name another API path; see [`crate::url::segment`]).
+fn object_path(collection: &str, id: &str) -> Option<String> {
+    crate::url::segment(id).map(|s| format!("/{collection}/{s}"))
 }
 
 /// Says which scopes would show more, with the way to them.
@@ -127,7 +134,7 @@ pub fn ServiceDetail(
 #[component]
 fn ServiceInner(id: String) -> impl IntoView {
     let auth = use_auth();
-    let path = format!("/services/{}", crate::url::encode(&id));
+    let path = object_path("services", &id);
     let data =
         crate::task::spawn_into(|abort| fetch::<Service>(auth, path, &["teams"], "service", abort));
     view! {
@@ -174,7 +181,7 @@ pub fn UserDetail(
 #[component]
 fn UserInner(id: String) -> impl IntoView {
     let auth = use_auth();
-    let path = format!("/users/{}", crate::url::encode(&id));
+    let path = object_path("users", &id);
     let data = crate::task::spawn_into(|abort| {
         fetch::<User>(auth, path, &["contact_methods", "teams"], "user", abort)
     });
@@ -220,5 +227,23 @@ fn user_view((u, hidden): (User, Vec<String>)) -> impl IntoView {
                 }.into_any()
             }}
         </section>
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn an_id_stays_one_segment_of_the_api_path() {
+        assert_eq!(
+            super::object_path("services", "P1").as_deref(),
+            Some("/services/P1")
+        );
+        assert_eq!(
+            super::object_path("users", "../x").as_deref(),
+            Some("/users/..%2Fx")
+        );
+        for dots in ["..", ".", ""] {
+            assert_eq!(super::object_path("services", dots), None, "{dots:?}");
+        }
     }
 }
