@@ -148,6 +148,20 @@ impl Plan {
     }
 }
 
+/// The plan's words for cells kept as written that a spreadsheet would take for a formula.
+pub const AS_WRITTEN: &str = "kept as written (a spreadsheet would take it for a formula): ";
+
+/// A note naming the `(column, value)` cells that start like a formula, if any: PagerDuty
+/// shows them as the text they are, and the plan and report say which.
+pub(crate) fn formula_note(cells: &[(&str, Option<&str>)]) -> Option<String> {
+    let columns: Vec<&str> = cells
+        .iter()
+        .filter(|(_, v)| v.is_some_and(crate::csvfile::starts_like_a_formula))
+        .map(|(c, _)| *c)
+        .collect();
+    (!columns.is_empty()).then(|| format!("{AS_WRITTEN}{}", columns.join(", ")))
+}
+
 pub(crate) fn error_row(line: u64, key: &str, problems: Vec<Problem>) -> RowPlan {
     RowPlan {
         line,

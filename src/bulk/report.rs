@@ -1,7 +1,7 @@
 //! The per-row report and the "failed rows" file, for every kind.
 
 use super::check::{CheckedFile, Problem};
-use super::plan::{Action, Plan};
+use super::plan::{Action, Plan, AS_WRITTEN};
 use super::run::{Outcome, RowResult};
 use crate::csvfile::Writer;
 
@@ -117,6 +117,17 @@ pub fn rows(plan: &Plan, results: &[RowResult]) -> Vec<ReportRow> {
                 (Outcome::Done, Action::Update) => "updated",
                 (Outcome::Done, _) => "added",
             };
+            // Cells kept as written that a spreadsheet would take for a formula: say which.
+            if res.outcome == Outcome::Done {
+                if let Some(note) = p.changes.iter().find(|c| c.starts_with(AS_WRITTEN)) {
+                    r.did = [r.did.as_str(), note.as_str()]
+                        .iter()
+                        .filter(|s| !s.is_empty())
+                        .copied()
+                        .collect::<Vec<_>>()
+                        .join("; ");
+                }
+            }
             if res.error.is_none() && res.outcome == Outcome::Stopped {
                 r.plain = "The run was cancelled; run the plan again to finish this row.".into();
             }

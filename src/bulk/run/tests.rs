@@ -556,3 +556,28 @@ fn a_402_says_the_plan_lacks_an_ability_not_that_a_cell_is_wrong() {
     assert!(e.plain.contains("The cells are not wrong"), "{e:?}");
     assert!(e.pagerduty.contains("teams ability"));
 }
+
+#[test]
+fn cells_that_start_like_a_formula_are_kept_as_written_and_the_plan_and_report_say_which() {
+    let fake = Fake::new(0.0, 0.0, 0.0);
+    // The check takes the export's guard ('=…) off, so the cell is written as the text it is.
+    let plan = plan_users(
+        "name,email\n'=Ops Bot,bot@example.com\nPlain,plain@example.com\n",
+        &fake,
+    );
+    let note = "kept as written (a spreadsheet would take it for a formula): name";
+    assert!(
+        plan.rows[0].changes.iter().any(|c| c == note),
+        "{:?}",
+        plan.rows[0]
+    );
+    assert!(!plan.rows[1]
+        .changes
+        .iter()
+        .any(|c| c.starts_with("kept as written")));
+    let results = run(&fake, &plan, Control::default());
+    assert_eq!(fake.state.borrow().users[0].name, "=Ops Bot");
+    let report = crate::bulk::report::rows(&plan, &results);
+    assert!(report[0].did.ends_with(note), "{:?}", report[0]);
+    assert!(!report[1].did.contains("kept as written"));
+}

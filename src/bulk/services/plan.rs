@@ -60,14 +60,22 @@ pub fn services(checked: &Checked<ServiceSpec>, account: &Account) -> Plan {
         {
             return error_row(line.line, &line.key, vec![Problem::new("urgency", why)]);
         }
-        service_row(
+        let mut row = service_row(
             line.line,
             &line.key,
             spec,
             &policy.id,
             &policy.name,
             existing,
-        )
+        );
+        if row.writes() > 0 {
+            let cells = [
+                ("name", Some(spec.name.as_str())),
+                ("description", spec.description.as_deref()),
+            ];
+            row.changes.extend(crate::bulk::plan::formula_note(&cells));
+        }
+        row
     });
     Plan {
         kind: Kind::Services,

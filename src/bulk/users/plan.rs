@@ -78,6 +78,14 @@ pub fn users(checked: &Checked<UserSpec>, account: &Account, opts: Options) -> P
             _ => spec,
         };
         let mut row = user_row(line.line, &line.key, spec, existing, account);
+        if row.writes() > 0 {
+            let cells = [
+                ("name", Some(spec.name.as_str())),
+                ("job_title", spec.job_title.as_deref()),
+                ("description", spec.description.as_deref()),
+            ];
+            notes.extend(crate::bulk::plan::formula_note(&cells));
+        }
         if row.action != Action::Error {
             notes.append(&mut row.changes);
             row.changes = notes;
