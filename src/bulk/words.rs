@@ -22,6 +22,18 @@ pub fn writes(who: &str, writes: usize, minutes: u64, errors: usize) -> String {
     }
 }
 
+/// What a finished run sent, in words: "1 request, none answered \"rate limited\"".
+pub fn run_done(sent: u64, throttled: u64) -> String {
+    let throttled = match throttled {
+        0 => "none".to_string(),
+        n => group(n),
+    };
+    format!(
+        "{}, {throttled} answered \"rate limited\" and repeated. To finish failed or stopped rows, fix them if needed and plan again: what was done shows as unchanged.",
+        count(sent as usize, "request", "requests")
+    )
+}
+
 /// The warning that PagerDuty invites whoever is created (`None` when nobody is).
 pub fn invitations(creates: usize) -> Option<String> {
     let whom = match creates {
@@ -46,6 +58,12 @@ pub fn create_teams(missing: &[String]) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_finished_run_counts_its_requests_in_words() {
+        assert!(run_done(1, 0).starts_with("1 request, none answered"));
+        assert!(run_done(1200, 3).starts_with("1,200 requests, 3 answered"));
+    }
 
     #[test]
     fn one_is_singular_and_nothing_to_do_says_so() {

@@ -12,7 +12,6 @@ use pdscope::bulk::plan::Plan;
 use pdscope::bulk::report::{self, ReportRow};
 use pdscope::bulk::run::{self, Control, RunState, Runner};
 use pdscope::bulk::Kind;
-use pdscope::numfmt::group;
 use std::sync::Arc;
 
 /// Starts the import of `plan`.
@@ -143,11 +142,7 @@ pub(super) fn RunView() -> impl IntoView {
         let done = run.finished.get().then(|| {
             let (sent, throttled) = run.counts.get();
             view! {
-                <p>{format!(
-                    "{} requests, {} answered \"rate limited\" and repeated. To finish failed or stopped rows, fix them if needed and plan again: what was done shows as unchanged.",
-                    group(sent),
-                    group(throttled)
-                )}</p>
+                <p>{pdscope::bulk::words::run_done(sent, throttled)}</p>
             }
         });
         (journal, done)
