@@ -1,6 +1,6 @@
 //! pd-sandbox: a local stand-in for PagerDuty's identity service (sign-in, consent, tokens)
-//! and REST API v2 (services, users, teams, escalation policies), on two ports so that the
-//! browser sees two origins.
+//! and REST API v2 (services, users, teams, escalation policies, schedules, on-calls), on two
+//! ports so that the browser sees two origins.
 //!
 //! Behaviour follows PagerDuty's documented and observed behaviour; where that is unknown
 //! it follows the OAuth RFCs. Each such choice is listed in the README.
@@ -29,7 +29,7 @@ pub mod rest;
 pub mod state;
 pub mod tz;
 
-pub use options::{AppType, CallbackParam, Options, Region};
+pub use options::{AppType, CallbackParam, LayerOrder, Options, Region};
 pub use state::{sandbox, try_sandbox, Shared};
 
 /// The identity service router.

@@ -313,6 +313,16 @@ impl Sandbox {
         Instant::now() + Duration::from_millis(self.skew_ms.load(Ordering::Relaxed))
     }
 
+    /// The sandbox's wall clock, in seconds since the Unix epoch, moved forward by `advance`
+    /// as `now` is (who is on call now, which layers have ended, which overrides are past).
+    pub fn now_secs(&self) -> i64 {
+        let real = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map(|d| d.as_secs() as i64)
+            .unwrap_or_default();
+        real + (self.skew_ms.load(Ordering::Relaxed) / 1000) as i64
+    }
+
     /// Moves the sandbox's clock forward (tests use it to expire codes, tokens and sign-ins).
     pub fn advance(&self, by: Duration) {
         let ms = u64::try_from(by.as_millis()).unwrap_or(u64::MAX);

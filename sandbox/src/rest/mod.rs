@@ -10,6 +10,7 @@ mod contact_methods;
 mod cors;
 mod escalation_policies;
 mod limits;
+mod members;
 mod notification_rules;
 mod paging;
 mod services;
