@@ -1,10 +1,11 @@
 //! What the bodies of on-call writes share: the people and schedules they name (`{"id",
 //! "type"}` references, checked against the account, stakeholders refused, deleted users'
-//! stubs kept only under `--keep-deleted-user-stubs`), and fresh ids.
+//! stubs kept only under `--keep-deleted-user-stubs`), date-times, and fresh ids.
 
 use super::body::invalid;
 use crate::data::{Dataset, Member};
 use crate::error::ApiError;
+use crate::tz::{parse_datetime, Zone};
 use serde_json::Value;
 use std::collections::HashSet;
 
@@ -46,6 +47,14 @@ pub fn stubs<'a>(members: impl Iterator<Item = &'a Member>) -> Vec<Member> {
         .filter(|m| matches!(m, Member::Deleted(_)))
         .cloned()
         .collect()
+}
+
+/// A required date-time field (`start`, `end`, …), naive times read in `zone`.
+pub fn time_field(v: &Value, key: &str, zone: Zone) -> Result<i64, ApiError> {
+    v.get(key)
+        .and_then(Value::as_str)
+        .and_then(|s| parse_datetime(s, zone))
+        .ok_or_else(|| invalid(format!("{key} must be an ISO 8601 date-time")))
 }
 
 /// `n` ids no object of the account has, distinct from each other.

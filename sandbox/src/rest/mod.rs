@@ -13,6 +13,8 @@ mod limits;
 mod members;
 mod notification_rules;
 mod paging;
+mod schedule_body;
+mod schedules;
 mod services;
 mod teams;
 mod users;
@@ -31,6 +33,7 @@ pub fn router(shared: Shared) -> Router {
         .merge(notification_rules::router())
         .merge(teams::router())
         .merge(escalation_policies::router())
+        .merge(schedules::router())
         .merge(abilities::router())
         .fallback(|| async { ApiError::NotFound })
         .layer(middleware::from_fn_with_state(

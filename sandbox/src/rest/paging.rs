@@ -125,6 +125,11 @@ pub fn values(raw: &Option<String>, key: &str) -> Vec<String> {
         .collect()
 }
 
+/// The first value of `key` in a query string.
+pub fn value(raw: &Option<String>, key: &str) -> Option<String> {
+    values(raw, key).into_iter().next()
+}
+
 fn parse_number(name: &str, v: &str) -> Result<i64, ApiError> {
     v.trim()
         .parse::<i64>()
