@@ -12,6 +12,7 @@ mod escalation_policies;
 mod limits;
 mod members;
 mod notification_rules;
+mod overrides;
 mod paging;
 mod schedule_body;
 mod schedules;
@@ -34,6 +35,7 @@ pub fn router(shared: Shared) -> Router {
         .merge(teams::router())
         .merge(escalation_policies::router())
         .merge(schedules::router())
+        .merge(overrides::router())
         .merge(abilities::router())
         .fallback(|| async { ApiError::NotFound })
         .layer(middleware::from_fn_with_state(
