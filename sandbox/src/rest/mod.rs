@@ -12,6 +12,7 @@ mod escalation_policies;
 mod limits;
 mod members;
 mod notification_rules;
+mod oncalls;
 mod overrides;
 mod paging;
 mod schedule_body;
@@ -36,6 +37,7 @@ pub fn router(shared: Shared) -> Router {
         .merge(escalation_policies::router())
         .merge(schedules::router())
         .merge(overrides::router())
+        .merge(oncalls::router())
         .merge(abilities::router())
         .fallback(|| async { ApiError::NotFound })
         .layer(middleware::from_fn_with_state(
