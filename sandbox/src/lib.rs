@@ -1,6 +1,6 @@
 //! pd-sandbox: a local stand-in for PagerDuty's identity service (sign-in, consent, tokens)
-//! and REST API v2 (services, users, teams, escalation policies), on two ports so that the
-//! browser sees two origins.
+//! and REST API v2 (services, integrations, users, teams, escalation policies, schedules,
+//! on-calls, incidents, licenses), on two ports so that the browser sees two origins.
 //!
 //! Behaviour follows PagerDuty's documented and observed behaviour; where that is unknown
 //! it follows the OAuth RFCs. Each such choice is listed in the README.
@@ -31,7 +31,8 @@ pub mod timing;
 pub mod tz;
 
 pub use options::{
-    AppType, CallbackParam, FixedTeamRoles, FromHeader, IncidentAssignments, Options, Region,
+    AppType, CallbackParam, FixedTeamRoles, FromHeader, IncidentAssignments, LayerOrder, Options,
+    Region,
 };
 pub use state::{sandbox, try_sandbox, Shared};
 

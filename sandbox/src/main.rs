@@ -78,6 +78,15 @@ async fn main() {
             options.seed
         ),
     }
+    println!(
+        "  on call           {} escalation policies, {} schedules; GET gives layers {}",
+        shared.data().policies.len(),
+        shared.data().schedules.len(),
+        match options.schedule_layer_order {
+            pd_sandbox::LayerOrder::Reversed => "in the opposite order to PUT (as PagerDuty)",
+            pd_sandbox::LayerOrder::Same => "in the order PUT takes them",
+        }
+    );
     if let Some(path) = &options.state_file {
         println!(
             "  state file        {} (saved after every write)",

@@ -100,6 +100,16 @@ pub const DEFAULT_ABILITIES: &[&str] = &[
     "urgencies",
 ];
 
+/// The order `GET` gives a schedule's layers in.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum LayerOrder {
+    /// The opposite of the order `PUT`/`POST` take (PagerDuty's known quirk: its own scripts
+    /// and Terraform provider reverse the layers of a GET before writing them back).
+    Reversed,
+    /// The order `PUT`/`POST` take.
+    Same,
+}
+
 /// Command-line options (also `pd-sandbox --help`).
 #[derive(Clone, Debug, Parser)]
 #[command(
@@ -194,8 +204,25 @@ pub struct Options {
     /// objects' scopes (terraform-provider-pagerduty #1078). Off: the endpoint's scope is enough.
     #[arg(long)]
     pub strict_includes: bool,
+    /// The order of a schedule's layers on GET: `reversed` (PagerDuty's quirk, reference
+    /// §10.3) or `same` as PUT takes them.
+    #[arg(long, value_enum, default_value_t = LayerOrder::Reversed)]
+    pub schedule_layer_order: LayerOrder,
+    /// A schedule PUT that leaves out one of its layers ends that layer now. Without it the
+    /// layer is kept as it was, still on call (layers are never deleted; what PagerDuty does
+    /// is unknown, and Terraform ends such layers itself).
+    #[arg(long)]
+    pub end_omitted_layers: bool,
+    /// Accept a schedule layer with no users (unknown on PagerDuty: `users` is required, with
+    /// no minimum). Without it such a layer is refused with 400.
+    #[arg(long)]
+    pub allow_empty_layers: bool,
+    /// A PUT of a policy or schedule may name a deleted user's stub already in it, which is
+    /// kept. Without it that id is refused like any unknown user (unknown on PagerDuty).
+    #[arg(long)]
+    pub keep_deleted_user_stubs: bool,
     /// Keep the account (users, contact methods, notification rules, teams, services,
-    /// escalation policies) in this JSON file: loaded on start when it exists (then --services,
+    /// escalation policies, schedules) in this JSON file: loaded on start when it exists (then --services,
     /// --users and --seed are not applied), saved after every successful write.
     #[arg(long, value_name = "PATH")]
     pub state_file: Option<std::path::PathBuf>,

@@ -317,9 +317,10 @@ impl Sandbox {
         Instant::now() + Duration::from_millis(self.skew_ms.load(Ordering::Relaxed))
     }
 
-    /// The wall clock in seconds since the Unix epoch, moved forward by `advance` as `now()`
-    /// is (incidents' one-month window and the times writes stamp on them).
-    pub fn wall_secs(&self) -> i64 {
+    /// The sandbox's wall clock, in seconds since the Unix epoch, moved forward by `advance`
+    /// as `now` is (incidents' one-month window and the times writes stamp on them; who is on
+    /// call now, which layers have ended, which overrides are past).
+    pub fn now_secs(&self) -> i64 {
         let real = std::time::SystemTime::now()
             .duration_since(std::time::UNIX_EPOCH)
             .map(|d| d.as_secs() as i64)

@@ -1,9 +1,11 @@
-//! Rendering times in a named zone for `GET /services?time_zone=…`, without a zone
-//! database: the zones the sandbox seeds and a few common ones, with the daylight-saving
-//! rules in force since 2007 (United States), 1996 (European Union, United Kingdom) and 2008
-//! (New South Wales). Other names answer 400 here: which names PagerDuty renders in, and how
-//! it answers an unknown one, is not known. (A user's `time_zone` is checked against the
-//! whole IANA list the importer uses, `pdscope::bulk::users::zones`.)
+//! Times in a named zone, without a zone database: rendering (`GET /services?time_zone=…`,
+//! schedules, on-calls), reading the date-times clients send (RFC 3339 with an offset, or a
+//! local time in a zone), and local wall-clock times (schedule restrictions). It knows the
+//! zones the sandbox seeds and a few common ones, with the daylight-saving rules in force since
+//! 2007 (United States), 1996 (European Union, United Kingdom) and 2008 (New South Wales).
+//! Other names answer 400 here: which names PagerDuty renders in, and how it answers an
+//! unknown one, is not known. (A user's `time_zone` is checked against the whole IANA list the
+//! importer uses, `pdscope::bulk::users::zones`.)
 
 /// `(year, month, day)` to days since 1970-01-01 (Howard Hinnant's algorithm).
 fn days_from_civil(y: i64, m: i64, d: i64) -> i64 {
@@ -36,7 +38,7 @@ fn last_sunday(y: i64, m: i64) -> i64 {
     last - weekday(last)
 }
 
-#[derive(Clone, Copy)]
+#[derive(Clone, Copy, Debug)]
 enum Rule {
     Fixed,
     Us,
@@ -45,7 +47,7 @@ enum Rule {
 }
 
 /// A zone: its standard offset in minutes and its daylight-saving rule.
-#[derive(Clone, Copy)]
+#[derive(Clone, Copy, Debug)]
 pub struct Zone {
     standard: i64,
     rule: Rule,
@@ -77,7 +79,7 @@ impl Zone {
     }
 
     /// The offset from UTC in minutes at `secs` since the epoch.
-    fn offset_at(self, secs: i64) -> i64 {
+    pub fn offset_at(self, secs: i64) -> i64 {
         let year = 1970 + secs.div_euclid(86_400) * 400 / 146_097;
         // The year estimate can be one off at its edges; check both neighbours.
         let dst = (year - 1..=year + 1).any(|y| self.in_dst(y, secs));
@@ -107,6 +109,27 @@ impl Zone {
             ),
         };
         start <= secs && secs < end
+    }
+
+    /// `secs` as wall-clock seconds since 1970-01-01T00:00 local time.
+    pub fn local(self, secs: i64) -> i64 {
+        secs + self.offset_at(secs) * 60
+    }
+
+    /// The instant whose wall clock in this zone reads `local` (seconds since 1970-01-01T00:00
+    /// local). A local time skipped by a spring-forward gap reads as the hour after; one
+    /// repeated in autumn as its first occurrence.
+    pub fn utc_of_local(self, local: i64) -> i64 {
+        // At most one transition lies within a day of any time: the offsets a day before and
+        // a day after are the two candidates.
+        let before = local - self.offset_at(local - 86_400) * 60;
+        let after = local - self.offset_at(local + 86_400) * 60;
+        match (self.local(before) == local, self.local(after) == local) {
+            (true, true) => before.min(after),
+            (false, true) => after,
+            // Valid, or in the gap: the offset before the gap gives the hour after it.
+            _ => before,
+        }
     }
 
     /// `secs` in this zone as RFC 3339 with its offset (`2016-02-01T16:06:27-05:00`).
@@ -168,6 +191,67 @@ pub fn parse_utc(s: &str) -> Option<i64> {
     )
 }
 
+/// A date-time as clients send them: RFC 3339 with `Z` or an offset
+/// (`2015-11-06T20:00:00-05:00`), optional fractional seconds (dropped), or without an offset
+/// (`2024-01-01T12:00:00`, as Python's `isoformat()` writes a naive time), which is read as a
+/// wall-clock time in `zone`. `None` when it is not such a date-time.
+pub fn parse_datetime(s: &str, zone: Zone) -> Option<i64> {
+    let s = s.trim();
+    let b = s.as_bytes();
+    let n = |r: std::ops::Range<usize>| -> Option<i64> {
+        let part = s.get(r)?;
+        part.bytes()
+            .all(|c| c.is_ascii_digit())
+            .then(|| part.parse().ok())?
+    };
+    if b.len() < 19 || b[4] != b'-' || b[7] != b'-' || !matches!(b[10], b'T' | b't' | b' ') {
+        return None;
+    }
+    if b[13] != b':' || b[16] != b':' {
+        return None;
+    }
+    let (y, mo, d) = (n(0..4)?, n(5..7)?, n(8..10)?);
+    let (h, mi, sec) = (n(11..13)?, n(14..16)?, n(17..19)?);
+    let days_in_month = days_from_civil(y + i64::from(mo == 12), mo % 12 + 1, 1)
+        - days_from_civil(y, mo.clamp(1, 12), 1);
+    if !(1..=12).contains(&mo) || d < 1 || d > days_in_month || h > 23 || mi > 59 || sec > 60 {
+        return None;
+    }
+    let mut rest = &s[19..];
+    if let Some(frac) = rest.strip_prefix('.') {
+        let digits = frac.bytes().take_while(u8::is_ascii_digit).count();
+        if digits == 0 {
+            return None;
+        }
+        rest = &frac[digits..];
+    }
+    let local = days_from_civil(y, mo, d) * 86_400 + h * 3_600 + mi * 60 + sec.min(59);
+    match rest {
+        "" => Some(zone.utc_of_local(local)),
+        "Z" | "z" => Some(local),
+        _ => {
+            let sign = match rest.as_bytes()[0] {
+                b'+' => 1,
+                b'-' => -1,
+                _ => return None,
+            };
+            let off = &rest[1..];
+            let (oh, om) = match off.len() {
+                5 if off.as_bytes()[2] == b':' => (off.get(0..2)?, off.get(3..5)?),
+                4 => (off.get(0..2)?, off.get(2..4)?),
+                2 => (off, "00"),
+                _ => return None,
+            };
+            let digits = |x: &str| x.bytes().all(|c| c.is_ascii_digit());
+            if !digits(oh) || !digits(om) {
+                return None;
+            }
+            let minutes = oh.parse::<i64>().ok()? * 60 + om.parse::<i64>().ok()?;
+            Some(local - sign * minutes * 60)
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -198,5 +282,47 @@ mod tests {
         assert_eq!(kolkata.render(0), "1970-01-01T05:30:00+05:30");
         assert_eq!(parse_utc("1970-01-01T00:00:00Z"), Some(0));
         assert!(Zone::named("Mars/Olympus").is_none());
+    }
+
+    #[test]
+    fn date_times_with_offsets_and_local_times() {
+        let utc = Zone::named("UTC").unwrap();
+        let ny = Zone::named("America/New_York").unwrap();
+        let t = parse_utc("2015-11-07T01:00:00Z").unwrap();
+        assert_eq!(parse_datetime("2015-11-06T20:00:00-05:00", utc), Some(t));
+        assert_eq!(parse_datetime("2015-11-07T01:00:00Z", ny), Some(t));
+        assert_eq!(parse_datetime("2015-11-07T01:00:00.123456Z", ny), Some(t));
+        assert_eq!(parse_datetime("2015-11-07T02:00:00+0100", ny), Some(t));
+        // No offset: the wall clock of the zone given.
+        assert_eq!(parse_datetime("2015-11-06T20:00:00", ny), Some(t));
+        assert_eq!(parse_datetime("2015-11-07T01:00:00", utc), Some(t));
+        for bad in [
+            "",
+            "2015-11-06",
+            "2015-13-06T20:00:00Z",
+            "2015-02-30T20:00:00Z",
+            "2015-11-06T24:00:00Z",
+            "2015-11-06T20:00:00+5",
+            "2015-11-06T20:00:00 EST",
+            "yesterday",
+        ] {
+            assert_eq!(parse_datetime(bad, utc), None, "{bad}");
+        }
+        // Local midnight around the transitions: the skipped hour reads as the next, the
+        // repeated one as its first occurrence.
+        let local = |s: &str| parse_utc(s).unwrap();
+        assert_eq!(
+            ny.render(ny.utc_of_local(local("2021-03-14T02:30:00Z"))),
+            "2021-03-14T03:30:00-04:00"
+        );
+        assert_eq!(
+            ny.render(ny.utc_of_local(local("2021-11-07T01:30:00Z"))),
+            "2021-11-07T01:30:00-04:00"
+        );
+        assert_eq!(
+            ny.render(ny.utc_of_local(local("2021-07-01T09:00:00Z"))),
+            "2021-07-01T09:00:00-04:00"
+        );
+        assert_eq!(ny.local(t), local("2015-11-06T20:00:00Z"));
     }
 }

@@ -3,8 +3,9 @@
 //! their JSON as `GET /incidents` answers it, and the changes `PUT /incidents` makes: reassign,
 //! acknowledge, resolve, reopen.
 
+use super::rotation::final_at;
 use super::seed::{ADMIN_EMAIL, SUBDOMAIN};
-use super::types::{Assignment, Incident, Urgency, User};
+use super::types::{Assignment, Incident, Target, Urgency, User};
 use super::{integration_key, pd_id, Dataset};
 use crate::tz::{parse_utc, rfc3339};
 use rand::rngs::StdRng;
@@ -166,13 +167,28 @@ impl Dataset {
             .unwrap_or_default()
     }
 
-    /// The user ids an escalation policy pages first (its first rule's user targets).
-    pub fn policy_first_level(&self, p: usize) -> Vec<String> {
-        self.policies[p]
-            .targets
-            .iter()
-            .map(|u| self.users[*u].id.clone())
-            .collect()
+    /// The user ids an escalation policy pages first at `now`: its first rule's user targets
+    /// (not deleted users' stubs) and whoever its schedule targets put on call then, in
+    /// target order, each once.
+    pub fn policy_first_level(&self, p: usize, now: i64) -> Vec<String> {
+        let mut out: Vec<String> = Vec::new();
+        let first = self.policies[p].rules.first();
+        for t in first.iter().flat_map(|r| &r.targets) {
+            let member = match t {
+                Target::User(m) => Some(m),
+                Target::Schedule(s) => {
+                    let schedule = &self.schedules[*s];
+                    final_at(schedule, schedule.zone(), now)
+                }
+            };
+            if let Some(u) = member.and_then(|m| m.user()) {
+                let id = &self.users[u].id;
+                if !out.contains(id) {
+                    out.push(id.clone());
+                }
+            }
+        }
+        out
     }
 
     /// Applies `c` to the incident at `at`, made by the user with id `by` at `now`; a change
@@ -184,13 +200,17 @@ impl Dataset {
         by: &str,
         now: &str,
     ) -> Result<(), String> {
+        let secs = parse_utc(now).unwrap_or_default();
         let current_policy = self.policy_index(&self.incidents[at].policy);
         let reopen_to = current_policy
-            .map(|p| self.policy_first_level(p))
+            .map(|p| self.policy_first_level(p, secs))
             .unwrap_or_default();
-        let to_policy = c
-            .policy
-            .map(|p| (self.policies[p].id.clone(), self.policy_first_level(p)));
+        let to_policy = c.policy.map(|p| {
+            (
+                self.policies[p].id.clone(),
+                self.policy_first_level(p, secs),
+            )
+        });
         let i = &mut self.incidents[at];
         let was = i.status;
         let resolving = c.status == Some("resolved");

@@ -1,24 +1,32 @@
-//! The account the sandbox serves: the `Dataset` of teams, escalation policies, services,
-//! users, licenses and incidents, its look-ups and the changes the REST API's writes make.
-//! `seed` generates one, `render` turns its objects into PagerDuty's JSON, `types` holds the
-//! objects, `licenses` and `incidents` what is particular to those, `devices` the seeded push
-//! and WhatsApp contact methods.
+//! The account the sandbox serves: the `Dataset` of teams, escalation policies, schedules,
+//! services, users, licenses and incidents, its look-ups and the changes the REST API's writes
+//! make. `seed` (and `seed_oncall`) generates one, `render` (and `render_schedule`) turns its
+//! objects into PagerDuty's JSON, `types` holds the objects, `licenses` and `incidents` what is
+//! particular to those, `devices` the seeded push and WhatsApp contact methods, `rotation`
+//! computes who is on call when, `oncall` finds where a user is named.
 
 mod devices;
 mod incidents;
 mod licenses;
+mod oncall;
 mod render;
+mod render_schedule;
+pub mod rotation;
 mod seed;
+mod seed_oncall;
 #[cfg(test)]
 mod tests;
 mod types;
 
 pub use incidents::{pageable, IncidentChange};
 pub use licenses::{Licenses, Tier, FULL_USER_ROLES, STAKEHOLDER_ROLES, STAKEHOLDER_SEATS};
+pub use oncall::{OnCall, UserPlace, HORIZON};
+pub use render::time_in;
+pub use render_schedule::ScheduleView;
 pub use seed::{ADMIN_EMAIL, PASSWORD, RESPONDER_EMAIL, ROLE_EMAILS, SUBDOMAIN};
 pub use types::{
-    Assignment, ContactMethod, Incident, Integration, NotificationRule, Policy, Service, Team,
-    Urgency, User,
+    Assignment, ContactMethod, DeletedUser, Incident, Integration, Layer, Member, NotificationRule,
+    Override, Policy, Restriction, Rule, Schedule, Service, Target, Team, Urgency, User,
 };
 
 use rand::rngs::StdRng;
@@ -31,6 +39,9 @@ use std::collections::HashSet;
 pub struct Dataset {
     pub teams: Vec<Team>,
     pub policies: Vec<Policy>,
+    /// On-call schedules, in creation order (absent from state files of older versions).
+    #[serde(default)]
+    pub schedules: Vec<Schedule>,
     /// Sorted by name (PagerDuty's default order), then id.
     pub services: Vec<Service>,
     /// Sorted by name, then id.
@@ -75,11 +86,27 @@ impl Dataset {
     /// been edited by hand).
     pub fn check(&self) -> Result<(), String> {
         let (teams, policies, users) = (self.teams.len(), self.policies.len(), self.users.len());
+        let schedules = self.schedules.len();
+        let member_ok = |m: &Member| m.user().is_none_or(|u| u < users);
         for p in &self.policies {
-            if p.teams.iter().any(|&t| t >= teams) || p.targets.iter().any(|&u| u >= users) {
+            let targets_ok = p.rules.iter().flat_map(|r| &r.targets).all(|t| match t {
+                Target::User(m) => member_ok(m),
+                Target::Schedule(s) => *s < schedules,
+            });
+            if p.teams.iter().any(|&t| t >= teams) || !targets_ok {
                 return Err(format!(
-                    "escalation policy {} names a team or user that is not there",
+                    "escalation policy {} names a team, user or schedule that is not there",
                     p.id
+                ));
+            }
+        }
+        for s in &self.schedules {
+            let members_ok = s.layers.iter().flat_map(|l| &l.members).all(member_ok)
+                && s.overrides.iter().all(|o| member_ok(&o.user));
+            if s.teams.iter().any(|&t| t >= teams) || !members_ok {
+                return Err(format!(
+                    "schedule {} names a team or user that is not there",
+                    s.id
                 ));
             }
         }
@@ -115,7 +142,14 @@ impl Dataset {
             .teams
             .iter()
             .map(|t| t.id.clone())
-            .chain(self.policies.iter().map(|p| p.id.clone()))
+            .chain(self.policies.iter().flat_map(|p| {
+                std::iter::once(p.id.clone()).chain(p.rules.iter().map(|r| r.id.clone()))
+            }))
+            .chain(self.schedules.iter().flat_map(|s| {
+                std::iter::once(s.id.clone())
+                    .chain(s.layers.iter().map(|l| l.id.clone()))
+                    .chain(s.overrides.iter().map(|o| o.id.clone()))
+            }))
             .chain(self.services.iter().flat_map(|s| {
                 std::iter::once(s.id.clone()).chain(s.integrations.iter().map(|i| i.id.clone()))
             }))
@@ -134,41 +168,55 @@ impl Dataset {
         pd_id(&mut rng, &mut taken)
     }
 
-    /// Adds a user in name order (as the seeded ones), keeping policy targets on their users.
+    /// Adds a user in name order (as the seeded ones), keeping every reference on its user.
     pub fn insert_user(&mut self, user: User) -> usize {
         let key = (user.name.to_lowercase(), user.id.clone());
         let at = self
             .users
             .partition_point(|u| (u.name.to_lowercase(), u.id.clone()) < key);
         self.users.insert(at, user);
-        for p in &mut self.policies {
-            p.targets
-                .iter_mut()
-                .filter(|t| **t >= at)
-                .for_each(|t| *t += 1);
-        }
+        self.remap_users(|u| Some(if u >= at { u + 1 } else { u }));
         at
     }
 
-    /// Sorts the users by name again (after a rename), keeping policy targets on their users.
+    /// Sorts the users by name again (after a rename), keeping every reference on its user.
     pub fn sort_users(&mut self) {
-        let targets: Vec<Vec<String>> = self
-            .policies
-            .iter()
-            .map(|p| {
-                p.targets
-                    .iter()
-                    .map(|t| self.users[*t].id.clone())
-                    .collect()
-            })
+        let mut order: Vec<usize> = (0..self.users.len()).collect();
+        order.sort_by(|a, b| {
+            let (a, b) = (&self.users[*a], &self.users[*b]);
+            (a.name.to_lowercase(), &a.id).cmp(&(b.name.to_lowercase(), &b.id))
+        });
+        let mut new_of_old = vec![0; order.len()];
+        for (new, old) in order.iter().enumerate() {
+            new_of_old[*old] = new;
+        }
+        let mut users: Vec<Option<User>> = std::mem::take(&mut self.users)
+            .into_iter()
+            .map(Some)
             .collect();
-        self.users
-            .sort_by(|a, b| (a.name.to_lowercase(), &a.id).cmp(&(b.name.to_lowercase(), &b.id)));
-        for (p, ids) in self.policies.iter_mut().zip(targets) {
-            p.targets = ids
-                .iter()
-                .filter_map(|id| self.users.iter().position(|u| u.id == *id))
-                .collect();
+        self.users = order.iter().filter_map(|old| users[*old].take()).collect();
+        self.remap_users(|u| new_of_old.get(u).copied());
+    }
+
+    /// Moves every reference to a user (policy rule targets, schedule layer members,
+    /// overrides) to the index `map` gives; where it gives `None` the reference is dropped
+    /// (an override goes with its user).
+    pub fn remap_users(&mut self, map: impl Fn(usize) -> Option<usize>) {
+        let keep = |m: &mut Member| match m {
+            Member::User(u) => map(*u).map(|new| *u = new).is_some(),
+            Member::Deleted(_) => true,
+        };
+        for rule in self.policies.iter_mut().flat_map(|p| &mut p.rules) {
+            rule.targets.retain_mut(|t| match t {
+                Target::User(m) => keep(m),
+                Target::Schedule(_) => true,
+            });
+        }
+        for s in &mut self.schedules {
+            for layer in &mut s.layers {
+                layer.members.retain_mut(keep);
+            }
+            s.overrides.retain_mut(|o| keep(&mut o.user));
         }
     }
 
@@ -178,16 +226,15 @@ impl Dataset {
             .sort_by(|a, b| (a.name.to_lowercase(), &a.id).cmp(&(b.name.to_lowercase(), &b.id)));
     }
 
-    /// Removes the user at `at`, and from the policies that page them.
+    /// Removes the user at `at`, and from the policy rules, schedule layers and overrides
+    /// that name them (a rule or layer may be left empty).
     pub fn remove_user(&mut self, at: usize) -> User {
         let user = self.users.remove(at);
-        for p in &mut self.policies {
-            p.targets.retain(|t| *t != at);
-            p.targets
-                .iter_mut()
-                .filter(|t| **t > at)
-                .for_each(|t| *t -= 1);
-        }
+        self.remap_users(|u| match u.cmp(&at) {
+            std::cmp::Ordering::Less => Some(u),
+            std::cmp::Ordering::Equal => None,
+            std::cmp::Ordering::Greater => Some(u - 1),
+        });
         user
     }
 

@@ -4,9 +4,17 @@
 
 use super::devices::device_type;
 use super::seed::SUBDOMAIN;
-use super::types::{ContactMethod, Integration, NotificationRule, Service, Urgency, User};
+use super::types::{
+    ContactMethod, Integration, Member, NotificationRule, Service, Target, Urgency, User,
+};
 use super::{takes_events, Dataset};
+use crate::tz::{rfc3339, Zone};
 use serde_json::{json, Value};
+
+/// `secs` as the API writes times: in `zone` with its offset, or in UTC (`Z`).
+pub fn time_in(zone: Option<Zone>, secs: i64) -> String {
+    zone.map_or_else(|| rfc3339(secs), |z| z.render(secs))
+}
 
 impl Dataset {
     pub(super) fn reference(
@@ -40,6 +48,31 @@ impl Dataset {
         self.reference(api, "user", "users", "users", &u.id, &u.name)
     }
 
+    /// A person named by a rule, layer or override: a `user_reference`, or a deleted user's
+    /// stub (`self` null, `deleted_at`; `examples/deleted-user-reference.json`).
+    pub fn member_reference(&self, api: &str, m: &Member) -> Value {
+        match m {
+            Member::User(u) => self.user_reference(api, &self.users[*u]),
+            Member::Deleted(d) => json!({
+                "id": d.id, "type": "user_reference", "summary": d.name,
+                "self": null, "deleted_at": d.deleted_at,
+            }),
+        }
+    }
+
+    /// The escalation policy at `p` as a reference.
+    pub fn policy_reference(&self, api: &str, p: usize) -> Value {
+        let policy = &self.policies[p];
+        self.reference(
+            api,
+            "escalation_policy",
+            "escalation_policies",
+            "escalation_policies",
+            &policy.id,
+            &policy.name,
+        )
+    }
+
     pub fn service_reference(&self, api: &str, s: &Service) -> Value {
         let mut v = self.reference(
             api,
@@ -56,28 +89,33 @@ impl Dataset {
         v
     }
 
-    /// An escalation policy as `GET /escalation_policies` returns it.
+    /// An escalation policy as `GET /escalation_policies` returns it; `include` may hold
+    /// `targets`, `services`, `teams` and `escalation_rule_assignment_strategies`.
     pub fn policy_json(&self, api: &str, p: usize, include: &[String]) -> Value {
         let policy = &self.policies[p];
-        let mut v = self.reference(
-            api,
-            "escalation_policy",
-            "escalation_policies",
-            "escalation_policies",
-            &policy.id,
-            &policy.name,
-        );
+        let mut v = self.policy_reference(api, p);
         let full = |what: &str| include.iter().any(|i| i == what);
-        let targets: Vec<Value> = policy
-            .targets
+        let target = |t: &Target| match t {
+            Target::User(Member::User(u)) if full("targets") => {
+                self.user_json(api, &self.users[*u], &[])
+            }
+            Target::User(m) => self.member_reference(api, m),
+            Target::Schedule(s) if full("targets") => self.schedule_summary_json(api, *s),
+            Target::Schedule(s) => self.schedule_reference(api, *s),
+        };
+        let rules: Vec<Value> = policy
+            .rules
             .iter()
-            .map(|u| {
-                let u = &self.users[*u];
-                if full("targets") {
-                    self.user_json(api, u, &[])
-                } else {
-                    self.user_reference(api, u)
+            .map(|r| {
+                let mut rule = json!({
+                    "id": r.id, "escalation_delay_in_minutes": r.delay_minutes,
+                    "targets": r.targets.iter().map(target).collect::<Vec<_>>(),
+                });
+                if full("escalation_rule_assignment_strategies") {
+                    rule["escalation_rule_assignment_strategy"] =
+                        json!({"type": "assign_to_everyone"});
                 }
+                rule
             })
             .collect();
         let services: Vec<Value> = self
@@ -94,12 +132,10 @@ impl Dataset {
             .collect();
         v["type"] = json!("escalation_policy");
         v["name"] = json!(policy.name);
-        v["description"] = Value::Null;
-        v["on_call_handoff_notifications"] = json!("if_has_services");
-        v["num_loops"] = json!(0);
-        v["escalation_rules"] = json!([{
-            "id": policy.id, "escalation_delay_in_minutes": 30, "targets": targets,
-        }]);
+        v["description"] = json!(policy.description);
+        v["on_call_handoff_notifications"] = json!(policy.handoff_notifications);
+        v["num_loops"] = json!(policy.num_loops);
+        v["escalation_rules"] = json!(rules);
         v["services"] = json!(services);
         v["teams"] = json!(policy
             .teams
@@ -202,14 +238,7 @@ impl Dataset {
     pub fn service_json(&self, api: &str, s: &Service, include: &[String]) -> Value {
         let full_teams = include.iter().any(|i| i == "teams");
         let policy = &self.policies[s.policy];
-        let mut ep = self.reference(
-            api,
-            "escalation_policy",
-            "escalation_policies",
-            "escalation_policies",
-            &policy.id,
-            &policy.name,
-        );
+        let mut ep = self.policy_reference(api, s.policy);
         if include.iter().any(|i| i == "escalation_policies") {
             ep["type"] = json!("escalation_policy");
             ep["name"] = json!(policy.name);

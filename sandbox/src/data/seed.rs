@@ -3,6 +3,7 @@
 //! disabled services, hostile HTML; the rows with HTML sort late by name, so they are not the
 //! first rows a new user sees), and the sign-ins people and tests use.
 
+use super::seed_oncall::seed_on_call;
 use super::types::{
     ContactMethod, Integration, NotificationRule, Policy, Service, Team, Urgency, User,
 };
@@ -177,7 +178,7 @@ impl Dataset {
                     9 => vec![1],
                     _ => vec![i],
                 },
-                targets: vec![],
+                ..Policy::default()
             })
             .collect();
 
@@ -362,7 +363,7 @@ impl Dataset {
                     id: pd_id(&mut rng, &mut seen),
                     name: format!("{} Escalation Policy", names.join(" + ")),
                     teams: s.teams.clone(),
-                    targets: vec![],
+                    ..Policy::default()
                 });
                 policies.len() - 1
             } else {
@@ -395,28 +396,32 @@ impl Dataset {
                 _ => Urgency::Constant("high"),
             };
         }
-        for p in &mut policies {
-            // The first rule pages the policy's teams' first managers, else the admin.
-            p.targets = p
-                .teams
-                .iter()
-                .filter_map(|t| {
-                    usr.iter().position(|u| {
-                        u.teams
-                            .iter()
-                            .zip(&u.team_roles)
-                            .any(|(ut, r)| ut == t && *r == "manager")
-                    })
-                })
-                .collect();
-            if p.targets.is_empty() {
-                p.targets = usr
+        // The first rule pages the policy's teams' first managers, else the admin.
+        let first_rule_targets: Vec<Vec<usize>> = policies
+            .iter()
+            .map(|p| {
+                let managers: Vec<usize> = p
+                    .teams
                     .iter()
-                    .position(|u| u.email == ADMIN_EMAIL)
-                    .into_iter()
+                    .filter_map(|t| {
+                        usr.iter().position(|u| {
+                            u.teams
+                                .iter()
+                                .zip(&u.team_roles)
+                                .any(|(ut, r)| ut == t && *r == "manager")
+                        })
+                    })
                     .collect();
-            }
-        }
+                if managers.is_empty() {
+                    usr.iter()
+                        .position(|u| u.email == ADMIN_EMAIL)
+                        .into_iter()
+                        .collect()
+                } else {
+                    managers
+                }
+            })
+            .collect();
         for (k, u) in usr.iter_mut().enumerate() {
             let created = rng.gen_range(FIRST_SECOND..END_SECOND);
             let phone = u
@@ -461,12 +466,15 @@ impl Dataset {
         let mut data = Dataset {
             teams,
             policies,
+            schedules: vec![],
             services: svc,
             users: usr,
             licenses: Default::default(),
             incidents: vec![],
         };
         data.third_pass(&mut StdRng::seed_from_u64(seed ^ THIRD_PASS), &mut seen);
+        // Fourth pass, from its own generator: rules, schedules and their layers.
+        seed_on_call(&mut data, first_rule_targets, seed, &mut seen);
         data
     }
 

@@ -1,7 +1,9 @@
 //! The account's objects as the sandbox keeps them (and as `--state-file` stores them): teams,
-//! escalation policies, services with their integrations, users with their contact methods
-//! and notification rules, incidents. Objects point at each other by index into `Dataset`'s
-//! lists; incidents by id.
+//! escalation policies with their rules, on-call schedules with their layers and overrides,
+//! services with their integrations, users with their contact methods and notification rules,
+//! incidents. Objects point at each other by index into `Dataset`'s lists; incidents by id; a
+//! person named by a rule, a layer or an override is a `Member`, which is a user of the account
+//! or the stub PagerDuty leaves of a deleted one.
 
 use serde::{Deserialize, Deserializer, Serialize};
 use std::collections::HashSet;
@@ -22,11 +24,135 @@ pub struct Team {
 pub struct Policy {
     pub id: String,
     pub name: String,
+    pub description: Option<String>,
     /// The teams of every service on this policy (PagerDuty: a service's teams follow its
     /// escalation policy).
     pub teams: Vec<usize>,
-    /// Indexes into `Dataset::users` of the first rule's targets.
-    pub targets: Vec<usize>,
+    /// How many times the policy repeats after its last rule (PagerDuty's `num_loops`).
+    pub num_loops: u32,
+    /// `if_has_services` or `always`.
+    #[serde(deserialize_with = "static_str")]
+    pub handoff_notifications: StaticStr,
+    /// In escalation order; a policy keeps at least one.
+    pub rules: Vec<Rule>,
+}
+
+impl Default for Policy {
+    /// A policy without id, name or rules, with PagerDuty's defaults (no loops, hand-off
+    /// notifications `if_has_services`).
+    fn default() -> Policy {
+        Policy {
+            id: String::new(),
+            name: String::new(),
+            description: None,
+            teams: vec![],
+            num_loops: 0,
+            handoff_notifications: "if_has_services",
+            rules: vec![],
+        }
+    }
+}
+
+/// One escalation rule (level `index + 1`) of a policy.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct Rule {
+    pub id: String,
+    pub delay_minutes: u32,
+    /// 1 to 10 (PagerDuty's spec).
+    pub targets: Vec<Target>,
+}
+
+/// Whom a rule pages: a person, or whoever a schedule puts on call.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Target {
+    User(Member),
+    /// Index into `Dataset::schedules`.
+    Schedule(usize),
+}
+
+/// A person named by a rule, a schedule layer or an override.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Member {
+    /// Index into `Dataset::users`.
+    User(usize),
+    /// What PagerDuty leaves where a deleted user was (`examples/deleted-user-reference.json`).
+    Deleted(DeletedUser),
+}
+
+impl Member {
+    /// The index of the user, unless this is a deleted user's stub.
+    pub fn user(&self) -> Option<usize> {
+        match self {
+            Member::User(u) => Some(*u),
+            Member::Deleted(_) => None,
+        }
+    }
+}
+
+/// A deleted user's stub: a `user_reference` with `self: null` and `deleted_at`, whose
+/// `summary` still holds the name (reference §10.5).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DeletedUser {
+    pub id: String,
+    pub name: String,
+    /// RFC 3339, UTC.
+    pub deleted_at: String,
+}
+
+/// An on-call schedule.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct Schedule {
+    pub id: String,
+    pub name: String,
+    pub description: Option<String>,
+    /// The zone its restrictions are read in and its times rendered in by default.
+    pub time_zone: String,
+    pub teams: Vec<usize>,
+    /// In the order a `PUT`/`POST` sends them: a later layer wins over an earlier one where
+    /// both have someone on call. Layers are never removed, only ended.
+    pub layers: Vec<Layer>,
+    /// In creation order: a later override wins over an earlier one.
+    pub overrides: Vec<Override>,
+}
+
+/// One layer of a schedule: members take turns of `turn_seconds` from
+/// `rotation_virtual_start`, between `start` and `end`, within its restrictions.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct Layer {
+    pub id: String,
+    pub name: String,
+    /// Seconds since the epoch.
+    pub start: i64,
+    /// Seconds since the epoch; `None`: never ends.
+    pub end: Option<i64>,
+    pub rotation_virtual_start: i64,
+    pub turn_seconds: i64,
+    /// In turn order.
+    pub members: Vec<Member>,
+    /// None: all the time; else only inside one of them.
+    pub restrictions: Vec<Restriction>,
+}
+
+/// When a layer may put someone on call, in the schedule's zone.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Restriction {
+    /// `None`: every day (`daily_restriction`); `Some(1..=7)`: weekly from that ISO day
+    /// (`weekly_restriction`, 1 is Monday).
+    pub start_day_of_week: Option<u8>,
+    /// Seconds after local midnight.
+    pub start_time_of_day: u32,
+    pub duration_seconds: u32,
+}
+
+/// Someone on call instead of the layers, from `start` to `end` (seconds since the epoch).
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct Override {
+    pub id: String,
+    pub start: i64,
+    pub end: i64,
+    pub user: Member,
 }
 
 /// An integration on a service.

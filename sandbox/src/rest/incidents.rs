@@ -236,7 +236,7 @@ async fn list_incidents(
 ) -> Result<Json<Value>, ApiError> {
     let data = sb.data();
     caller.require("incidents.read")?;
-    let f = Filters::parse(raw.as_deref().unwrap_or_default(), sb.wall_secs())?;
+    let f = Filters::parse(raw.as_deref().unwrap_or_default(), sb.now_secs())?;
     let q = ListQuery::parse(raw, INCLUDES, &[])?;
     caller.require_includes(sb.options.strict_includes, &q.include)?;
     let mut rows: Vec<&Incident> = data
@@ -415,7 +415,7 @@ async fn update_incident(
     let by = requester(&sb, &caller, &headers, &data)?;
     let at = visible(&data, &caller, &id)?;
     let c = change_of(&data, &body?.fields, adds(&sb))?;
-    data.change_incident(at, &c, &by, &rfc3339(sb.wall_secs()))
+    data.change_incident(at, &c, &by, &rfc3339(sb.now_secs()))
         .map_err(invalid)?;
     let api = sb.options.api_url();
     Ok(Json(
@@ -461,7 +461,7 @@ async fn update_incidents(
         planned.push((at, change_of(&data, fields, adds(&sb))?));
     }
     let before = data.incidents.clone();
-    let now = rfc3339(sb.wall_secs());
+    let now = rfc3339(sb.now_secs());
     for (at, c) in &planned {
         if let Err(e) = data.change_incident(*at, c, &by, &now) {
             data.incidents = before;

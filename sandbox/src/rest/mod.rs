@@ -13,8 +13,13 @@ mod incidents;
 mod integrations;
 mod licenses;
 mod limits;
+mod members;
 mod notification_rules;
+mod oncalls;
+mod overrides;
 mod paging;
+mod schedule_body;
+mod schedules;
 mod services;
 mod teams;
 mod users;
@@ -35,6 +40,9 @@ pub fn router(shared: Shared) -> Router {
         .merge(teams::router())
         .merge(escalation_policies::router())
         .merge(incidents::router())
+        .merge(schedules::router())
+        .merge(overrides::router())
+        .merge(oncalls::router())
         .merge(abilities::router())
         .merge(licenses::router())
         .fallback(|| async { ApiError::NotFound })

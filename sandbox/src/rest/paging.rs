@@ -1,6 +1,6 @@
 //! Lists: the parameters every list and read takes (`limit`, `offset`, `total`, `query`,
-//! `team_ids[]`, `include[]`, `sort_by`), checked with PagerDuty's error texts, and classic
-//! offset pagination of the answer.
+//! `team_ids[]`, `include[]`, `sort_by`), checked with PagerDuty's error texts, classic
+//! offset pagination of the answer, and the values of any other parameter.
 
 use crate::data::Dataset;
 use crate::error::ApiError;
@@ -114,6 +114,20 @@ impl ListQuery {
             "total": if self.total { json!(total) } else { Value::Null },
         }))
     }
+}
+
+/// Every value of `key` in a query string, as `key[]=…` or `key=…` (`user_ids[]`, …).
+pub fn values(raw: &Option<String>, key: &str) -> Vec<String> {
+    let bracketed = format!("{key}[]");
+    form_urlencoded::parse(raw.as_deref().unwrap_or_default().as_bytes())
+        .filter(|(k, _)| k == key || *k == bracketed)
+        .map(|(_, v)| v.into_owned())
+        .collect()
+}
+
+/// The first value of `key` in a query string.
+pub fn value(raw: &Option<String>, key: &str) -> Option<String> {
+    values(raw, key).into_iter().next()
 }
 
 fn parse_number(name: &str, v: &str) -> Result<i64, ApiError> {
