@@ -211,7 +211,7 @@ export async function assertTokenContained(page, session) {
 }
 
 
-export const RELAY_BIN = path.join(ROOT, 'target/debug/pd-token-relay');
+export const RELAY_BIN = process.env.PD_RELAY_BIN ?? path.join(ROOT, 'target/debug/pd-token-relay');
 
 /** Starts pd-token-relay in front of `identity` for `origin`, the secret in its environment. */
 export async function startRelay({ identity, origin, secret, clientId = 'pdscope-local' }) {
