@@ -13,7 +13,7 @@ after(async () => { await browser?.close(); });
 async function openImport(t) {
   await signIn(t, { from: '/' });
   await t.page.getByText('You are signed in.').waitFor();
-  await t.page.getByRole('link', { name: 'Import' }).click();
+  await t.page.getByRole('navigation').getByRole('link', { name: 'Import' }).click();
   await t.page.getByText('What to import').waitFor();
 }
 

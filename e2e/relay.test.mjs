@@ -98,7 +98,7 @@ test('a Scoped admin imports users: Import names every scope up front, one sign-
     await page.goto(web.url);
     await signIn(t);
     await page.getByText('You are signed in.').waitFor();
-    await page.getByRole('link', { name: 'Import' }).click();
+    await page.getByRole('navigation').getByRole('link', { name: 'Import' }).click();
     const fit = page.locator('.session-fit');
     await fit.getByText('Importing users takes these scopes, and this app\'s registration in PagerDuty must include them all: users.read users.write users:contact_methods.read users:contact_methods.write teams.read teams.write abilities.read. This session lacks users.write users:contact_methods.read users:contact_methods.write teams.read teams.write abilities.read.').waitFor();
     // One sign-in for all of them; consent again, and back to Import.

@@ -54,7 +54,8 @@ function build(dist, config) {
   };
   if (!run('pre_build')) return { ok: false, output };
   copyFileSync(path.join(ROOT, 'config.json'), path.join(stage, 'config.json'));
-  writeFileSync(path.join(stage, 'index.html'), '<!doctype html>');
+  // As Trunk writes it from index.html: the post-build hooks name the on-demand module on <html>.
+  writeFileSync(path.join(stage, 'index.html'), '<!doctype html><html lang="en"><head></head><body></body></html>');
   if (!run('post_build')) return { ok: false, output };
   for (const e of readdirSync(dist)) if (e !== '.stage') rmSync(path.join(dist, e), { recursive: true, force: true });
   for (const e of readdirSync(stage)) renameSync(path.join(stage, e), path.join(dist, e));
