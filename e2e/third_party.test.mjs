@@ -54,3 +54,26 @@ test('python-pagerduty creates a user, a phone, a rule, a team membership and a 
     assert.deepEqual(out.service, [true, true]);
   } finally { await t.close(); }
 });
+
+test('python-pagerduty works an offboarding account: lists on-call objects, reassigns, swaps a layer user with the layer order kept, is refused a delete and a team removal, reads an integration key', async () => {
+  const t = await setupWith(browser, { args: ['--services', '20', '--users', '12', '--scenario', 'offboarding'], config: { scopes: ['write'] } });
+  try {
+    await signIn(t, { from: '/' });
+    await t.page.getByText('You are signed in.').waitFor();
+    const s = await storedSession(t.page);
+    const python = path.join(ROOT, 'target/pyenv/bin/python');
+    const out = JSON.parse(execFileSync(python, [path.join(ROOT, 'e2e/py/oncall_client.py'), t.sb.api, s.access_token, 'admin@example.com']).toString());
+    const [schedules, policies, incidents, oncalls] = out.counts;
+    assert.ok(schedules > 0 && policies > 0 && incidents > 0 && oncalls > 0, JSON.stringify(out.counts));
+    assert.equal(out.reassigned, true);
+    // The layers come back in the order the first GET gave them, with the new user in place.
+    assert.deepEqual(out.layer_order[1], out.layer_order[0]);
+    const users = out.layer_users.flat();
+    assert.ok(users.includes(out.me) && !users.includes(out.gone), JSON.stringify(out.layer_users));
+    const invalid = (detail) => ({ error: { message: 'Invalid Input Provided', code: 2001, errors: [detail] } });
+    assert.deepEqual(out.delete, [400, invalid('User cannot be deleted while they belong to a schedule or an escalation policy')]);
+    assert.deepEqual(out.team_removal, [400, invalid('User cannot be removed as they belong to an escalation policy on this team')]);
+    assert.equal(out.integration[0], true);
+    assert.match(out.integration[1], /^[0-9a-f]{32}$/);
+  } finally { await t.close(); }
+});

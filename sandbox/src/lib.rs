@@ -31,8 +31,8 @@ pub mod timing;
 pub mod tz;
 
 pub use options::{
-    AppType, CallbackParam, FixedTeamRoles, FromHeader, IncidentAssignments, LayerOrder, Options,
-    Region,
+    AppType, CallbackParam, DeleteReferenced, FixedTeamRoles, FromHeader, IncidentAssignments,
+    LayerOrder, Offboarding, Options, Region, Scenario, TeamRemovalBlock,
 };
 pub use state::{sandbox, try_sandbox, Shared};
 

@@ -2,7 +2,9 @@
 //! serves the identity service and the REST API until Ctrl-C.
 
 use clap::Parser;
-use pd_sandbox::data::{ADMIN_EMAIL, PASSWORD, RESPONDER_EMAIL, ROLE_EMAILS, SUBDOMAIN};
+use pd_sandbox::data::{
+    ADMIN_EMAIL, OFFBOARDING_PEOPLE, PASSWORD, RESPONDER_EMAIL, ROLE_EMAILS, STUB_PLACES, SUBDOMAIN,
+};
 use pd_sandbox::{api_app, identity_app, try_sandbox, Options};
 use std::net::SocketAddr;
 
@@ -99,6 +101,18 @@ async fn main() {
         if shared.data().user_by_email(email).is_some() {
             println!("                    {email} ({role})");
         }
+    }
+    if options.scenario == Some(pd_sandbox::Scenario::Offboarding) {
+        println!("  scenario          offboarding: people who are hard to take out (password {PASSWORD})");
+        for (what, _, email) in OFFBOARDING_PEOPLE {
+            if shared.data().user_by_email(email).is_some() {
+                println!("                    {email} ({what})");
+            }
+        }
+        println!(
+            "                    deleted users' stubs in {}",
+            STUB_PLACES.join(", ")
+        );
     }
     let shutdown = || async {
         let _ = tokio::signal::ctrl_c().await;

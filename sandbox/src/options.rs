@@ -110,6 +110,46 @@ pub enum LayerOrder {
     Same,
 }
 
+/// What `DELETE /users/{id}` does with the user's assigned open incidents (reference §10.5).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum Offboarding {
+    /// PagerDuty's default setting ("Fail"): 400 while the user has assigned open incidents.
+    Fail,
+    /// The setting "Automatically restart the incidents on their escalation policy" (plans
+    /// with the `offboarding` feature): the delete succeeds and each incident the user was
+    /// the only assignee of goes back to its policy's first level.
+    Reassign,
+}
+
+/// What `DELETE /users/{id}` does while the user is in a schedule layer or a policy rule
+/// (which PagerDuty accounts refuse and which leave stubs is unknown, reference §10.5).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum DeleteReferenced {
+    /// 400, the stricter guess.
+    Refuse,
+    /// The delete succeeds and the user stays in those rules and layers as a deleted user's
+    /// stub (`self: null`, `deleted_at`).
+    Stub,
+}
+
+/// What keeps a user on a team: `DELETE /teams/{id}/users/{uid}` answers 400 while they
+/// belong to an escalation policy of the team (reference §10.6).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum TeamRemovalBlock {
+    /// A direct target of a rule, or a member of a live layer of a schedule a rule targets
+    /// (the stricter guess: Terraform finds the blocking policies through `/oncalls`).
+    TargetsAndSchedules,
+    /// Only a direct target of a rule.
+    Targets,
+}
+
+/// A seeded account to practise on, instead of the default one.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum Scenario {
+    /// An account where leaving is hard (`data/scenario.rs`).
+    Offboarding,
+}
+
 /// Command-line options (also `pd-sandbox --help`).
 #[derive(Clone, Debug, Parser)]
 #[command(
@@ -272,6 +312,23 @@ pub struct Options {
     /// Fraction (0..1) of REST API requests answered with a bare 429: no headers, no body.
     #[arg(long = "bare-429-rate", value_name = "F", default_value_t = 0.0)]
     pub bare_429_rate: f64,
+    /// `DELETE /users/{id}` of a user with assigned open incidents: `fail` answers 400
+    /// (PagerDuty's default offboarding setting), `reassign` restarts them on their policy.
+    #[arg(long, value_enum, default_value_t = Offboarding::Fail)]
+    pub offboarding: Offboarding,
+    /// `DELETE /users/{id}` of a user still in a schedule layer or a policy rule: `refuse`
+    /// answers 400, `stub` leaves a deleted user's stub there (unknown which PagerDuty does).
+    #[arg(long, value_enum, default_value_t = DeleteReferenced::Refuse)]
+    pub delete_referenced: DeleteReferenced,
+    /// What keeps a user on a team (PagerDuty: "User cannot be removed as they belong to an
+    /// escalation policy on this team"): a policy of the team naming them directly or through
+    /// a schedule, or (`targets`) only directly. Which PagerDuty means is unknown.
+    #[arg(long, value_enum, default_value_t = TeamRemovalBlock::TargetsAndSchedules)]
+    pub team_removal_blocked_by: TeamRemovalBlock,
+    /// Seed this scenario on top of the account: `offboarding` adds people who are hard to
+    /// take out (printed on start).
+    #[arg(long, value_enum)]
+    pub scenario: Option<Scenario>,
 }
 
 impl Options {

@@ -1,7 +1,7 @@
 //! In-memory state shared by both servers. One mutex, never held across an await.
 
 use crate::data::Dataset;
-use crate::options::{AppType, Options};
+use crate::options::{AppType, Options, Scenario};
 use crate::timing::Timing;
 use rand::Rng;
 use std::collections::{HashMap, HashSet};
@@ -268,7 +268,15 @@ impl Sandbox {
         };
         let loaded_state = loaded.is_some();
         let data = loaded.unwrap_or_else(|| {
-            Dataset::generate(options.seed, options.services, options.users.max(2))
+            let mut data = Dataset::generate(options.seed, options.services, options.users.max(2));
+            if options.scenario == Some(Scenario::Offboarding) {
+                let now = std::time::SystemTime::now()
+                    .duration_since(std::time::UNIX_EPOCH)
+                    .map(|d| d.as_secs() as i64)
+                    .unwrap_or_default();
+                data.seed_offboarding(options.seed, now);
+            }
+            data
         });
         let app_scopes = match options.app_type {
             AppType::Classic => ["read", "write"].iter().map(|s| s.to_string()).collect(),

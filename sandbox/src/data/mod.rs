@@ -3,17 +3,22 @@
 //! make. `seed` (and `seed_oncall`) generates one, `render` (and `render_schedule`) turns its
 //! objects into PagerDuty's JSON, `types` holds the objects, `licenses` and `incidents` what is
 //! particular to those, `devices` the seeded push and WhatsApp contact methods, `rotation`
-//! computes who is on call when, `oncall` finds where a user is named.
+//! computes who is on call when, `oncall` finds where a user is named, `offboarding` what
+//! stands in the way of deleting a user or taking them off a team, `seed_stubs` the deleted
+//! users' stubs past deletions left, `scenario` the `--scenario offboarding` account.
 
 mod devices;
 mod incidents;
 mod licenses;
+mod offboarding;
 mod oncall;
 mod render;
 mod render_schedule;
 pub mod rotation;
+mod scenario;
 mod seed;
 mod seed_oncall;
+mod seed_stubs;
 #[cfg(test)]
 mod tests;
 mod types;
@@ -23,6 +28,7 @@ pub use licenses::{Licenses, Tier, FULL_USER_ROLES, STAKEHOLDER_ROLES, STAKEHOLD
 pub use oncall::{OnCall, UserPlace, HORIZON};
 pub use render::time_in;
 pub use render_schedule::ScheduleView;
+pub use scenario::{OFFBOARDING_PEOPLE, STUB_PLACES};
 pub use seed::{ADMIN_EMAIL, PASSWORD, RESPONDER_EMAIL, ROLE_EMAILS, SUBDOMAIN};
 pub use types::{
     Assignment, ContactMethod, DeletedUser, Incident, Integration, Layer, Member, NotificationRule,
@@ -138,8 +144,14 @@ impl Dataset {
 
     /// A PagerDuty-style id no object of the account has yet (for created objects).
     pub fn new_id(&self) -> String {
-        let mut taken: HashSet<String> = self
-            .teams
+        let mut taken = self.taken_ids();
+        let mut rng = StdRng::from_entropy();
+        pd_id(&mut rng, &mut taken)
+    }
+
+    /// The id of every object of the account.
+    fn taken_ids(&self) -> HashSet<String> {
+        self.teams
             .iter()
             .map(|t| t.id.clone())
             .chain(self.policies.iter().flat_map(|p| {
@@ -163,9 +175,7 @@ impl Dataset {
                 self.licenses.full.clone(),
                 self.licenses.stakeholder.clone(),
             ])
-            .collect();
-        let mut rng = StdRng::from_entropy();
-        pd_id(&mut rng, &mut taken)
+            .collect()
     }
 
     /// Adds a user in name order (as the seeded ones), keeping every reference on its user.

@@ -4,6 +4,7 @@
 //! first rows a new user sees), and the sign-ins people and tests use.
 
 use super::seed_oncall::seed_on_call;
+use super::seed_stubs::seed_stubs;
 use super::types::{
     ContactMethod, Integration, NotificationRule, Policy, Service, Team, Urgency, User,
 };
@@ -475,6 +476,8 @@ impl Dataset {
         data.third_pass(&mut StdRng::seed_from_u64(seed ^ THIRD_PASS), &mut seen);
         // Fourth pass, from its own generator: rules, schedules and their layers.
         seed_on_call(&mut data, first_rule_targets, seed, &mut seen);
+        // Fifth pass: what past deletions left, in objects of its own.
+        seed_stubs(&mut data, seed, &mut seen);
         data
     }
 

@@ -30,26 +30,26 @@ const ZONES: &[&str] = &[
 ];
 
 /// `local` (`2025-01-06T09:00:00`) on the wall clock of `zone`.
-fn local_in(zone: &str, local: &str) -> i64 {
+pub(super) fn local_in(zone: &str, local: &str) -> i64 {
     let z = Zone::named(zone).or_else(|| Zone::named("UTC"));
     z.and_then(|z| parse_datetime(local, z)).unwrap_or_default()
 }
 
 /// Up to `n` of `pool` (at least one when it has any), in a seeded order.
-fn pick(rng: &mut StdRng, pool: &[usize], n: usize) -> Vec<usize> {
+pub(super) fn pick(rng: &mut StdRng, pool: &[usize], n: usize) -> Vec<usize> {
     let mut p = pool.to_vec();
     p.shuffle(rng);
     p.truncate(n.max(1));
     p
 }
 
-struct LayerSpec {
-    name: &'static str,
-    start: i64,
-    end: Option<i64>,
-    turn: i64,
-    members: Vec<usize>,
-    restrictions: Vec<Restriction>,
+pub(super) struct LayerSpec {
+    pub name: &'static str,
+    pub start: i64,
+    pub end: Option<i64>,
+    pub turn: i64,
+    pub members: Vec<usize>,
+    pub restrictions: Vec<Restriction>,
 }
 
 /// Adds the schedules, then the rules of every policy; `first_rule_targets[p]` are the users
@@ -210,11 +210,11 @@ pub(super) fn seed_on_call(
     data.schedules = schedules;
 }
 
-fn user(u: usize) -> Target {
+pub(super) fn user(u: usize) -> Target {
     Target::User(Member::User(u))
 }
 
-fn make(
+pub(super) fn make(
     rng: &mut StdRng,
     seen: &mut HashSet<String>,
     name: String,

@@ -136,8 +136,13 @@ fn seeded_on_call_is_realistic_and_consistent() {
             for l in &s.layers {
                 assert!(!l.members.is_empty(), "{} {}", s.name, l.name);
                 assert!(l.turn_seconds >= 3600);
+                // Deleted users' stubs only where past deletions left them (`seed_stubs`).
                 for m in &l.members {
-                    let u = &d.users[m.user().expect("a user")];
+                    let Some(u) = m.user() else {
+                        assert_eq!(s.name, "Legacy rotation");
+                        continue;
+                    };
+                    let u = &d.users[u];
                     assert!(!u.role.starts_with("read_only"), "stakeholder {}", u.email);
                 }
             }
@@ -193,8 +198,13 @@ fn references_follow_their_users_through_inserts_renames_and_deletes() {
             }
         }
         for s in &d.schedules {
-            for m in s.layers.iter().flat_map(|l| &l.members) {
-                out.push(d.users[m.user().unwrap()].id.clone());
+            for u in s
+                .layers
+                .iter()
+                .flat_map(|l| &l.members)
+                .filter_map(|m| m.user())
+            {
+                out.push(d.users[u].id.clone());
             }
         }
         out

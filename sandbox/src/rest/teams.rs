@@ -1,5 +1,6 @@
 //! Teams: `GET` and `POST /teams`, `GET /teams/{id}`, `GET /teams/{id}/members`, and
-//! membership with `PUT` and `DELETE /teams/{id}/users/{user_id}`.
+//! membership with `PUT` and `DELETE /teams/{id}/users/{user_id}` (refused while a policy of
+//! the team names the user, reference §10.6).
 
 use super::abilities::require_ability;
 use super::body::{invalid, name_field, string_field, Body, Payload};
@@ -7,7 +8,7 @@ use super::caller::Caller;
 use super::paging::ListQuery;
 use crate::data::Team;
 use crate::error::ApiError;
-use crate::options::FixedTeamRoles;
+use crate::options::{FixedTeamRoles, TeamRemovalBlock};
 use crate::state::Shared;
 use crate::timing::Timing;
 use axum::extract::{Path, RawQuery, State};
@@ -195,7 +196,12 @@ async fn add_team_member(
     Ok(StatusCode::NO_CONTENT)
 }
 
-/// `DELETE /teams/{id}/users/{user_id}`: 204; a user not on the team is 404.
+/// PagerDuty's 400 text while a policy of the team names the user (reference §10.6).
+pub const TEAM_REMOVAL_TEXT: &str =
+    "User cannot be removed as they belong to an escalation policy on this team";
+
+/// `DELETE /teams/{id}/users/{user_id}`: 204; a user not on the team is 404; 400 while an
+/// escalation policy of the team names them (`--team-removal-blocked-by`).
 async fn remove_team_member(
     State(sb): State<Shared>,
     caller: Caller,
@@ -207,12 +213,16 @@ async fn remove_team_member(
     let mut data = sb.data_mut();
     let t = data.team_index(&id).ok_or(ApiError::NotFound)?;
     let at = data.user_index(&user_id).ok_or(ApiError::NotFound)?;
-    let user = &mut data.users[at];
-    let k = user
+    let k = data.users[at]
         .teams
         .iter()
         .position(|x| *x == t)
         .ok_or(ApiError::NotFound)?;
+    let schedules = sb.options.team_removal_blocked_by == TeamRemovalBlock::TargetsAndSchedules;
+    if data.team_policy_names(t, at, schedules, sb.now_secs()) {
+        return Err(invalid(TEAM_REMOVAL_TEXT));
+    }
+    let user = &mut data.users[at];
     user.teams.remove(k);
     user.team_roles.remove(k);
     Ok(StatusCode::NO_CONTENT)

@@ -1,5 +1,6 @@
 //! Users: `GET /users`, `/users/{id}` and `/users/me`; `POST /users`, `PUT` and `DELETE
-//! /users/{id}`, with PagerDuty's scopes, permissions and validation texts (reference §8).
+//! /users/{id}`, with PagerDuty's scopes, permissions and validation texts (reference §8), and
+//! the delete's refusals while the user has open incidents or is in a rule or layer (§10.5).
 
 use super::abilities::require_ability;
 use super::body::{invalid, string_field, valid_email, Body, Payload};
@@ -8,10 +9,10 @@ use super::licenses::check_license;
 use super::paging::ListQuery;
 use crate::data::{ContactMethod, Dataset, NotificationRule, Tier, User};
 use crate::error::ApiError;
-use crate::options::Options;
+use crate::options::{DeleteReferenced, Offboarding, Options};
 use crate::state::Shared;
 use crate::timing::{Timing, LOCK_HOLD};
-use crate::tz::now_rfc3339;
+use crate::tz::{now_rfc3339, rfc3339};
 use axum::extract::{Path, RawQuery, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
@@ -361,7 +362,15 @@ async fn update_user(
     ))
 }
 
-/// `DELETE /users/{id}`: 204.
+/// The 400 of a delete while the user has assigned open incidents (PagerDuty's text is unknown).
+pub const DELETE_INCIDENTS_TEXT: &str = "User cannot be deleted while they have assigned incidents";
+/// The 400 of a delete while the user is in a layer or rule (PagerDuty's text is unknown).
+pub const DELETE_REFERENCED_TEXT: &str =
+    "User cannot be deleted while they belong to a schedule or an escalation policy";
+
+/// `DELETE /users/{id}`: 204; 400 while the user has assigned open incidents (unless
+/// `--offboarding reassign`) or is in a schedule layer or policy rule (unless
+/// `--delete-referenced stub`, which leaves a deleted user's stub there).
 async fn delete_user(
     State(sb): State<Shared>,
     caller: Caller,
@@ -374,6 +383,21 @@ async fn delete_user(
     // The Account Owner cannot be deleted, by admins or themselves (reference §10.8).
     if data.users[at].role == "owner" {
         return Err(ApiError::Forbidden);
+    }
+    let reassign = sb.options.offboarding == Offboarding::Reassign;
+    if !reassign && !data.open_incidents_assigned(&id).is_empty() {
+        return Err(invalid(DELETE_INCIDENTS_TEXT));
+    }
+    let stub = sb.options.delete_referenced == DeleteReferenced::Stub;
+    if !stub && data.in_rule_or_layer(at) {
+        return Err(invalid(DELETE_REFERENCED_TEXT));
+    }
+    let now = sb.now_secs();
+    if reassign {
+        data.restart_incidents_of(&id, now, &rfc3339(now));
+    }
+    if stub {
+        data.stub_user(at, &rfc3339(now));
     }
     data.remove_user(at);
     Ok(StatusCode::NO_CONTENT)
