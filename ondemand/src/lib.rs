@@ -24,7 +24,8 @@ pub mod io;
 pub mod pages;
 
 // The exported names below must equal `pdscope::host::Entry::name()` (wasm-bindgen takes a
-// literal name); the end-to-end tests open every entry (Import, the token inspector, export).
+// literal name); the end-to-end tests open every entry (Import, the token inspector, export,
+// the user page's rules and roles).
 #[cfg(target_arch = "wasm32")]
 mod entries {
     use std::any::Any;
