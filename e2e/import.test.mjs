@@ -280,6 +280,13 @@ test('a reload mid-run shows what was done, and planning the file again finishes
     assert.equal(role('reload.1@example.com'), 'responder');
     await choose(t.page, 'roles-again.csv', roles);
     assert.equal(await plan(t.page), '2 users: 0 create, 0 update, 0 add, 2 unchanged, 0 error.');
+    // The user page shows what the import wrote: the rules and the role in each team (its
+    // part from the on-demand module).
+    const id = members.find((m) => m.user.email === 'reload.0@example.com').user.id;
+    await t.page.goto(new URL(`users/${encodeURIComponent(id)}`, t.web.url).href);
+    const extras = t.page.getByRole('region', { name: 'Notification rules and team roles' });
+    await extras.getByRole('row', { name: /^after 3 minutes \w+ phone \+44 7700900000$/ }).waitFor();
+    await extras.getByRole('row', { name: 'Platform observer', exact: true }).waitFor();
   } finally { await t.close(); }
 });
 

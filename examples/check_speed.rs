@@ -8,7 +8,9 @@ use std::time::Instant;
 
 /// A users file of `rows` ordinary rows.
 fn ordinary(rows: usize) -> String {
-    let mut out = String::from("name,email,role,job_title,time_zone,country_code,phone_number,teams,notify\n");
+    let mut out = String::from(
+        "name,email,role,job_title,time_zone,country_code,phone_number,teams,notify\n",
+    );
     for i in 0..rows {
         out += &format!(
             "Person {i},person.{i}@example.com,Responder,Engineer,Europe/London,44,7700 9{:05},Platform;Team {},\n",
@@ -39,7 +41,10 @@ fn main() {
     let zone = |z: &str| pdscope::bulk::users::zones::canonical(z).map(str::to_string);
     let cases: Vec<(&str, String)> = vec![
         ("10,000 ordinary rows", ordinary(10_000)),
-        ("one row, 4 MB of teams and e-mails", one_huge_row(4 * 1024 * 1024)),
+        (
+            "one row, 4 MB of teams and e-mails",
+            one_huge_row(4 * 1024 * 1024),
+        ),
         ("4,000 rows padded to 4 MB", {
             let pad = "x".repeat(900);
             ordinary(4_000).replace("Engineer", &format!("Engineer {pad}"))
@@ -59,6 +64,9 @@ fn main() {
             .collect();
         times.sort_by(f64::total_cmp);
         let mb = text.len() as f64 / (1024.0 * 1024.0);
-        println!("| {what} | {mb:.1} MB | {:.0} ms | under 2,000 ms |", times[2]);
+        println!(
+            "| {what} | {mb:.1} MB | {:.0} ms | under 2,000 ms |",
+            times[2]
+        );
     }
 }

@@ -94,6 +94,11 @@ pub enum Entry {
     UnmountToken,
     /// `export_for_import(kind, host)`: a promise of what was exported, in words.
     ExportForImport,
+    /// `mount_user_extras(el, host, user_id)`: the user page's notification rules and team
+    /// roles (what an import writes) into `el` (a new one replaces the last).
+    MountUserExtras,
+    /// `unmount_user_extras()`: they go.
+    UnmountUserExtras,
 }
 
 impl Entry {
@@ -105,6 +110,18 @@ impl Entry {
             Entry::MountToken => "mount_token",
             Entry::UnmountToken => "unmount_token",
             Entry::ExportForImport => "export_for_import",
+            Entry::MountUserExtras => "mount_user_extras",
+            Entry::UnmountUserExtras => "unmount_user_extras",
+        }
+    }
+
+    /// The entry that removes what a mounting entry mounted (itself for the others).
+    pub fn unmount(self) -> Entry {
+        match self {
+            Entry::Mount => Entry::Unmount,
+            Entry::MountToken => Entry::UnmountToken,
+            Entry::MountUserExtras => Entry::UnmountUserExtras,
+            other => other,
         }
     }
 }

@@ -135,6 +135,78 @@ impl User {
     }
 }
 
+/// A notification rule (`include[]=notification_rules` on a user): after how many minutes,
+/// for which urgency, which contact method. What an import's `notify` writes; only the
+/// on-demand module reads it, so the first load does not carry it.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct NotificationRule {
+    pub id: String,
+    pub delay_min: Option<u64>,
+    pub urgency: Option<String>,
+    /// The contact method's id.
+    pub contact_method: Option<String>,
+}
+
+impl FromJson for NotificationRule {
+    fn from_json(v: &Value) -> Option<Self> {
+        Some(NotificationRule {
+            id: id_of(v)?,
+            delay_min: v.get("start_delay_in_minutes").and_then(Value::as_u64),
+            urgency: json::text(v, "urgency"),
+            contact_method: v.get("contact_method").and_then(|c| json::text(c, "id")),
+        })
+    }
+}
+
+/// The rules as table rows (when, urgency, contact method), high urgency first, then by
+/// delay; a contact method not among `methods` is `hidden`.
+pub fn rule_rows(rules: &[NotificationRule], methods: &[ContactMethod]) -> Vec<[String; 3]> {
+    let mut rules: Vec<&NotificationRule> = rules.iter().collect();
+    rules.sort_by_key(|r| (r.urgency.as_deref() != Some("high"), r.delay_min));
+    rules
+        .into_iter()
+        .map(|r| {
+            let cm = methods
+                .iter()
+                .find(|c| Some(&c.id) == r.contact_method.as_ref());
+            [
+                r.delay_min.map_or("?".into(), |d| match d {
+                    0 => "at once".to_string(),
+                    1 => "after 1 minute".to_string(),
+                    d => format!("after {d} minutes"),
+                }),
+                r.urgency.clone().unwrap_or_default(),
+                cm.map_or("hidden".into(), |c| {
+                    format!(
+                        "{} {}",
+                        c.channel(),
+                        c.display_address().unwrap_or_default()
+                    )
+                    .trim_end()
+                    .to_string()
+                }),
+            ]
+        })
+        .collect()
+}
+
+/// One row of `GET /teams/{id}/members`: a user and their role in the team (what an
+/// import's `team_roles` writes).
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct TeamMember {
+    pub user_id: String,
+    pub role: Option<String>,
+}
+
+impl FromJson for TeamMember {
+    fn from_json(v: &Value) -> Option<Self> {
+        Some(TeamMember {
+            user_id: v.get("user").and_then(id_of)?,
+            role: json::text(v, "role"),
+        })
+    }
+}
+
 /// An object's `id` (text); objects only, so a row of another shape is an error upstream.
 fn id_of(v: &Value) -> Option<String> {
     v.as_object()?;
@@ -274,6 +346,51 @@ mod tests {
             _ => unreachable!(),
         };
         serde_json::from_str(text).unwrap()
+    }
+
+    #[test]
+    fn notification_rules_read_as_rows_and_team_members_as_roles() {
+        let v = serde_json::json!({"id": "U1", "notification_rules": [
+            {"id": "R2", "start_delay_in_minutes": 0, "urgency": "low",
+             "contact_method": {"id": "C1", "type": "email_contact_method_reference"}},
+            {"id": "R1", "start_delay_in_minutes": 5, "urgency": "high",
+             "contact_method": {"id": "C2", "type": "phone_contact_method_reference"}},
+            {"id": "R3", "urgency": "high", "contact_method": {"id": "C9"}},
+            "not a rule"
+        ], "contact_methods": [
+            {"id": "C1", "type": "email_contact_method", "address": "<b>a</b>@example.com"},
+            {"id": "C2", "type": "phone_contact_method", "address": "7700900123", "country_code": 44}
+        ]});
+        let rules: Vec<NotificationRule> = json::list(&v, "notification_rules");
+        assert_eq!(rules.len(), 3);
+        assert_eq!(rules[1].delay_min, Some(5));
+        let methods: Vec<ContactMethod> = json::list(&v, "contact_methods");
+        assert_eq!(
+            rule_rows(&rules, &methods),
+            vec![
+                ["?".to_string(), "high".into(), "hidden".into()],
+                [
+                    "after 5 minutes".into(),
+                    "high".into(),
+                    "phone +44 7700900123".into()
+                ],
+                [
+                    "at once".into(),
+                    "low".into(),
+                    "email <b>a</b>@example.com".into()
+                ],
+            ]
+        );
+        let members: Vec<TeamMember> = json::list(
+            &serde_json::json!({"members": [
+                {"user": {"id": "U9"}, "role": "manager"},
+                {"user": {"id": "U1"}, "role": "responder"},
+                {"role": "observer"}
+            ]}),
+            "members",
+        );
+        assert_eq!(members.len(), 2);
+        assert_eq!(members[1].role.as_deref(), Some("responder"));
     }
 
     #[test]

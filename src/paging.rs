@@ -50,6 +50,11 @@ impl HasId for User {
         &self.id
     }
 }
+impl HasId for crate::models::TeamMember {
+    fn id(&self) -> &str {
+        &self.user_id
+    }
+}
 
 /// The offsets still to fetch after a first page of `page_size` rows, given `total`, never
 /// asking past the ceiling.

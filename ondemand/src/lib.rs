@@ -1,8 +1,8 @@
 //! pdscope's pages that most visits never open, as a second WebAssembly module, so the first
-//! load of the app does not carry them: the Import page (bulk jobs: check, plan, run, report)
-//! and the token inspector. The app fetches `ondemand.js` and `ondemand_bg.wasm` when someone
-//! opens one of them (or exports for import) and calls the entry points below, named on both
-//! sides by `pdscope::host::Entry`. Everything here is this crate's alone, so Cargo, not
+//! load of the app does not carry them: the Import page (bulk jobs: check, plan, run, report),
+//! the token inspector, and the user page's notification rules and team roles. The app
+//! fetches `ondemand.js` and `ondemand_bg.wasm` when someone opens one of them (or exports for
+//! import) and calls the entry points below, named on both sides by `pdscope::host::Entry`. Everything here is this crate's alone, so Cargo, not
 //! dead-code elimination, keeps it out of the first load; the logic it drives (`pdscope::bulk`,
 //! `pdscope::inspect`) is the app library's, pure and tested natively.
 //! `scripts/build-ondemand.sh` builds it (a Trunk hook).
@@ -24,7 +24,8 @@ pub mod io;
 pub mod pages;
 
 // The exported names below must equal `pdscope::host::Entry::name()` (wasm-bindgen takes a
-// literal name); the end-to-end tests open every entry (Import, the token inspector, export).
+// literal name); the end-to-end tests open every entry (Import, the token inspector, export,
+// the user page's rules and roles).
 #[cfg(target_arch = "wasm32")]
 mod entries {
     use std::any::Any;
@@ -34,6 +35,7 @@ mod entries {
     thread_local! {
         static MOUNTED: RefCell<Option<Box<dyn Any>>> = const { RefCell::new(None) };
         static TOKEN: RefCell<Option<Box<dyn Any>>> = const { RefCell::new(None) };
+        static USER: RefCell<Option<Box<dyn Any>>> = const { RefCell::new(None) };
     }
 
     /// `Entry::Mount`: the Import page into `el`; `host` is the app's session.
@@ -70,6 +72,23 @@ mod entries {
     #[wasm_bindgen]
     pub fn unmount_token() {
         let old = TOKEN.with(|m| m.borrow_mut().take());
+        drop(old);
+    }
+
+    /// `Entry::MountUserExtras`: the notification rules and team roles of the user `id`
+    /// into `el` (a new one replaces the last).
+    #[wasm_bindgen]
+    pub fn mount_user_extras(el: web_sys::HtmlElement, host: js_sys::Function, id: String) {
+        console_error_panic_hook::set_once();
+        let handle = crate::pages::user::mount(el, host, id);
+        let old = USER.with(|m| m.borrow_mut().replace(Box::new(handle)));
+        drop(old);
+    }
+
+    /// `Entry::UnmountUserExtras`: removes them (the app calls it when the user page goes).
+    #[wasm_bindgen]
+    pub fn unmount_user_extras() {
+        let old = USER.with(|m| m.borrow_mut().take());
         drop(old);
     }
 

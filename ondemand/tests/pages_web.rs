@@ -239,3 +239,71 @@ async fn suggested_values_are_offered_and_used() {
     );
     assert!(!text.contains("Use the suggested values"), "{text}");
 }
+
+/// A signed-in host whose API is the fixture files under `ondemand/tests/fixtures/api` (the
+/// test server serves them and ignores the query string).
+fn fixture_host() -> js_sys::Function {
+    let api = format!(
+        "{}/tests/fixtures/api",
+        web_sys::window().unwrap().location().origin().unwrap()
+    );
+    host_function(Box::new(move |call: HostCall, _| match call {
+        HostCall::ApiUrl => JsValue::from(api.clone()),
+        HostCall::Token => JsValue::from("t"),
+        HostCall::Refresh => js_sys::Promise::resolve(&JsValue::FALSE).into(),
+        _ => JsValue::UNDEFINED,
+    }))
+}
+
+#[wasm_bindgen_test]
+async fn the_user_page_shows_the_notification_rules_and_team_roles_an_import_writes() {
+    let el = common::container();
+    let _h = pdscope_ondemand::pages::user::mount(el.clone(), fixture_host(), "U1".into());
+    assert!(el
+        .text_content()
+        .unwrap()
+        .contains("Reading the notification rules"));
+    for _ in 0..100 {
+        if el.text_content().unwrap_or_default().contains("Team roles") {
+            break;
+        }
+        common::sleep(20).await;
+    }
+    assert_eq!(
+        texts(&el, "tbody tr"),
+        vec![
+            "after 3 minuteshighphone +44 7700900123",
+            "at oncelowemail ada@example.com",
+            "Payments <b>x</b>responder",
+        ]
+    );
+    assert!(
+        el.query_selector("td b").unwrap().is_none(),
+        "names stay text"
+    );
+}
+
+#[wasm_bindgen_test]
+fn a_missing_scope_is_named_and_the_rest_still_shows() {
+    use pdscope::api::ApiError;
+    use pdscope_ondemand::pages::user::{extras_view, not_shown, Extras};
+    let el = common::container();
+    let lacks = ApiError::MissingScope {
+        required: vec!["users:contact_methods.read".into()],
+        granted: vec!["users.read".into()],
+    };
+    let x = Extras {
+        rules: Err(not_shown("Notification rules", &lacks)),
+        roles: Ok(vec![("Payments".into(), None)]),
+    };
+    let _h = leptos::mount::mount_to(el.clone(), move || extras_view(x.clone()));
+    let alert = el.query_selector("[role=alert]").unwrap().unwrap();
+    assert_eq!(
+        alert.text_content().unwrap(),
+        "Notification rules are not shown: this token lacks users:contact_methods.read. The token page can sign in again with it."
+    );
+    assert_eq!(
+        texts(&el, "tbody tr"),
+        vec!["Paymentsnot listed among its members"]
+    );
+}

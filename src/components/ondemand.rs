@@ -38,11 +38,17 @@ extern "C" {
     async fn ondemand() -> Result<JsValue, JsValue>;
 }
 
-/// Calls `entry(args…)` on the loaded module.
-fn call(module: &JsValue, entry: Entry, a: &JsValue, b: &JsValue) -> Result<JsValue, JsValue> {
+/// Calls `entry(a, b, c)` on the loaded module (an entry that takes two ignores `c`).
+fn call(
+    module: &JsValue,
+    entry: Entry,
+    a: &JsValue,
+    b: &JsValue,
+    c: &JsValue,
+) -> Result<JsValue, JsValue> {
     js_sys::Reflect::get(module, &entry.name().into())?
         .unchecked_into::<js_sys::Function>()
-        .call2(module, a, b)
+        .call3(module, a, b, c)
 }
 
 /// An error from loading or calling the importer, in words.
@@ -65,13 +71,7 @@ thread_local! {
 /// Removes the importer and what it held.
 fn unload() {
     if let Some((module, el)) = LOADED.with(|l| l.borrow_mut().take()) {
-        let _ = call(
-            &module,
-            Entry::Unmount,
-            &JsValue::UNDEFINED,
-            &JsValue::UNDEFINED,
-        );
-        el.remove();
+        unmount(&module, Entry::Unmount, &el);
     }
 }
 
@@ -170,10 +170,10 @@ fn make_host() -> js_sys::Function {
     }))
 }
 
-/// A page that lives in the second module: loads it the first time (or says why it could
-/// not) and mounts it in a box in `<main>` with `entry`. The Import page's box stays, hidden,
-/// when the person looks elsewhere, so that a run goes on (`keep`); the token inspector's is
-/// unmounted with `unmount_token` when its page goes.
+/// A page, or part of one, that lives in the second module: loads it the first time (or says
+/// why it could not) and mounts it in a box at the end of `<main>` with `entry`. The Import
+/// page's box stays, hidden, when the person looks elsewhere, so that a run goes on (`keep`);
+/// another is unmounted with its `Entry::unmount` when its page goes.
 #[component]
 pub fn OnDemand(
     /// What is loaded, for the loading and error lines (`the importer`).
@@ -183,6 +183,9 @@ pub fn OnDemand(
     /// Whether the box stays when the page goes (only one such page: the importer).
     #[prop(optional)]
     keep: bool,
+    /// The entry's argument after the box and the host (the user page's user id).
+    #[prop(optional)]
+    arg: String,
 ) -> impl IntoView {
     // None: loading; Some(""): loaded; Some(why): failed. (A signal type the app already
     // has: a new one costs the first load about half a kilobyte.)
@@ -201,10 +204,11 @@ pub fn OnDemand(
     on_cleanup(move || {
         set_hidden(true);
         if let Some(Some((module, el))) = mine.try_update_value(Option::take) {
-            unmount_token(&module, &el);
+            unmount(&module, entry.unmount(), &el);
         }
     });
     let host = StoredValue::new_local(host());
+    let arg = StoredValue::new(arg);
     let load = move || {
         let doc = web_sys::window().and_then(|w| w.document());
         let (Some(main), Some(el)) = (
@@ -217,11 +221,11 @@ pub fn OnDemand(
         };
         state.set(None);
         let _ = main.append_child(&el);
-        let host = host.get_value();
+        let (host, arg) = (host.get_value(), JsValue::from(arg.get_value()));
         leptos::task::spawn_local(async move {
             match ondemand()
                 .await
-                .and_then(|m| call(&m, entry, &el, &host).map(|_| m))
+                .and_then(|m| call(&m, entry, &el, &host, &arg).map(|_| m))
             {
                 // Left the page meanwhile: a kept box waits, hidden; another goes.
                 Ok(m) if keep => {
@@ -232,7 +236,7 @@ pub fn OnDemand(
                 }
                 Ok(m) => {
                     if state.try_set(Some(String::new())).is_some() {
-                        unmount_token(&m, &el);
+                        unmount(&m, entry.unmount(), &el);
                     } else {
                         mine.set_value(Some((m, el)));
                     }
@@ -262,14 +266,10 @@ pub fn OnDemand(
     }
 }
 
-/// Unmounts the token inspector and removes its box.
-fn unmount_token(module: &JsValue, el: &web_sys::HtmlElement) {
-    let _ = call(
-        module,
-        Entry::UnmountToken,
-        &JsValue::UNDEFINED,
-        &JsValue::UNDEFINED,
-    );
+/// Calls the unmounting `entry` and removes its box.
+fn unmount(module: &JsValue, entry: Entry, el: &web_sys::HtmlElement) {
+    let none = JsValue::UNDEFINED;
+    let _ = call(module, entry, &none, &none, &none);
     el.remove();
 }
 
@@ -299,7 +299,14 @@ pub fn ExportForImport(
         leptos::task::spawn_local(async move {
             let done = async {
                 let m = ondemand().await?;
-                let p = call(&m, Entry::ExportForImport, &kind.noun().into(), &host)?;
+                let none = JsValue::UNDEFINED;
+                let p = call(
+                    &m,
+                    Entry::ExportForImport,
+                    &kind.noun().into(),
+                    &host,
+                    &none,
+                )?;
                 wasm_bindgen_futures::JsFuture::from(p.unchecked_into::<js_sys::Promise>()).await
             };
             let text = match done.await {

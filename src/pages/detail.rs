@@ -6,7 +6,9 @@ use crate::client;
 use crate::components::api_error::scope_action;
 use crate::components::auth_views::RequireAuth;
 use crate::components::load::Loaded;
+use crate::components::ondemand::OnDemand;
 use crate::context::href;
+use crate::host::Entry;
 use crate::models::{parse_one, safe_link, Reference, Service, User};
 use crate::routes::AppRoute;
 use leptos::prelude::*;
@@ -185,9 +187,12 @@ fn UserInner(id: String) -> impl IntoView {
     let data = crate::task::spawn_into(|abort| {
         fetch::<User>(auth, path, &["contact_methods", "teams"], "user", abort)
     });
+    // The notification rules and team roles (what an import writes) are the on-demand
+    // module's: most visits do not need them, and the first load stays small.
     view! {
         <p><a href=href(&AppRoute::Users.path())>"← All users"</a></p>
         <Loaded data=data let:answer>{user_view(answer)}</Loaded>
+        <OnDemand what="the rules and roles" entry=Entry::MountUserExtras arg=id />
     }
 }
 
