@@ -128,6 +128,8 @@ test('200 users with 10 bad rows: 190 created with contact methods, rules and te
     await t.page.getByText('Create missing teams: Imported 0, Imported 1, Imported 2').waitFor();
     const progress = await runToEnd(t.page, 'Import 190 users');
     assert.match(progress, /^190 done, 0 failed, 0 left; 10 not imported \(the plan's errors\)\. Finished\./);
+    // The run and its report say which file, kind, account and time they belong to.
+    assert.match((await t.page.locator('.run-of').textContent()).trim(), /^new-team\.csv \(users\) in .+, started \d{4}-\d{2}-\d{2} \d{2}:\d{2}/);
     // The report: one line per row, what was written first, the bad ones with their line numbers.
     const report = t.page.getByRole('region', { name: 'Report' });
     await report.getByRole('cell', { name: 'created', exact: true }).first().waitFor();
@@ -173,6 +175,9 @@ test('200 users with 10 bad rows: 190 created with contact methods, rules and te
     const seen = writes(t.page);
     // (Another name: `choose` waits for the summary that names the file.)
     await choose(t.page, 'new-team-again.csv', text);
+    // A new file: the finished run's report goes with its file.
+    assert.equal(await t.page.getByRole('region', { name: 'Report' }).count(), 0);
+    assert.equal(await t.page.locator('.run-of').count(), 0);
     assert.equal(await plan(t.page), '200 users: 0 create, 0 update, 0 add, 190 unchanged, 10 error.');
     assert.equal(await t.page.getByRole('button', { name: 'Nothing to import' }).isDisabled(), true);
     assert.deepEqual(seen, []);
