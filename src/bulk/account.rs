@@ -205,6 +205,18 @@ fn items<T: FromJson>(rows: &[Raw]) -> Vec<T> {
     rows.iter().filter_map(|r| T::from_json(&r.0)).collect()
 }
 
+/// A single (not paged) read the token may not be allowed: `None` when PagerDuty refuses it
+/// for the token's scopes or the person's role, so the plan checks nothing it cannot know.
+async fn read_if_allowed<S: PageSource>(source: &S, path: &str) -> Result<Option<Value>, ApiError> {
+    match paging::get_with_retry(source, path.into()).await {
+        Ok(v) => Ok(Some(v)),
+        Err(ApiError::Forbidden(_) | ApiError::MissingScope { .. } | ApiError::NotFound(_)) => {
+            Ok(None)
+        }
+        Err(e) => Err(e),
+    }
+}
+
 /// Reads what `reads` asks, one list after another, each paged concurrently;
 /// `progress(what, done, total)` follows it.
 pub async fn read<S: PageSource>(
@@ -224,13 +236,9 @@ pub async fn read<S: PageSource>(
         // A token that may not read them (no `abilities.read`) leaves them unknown: the plan
         // then checks nothing it cannot know, and PagerDuty's own answer says the rest.
         progress("abilities", 0, 1);
-        out.account.abilities = match paging::get_with_retry(source, ABILITIES_PATH.into()).await {
-            Ok(v) => Some(json::strings(&v, "abilities").unwrap_or_default()),
-            Err(ApiError::Forbidden(_) | ApiError::MissingScope { .. } | ApiError::NotFound(_)) => {
-                None
-            }
-            Err(e) => return Err(e),
-        };
+        out.account.abilities = read_if_allowed(source, ABILITIES_PATH)
+            .await?
+            .map(|v| json::strings(&v, "abilities").unwrap_or_default());
         progress("abilities", 1, 1);
     }
     if reads.users {
@@ -270,13 +278,9 @@ pub async fn read<S: PageSource>(
     }
     if reads.licences {
         // Read where the token may (`licenses.read`); otherwise the plan cannot count them.
-        out.account.licences = match paging::get_with_retry(source, LICENCES_PATH.into()).await {
-            Ok(v) => Some(json::list(&v, "licenses")),
-            Err(ApiError::Forbidden(_) | ApiError::MissingScope { .. } | ApiError::NotFound(_)) => {
-                None
-            }
-            Err(e) => return Err(e),
-        };
+        out.account.licences = read_if_allowed(source, LICENCES_PATH)
+            .await?
+            .map(|v| json::list(&v, "licenses"));
     }
     Ok(out)
 }

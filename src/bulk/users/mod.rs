@@ -230,6 +230,20 @@ pub fn default_team_role(role: Option<&str>) -> &'static str {
     }
 }
 
+/// The licence kinds, each with a role that takes it: stakeholder roles take a Stakeholder
+/// licence, every other role a Full User one (reference §12).
+pub const LICENCE_KINDS: [(&str, &str); 2] =
+    [("Full User", "user"), ("Stakeholder", "read_only_user")];
+
+/// The licence kind a role takes, and a role that stands for that kind (`None`: PagerDuty's
+/// default role for a new user, Responder).
+pub fn licence_kind(role: Option<&str>) -> (&'static str, &'static str) {
+    match role {
+        Some("read_only_user" | "read_only_limited_user") => LICENCE_KINDS[1],
+        _ => LICENCE_KINDS[0],
+    }
+}
+
 /// The team role PagerDuty always gives a role, whatever is asked: Global Admins and the
 /// Account Owner are managers, stakeholders observers (PagerDuty's `import_users` forces the
 /// same). `None`: the asked role is kept.

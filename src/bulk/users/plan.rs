@@ -110,7 +110,7 @@ pub fn users(checked: &Checked<UserSpec>, account: &Account, opts: Options) -> P
         .cloned()
         .collect();
     let notes = licence_notes(&rows, &checked.rows, account);
-    let licences_free = [("Full User", "user"), ("Stakeholder", "read_only_user")]
+    let licences_free = super::LICENCE_KINDS
         .into_iter()
         .filter_map(|(kind, role)| Some((kind, account.licences_free(role)?)))
         .collect();
@@ -375,12 +375,7 @@ fn licence_notes(
         let (Action::Create, Ok(spec)) = (r.action, &line.spec) else {
             continue;
         };
-        // PagerDuty's default role for a new user is Responder (`user`).
-        let role = spec.role.as_deref().unwrap_or("user");
-        let kind = match role {
-            "read_only_user" | "read_only_limited_user" => ("Stakeholder", "read_only_user"),
-            _ => ("Full User", "user"),
-        };
+        let kind = super::licence_kind(spec.role.as_deref());
         match needs.iter_mut().find(|(k, _, _)| *k == kind.0) {
             Some(n) => n.2 += 1,
             None => needs.push((kind.0, kind.1, 1)),

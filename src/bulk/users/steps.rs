@@ -62,7 +62,8 @@ impl<'a, T: Transport> Runner<'a, T> {
         let uid = match (&w.id, &w.create) {
             (Some(id), _) => id.clone(),
             (None, Some(body)) => {
-                let licence = licence_kind(body);
+                let role = body.pointer("/user/role").and_then(Value::as_str);
+                let licence = super::licence_kind(role).0;
                 if self.licences_out.borrow().contains(&licence) {
                     return Err(RowError {
                         step: "creating the user".into(),
@@ -302,16 +303,6 @@ impl<'a, T: Transport> Runner<'a, T> {
                 endpoint: path,
                 detail: "no contact method in the answer".into(),
             })
-    }
-}
-
-/// The licence kind a create body needs: stakeholder roles take a Stakeholder licence, every
-/// other role (PagerDuty's default included) a Full User one (reference §12).
-fn licence_kind(body: &Value) -> &'static str {
-    let role = body.pointer("/user/role").and_then(Value::as_str);
-    match role {
-        Some("read_only_user" | "read_only_limited_user") => "Stakeholder",
-        _ => "Full User",
     }
 }
 
