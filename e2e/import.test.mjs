@@ -345,11 +345,11 @@ test('a Manager and a Classic read session are stopped before any write, told wh
     const seen = writes(r.page);
     await openImport(r, { email: 'user@example.com' });
     // Told on opening, from the role the header knows; no sign-in is offered (it cannot help).
-    await r.page.getByText('Your PagerDuty role is Manager. Only a Global Admin or the Account Owner may add users; ask one of them to run this import.', { exact: true }).waitFor();
+    await r.page.getByText('Your PagerDuty role is Manager. Only a Global Admin or the Account Owner may add users; ask one of them to run this job.', { exact: true }).waitFor();
     assert.equal(await r.page.getByRole('button', { name: /Sign in/ }).count(), 0);
     await choose(r.page, 'team.csv', usersFile('stopped.', 3).text);
     await plan(r.page);
-    await r.page.getByText('Your PagerDuty role is Manager. Only a Global Admin or the Account Owner may add users; ask one of them to run this import. Nothing has been written.').waitFor();
+    await r.page.getByText('Your PagerDuty role is Manager. Only a Global Admin or the Account Owner may add users; ask one of them to run this job. Nothing has been written.').waitFor();
     assert.equal(await r.page.getByRole('button', { name: 'Import 3 users' }).isDisabled(), true);
     assert.deepEqual(seen, []);
   } finally { await r.close(); }

@@ -17,6 +17,12 @@ pub fn iso(ms: f64) -> String {
     )
 }
 
+/// `2026-11-28T23:05:19Z` (RFC 3339, as PagerDuty's `since`, `until` and layer `end` take it)
+/// from milliseconds since the epoch.
+pub fn rfc3339(ms: f64) -> String {
+    iso(ms).replacen(' ', "T", 1).replace(" UTC", "Z")
+}
+
 /// Howard Hinnant's days-to-civil algorithm.
 fn civil_from_days(z: i64) -> (i64, u32, u32) {
     let z = z + 719_468;

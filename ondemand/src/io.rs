@@ -19,6 +19,7 @@ fn once(
     path: &str,
     body: Option<&Value>,
     token: &str,
+    from: Option<&str>,
     abort: &Abort,
 ) -> Result<gloo_net::http::Request, gloo_net::Error> {
     use gloo_net::http::Request;
@@ -27,10 +28,18 @@ fn once(
         Method::Get => Request::get(&url),
         Method::Post => Request::post(&url),
         Method::Put => Request::put(&url),
+        Method::Delete => Request::delete(&url),
     }
     .header("Authorization", &format!("Bearer {token}"))
     .header("Accept", pdscope::api::ACCEPT)
     .abort_signal(abort.signal());
+    // PagerDuty's spec requires `From` (a user of the account) on incident updates.
+    let req = match from {
+        Some(from) if method == Method::Put && path.starts_with("/incidents") => {
+            req.header("From", from)
+        }
+        _ => req,
+    };
     match body {
         Some(b) => req
             .header("Content-Type", "application/json")
@@ -51,8 +60,10 @@ pub async fn send(
     let api_url = host.api_url().ok_or(ApiError::NoApiUrl)?;
     let token = host.token().ok_or(ApiError::Unauthorized)?;
     let api_url = api_url.as_str();
+    let from = host.email();
+    let from = from.as_deref();
     let go = |token: String| async move {
-        let resp = client::send(once(api_url, method, path, body, &token, abort)).await?;
+        let resp = client::send(once(api_url, method, path, body, &token, from, abort)).await?;
         // PagerDuty's limit, where the server lets the browser read it (CORS).
         if let Some(n) = resp
             .headers()

@@ -4,6 +4,7 @@
 //! the file's to say ([`Reads`]), and [`read`] reads it through any [`PageSource`] (the
 //! browser, or the tests' fake account).
 
+use super::offboard::oncall::{self, OnCall};
 use super::services::account::AService;
 use super::users::account::AUser;
 use crate::api::ApiError;
@@ -76,6 +77,8 @@ pub struct Account {
     pub abilities: Option<Vec<String>>,
     /// The account's licences (`GET /licenses`), when the token could read them.
     pub licences: Option<Vec<Licence>>,
+    /// Policies, schedules, overrides and open incidents, for offboarding.
+    pub oncall: OnCall,
 }
 
 /// A licence kind of the account: who may hold it and how many are free.
@@ -158,7 +161,7 @@ impl Account {
 }
 
 /// What a plan (or an export) must read of the account.
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct Reads {
     pub users: bool,
     pub teams: bool,
@@ -170,6 +173,11 @@ pub struct Reads {
     pub abilities: bool,
     /// The account's licences (`GET /licenses`).
     pub licences: bool,
+    /// People (e-mails, or placeholders' ids) whose policies, schedules, overrides and open
+    /// incidents offboarding reads ([`OnCall`]).
+    pub oncall_of: Vec<String>,
+    /// When the reads are made (milliseconds since the epoch), for offboarding's times.
+    pub now_ms: f64,
 }
 
 /// What a plan read, and how much of it PagerDuty's paging ceiling left out.
@@ -275,6 +283,16 @@ pub async fn read<S: PageSource>(
     }
     if reads.policies {
         out.account.policies = items(&list(POLICIES_PATH.into(), "escalation_policies").await?.0);
+    }
+    if !reads.oncall_of.is_empty() {
+        out.account.oncall = oncall::read(
+            source,
+            &out.account.users,
+            &reads.oncall_of,
+            reads.now_ms,
+            progress,
+        )
+        .await?;
     }
     if reads.licences {
         // Read where the token may (`licenses.read`); otherwise the plan cannot count them.

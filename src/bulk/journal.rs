@@ -113,6 +113,8 @@ fn write_rows(
                 "line": r.line, "key": r.key, "outcome": r.outcome.word(),
                 "did": if detail { r.did.clone() } else { vec![] },
                 "ids": if detail { r.ids.clone() } else { vec![] },
+                // Objects as they were before a write: the backup an admin restores from.
+                "before": if detail { r.before.clone() } else { vec![] },
                 "found": r.found,
                 "error": r.error.as_ref().map(|e| json!({"step": e.step, "pagerduty": e.pagerduty, "plain": e.plain})),
             })
@@ -147,6 +149,7 @@ pub fn read(text: &str, owner: &str) -> Option<Journal> {
                 did: json::strings(r, "did").unwrap_or_default(),
                 ids: json::strings(r, "ids").unwrap_or_default(),
                 found: r.get("found").and_then(Value::as_bool).unwrap_or(false),
+                before: json::strings(r, "before").unwrap_or_default(),
                 error: r.get("error").filter(|e| e.is_object()).map(|e| RowError {
                     step: json::string(e, "step").unwrap_or_default(),
                     pagerduty: json::string(e, "pagerduty").unwrap_or_default(),
@@ -212,6 +215,7 @@ mod tests {
             did: vec!["created user U1".into()],
             ids: vec!["U1".into()],
             found: true,
+            before: vec![],
             error: Some(RowError {
                 step: "creating the user".into(),
                 pagerduty: "Invalid Input Provided".into(),
@@ -234,7 +238,7 @@ mod tests {
         }
         // An unknown kind is no journal, never a users journal.
         let j = write(Kind::Services, "x.csv", "A1/U1", 1, &results)
-            .replace("\"services\"", "\"offboarding\"");
+            .replace("\"services\"", "\"alerts\"");
         assert_eq!(read(&j, "A1/U1"), None);
         assert_eq!(read("{\"kind\":\"x\"}", "A1/U1"), None);
         assert_eq!(read("not json", "A1/U1"), None);
@@ -249,6 +253,7 @@ mod tests {
             did: vec![],
             ids: vec![],
             found: false,
+            before: vec![],
             error: None,
         };
         let finished = [row(2), row(4), row(6), row(3), row(5)];
@@ -266,6 +271,7 @@ mod tests {
             did: vec![],
             ids: vec![],
             found: false,
+            before: vec![],
             error: None,
         };
         // A reload after 12 of 100 rows: 88 were never started.
@@ -317,6 +323,7 @@ mod tests {
                     "PNR0001".into(),
                 ],
                 found: false,
+                before: vec![],
                 error: (i % 100 == 0).then(|| RowError {
                     step: "creating the user".into(),
                     pagerduty: "License is not available".into(),

@@ -6,11 +6,12 @@
 pub enum Kind {
     Users,
     Services,
+    Offboard,
 }
 
 impl Kind {
     /// Every kind, in the order the kind picker shows them.
-    pub const ALL: [Kind; 2] = [Kind::Users, Kind::Services];
+    pub const ALL: [Kind; 3] = [Kind::Users, Kind::Services, Kind::Offboard];
 
     /// The kind a noun names (`users`, `services`); `None` for anything else.
     pub fn from_noun(noun: &str) -> Option<Kind> {
@@ -22,6 +23,7 @@ impl Kind {
         match self {
             Kind::Users => "Users",
             Kind::Services => "Services",
+            Kind::Offboard => "Offboard people",
         }
     }
 
@@ -30,6 +32,7 @@ impl Kind {
         match self {
             Kind::Users => super::users::COLUMNS,
             Kind::Services => super::services::COLUMNS,
+            Kind::Offboard => super::offboard::COLUMNS,
         }
     }
 
@@ -38,6 +41,15 @@ impl Kind {
         match self {
             Kind::Users => super::users::HELP,
             Kind::Services => super::services::HELP,
+            Kind::Offboard => super::offboard::HELP,
+        }
+    }
+
+    /// What the run's button does: "Import" or "Offboard".
+    pub fn verb(self) -> &'static str {
+        match self {
+            Kind::Offboard => "Offboard",
+            Kind::Users | Kind::Services => "Import",
         }
     }
 
@@ -45,11 +57,21 @@ impl Kind {
         match self {
             Kind::Users => "users",
             Kind::Services => "services",
+            Kind::Offboard => "offboarding",
         }
     }
     /// `n` of these, in words: "1 user", "1,200 services".
     pub fn count(self, n: usize) -> String {
-        let noun = self.noun();
+        let noun = match self {
+            Kind::Offboard => {
+                return format!(
+                    "{} {}",
+                    crate::numfmt::group(n as u64),
+                    if n == 1 { "person" } else { "people" }
+                )
+            }
+            _ => self.noun(),
+        };
         format!(
             "{} {}",
             crate::numfmt::group(n as u64),
@@ -72,6 +94,7 @@ impl Kind {
         match self {
             Kind::Users => super::users::SCOPES,
             Kind::Services => super::services::SCOPES,
+            Kind::Offboard => super::offboard::SCOPES,
         }
     }
 
@@ -89,10 +112,15 @@ impl Kind {
                 "a Manager, a Global Admin or the Account Owner",
                 "create services",
             ),
+            Kind::Offboard => (
+                &["owner", "admin"][..],
+                "a Global Admin or the Account Owner",
+                "offboard people",
+            ),
         };
         (!roles.contains(&role)).then(|| {
             format!(
-                "Your PagerDuty role is {}. Only {who} may {what}; ask one of them to run this import.",
+                "Your PagerDuty role is {}. Only {who} may {what}; ask one of them to run this job.",
                 crate::models::role_label(role),
             )
         })
@@ -108,7 +136,8 @@ mod tests {
         assert_eq!(Kind::from_noun("users"), Some(Kind::Users));
         assert_eq!(Kind::from_noun("services"), Some(Kind::Services));
         assert_eq!(Kind::from_noun("Users"), None);
-        assert_eq!(Kind::from_noun("offboarding"), None);
+        assert_eq!(Kind::from_noun("offboarding"), Some(Kind::Offboard));
+        assert_eq!(Kind::from_noun("alerts"), None);
         for k in Kind::ALL {
             assert_eq!(Kind::from_noun(k.noun()), Some(k));
         }
@@ -118,5 +147,7 @@ mod tests {
     fn counts_in_words() {
         assert_eq!(Kind::Users.count(1), "1 user");
         assert_eq!(Kind::Services.count(1200), "1,200 services");
+        assert_eq!(Kind::Offboard.count(1), "1 person");
+        assert_eq!(Kind::Offboard.count(3), "3 people");
     }
 }

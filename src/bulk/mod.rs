@@ -22,6 +22,7 @@ pub mod check;
 pub mod filter;
 pub mod journal;
 pub mod kind;
+pub mod offboard;
 pub mod plan;
 pub mod report;
 pub mod run;
@@ -46,6 +47,7 @@ use users::UserSpec;
 pub enum File {
     Users(Arc<Checked<UserSpec>>),
     Services(Arc<Checked<ServiceSpec>>),
+    Offboard(Arc<Checked<offboard::Leaver>>),
 }
 
 impl File {
@@ -60,6 +62,7 @@ impl File {
         Ok(match kind {
             Kind::Users => File::Users(Arc::new(users::check(&rows, zone)?)),
             Kind::Services => File::Services(Arc::new(services::check(&rows)?)),
+            Kind::Offboard => File::Offboard(Arc::new(offboard::check(&rows)?)),
         })
     }
 
@@ -67,6 +70,7 @@ impl File {
         match self {
             File::Users(_) => Kind::Users,
             File::Services(_) => Kind::Services,
+            File::Offboard(_) => Kind::Offboard,
         }
     }
 
@@ -75,11 +79,13 @@ impl File {
         match self {
             File::Users(c) => c.as_ref(),
             File::Services(c) => c.as_ref(),
+            File::Offboard(c) => c.as_ref(),
         }
     }
 
-    /// What a plan of this file must read of the account.
-    pub fn reads(&self) -> Reads {
+    /// What a plan of this file must read of the account (`now_ms`: the time of the reads,
+    /// from which future overrides and the next 7 days count).
+    pub fn reads(&self, now_ms: f64) -> Reads {
         match self {
             File::Users(c) => Reads {
                 members_of: users::teams_with_roles(c),
@@ -91,6 +97,14 @@ impl File {
                 abilities: true,
                 ..export_reads(Kind::Services)
             },
+            File::Offboard(c) => Reads {
+                users: true,
+                teams: true,
+                abilities: true,
+                oncall_of: offboard::people(c),
+                now_ms,
+                ..Reads::default()
+            },
         }
     }
 
@@ -99,6 +113,7 @@ impl File {
         match self {
             File::Users(c) => users::plan::users(c, account, opts),
             File::Services(c) => services::plan::services(c, account),
+            File::Offboard(c) => offboard::plan::offboard(c, account),
         }
     }
 
@@ -121,6 +136,7 @@ pub fn export_reads(kind: Kind) -> Reads {
             policies: true,
             ..Reads::default()
         },
+        Kind::Offboard => Reads::default(),
     }
 }
 
@@ -131,6 +147,8 @@ pub fn export(kind: Kind, account: &Account) -> (String, usize) {
     let rows = match kind {
         Kind::Users => users::export::export(account),
         Kind::Services => services::export::export(account),
+        // Who leaves is the person's to write; there is nothing to export.
+        Kind::Offboard => vec![],
     };
     (file(kind, &rows), rows.len())
 }
@@ -140,6 +158,7 @@ pub fn template(kind: Kind) -> String {
     match kind {
         Kind::Users => file(kind, users::export::TEMPLATE_ROWS),
         Kind::Services => file(kind, services::export::TEMPLATE_ROWS),
+        Kind::Offboard => file(kind, offboard::TEMPLATE_ROWS),
     }
 }
 
@@ -166,6 +185,7 @@ mod tests {
         let account = Account {
             abilities: None,
             licences: None,
+            oncall: Default::default(),
             users: vec![AUser {
                 id: "U1".into(),
                 name: "Zoë, \"Z\" O'Neil".into(),
@@ -229,7 +249,12 @@ mod tests {
             }],
         };
         let zone = |z: &str| Some(z.to_string());
-        for kind in Kind::ALL {
+        // Who leaves is the person's to write: offboarding exports nothing.
+        assert_eq!(
+            export(Kind::Offboard, &account),
+            (file(Kind::Offboard, &[] as &[&[&str]]), 0)
+        );
+        for kind in [Kind::Users, Kind::Services] {
             let (text, n) = export(kind, &account);
             assert_eq!(n, 1, "{kind:?}");
             let file = File::check(kind, text.as_bytes(), &zone).unwrap();
@@ -248,6 +273,9 @@ mod tests {
             let edited = match kind {
                 Kind::Users => users::tests::edited_template(),
                 Kind::Services => services::tests::edited_template(),
+                Kind::Offboard => template(kind)
+                    .replace("leaver@", "ana@")
+                    .replace("mover@", "mo@"),
             };
             // As is, the template's example rows are refused; edited, they check.
             let file = File::check(kind, template(kind).as_bytes(), &zone).unwrap();
@@ -255,10 +283,15 @@ mod tests {
             let file = File::check(kind, edited.as_bytes(), &zone).unwrap();
             assert_eq!(file.checked().len(), 2, "{kind:?}");
             assert_eq!(file.checked().valid(), 2, "{kind:?}");
-            let reads = file.reads();
+            let reads = file.reads(0.0);
             assert!(reads.abilities, "a plan reads the account's abilities");
-            assert_eq!(reads.users, kind == Kind::Users);
+            assert_eq!(reads.users, kind != Kind::Services);
             assert_eq!(reads.services, kind == Kind::Services);
+            if kind == Kind::Offboard {
+                // Offboarding reads the people it names and who takes over, once for them all.
+                assert_eq!(reads.oncall_of, vec!["ana@example.com", "mo@example.com"]);
+                continue;
+            }
             // What an export reads is what a plan of that kind reads, without team roles.
             assert_eq!(
                 Reads {
@@ -272,7 +305,7 @@ mod tests {
         }
         let edited = users::tests::edited_template();
         let users = File::check(Kind::Users, edited.as_bytes(), &zone).unwrap();
-        assert_eq!(users.reads().members_of, vec!["Payments", "Platform"]);
+        assert_eq!(users.reads(0.0).members_of, vec!["Payments", "Platform"]);
         // A file that is not CSV of the kind is an error in words, not a panic.
         let e = File::check(Kind::Services, b"email\nada@example.com\n", &zone).unwrap_err();
         assert!(e.to_string().contains("no name column"), "{e}");

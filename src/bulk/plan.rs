@@ -6,6 +6,7 @@
 use super::account::Named;
 use super::check::{Checked, Line, Problem};
 use super::kind::Kind;
+use super::offboard::work::OffboardWork;
 use super::services::work::ServiceWork;
 use super::users::work::UserWork;
 
@@ -15,6 +16,7 @@ pub enum Action {
     Create,
     Update,
     Add,
+    Offboard,
     Unchanged,
     Error,
 }
@@ -25,6 +27,7 @@ impl Action {
             Action::Create => "create",
             Action::Update => "update",
             Action::Add => "add",
+            Action::Offboard => "offboard",
             Action::Unchanged => "unchanged",
             Action::Error => "error",
         }
@@ -37,6 +40,7 @@ pub enum Work {
     Nothing,
     User(UserWork),
     Service(ServiceWork),
+    Offboard(OffboardWork),
 }
 
 impl Work {
@@ -46,6 +50,7 @@ impl Work {
             Work::Nothing => 0,
             Work::User(w) => w.writes(),
             Work::Service(w) => w.writes(),
+            Work::Offboard(w) => w.writes(),
         }
     }
     /// The write scopes a Scoped session needs for these writes.
@@ -54,6 +59,7 @@ impl Work {
             Work::Nothing => vec![],
             Work::User(w) => w.write_scopes(),
             Work::Service(w) => w.write_scopes(),
+            Work::Offboard(w) => w.write_scopes(),
         }
     }
 }

@@ -273,6 +273,7 @@ mod tests {
             did: vec![did.into()],
             ids: vec![],
             found: false,
+            before: vec![],
             error: None,
         };
         let results = vec![
@@ -300,6 +301,7 @@ mod tests {
                 did: vec!["created user U1".into()],
                 ids: vec!["U1".into()],
                 found: false,
+                before: vec![],
                 error: None,
             },
             RowResult {
@@ -309,6 +311,7 @@ mod tests {
                 did: vec![],
                 ids: vec![],
                 found: false,
+                before: vec![],
                 error: Some(RowError {
                     step: "creating the user".into(),
                     pagerduty: "Invalid Input Provided: Email is invalid".into(),

@@ -12,6 +12,7 @@ fn account() -> Account {
     Account {
         abilities: None,
         licences: None,
+        oncall: Default::default(),
         users: vec![
             AUser {
                 id: "U1".into(),

@@ -30,6 +30,7 @@ pub enum Method {
     Get,
     Post,
     Put,
+    Delete,
 }
 
 /// The account as the importer sees it.
@@ -130,6 +131,8 @@ pub struct RowResult {
     /// answer was lost, or made elsewhere since the plan): the row's fields were set on it.
     pub found: bool,
     pub error: Option<RowError>,
+    /// Each object as it was before the row wrote it (JSON text), for "Download backup".
+    pub before: Vec<String>,
 }
 
 /// Spaces requests evenly under the rate limit, and holds every row back after a 429.
@@ -150,7 +153,7 @@ impl Pacer {
 }
 
 /// Whether an error leaves the write's outcome unknown (it may have happened).
-fn lost(e: &ApiError) -> bool {
+pub(crate) fn lost(e: &ApiError) -> bool {
     match e {
         ApiError::Network(_) | ApiError::Server { .. } | ApiError::Malformed { .. } => true,
         // Parallel creates on licensed accounts (terraform-provider-pagerduty #1117).
@@ -209,7 +212,7 @@ fn ability_named(words: &str) -> Option<&str> {
 
 /// A run: the transport, the pacing and the control.
 pub struct Runner<'a, T: Transport> {
-    t: &'a T,
+    pub(crate) t: &'a T,
     pacer: Pacer,
     ctl: Control,
     /// Requests sent (every try), and 429 answers among them, for the benchmark and report.
@@ -425,11 +428,13 @@ impl<'a, T: Transport> Runner<'a, T> {
             did: vec![],
             ids: vec![],
             found: false,
+            before: vec![],
             error: None,
         };
         let result = match &p.work {
             Work::User(w) => self.user(w, team_id, &mut r).await,
             Work::Service(w) => self.service(w, &mut r).await,
+            Work::Offboard(w) => self.offboard(w, &mut r).await,
             Work::Nothing => Ok(Ended::Finished),
         };
         // A row whose last write went out just before Cancel was pressed is done, not stopped.
@@ -477,6 +482,7 @@ impl<'a, T: Transport> Runner<'a, T> {
                         did: vec![],
                         ids: vec![],
                         found: false,
+                        before: vec![],
                         error: None,
                     }
                 } else {

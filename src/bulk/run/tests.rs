@@ -301,7 +301,7 @@ fn a_plan_reads_what_its_file_names_through_the_page_source_faults_and_all() {
     let seen = RefCell::new(vec![]);
     let read = futures::executor::block_on(crate::bulk::account::read(
         &flaky,
-        &file.reads(),
+        &file.reads(0.0),
         |what, _, _| seen.borrow_mut().push(what),
     ))
     .unwrap();
@@ -467,7 +467,7 @@ fn no_licence_left_stops_the_runs_creates_after_the_first_refusal() {
     let file = crate::bulk::File::check(crate::bulk::Kind::Users, text.as_bytes(), &zone).unwrap();
     let read = futures::executor::block_on(crate::bulk::account::read(
         &fake,
-        &file.reads(),
+        &file.reads(0.0),
         |_, _, _| {},
     ))
     .unwrap();

@@ -17,7 +17,7 @@ pub(super) fn PlanView() -> impl IntoView {
         let Some(reads) = ctx.source.with_untracked(|s| {
             s.as_ref()
                 .and_then(|s| s.file.as_ref().ok())
-                .map(File::reads)
+                .map(|f| f.reads(js_sys::Date::now()))
         }) else {
             return;
         };
@@ -92,14 +92,23 @@ fn PlanBody(plan: Arc<Plan>, read: Arc<Read>, noun: &'static str) -> impl IntoVi
     let who = host.who();
     let creates = plan.count(Action::Create);
     let to_write = plan.to_write();
-    let totals = format!(
-        "{} create, {} update, {} add, {} unchanged, {} error.",
-        plan.count(Action::Create),
-        plan.count(Action::Update),
-        plan.count(Action::Add),
-        plan.count(Action::Unchanged),
-        plan.count(Action::Error)
-    );
+    let totals = if kind == Kind::Offboard {
+        format!(
+            "{} to offboard, {} unchanged, {} error.",
+            plan.count(Action::Offboard),
+            plan.count(Action::Unchanged),
+            plan.count(Action::Error)
+        )
+    } else {
+        format!(
+            "{} create, {} update, {} add, {} unchanged, {} error.",
+            plan.count(Action::Create),
+            plan.count(Action::Update),
+            plan.count(Action::Add),
+            plan.count(Action::Unchanged),
+            plan.count(Action::Error)
+        )
+    };
     let minutes =
         (plan.writes() as f64 * 60.0 / run::RATE_LIMIT_PER_MIN as f64 / 60.0).ceil() as u64;
     let classes: Vec<&'static str> = plan
@@ -188,7 +197,7 @@ fn PlanBody(plan: Arc<Plan>, read: Arc<Read>, noun: &'static str) -> impl IntoVi
         <div class="actions">
             // Off while a run goes, and once this plan ran (plan again to see what is left).
             <button class="primary" disabled=move || blocked || to_write == 0 || ran() on:click=start>
-                {if to_write == 0 { "Nothing to import".to_string() } else { format!("Import {}", kind.count(to_write)) }}
+                {if to_write == 0 { (if kind == Kind::Offboard { "Nothing to do" } else { "Nothing to import" }).to_string() } else { format!("{} {}", kind.verb(), kind.count(to_write)) }}
             </button>
         </div>
     }

@@ -101,6 +101,7 @@ impl Fake {
         let s = self.state.borrow();
         Account {
             licences: None,
+            oncall: Default::default(),
             abilities: Some(vec![
                 "teams".into(),
                 "read_only_users".into(),

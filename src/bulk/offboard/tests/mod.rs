@@ -1,0 +1,413 @@
+//! Offboarding's tests: the check's refusals, the planner against an account with sole
+//! members, schedules reached through policies, stakeholders, placeholders and 260 incidents,
+//! and the run against a fake account (PagerDuty's order, a policy edited between plan and
+//! run, lost answers, and a second run with nothing left to do).
+
+mod fake;
+
+use super::*;
+use crate::bulk::account::{read, Account};
+use crate::bulk::plan::{Action, Plan, Work};
+use crate::bulk::run::{Control, Method, Outcome, RowResult, Runner};
+use crate::bulk::{File, Kind};
+use fake::{incident, policy, schedule, stub, uref, user, Fake, State};
+use futures::executor::block_on;
+use serde_json::json;
+
+fn checked(text: &str) -> Checked<Leaver> {
+    check(&crate::csvfile::read(text.as_bytes()).unwrap()).unwrap()
+}
+
+fn problems(c: &Checked<Leaver>) -> Vec<String> {
+    c.rows
+        .iter()
+        .flat_map(|r| r.spec.clone().err().unwrap_or_default())
+        .map(|p| format!("{}: {}", p.column, p.message))
+        .collect()
+}
+
+#[test]
+fn a_file_of_emails_alone_checks_and_bad_rows_say_what_to_write() {
+    let c = checked("email\nana@example.com\nben@example.com\n");
+    assert_eq!(c.valid(), 2);
+    let spec = c.rows[0].spec.as_ref().unwrap();
+    assert_eq!(
+        (spec.incidents, spec.then, spec.replacement.as_deref()),
+        (Incidents::Leave, Then::Delete, None)
+    );
+    let c = checked("Email*,Replacement,incidents,then,notes\nana@example.com,ben@example.com,,stakeholder,x\nnot-an-email,,reassign,fire\nben@example.com,ana@example.com,,\nANA@example.com,,,\ncarl@example.com,carl@example.com,,\nPDEL001,,,\nPDEL002,ben@example.com,,keep\n");
+    assert_eq!(c.ignored, vec!["notes"]);
+    let all = problems(&c);
+    for needle in [
+        "email: \"not-an-email\" is not an e-mail address",
+        "incidents: reassign needs a replacement",
+        "then: \"fire\" is not a choice",
+        "replacement: ana@example.com is leaving too (line 2)",
+        "email: this person is also on line 2",
+        "replacement: is the person who leaves",
+        "replacement: is empty; a deleted user's placeholder",
+        "then: a deleted user's placeholder has no incidents",
+    ] {
+        assert!(
+            all.iter().any(|m| m.starts_with(needle)),
+            "{needle} in {all:#?}"
+        );
+    }
+    // A replacement makes reassign the default; stakeholder frees a licence.
+    let c =
+        checked("email,replacement,then\nana@example.com,ben@example.com,limited_stakeholder\n");
+    let spec = c.rows[0].spec.as_ref().unwrap();
+    assert_eq!(
+        (spec.incidents, spec.then),
+        (
+            Incidents::Reassign,
+            Then::Stakeholder("read_only_limited_user")
+        )
+    );
+    // No email column, or only a header: the whole file is refused, in words.
+    assert!(check(&crate::csvfile::read(b"name\nAna\n").unwrap())
+        .unwrap_err()
+        .to_string()
+        .contains("no email column"));
+    assert!(check(&crate::csvfile::read(b"email\n").unwrap()).is_err());
+    // The template's rows are refused as they are.
+    let t = crate::bulk::template(Kind::Offboard);
+    assert_eq!(checked(&t).valid(), 0);
+}
+
+/// Ana (on two policy levels, a layer, an override, 260 incidents, team T1), Ben and Dee who
+/// can take over, Sol the only member of the Nights layer (reached through policy Primary's
+/// schedule), Stake a stakeholder, Owen the Account Owner, and a deleted user's placeholder in
+/// policy Legacy.
+fn state() -> State {
+    let mut s = State::default();
+    s.users = vec![
+        user("U1", "Ana", "limited_user", &["T1"]),
+        user("U2", "Ben", "user", &[]),
+        user("U3", "Carl", "user", &[]),
+        user("U4", "Sol", "limited_user", &[]),
+        user("U5", "Stake", "read_only_user", &[]),
+        user("U6", "Owen", "owner", &[]),
+        user("U7", "Dee", "limited_user", &[]),
+    ];
+    s.teams = vec![json!({"id": "T1", "name": "Platform", "summary": "Platform"})];
+    let sref = json!({"id": "S1", "type": "schedule_reference", "summary": "Primary"});
+    s.policies = vec![
+        policy(
+            "P1",
+            "Payments",
+            &[&[uref("U1"), uref("U3")], &[uref("U1")], &[sref]],
+        ),
+        policy(
+            "P2",
+            "Legacy",
+            &[&[stub("PDEL001", "Old Timer"), uref("U3")]],
+        ),
+    ];
+    s.schedules = vec![schedule(
+        "S1",
+        "Primary",
+        &[
+            ("Weekly", &[uref("U3"), uref("U1"), uref("U7")], false),
+            ("Nights", &[uref("U4")], false),
+            ("Old", &[uref("U1")], true),
+        ],
+    )];
+    s.overrides = vec![(
+        "S1".into(),
+        json!({"id": "O0", "start": "2026-12-12T00:00:00Z", "end": "2026-12-13T00:00:00Z", "user": uref("U1")}),
+    )];
+    s.incidents = (0..260)
+        .map(|n| incident(&format!("I{n}"), 1000 + n, "U1"))
+        .collect();
+    s
+}
+
+fn plan(fake: &Fake, text: &str) -> Plan {
+    let file = File::check(Kind::Offboard, text.as_bytes(), &|z| Some(z.to_string())).unwrap();
+    let reads = file.reads(crate::timefmt::parse_iso("2026-12-06T00:00:00Z").unwrap());
+    let account: Account = block_on(read(fake, &reads, |_, _, _| {})).unwrap().account;
+    file.plan(&account, Default::default())
+}
+
+fn run(fake: &Fake, plan: &Plan) -> Vec<RowResult> {
+    let out = std::cell::RefCell::new(vec![]);
+    let runner = Runner::new(fake, None, Control::default());
+    block_on(runner.run(plan, 6, &|r| out.borrow_mut().push(r)));
+    let mut out = out.into_inner();
+    out.sort_by_key(|r| r.line);
+    out
+}
+
+fn said(plan: &Plan, line: u64) -> String {
+    let r = plan.rows.iter().find(|r| r.line == line).unwrap();
+    format!(
+        "{:?} {} | {}",
+        r.action,
+        r.changes.join(" / "),
+        crate::bulk::Problem::joined(&r.problems)
+    )
+}
+
+#[test]
+fn the_plan_shows_every_change_and_refuses_gaps() {
+    let fake = Fake::new(state(), 0.0);
+    let p = plan(
+        &fake,
+        "email,replacement,incidents,then\nana@example.com,ben@example.com,,\nsol@example.com,,,\nsol@example.com,,,\ncarl@example.com,stake@example.com,,keep\nowen@example.com,ben@example.com,,\nPDEL001,dee@example.com,,\nnobody@example.com,,,\n",
+    );
+    assert!(fake.writes().is_empty(), "a plan only reads");
+    let ana = said(&p, 2);
+    for needle in [
+        "policy Payments, level 1: Ana → Ben",
+        "policy Payments, level 2: Ana → Ben",
+        "schedule Primary, layer Weekly, position 2 of 3: Ana → Ben (the rotation is kept)",
+        "override 12 Dec 00:00 UTC – 13 Dec 00:00 UTC in Primary: Ana → Ben",
+        "incident #1000 (Disk 1000): reassign to Ben",
+        "team Platform: remove Ana",
+        "delete Ana (ana@example.com)",
+        "schedule Primary, layer Old (ended), position 1 of 1: Ana → Ben",
+        "on call in Primary, next 7 days: before: Ana from 6 Dec 00:00 UTC; after: Ben from 6 Dec 00:00 UTC",
+    ] {
+        assert!(ana.contains(needle), "{needle} in {ana}");
+    }
+    let Work::Offboard(w) = &p.rows[0].work else {
+        panic!("{ana}")
+    };
+    // 260 incidents take two bulk requests; then 2 policies... no: one policy, one schedule.
+    assert_eq!(w.writes(), 2 + 1 + 1 + 2 + 1 + 1, "{w:?}");
+    // Sol is the only member of Nights, which policy Payments reaches through its schedule.
+    let sol = said(&p, 3);
+    assert!(
+        sol.starts_with("Error")
+            && sol.contains("layer Nights would have nobody (Sol is its only member)"),
+        "{sol}"
+    );
+    assert_eq!(
+        p.rows[1].work,
+        Work::Nothing,
+        "nothing of a person with an error is written"
+    );
+    assert!(said(&p, 4).contains("this person is also on line 3"));
+    let carl = said(&p, 5);
+    assert!(
+        carl.contains("Stake is a Full Stakeholder and cannot be on call"),
+        "{carl}"
+    );
+    // Without a replacement, a level left with only a deleted user's placeholder is a gap.
+    let p2 = plan(&fake, "email,then\ncarl@example.com,keep\n");
+    assert!(
+        said(&p2, 2).contains("policy Legacy, level 1 would have nobody (Carl is its only target)"),
+        "{}",
+        said(&p2, 2)
+    );
+    let owen = said(&p, 6);
+    assert!(owen.contains("Owen is the Account Owner"), "{owen}");
+    let placeholder = said(&p, 7);
+    assert!(
+        placeholder.contains("policy Legacy, level 1: (deleted) Old Timer → Dee"),
+        "{placeholder}"
+    );
+    assert!(said(&p, 8).starts_with("Unchanged nothing to do: nobody@example.com is not a user"));
+    assert_eq!((p.count(Action::Offboard), p.count(Action::Error)), (2, 4));
+    // Without a replacement Ana leaves a level with nobody and the others' turns shift.
+    let p = plan(&fake, "email,incidents\nana@example.com,resolve\n");
+    let ana = said(&p, 2);
+    assert!(
+        ana.contains("policy Payments, level 2 would have nobody (Ana is its only target)"),
+        "{ana}"
+    );
+    assert!(
+        ana.contains(
+            "schedule Primary, layer Weekly, position 2 of 3: remove Ana (the others' turns shift)"
+        ),
+        "{ana}"
+    );
+    assert!(
+        ana.contains("incident #1000 (Disk 1000): resolve")
+            && ana.contains("… and 250 more incidents: resolve"),
+        "{ana}"
+    );
+    // Leaving incidents assigned to someone who is deleted is refused as PagerDuty would.
+    let p = plan(
+        &fake,
+        "email,replacement,incidents\nana@example.com,ben@example.com,leave\n",
+    );
+    assert!(said(&p, 2).contains("PagerDuty refuses to delete someone with open incidents"));
+    // Dee in Ana's place in Weekly is already there: Ana goes, the others' turns shift.
+    let p = plan(
+        &fake,
+        "email,replacement,then\nana@example.com,dee@example.com,stakeholder\n",
+    );
+    let ana = said(&p, 2);
+    assert!(
+        ana.contains("remove Ana (Dee is already in it; the others' turns shift)"),
+        "{ana}"
+    );
+    assert!(
+        ana.contains("role: Responder → Full Stakeholder (frees a Full User licence)"),
+        "{ana}"
+    );
+    assert!(
+        ana.contains("policy Legacy") || !ana.contains("Legacy"),
+        "{ana}"
+    );
+}
+
+#[test]
+fn a_run_goes_in_pagerdutys_order_and_a_second_run_finds_nothing_to_do() {
+    let fake = Fake::new(state(), 0.0);
+    let text = "email,replacement\nana@example.com,ben@example.com\nPDEL001,dee@example.com\n";
+    let p = plan(&fake, text);
+    let order_before = fake.schedule("S1")["schedule_layers"].clone();
+    let done = run(&fake, &p);
+    assert!(done.iter().all(|r| r.outcome == Outcome::Done), "{done:#?}");
+    let writes = fake.writes();
+    let first = |prefix: &str| {
+        writes
+            .iter()
+            .position(|(_, p)| p.starts_with(prefix))
+            .unwrap()
+    };
+    // Incidents → policies → schedules and overrides → teams → the delete.
+    let ana_writes: Vec<_> = writes.iter().filter(|(_, p)| !p.contains("P2")).collect();
+    assert_eq!(
+        ana_writes
+            .iter()
+            .filter(|(m, p)| *m == Method::Put && p == "/incidents")
+            .count(),
+        2,
+        "260 incidents in two requests"
+    );
+    assert!(first("/incidents") < first("/escalation_policies/P1"));
+    assert!(first("/escalation_policies/P1") < first("/schedules/S1"));
+    assert!(first("/schedules/S1") < first("/teams/T1/users/U1"));
+    assert!(first("/teams/T1/users/U1") < first("/users/U1"));
+    // The layers keep their PUT order; Ben is where Ana was.
+    let after = fake.schedule("S1")["schedule_layers"].clone();
+    let ids = |v: &serde_json::Value| {
+        v.as_array()
+            .unwrap()
+            .iter()
+            .map(|l| l["id"].clone())
+            .collect::<Vec<_>>()
+    };
+    assert_eq!(ids(&after), ids(&order_before));
+    assert_eq!(
+        after[0]["users"],
+        json!([{"user": {"id": "U3", "type": "user_reference"}}, {"user": {"id": "U2", "type": "user_reference"}}, {"user": {"id": "U7", "type": "user_reference"}}])
+    );
+    assert_eq!(
+        after[2]["users"][0]["user"]["id"], "U2",
+        "an ended layer names Ben too"
+    );
+    let p1 = fake.policy("P1");
+    assert_eq!(
+        p1["escalation_rules"][1]["targets"],
+        json!([{"id": "U2", "type": "user_reference"}])
+    );
+    assert_eq!(
+        fake.policy("P2")["escalation_rules"][0]["targets"][0]["id"],
+        "U7"
+    );
+    let s = fake.state.borrow();
+    assert!(s
+        .incidents
+        .iter()
+        .all(|i| i["assignments"][0]["assignee"]["id"] == "U2"));
+    assert_eq!(s.overrides.len(), 1);
+    assert_eq!(s.overrides[0].1["user"]["id"], "U2");
+    assert!(s.users.iter().all(|u| u["id"] != "U1"), "Ana is deleted");
+    drop(s);
+    // The backup holds each object as it was before its write.
+    let ana = &done[0];
+    assert!(
+        ana.before
+            .iter()
+            .any(|b| b.contains("\"P1\"") && b.contains("U1")),
+        "{:?}",
+        ana.before
+    );
+    assert!(ana.did.iter().any(|d| d.starts_with("deleted user Ana")));
+    // The same file again: nothing left to do, nothing written.
+    let n = fake.writes().len();
+    let again = plan(&fake, text);
+    assert_eq!(again.to_write(), 0, "{:#?}", again.rows);
+    assert_eq!(run(&fake, &again).len(), 0);
+    assert_eq!(fake.writes().len(), n);
+}
+
+#[test]
+fn a_policy_edited_since_the_plan_is_not_overwritten_and_the_person_stops() {
+    let fake = Fake::new(state(), 0.0);
+    let p = plan(
+        &fake,
+        "email,replacement\nana@example.com,ben@example.com\n",
+    );
+    // Someone moves Ana from level 2 to a new level 3 meanwhile.
+    {
+        let mut s = fake.state.borrow_mut();
+        let rules = s.policies[0]["escalation_rules"].as_array_mut().unwrap();
+        rules[1]["targets"] = json!([uref("U3")]);
+        rules
+            .push(json!({"id": "P1R9", "escalation_delay_in_minutes": 5, "targets": [uref("U1")]}));
+    }
+    let edited = fake.policy("P1");
+    let done = run(&fake, &p);
+    assert_eq!(done[0].outcome, Outcome::Failed);
+    let e = done[0].error.as_ref().unwrap();
+    assert!(e.plain.contains("changed since the plan"), "{e:?}");
+    assert_eq!(fake.policy("P1"), edited, "not overwritten");
+    assert!(
+        fake.state.borrow().users.iter().any(|u| u["id"] == "U1"),
+        "not deleted"
+    );
+    assert!(
+        !fake
+            .writes()
+            .iter()
+            .any(|(_, p)| p.starts_with("/schedules/S1")),
+        "the person stopped there"
+    );
+}
+
+#[test]
+fn lost_answers_are_read_back_and_nothing_is_done_twice() {
+    for seed_rate in [0.3, 0.5] {
+        let fake = Fake::new(state(), seed_rate);
+        let p = plan(
+            &fake,
+            "email,replacement\nana@example.com,ben@example.com\nsol@example.com,dee@example.com\n",
+        );
+        let done = run(&fake, &p);
+        assert!(fake.lost.get() > 0, "answers were lost");
+        assert!(done.iter().all(|r| r.outcome == Outcome::Done), "{done:#?}");
+        let layers = fake.schedule("S1")["schedule_layers"].clone();
+        let weekly: Vec<_> = layers[0]["users"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|u| u["user"]["id"].clone())
+            .collect();
+        assert_eq!(
+            weekly,
+            [json!("U3"), json!("U2"), json!("U7")],
+            "Ben once, in Ana's place"
+        );
+        assert_eq!(
+            layers[1]["users"],
+            json!([{"user": {"id": "U7", "type": "user_reference"}}])
+        );
+        let s = fake.state.borrow();
+        assert_eq!(
+            s.overrides
+                .iter()
+                .filter(|o| o.1["user"]["id"] == "U2")
+                .count(),
+            1,
+            "one override for Ben"
+        );
+        assert_eq!(s.overrides.len(), 1);
+        assert!(s.users.iter().all(|u| u["id"] != "U1" && u["id"] != "U4"));
+    }
+}
