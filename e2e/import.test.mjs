@@ -366,7 +366,7 @@ test('a credentials file imported after Import was opened and the session ended:
     await signIn(t, { from: '/' });
     await t.page.getByText('You are signed in.').waitFor();
     await t.page.getByRole('navigation').getByRole('link', { name: 'Import' }).click();
-    await t.page.getByText('What to import').waitFor();
+    await t.page.getByText('What to do').waitFor();
     // Signing out unloads the module; the page asks to sign in instead.
     await t.page.getByRole('button', { name: 'Sign out', exact: true }).click();
     await t.page.getByText('Sign in with PagerDuty to see import.').waitFor();

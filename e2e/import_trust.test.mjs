@@ -14,7 +14,7 @@ async function openImport(t) {
   await signIn(t, { from: '/' });
   await t.page.getByText('You are signed in.').waitFor();
   await t.page.getByRole('navigation').getByRole('link', { name: 'Import' }).click();
-  await t.page.getByText('What to import').waitFor();
+  await t.page.getByText('What to do').waitFor();
 }
 
 async function planFile(page, name, text) {

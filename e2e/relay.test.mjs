@@ -111,7 +111,7 @@ test('a Scoped admin imports users: Import names every scope up front, one sign-
     }
     await page.getByRole('button', { name: 'Submit Consent' }).click();
     await page.waitForURL(web.origin + '/import');
-    await page.getByText('What to import').waitFor();
+    await page.getByText('What to do').waitFor();
     const s = await storedSession(page);
     // What was granted before (services.read) is kept; every scope Import named is granted.
     for (const scope of ['services.read', 'users.read', 'users.write', 'users:contact_methods.read', 'users:contact_methods.write', 'teams.read', 'teams.write', 'abilities.read']) {

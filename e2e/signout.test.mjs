@@ -12,7 +12,7 @@ after(async () => { await browser?.close(); });
 const setup = (opts) => setupWith(browser, opts);
 
 for (const [path, title, ready] of [
-  ['/import', 'Import', 'What to import'],
+  ['/import', 'Import', 'What to do'],
   ['/token', 'Token', 'Revoke and sign out'],
 ]) {
   test(`signing out on ${path} shows the sign-in prompt, and signing in brings ${title} back`, async () => {

@@ -115,6 +115,7 @@ pub fn rows(plan: &Plan, results: &[RowResult]) -> Vec<ReportRow> {
                 (Outcome::Done, Action::Create) if res.found => "found",
                 (Outcome::Done, Action::Create) => "created",
                 (Outcome::Done, Action::Update) => "updated",
+                (Outcome::Done, Action::Offboard) => "offboarded",
                 (Outcome::Done, _) => "added",
             };
             // Cells kept as written that a spreadsheet would take for a formula: say which.
@@ -134,6 +135,28 @@ pub fn rows(plan: &Plan, results: &[RowResult]) -> Vec<ReportRow> {
             r
         })
         .collect()
+}
+
+/// The objects a run changed, as they were before its writes ("Download backup"): JSON an
+/// admin can restore a policy or schedule from by hand; `None` when nothing was kept.
+pub fn backup(results: &[RowResult]) -> Option<String> {
+    let objects: Vec<serde_json::Value> = results
+        .iter()
+        .flat_map(|r| {
+            r.before.iter().filter_map(move |b| {
+                let mut v: serde_json::Value = serde_json::from_str(b).ok()?;
+                v["row"] = serde_json::json!(r.key);
+                Some(v)
+            })
+        })
+        .collect();
+    (!objects.is_empty()).then(|| {
+        serde_json::to_string_pretty(&serde_json::json!({
+            "about": "Escalation policies and schedules as they were before pdscope changed them. To restore one, PUT its \"before\" back (a schedule's layers in the reverse of the order shown).",
+            "objects": objects,
+        }))
+        .unwrap_or_default()
+    })
 }
 
 /// A run's progress in words: every row of the plan is counted, the rows the plan refused

@@ -259,7 +259,11 @@ pub fn ImportPage() -> impl IntoView {
         <section class="card import">
             <h1>"Import"</h1>
             <p>
-                "Add users (with contact methods, notification rules and teams) or services to PagerDuty from a CSV file. pdscope checks the file, shows what it would do against your account, and writes nothing until you press Import. An import never deletes anything; running the same file again changes nothing."
+                {move || if ctx.kind.get() == Kind::Offboard {
+                    "Take people out of PagerDuty from a CSV file: pdscope shows every escalation policy, schedule layer, override, open incident and team that would change, and who is on call before and after, and refuses to leave a level or layer with nobody. Nothing is written until you press Offboard; running the same file again changes nothing."
+                } else {
+                    "Add users (with contact methods, notification rules and teams) or services to PagerDuty from a CSV file. pdscope checks the file, shows what it would do against your account, and writes nothing until you press Import. An import never deletes anything; running the same file again changes nothing."
+                }}
             </p>
             <fit::SessionFit />
             <Show when=move || !running() fallback=|| ()>

@@ -330,6 +330,28 @@ impl<'a, T: Transport> Runner<'a, T> {
         };
         let step = format!("updating {what}");
         let at = format!("/{path}/{}", crate::url::encode(&o.id));
+        // One row at a time reads, changes and writes an object.
+        while !self.busy.borrow_mut().insert(o.id.clone()) {
+            self.t.sleep(50).await;
+        }
+        let r = self.object_turn(o, key, &at, &what, &step, w, to, r).await;
+        self.busy.borrow_mut().remove(&o.id);
+        r
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    async fn object_turn(
+        &self,
+        o: &ObjectEdit,
+        key: &str,
+        at: &str,
+        what: &str,
+        step: &str,
+        w: &OffboardWork,
+        to: Option<&str>,
+        r: &mut RowResult,
+    ) -> Result<(), RowError> {
+        let (at, what, step) = (at.to_string(), what.to_string(), step.to_string());
         let mut kept = false;
         for tries in 1..=MAX_TRIES {
             let fresh = self

@@ -223,6 +223,9 @@ pub struct Runner<'a, T: Transport> {
     pub(crate) licences_out: std::cell::RefCell<Vec<&'static str>>,
     /// Licences left by kind, when the plan read them: a create takes one before it asks.
     pub(crate) licences_left: std::cell::RefCell<Vec<(&'static str, u64)>>,
+    /// Objects (policies, schedules) a row is reading and writing: rows run at once, and two
+    /// read-change-write turns on one object would undo each other, so each waits its turn.
+    pub(crate) busy: std::cell::RefCell<std::collections::BTreeSet<String>>,
 }
 
 impl<'a, T: Transport> Runner<'a, T> {
@@ -240,6 +243,7 @@ impl<'a, T: Transport> Runner<'a, T> {
             throttled: Cell::new(0),
             licences_out: Default::default(),
             licences_left: Default::default(),
+            busy: Default::default(),
         }
     }
 

@@ -66,7 +66,7 @@ pub(super) fn Choose() -> impl IntoView {
     let noun = move || ctx.kind.get().noun();
     view! {
         <fieldset class="kind">
-            <legend>"What to import"</legend>
+            <legend>"What to do"</legend>
             {Kind::ALL.map(|k| view! {
                 <label>
                     <input type="radio" name="kind" prop:checked=move || ctx.kind.get() == k on:change=move |_| on_kind(k) />
@@ -88,7 +88,10 @@ pub(super) fn Choose() -> impl IntoView {
             on:drop=on_drop
         >
             <label class="button">
-                {move || format!("Choose a {} file…", noun())}
+                {move || match ctx.kind.get() {
+                    Kind::Offboard => "Choose an offboarding file…".to_string(),
+                    _ => format!("Choose a {} file…", noun()),
+                }}
                 <input class="visually-hidden" type="file" accept=".csv,text/csv,text/plain" on:change=on_pick />
             </label>
             <span>" or drop it here. "</span>

@@ -152,22 +152,28 @@ pub(super) fn RunView() -> impl IntoView {
             return None;
         }
         let plan = run.plan.get_untracked()?;
-        let (mut rows, teams) = run
-            .results
-            .with_untracked(|r| (report::rows(&plan, r), report::teams_created(&plan, r)));
+        let (mut rows, teams, backup) = run.results.with_untracked(|r| {
+            (
+                report::rows(&plan, r),
+                report::teams_created(&plan, r),
+                report::backup(r),
+            )
+        });
         if let Some(Ok(file)) = run
             .source
             .with_untracked(|s| s.as_ref().map(|s| s.file.clone()))
         {
             report::with_names(&mut rows, file.checked());
         }
-        Some(view! { <ReportView report=Arc::new(rows) kind=plan.kind teams=teams /> })
+        Some(
+            view! { <ReportView report=Arc::new(rows) kind=plan.kind teams=teams backup=backup /> },
+        )
     };
     move || {
         run.plan.with(Option::is_some).then(|| {
             view! {
                 <section class="card">
-                    <h2>"Import"</h2>
+                    <h2>{move || run.plan.with(|p| p.as_ref().map_or("Import", |p| p.kind.verb()))}</h2>
                     <p class="run-of">{move || run.about.get()}</p>
                     {progress}
                     {controls}
@@ -181,7 +187,13 @@ pub(super) fn RunView() -> impl IntoView {
 
 /// The report table and its downloads.
 #[component]
-fn ReportView(report: Arc<Vec<ReportRow>>, kind: Kind, teams: Vec<String>) -> impl IntoView {
+fn ReportView(
+    report: Arc<Vec<ReportRow>>,
+    kind: Kind,
+    teams: Vec<String>,
+    /// The objects as they were before the run changed them, when it kept any.
+    backup: Option<String>,
+) -> impl IntoView {
     let ctx = use_bulk();
     let rows: Vec<Vec<String>> = report.iter().map(ReportRow::cells).collect();
     let any_failed = report.iter().any(ReportRow::failed);
@@ -209,12 +221,23 @@ fn ReportView(report: Arc<Vec<ReportRow>>, kind: Kind, teams: Vec<String>) -> im
         <div class="actions">
             <button on:click=download_report>"Download report"</button>
             {any_failed.then(|| view! { <button on:click=download_failed>"Download failed rows"</button> })}
+            {backup.map(|text| view! { <BackupButton text=text kind=kind /> })}
         </div>
         {(!teams.is_empty()).then(|| view! {
             <p class="teams-created">{format!("Teams created: {}.", teams.join(", "))}</p>
         })}
         <FilteredTable label="Report" columns=REPORT_COLUMNS rows=rows order=filter::REPORT_ORDER noun="report" />
     }
+}
+
+/// "Download backup": the policies and schedules as they were before the run wrote them.
+#[component]
+fn BackupButton(text: String, kind: Kind) -> impl IntoView {
+    let download = move |_| {
+        let name = report::file_name(kind, "backup", &now()).replace(".csv", ".json");
+        pdscope::browser::download(&name, "application/json", &text)
+    };
+    view! { <button on:click=download>"Download backup"</button> }
 }
 
 /// The local time for a download's name (`2026-11-29 14:03:07 …`).
@@ -242,6 +265,7 @@ pub(super) fn LastRun() -> impl IntoView {
                         journal::clear();
                         ctx.journal.set(None);
                     }>"Forget it"</button>
+                    {report::backup(&journal.rows).map(|text| view! { <BackupButton text=text kind=journal.kind /> })}
                 </div>
                 <RowsTable label="Last import" columns=REPORT_COLUMNS rows=rows />
             </section>

@@ -336,6 +336,25 @@ impl Fake {
     }
 }
 
+/// Pending once, then ready.
+struct YieldOnce(bool);
+
+impl std::future::Future for YieldOnce {
+    type Output = ();
+    fn poll(
+        mut self: std::pin::Pin<&mut Self>,
+        cx: &mut std::task::Context<'_>,
+    ) -> std::task::Poll<()> {
+        if self.0 {
+            std::task::Poll::Ready(())
+        } else {
+            self.0 = true;
+            cx.waker().wake_by_ref();
+            std::task::Poll::Pending
+        }
+    }
+}
+
 impl crate::paging::PageSource for Fake {
     fn get(&self, path_and_query: String) -> LocalBoxFuture<'static, Result<Value, ApiError>> {
         Transport::send(self, Method::Get, path_and_query, None)
@@ -364,11 +383,16 @@ impl Transport for Fake {
         } else {
             r
         };
-        Box::pin(async move { r })
+        // Answered on the next poll, as a network would: rows in flight interleave.
+        Box::pin(async move {
+            YieldOnce(false).await;
+            r
+        })
     }
     fn sleep(&self, ms: u64) -> LocalBoxFuture<'static, ()> {
         self.clock.set(self.clock.get() + ms as f64);
-        Box::pin(async {})
+        // Time passes for the other rows too.
+        Box::pin(YieldOnce(false))
     }
     fn now_ms(&self) -> f64 {
         self.clock.get()

@@ -411,3 +411,31 @@ fn lost_answers_are_read_back_and_nothing_is_done_twice() {
         assert!(s.users.iter().all(|u| u["id"] != "U1" && u["id"] != "U4"));
     }
 }
+
+#[test]
+fn two_people_in_one_policy_and_layer_are_both_replaced_when_their_rows_run_at_once() {
+    let fake = Fake::new(state(), 0.0);
+    let p = plan(
+        &fake,
+        "email,replacement\nana@example.com,ben@example.com\ncarl@example.com,dee@example.com\n",
+    );
+    let done = run(&fake, &p);
+    assert!(done.iter().all(|r| r.outcome == Outcome::Done), "{done:#?}");
+    let level1 = fake.policy("P1")["escalation_rules"][0]["targets"].clone();
+    assert_eq!(
+        level1,
+        json!([{"id": "U2", "type": "user_reference"}, {"id": "U7", "type": "user_reference"}]),
+        "neither write undid the other"
+    );
+    let weekly: Vec<_> = fake.schedule("S1")["schedule_layers"][0]["users"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|u| u["user"]["id"].clone())
+        .collect();
+    assert_eq!(
+        weekly,
+        [json!("U2"), json!("U7")],
+        "Carl out (Dee was there), Ana → Ben"
+    );
+}
