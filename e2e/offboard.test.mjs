@@ -158,11 +158,20 @@ test('offboarding with 10% of answers lost ends the same, each change made once'
   } finally { await t.close(); }
 });
 
-test('without replacements the sole members are errors and nothing of them changes', async () => {
+test('"Offboard…" on a user\'s page opens the plan for them; without replacements the sole members are errors and nothing of them changes', async () => {
   const t = await setup(browser, { args: SCENARIO, config: { scopes: ['write'] } });
   try {
     await openOffboard(t);
     const sent = writes(t.page);
+    // From the user's page, with the Import page already open once in this tab.
+    const s = await storedSession(t.page);
+    const [solo] = await ids(t, s.access_token);
+    await t.page.getByRole('navigation').getByRole('link', { name: 'Users' }).click();
+    await t.page.goto(`${t.web.origin}/users/${solo}`);
+    await t.page.getByRole('link', { name: 'Offboard Olive Solo…' }).click();
+    await t.page.locator('.check-summary', { hasText: 'solo@example.com (from the user page): read as pdscope offboarding. 1 person: 1 ready, 0 with problems.' }).waitFor();
+    assert.equal(await t.page.getByLabel('Offboard people').isChecked(), true);
+    assert.match(await plan(t.page), /^1 person: 0 to offboard, 0 unchanged, 1 error\.$/);
     await choose(t.page, 'no-replacements.csv', 'email\nsolo@example.com\nmany-policies@example.com\n');
     assert.match(await plan(t.page), /^2 people: 0 to offboard, 0 unchanged, 2 error\.$/);
     const table = await t.page.getByRole('region', { name: 'Plan' }).textContent();

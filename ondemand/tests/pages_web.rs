@@ -293,6 +293,7 @@ fn a_missing_scope_is_named_and_the_rest_still_shows() {
         granted: vec!["users.read".into()],
     };
     let x = Extras {
+        who: ("<b>Ana</b>".into(), "ana+x@example.com".into()),
         rules: Err(not_shown("Notification rules", &lacks)),
         roles: Ok(vec![("Payments".into(), None)]),
     };
@@ -306,4 +307,12 @@ fn a_missing_scope_is_named_and_the_rest_still_shows() {
         texts(&el, "tbody tr"),
         vec!["Paymentsnot listed among its members"]
     );
+    // "Offboard…" names the person as text and carries the e-mail encoded.
+    let link = el.query_selector("a[href^='../import']").unwrap().unwrap();
+    assert_eq!(link.text_content().unwrap(), "Offboard <b>Ana</b>…");
+    assert_eq!(
+        link.get_attribute("href").unwrap(),
+        "../import?offboard=ana%2Bx%40example.com"
+    );
+    assert!(el.query_selector("b").unwrap().is_none());
 }

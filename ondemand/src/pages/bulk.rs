@@ -60,6 +60,22 @@ struct RunCtx {
     owner: StoredValue<Option<String>>,
 }
 
+thread_local! {
+    /// The Import page's state while it is mounted (the user page's "Offboard…" reaches it).
+    static LIVE: std::cell::Cell<Option<BulkCtx>> = const { std::cell::Cell::new(None) };
+    /// Someone to offboard, named before the Import page was mounted.
+    static PENDING: std::cell::RefCell<Option<String>> = const { std::cell::RefCell::new(None) };
+}
+
+/// "Offboard…" on a user's page: the Import page opens on offboarding with a file of that one
+/// person, checked (the plan is still the person's to ask for). A run under way is left alone.
+pub fn offboard_soon(email: &str) {
+    match LIVE.with(|l| l.get()) {
+        Some(ctx) => ctx.offboard(email),
+        None => PENDING.with(|p| *p.borrow_mut() = Some(email.to_string())),
+    }
+}
+
 /// The Import page's state, kept for the whole session in the shell.
 #[derive(Clone, Copy)]
 pub struct BulkCtx {
@@ -138,6 +154,20 @@ pub fn provide_bulk(host: Host) {
         }
     });
     provide_context(ctx);
+    LIVE.with(|l| l.set(Some(ctx)));
+    on_cleanup(|| LIVE.with(|l| l.set(None)));
+    // Named on a user's page before this page was mounted, or in the address (`?offboard=`,
+    // when the link loaded the app afresh).
+    let named = PENDING.with(|p| p.borrow_mut().take()).or_else(|| {
+        let search = web_sys::window()?.location().search().ok()?;
+        pdscope::url::parse_query(&search)
+            .into_iter()
+            .find(|(k, _)| k == "offboard")
+            .map(|(_, v)| v)
+    });
+    if let Some(email) = named {
+        ctx.offboard(&email);
+    }
 }
 
 /// Listens to `event` on the window for as long as the page lives (sign-out unmounts it: the
@@ -223,6 +253,18 @@ fn scope_button(host: &Host, scopes: Vec<String>) -> AnyView {
 }
 
 impl BulkCtx {
+    /// Offboarding, with a file of the one person `email` checked.
+    fn offboard(self, email: &str) {
+        if self.run.state.get_untracked().is_some() && !self.run.finished.get_untracked() {
+            return;
+        }
+        self.kind.set(Kind::Offboard);
+        self.take(
+            format!("{email} (from the user page)"),
+            format!("email\n{email}\n").as_bytes(),
+        );
+    }
+
     /// A new file: its check replaces the last file's plan (not a run's report).
     fn take(self, name: String, bytes: &[u8]) {
         let file = File::check(self.kind.get_untracked(), bytes, &|z| {

@@ -35,6 +35,8 @@ pub fn mount(
 /// user's role in it (`None`: not among its members), or why not, in words.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Extras {
+    /// The user's name and e-mail, for "Offboard…".
+    pub who: (String, String),
     pub rules: Result<Vec<[String; 3]>, String>,
     pub roles: Result<Vec<(String, Option<String>)>, String>,
 }
@@ -81,6 +83,7 @@ async fn read(io: &Io, id: &str) -> Result<Extras, ApiError> {
         detail,
     })?;
     Ok(Extras {
+        who: (u.display_name().to_string(), u.email.clone().unwrap_or_default()),
         rules,
         roles: roles(io, &u.id, &u.teams).await,
     })
@@ -167,10 +170,22 @@ pub fn extras_view(x: Extras) -> impl IntoView {
         }
         .into_any(),
     };
+    let (name, email) = x.who;
+    let href = format!("../import?offboard={}", pdscope::url::encode(&email));
+    let offboard = (!email.is_empty()).then(|| {
+        view! {
+            <h2>"Leaving?"</h2>
+            <p>
+                <a href=href on:click=move |_| crate::pages::bulk::offboard_soon(&email)>{format!("Offboard {name}…")}</a>
+                " Plans taking them off every escalation policy and schedule, with who takes over; nothing is written until you press Offboard."
+            </p>
+        }
+    });
     view! {
         <h2>"Notification rules"</h2>
         {rules}
         <h2>"Team roles"</h2>
         {roles}
+        {offboard}
     }
 }
