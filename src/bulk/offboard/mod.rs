@@ -9,6 +9,7 @@
 pub mod oncall;
 pub mod plan;
 mod steps;
+pub mod week;
 pub mod work;
 
 #[cfg(test)]

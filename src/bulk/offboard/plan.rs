@@ -3,7 +3,8 @@
 //! leave a gap in on-call (a rule or layer with nobody, a replacement who cannot be on call).
 //! Nothing of a person is written when any of their changes is an error.
 
-use super::oncall::{OnCall, Person, Shift, Target};
+use super::oncall::{OnCall, Person, Target};
+use super::week::when;
 use super::work::{Finally, IncidentEdit, ObjectEdit, OffboardWork, OverrideEdit};
 use super::{Incidents, Leaver, Then, Who};
 use crate::bulk::account::Account;
@@ -76,24 +77,6 @@ struct Planner<'a> {
 
 /// Incidents listed one by one in a row's changes; the rest are counted.
 const INCIDENTS_LISTED: usize = 10;
-
-/// `2026-12-12T09:00:00Z` as `12 Dec 09:00 UTC` (other offsets kept as PagerDuty wrote them).
-pub fn when(t: &str) -> String {
-    let Some(ms) = crate::timefmt::parse_iso(t) else {
-        return t.to_string();
-    };
-    let iso = crate::timefmt::iso(ms);
-    const MONTHS: [&str; 12] = [
-        "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec",
-    ];
-    let month = iso[5..7].parse::<usize>().unwrap_or(1).clamp(1, 12);
-    format!(
-        "{} {} {} UTC",
-        iso[8..10].trim_start_matches('0'),
-        MONTHS[month - 1],
-        &iso[11..16]
-    )
-}
 
 impl Planner<'_> {
     /// A person's name for the plan (the account's, else what the object says); a placeholder
@@ -170,7 +153,8 @@ impl Planner<'_> {
         self.schedules(&mut w, spec.then == Then::Delete);
         if let Some(u) = user {
             self.overrides(&mut w);
-            self.next_week(&w);
+            let week = super::week::lines(self.oc, &w, &|p| self.shown(p));
+            self.changes.extend(week);
             self.end(spec, u, &mut w);
         }
         if w.writes() == 0 && self.problems.is_empty() {
@@ -485,53 +469,6 @@ impl Planner<'_> {
                 start: o.start.clone(),
                 end: o.end.clone(),
             });
-        }
-    }
-
-    /// Who each schedule the row touches has on call over the next 7 days, before and after.
-    fn next_week(&mut self, w: &OffboardWork) {
-        let touched: BTreeSet<&str> = w
-            .schedules
-            .iter()
-            .map(|s| s.id.as_str())
-            .chain(w.overrides.iter().map(|o| o.schedule_id.as_str()))
-            .collect();
-        for id in touched {
-            let Some(shifts) = self.oc.next_week.get(id) else {
-                continue;
-            };
-            let name = self.oc.schedule(id).map_or(id, |s| s.name.as_str());
-            let list = |shifts: &[Shift], swap: Option<&str>| -> String {
-                if shifts.is_empty() {
-                    return "nobody".into();
-                }
-                shifts
-                    .iter()
-                    .take(6)
-                    .map(|s| {
-                        let who = match swap {
-                            Some(r) if s.user.id == w.user_id => r.to_string(),
-                            _ => self.shown(&s.user),
-                        };
-                        format!("{who} from {}", when(&s.start))
-                    })
-                    .collect::<Vec<_>>()
-                    .join(", ")
-                    + if shifts.len() > 6 { ", …" } else { "" }
-            };
-            let before = list(shifts, None);
-            let mine = shifts.iter().any(|s| s.user.id == w.user_id);
-            let after = match (&w.replacement, mine) {
-                (_, false) => "unchanged".to_string(),
-                (Some((_, rname)), true) => list(shifts, Some(rname)),
-                (None, true) => format!(
-                    "{}'s turns go to the layer's other members (PagerDuty recomputes the rotation)",
-                    w.name
-                ),
-            };
-            self.changes.push(format!(
-                "on call in {name}, next 7 days: before: {before}; after: {after}"
-            ));
         }
     }
 

@@ -70,6 +70,16 @@ fn a_file_of_emails_alone_checks_and_bad_rows_say_what_to_write() {
         .to_string()
         .contains("no email column"));
     assert!(check(&crate::csvfile::read(b"email\n").unwrap()).is_err());
+    // The Users list's "Export CSV" (of a search) is a file of people to offboard.
+    let export = crate::table::USER_COLUMNS
+        .iter()
+        .map(|(_, t)| *t)
+        .collect::<Vec<_>>()
+        .join(",");
+    let c = checked(&format!(
+        "\u{feff}{export}\nAna,ana@example.com,Responder,SRE,Europe/London,Platform\n"
+    ));
+    assert_eq!((c.valid(), c.rows[0].key.as_str()), (1, "ana@example.com"));
     // The template's rows are refused as they are.
     let t = crate::bulk::template(Kind::Offboard);
     assert_eq!(checked(&t).valid(), 0);
@@ -438,4 +448,49 @@ fn two_people_in_one_policy_and_layer_are_both_replaced_when_their_rows_run_at_o
         [json!("U2"), json!("U7")],
         "Carl out (Dee was there), Ana → Ben"
     );
+}
+
+#[test]
+fn only_an_admin_with_the_writes_it_makes_may_run_it() {
+    let fake = Fake::new(state(), 0.0);
+    let p = plan(
+        &fake,
+        "email,replacement\nana@example.com,ben@example.com\n",
+    );
+    let scoped = p.scopes(true);
+    for s in [
+        "escalation_policies.write",
+        "schedules.write",
+        "incidents.write",
+        "teams.write",
+        "users.write",
+        "oncalls.read",
+        "incidents.read",
+    ] {
+        assert!(scoped.contains(&s), "{s} in {scoped:?}");
+    }
+    assert_eq!(p.scopes(false), vec!["write"]);
+    assert!(p
+        .missing_scopes(true, &["users.read".into(), "users.write".into()])
+        .contains(&"schedules.write"));
+    // A file that only takes someone off on-call does not ask to delete users or change teams.
+    let p = plan(
+        &fake,
+        "email,replacement,then\ndee@example.com,ben@example.com,keep\n",
+    );
+    assert!(
+        !p.scopes(true).contains(&"users.write") && !p.scopes(true).contains(&"teams.write"),
+        "{:?}",
+        p.scopes(true)
+    );
+    for role in ["user", "limited_user", "observer", "read_only_user"] {
+        assert!(
+            Kind::Offboard
+                .role_refusal(role)
+                .unwrap()
+                .contains("may offboard people"),
+            "{role}"
+        );
+    }
+    assert_eq!(Kind::Offboard.role_refusal("admin"), None);
 }
