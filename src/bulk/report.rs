@@ -274,6 +274,7 @@ mod tests {
             ids: vec![],
             found: false,
             error: None,
+            keys: vec![],
         };
         let results = vec![
             done(2, "joined team Payments as manager"),
@@ -301,6 +302,7 @@ mod tests {
                 ids: vec!["U1".into()],
                 found: false,
                 error: None,
+                keys: vec![],
             },
             RowResult {
                 line: 4,
@@ -314,6 +316,7 @@ mod tests {
                     pagerduty: "Invalid Input Provided: Email is invalid".into(),
                     plain: "fix it".into(),
                 }),
+                keys: vec![],
             },
         ];
         assert_eq!(
