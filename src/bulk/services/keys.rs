@@ -129,6 +129,42 @@ pub fn of_service(service: &Value) -> Vec<RoutingKey> {
         .collect()
 }
 
+/// A listed service's events integrations with their keys (one paging instantiation).
+#[derive(Clone)]
+struct Listed {
+    id: String,
+    keys: Vec<RoutingKey>,
+}
+
+impl FromJson for Listed {
+    fn from_json(v: &Value) -> Option<Listed> {
+        Some(Listed {
+            id: json::string(v, "id")?,
+            keys: of_service(v),
+        })
+    }
+}
+
+impl crate::paging::HasId for Listed {
+    fn id(&self) -> &str {
+        &self.id
+    }
+}
+
+/// "Export routing keys", as PagerDuty's `export_routing_keys` script does: every service's
+/// Events API v2 keys, from `GET /services?include[]=integrations` (paged). Returns the
+/// keys and how many services PagerDuty's 10,000-row ceiling left out.
+pub async fn export<S: crate::paging::PageSource>(
+    source: &S,
+) -> Result<(Vec<RoutingKey>, u64), crate::api::ApiError> {
+    let conc = crate::paging::DEFAULT_CONCURRENCY;
+    let path = crate::bulk::account::SERVICES_PATH;
+    let l =
+        crate::paging::fetch_all::<Listed, _>(source, path, "services", conc, |_, _| {}).await?;
+    let keys = l.rows.into_iter().flat_map(|s| s.keys).collect();
+    Ok((keys, l.not_listed))
+}
+
 /// Where events go with a routing key, for the account's region (unknown: the US).
 pub fn events_url(region: Option<Region>) -> &'static str {
     match region {

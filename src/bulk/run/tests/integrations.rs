@@ -285,3 +285,31 @@ fn keys_are_in_no_report_no_journal_and_no_debug_output() {
     assert!(keys.iter().all(|k| file.contains(k.as_str())));
     assert!(report[0].ids.contains("integration I"), "{:?}", report[0]);
 }
+
+#[test]
+fn export_routing_keys_reads_every_services_keys() {
+    // Reads that fail and are throttled now and then, as PagerDuty's can.
+    let fake = Fake::new(0.1, 0.0, 0.1);
+    run(
+        &fake,
+        &plan_services(&services_file(3), &fake),
+        Control::default(),
+    );
+    fake.state
+        .borrow_mut()
+        .services
+        .push(("S9".into(), "None".into(), "P1".into()));
+    fake.state.borrow_mut().integrations.push((
+        "S9".into(),
+        "I9".into(),
+        "generic_email_inbound_integration".into(),
+        "Mail".into(),
+        "not-a-routing-key".into(),
+    ));
+    let (got, not_listed) = futures::executor::block_on(keys::export(&fake)).unwrap();
+    assert_eq!(not_listed, 0);
+    let s = fake.state.borrow();
+    let want: Vec<&str> = s.integrations[..3].iter().map(|i| i.4.as_str()).collect();
+    let got: Vec<&str> = got.iter().map(|k| k.key.expose()).collect();
+    assert_eq!(got, want);
+}
