@@ -105,11 +105,11 @@ pub enum Entry {
     MountUserExtras,
     /// `unmount_user_extras()`: they go.
     UnmountUserExtras,
-    /// `mount_setup(el, host, error)`: the credentials file picker into `el`, with the setup
-    /// screen's help when `error` (what is wrong with `config.json`) is not empty.
-    MountSetup,
-    /// `unmount_setup()`: it goes.
-    UnmountSetup,
+    /// `mount_credentials(el, host)`: the credentials file picker into `el` (the setup screen,
+    /// the home page's "Use another PagerDuty app").
+    MountCredentials,
+    /// `unmount_credentials()`: it goes.
+    UnmountCredentials,
 }
 
 impl Entry {
@@ -124,8 +124,8 @@ impl Entry {
             Entry::ExportRoutingKeys => "export_routing_keys",
             Entry::MountUserExtras => "mount_user_extras",
             Entry::UnmountUserExtras => "unmount_user_extras",
-            Entry::MountSetup => "mount_setup",
-            Entry::UnmountSetup => "unmount_setup",
+            Entry::MountCredentials => "mount_credentials",
+            Entry::UnmountCredentials => "unmount_credentials",
         }
     }
 
@@ -135,7 +135,7 @@ impl Entry {
             Entry::Mount => Entry::Unmount,
             Entry::MountToken => Entry::UnmountToken,
             Entry::MountUserExtras => Entry::UnmountUserExtras,
-            Entry::MountSetup => Entry::UnmountSetup,
+            Entry::MountCredentials => Entry::UnmountCredentials,
             other => other,
         }
     }

@@ -1,7 +1,7 @@
 //! pdscope's pages that most visits never open, as a second WebAssembly module, so the first
 //! load of the app does not carry them: the Import page (bulk jobs: check, plan, run, report),
 //! the token inspector, the user page's notification rules and team roles, and the credentials
-//! file picker with the setup screen's help. The app
+//! file picker. The app
 //! fetches `ondemand.js` and `ondemand_bg.wasm` when someone opens one of them (or exports for
 //! import) and calls the entry points below, named on both sides by `pdscope::host::Entry`. Everything here is this crate's alone, so Cargo, not
 //! dead-code elimination, keeps it out of the first load; the logic it drives (`pdscope::bulk`,
@@ -40,7 +40,7 @@ mod entries {
         static MOUNTED: RefCell<Option<Box<dyn Any>>> = const { RefCell::new(None) };
         static TOKEN: RefCell<Option<Box<dyn Any>>> = const { RefCell::new(None) };
         static USER: RefCell<Option<Box<dyn Any>>> = const { RefCell::new(None) };
-        static SETUP: RefCell<Option<Box<dyn Any>>> = const { RefCell::new(None) };
+        static CREDENTIALS: RefCell<Option<Box<dyn Any>>> = const { RefCell::new(None) };
     }
 
     /// `Entry::Mount`: the Import page into `el`; `host` is the app's session.
@@ -110,20 +110,20 @@ mod entries {
         drop(old);
     }
 
-    /// `Entry::MountSetup`: the credentials file picker into `el`; with `error` (what is wrong
-    /// with `config.json`), the setup screen's help above it (a new one replaces the last).
+    /// `Entry::MountCredentials`: the credentials file picker into `el` (a new one replaces
+    /// the last).
     #[wasm_bindgen]
-    pub fn mount_setup(el: web_sys::HtmlElement, host: js_sys::Function, error: String) {
+    pub fn mount_credentials(el: web_sys::HtmlElement, host: js_sys::Function) {
         console_error_panic_hook::set_once();
-        let handle = crate::pages::setup::mount(el, host, error);
-        let old = SETUP.with(|m| m.borrow_mut().replace(Box::new(handle)));
+        let handle = crate::pages::credentials::mount(el, host);
+        let old = CREDENTIALS.with(|m| m.borrow_mut().replace(Box::new(handle)));
         drop(old);
     }
 
-    /// `Entry::UnmountSetup`: removes it.
+    /// `Entry::UnmountCredentials`: removes it.
     #[wasm_bindgen]
-    pub fn unmount_setup() {
-        let old = SETUP.with(|m| m.borrow_mut().take());
+    pub fn unmount_credentials() {
+        let old = CREDENTIALS.with(|m| m.borrow_mut().take());
         drop(old);
     }
 

@@ -34,7 +34,7 @@ pub const ABILITIES_PATH: &str = "/abilities";
 pub const LICENCES_PATH: &str = "/licenses";
 /// Services with their integrations in full: a plan needs to know which already have an
 /// Events API v2 integration (the answer carries routing keys too; they are not kept).
-pub const SERVICES_PATH: &str = "/services?include%5B%5D=integrations";
+pub const SERVICES_PATH: &str = super::services::keys::SERVICES_PATH;
 /// A team or an escalation policy.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Named {

@@ -23,7 +23,7 @@ pub fn OtherApp() -> impl IntoView {
             <summary>"Use another PagerDuty app"</summary>
             <p role="status" aria-live="polite">{said}</p>
             {move || open.get().then(|| view! {
-                <OnDemand what="the credentials file picker" entry=Entry::MountSetup />
+                <OnDemand what="the credentials file picker" entry=Entry::MountCredentials />
             })}
         </details>
     }

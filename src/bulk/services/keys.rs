@@ -7,6 +7,10 @@ use crate::config::Region;
 use crate::json::{self, FromJson};
 use serde_json::{json, Value};
 
+/// Services with their integrations in full (keys included): what a plan and "Export routing
+/// keys" read.
+pub const SERVICES_PATH: &str = "/services?include%5B%5D=integrations";
+
 /// The integration type pdscope makes.
 pub const EVENTS_V2: &str = "events_api_v2_inbound_integration";
 /// The name pdscope gives it (PagerDuty's web app calls the type "Events API V2").
@@ -158,7 +162,7 @@ pub async fn export<S: crate::paging::PageSource>(
     source: &S,
 ) -> Result<(Vec<RoutingKey>, u64), crate::api::ApiError> {
     let conc = crate::paging::DEFAULT_CONCURRENCY;
-    let path = crate::bulk::account::SERVICES_PATH;
+    let path = SERVICES_PATH;
     let l =
         crate::paging::fetch_all::<Listed, _>(source, path, "services", conc, |_, _| {}).await?;
     let keys = l.rows.into_iter().flat_map(|s| s.keys).collect();

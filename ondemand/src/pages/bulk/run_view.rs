@@ -162,9 +162,14 @@ pub(super) fn RunView() -> impl IntoView {
         {
             report::with_names(&mut rows, file.checked());
         }
-        let keys: Vec<_> = run
-            .results
-            .with_untracked(|r| r.iter().flat_map(|r| r.keys.clone()).collect());
+        // In the file's order (rows finish in any order).
+        let mut keys: Vec<_> = run.results.with_untracked(|r| {
+            r.iter()
+                .flat_map(|r| r.keys.iter().map(move |k| (r.line, k.clone())))
+                .collect()
+        });
+        keys.sort_by_key(|(line, _)| *line);
+        let keys: Vec<_> = keys.into_iter().map(|(_, k)| k).collect();
         let region = ctx.host.with_value(|h| h.session()).and_then(|s| s.region);
         Some(view! {
             <ReportView report=Arc::new(rows) kind=plan.kind teams=teams />

@@ -1,7 +1,6 @@
 //! The credentials file picker (the JSON file PagerDuty offers when an app is registered,
-//! read by `pdscope::credentials`) and the setup screen's help (a valid `config.json`), moved
-//! out of the app's first load: the app mounts them from here on its setup screen and behind
-//! "Use another PagerDuty app" on the home page. A client id imported is kept in this tab;
+//! read by `pdscope::credentials`), moved out of the app's first load: the app mounts it from
+//! here on its setup screen and behind "Use another PagerDuty app" on the home page. A client id imported is kept in this tab;
 //! the app then reloads its configuration (`HostCall::ReloadConfig`, with what to tell the
 //! person). A client secret in the file is never kept.
 
@@ -10,31 +9,13 @@ use leptos::prelude::*;
 use pdscope::{browser, credentials};
 use wasm_bindgen::JsCast;
 
-/// Mounts the picker into `el`; with `error` (the configuration's problem), the setup
-/// screen's help above it.
+/// Mounts the picker into `el`.
 pub fn mount(
     el: web_sys::HtmlElement,
     host: js_sys::Function,
-    error: String,
 ) -> leptos::mount::UnmountHandle<impl Mountable> {
     let host = Host(host);
-    leptos::mount::mount_to(el, move || {
-        let help = (!error.is_empty()).then(|| {
-            view! {
-                <p>
-                    "Put a file named " <code>"config.json"</code>
-                    " beside index.html. A valid file looks like this:"
-                </p>
-                <pre tabindex="0"><code>{pdscope::config::EXAMPLE}</code></pre>
-                <p>
-                    "Every field is described in " <code>"config.example.json"</code>
-                    " and in the README. Then reload this page."
-                </p>
-                <h2>"Or use your app's credentials in this tab"</h2>
-            }
-        });
-        view! { {help} <CredentialsFile host=host.clone() /> }
-    })
+    leptos::mount::mount_to(el, move || view! { <CredentialsFile host=host.clone() /> })
 }
 
 /// Choose the JSON file PagerDuty offers when an app is registered: its client id is used in
