@@ -20,6 +20,7 @@
 //! | `rescope(scopes)` | starts a sign-in asking for exactly these scopes, back to the token inspector |
 //! | `signOut()` | revokes the tokens and signs out (after the calling event is done) |
 //! | `timeline()` | the recorded sign-in steps as JSON (secrets masked), for the token inspector |
+//! | `reloadConfig(said)` | reloads the configuration (a client id imported or forgotten in this tab) and tells the person `said`; the only call answered on the setup screen |
 
 /// What the module may ask the app (see the module's table).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -37,10 +38,11 @@ pub enum HostCall {
     SignIn,
     Rescope,
     SignOut,
+    ReloadConfig,
 }
 
 impl HostCall {
-    pub const ALL: [HostCall; 13] = [
+    pub const ALL: [HostCall; 14] = [
         HostCall::ApiUrl,
         HostCall::Token,
         HostCall::Session,
@@ -54,6 +56,7 @@ impl HostCall {
         HostCall::SignIn,
         HostCall::Rescope,
         HostCall::SignOut,
+        HostCall::ReloadConfig,
     ];
 
     /// The name that crosses the seam.
@@ -72,6 +75,7 @@ impl HostCall {
             HostCall::SignIn => "signIn",
             HostCall::Rescope => "rescope",
             HostCall::SignOut => "signOut",
+            HostCall::ReloadConfig => "reloadConfig",
         }
     }
 
@@ -94,11 +98,18 @@ pub enum Entry {
     UnmountToken,
     /// `export_for_import(kind, host)`: a promise of what was exported, in words.
     ExportForImport,
+    /// `export_routing_keys(host)`: a promise of what was exported, in words.
+    ExportRoutingKeys,
     /// `mount_user_extras(el, host, user_id)`: the user page's notification rules and team
     /// roles (what an import writes) into `el` (a new one replaces the last).
     MountUserExtras,
     /// `unmount_user_extras()`: they go.
     UnmountUserExtras,
+    /// `mount_credentials(el, host)`: the credentials file picker into `el` (the setup screen,
+    /// the home page's "Use another PagerDuty app").
+    MountCredentials,
+    /// `unmount_credentials()`: it goes.
+    UnmountCredentials,
 }
 
 impl Entry {
@@ -110,8 +121,11 @@ impl Entry {
             Entry::MountToken => "mount_token",
             Entry::UnmountToken => "unmount_token",
             Entry::ExportForImport => "export_for_import",
+            Entry::ExportRoutingKeys => "export_routing_keys",
             Entry::MountUserExtras => "mount_user_extras",
             Entry::UnmountUserExtras => "unmount_user_extras",
+            Entry::MountCredentials => "mount_credentials",
+            Entry::UnmountCredentials => "unmount_credentials",
         }
     }
 
@@ -121,6 +135,7 @@ impl Entry {
             Entry::Mount => Entry::Unmount,
             Entry::MountToken => Entry::UnmountToken,
             Entry::MountUserExtras => Entry::UnmountUserExtras,
+            Entry::MountCredentials => Entry::UnmountCredentials,
             other => other,
         }
     }

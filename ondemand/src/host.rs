@@ -101,6 +101,11 @@ impl Host {
             })
             .unwrap_or_default()
     }
+    /// Asks the app to reload its configuration (a client id was imported or forgotten in
+    /// this tab) and to tell the person `said`.
+    pub fn reload_config(&self, said: &str) {
+        self.call(HostCall::ReloadConfig, &said.into());
+    }
     pub fn sign_out(&self) {
         self.call(HostCall::SignOut, &JsValue::UNDEFINED);
     }

@@ -1,6 +1,7 @@
 //! pdscope's pages that most visits never open, as a second WebAssembly module, so the first
 //! load of the app does not carry them: the Import page (bulk jobs: check, plan, run, report),
-//! the token inspector, and the user page's notification rules and team roles. The app
+//! the token inspector, the user page's notification rules and team roles, and the credentials
+//! file picker. The app
 //! fetches `ondemand.js` and `ondemand_bg.wasm` when someone opens one of them (or exports for
 //! import) and calls the entry points below, named on both sides by `pdscope::host::Entry`. Everything here is this crate's alone, so Cargo, not
 //! dead-code elimination, keeps it out of the first load; the logic it drives (`pdscope::bulk`,
@@ -13,9 +14,12 @@
 //! files import each other, directly or around a loop.
 //!
 //! - `pages`
+//! - `components`
 //! - `io`
 //! - `host`
 
+#[cfg(target_arch = "wasm32")]
+pub mod components;
 #[cfg(target_arch = "wasm32")]
 pub mod host;
 #[cfg(target_arch = "wasm32")]
@@ -36,6 +40,7 @@ mod entries {
         static MOUNTED: RefCell<Option<Box<dyn Any>>> = const { RefCell::new(None) };
         static TOKEN: RefCell<Option<Box<dyn Any>>> = const { RefCell::new(None) };
         static USER: RefCell<Option<Box<dyn Any>>> = const { RefCell::new(None) };
+        static CREDENTIALS: RefCell<Option<Box<dyn Any>>> = const { RefCell::new(None) };
     }
 
     /// `Entry::Mount`: the Import page into `el`; `host` is the app's session.
@@ -53,6 +58,19 @@ mod entries {
         console_error_panic_hook::set_once();
         wasm_bindgen_futures::future_to_promise(async move {
             crate::pages::bulk::export_for_import(&kind, host)
+                .await
+                .map(JsValue::from)
+                .map_err(|e| js_sys::Error::new(&e).into())
+        })
+    }
+
+    /// `Entry::ExportRoutingKeys`: a promise of what was exported, in words, after the
+    /// routing keys file was offered for download.
+    #[wasm_bindgen]
+    pub fn export_routing_keys(host: js_sys::Function) -> js_sys::Promise {
+        console_error_panic_hook::set_once();
+        wasm_bindgen_futures::future_to_promise(async move {
+            crate::pages::bulk::export_routing_keys(host)
                 .await
                 .map(JsValue::from)
                 .map_err(|e| js_sys::Error::new(&e).into())
@@ -89,6 +107,23 @@ mod entries {
     #[wasm_bindgen]
     pub fn unmount_user_extras() {
         let old = USER.with(|m| m.borrow_mut().take());
+        drop(old);
+    }
+
+    /// `Entry::MountCredentials`: the credentials file picker into `el` (a new one replaces
+    /// the last).
+    #[wasm_bindgen]
+    pub fn mount_credentials(el: web_sys::HtmlElement, host: js_sys::Function) {
+        console_error_panic_hook::set_once();
+        let handle = crate::pages::credentials::mount(el, host);
+        let old = CREDENTIALS.with(|m| m.borrow_mut().replace(Box::new(handle)));
+        drop(old);
+    }
+
+    /// `Entry::UnmountCredentials`: removes it.
+    #[wasm_bindgen]
+    pub fn unmount_credentials() {
+        let old = CREDENTIALS.with(|m| m.borrow_mut().take());
         drop(old);
     }
 

@@ -316,3 +316,39 @@ fn a_missing_scope_is_named_and_the_rest_still_shows() {
     );
     assert!(el.query_selector("b").unwrap().is_none());
 }
+
+#[wasm_bindgen_test]
+async fn a_routing_key_shows_dots_until_revealed() {
+    use pdscope::bulk::services::keys::Key;
+    let el = common::container();
+    let key = "0123456789abcdef0123456789abcdef";
+    let _h = leptos::mount::mount_to(el.clone(), move || {
+        view! {
+            <pdscope_ondemand::components::MaskedKey
+                secret=Key::new(key.to_string())
+                label="routing key of Web".to_string()
+            />
+        }
+    });
+    common::sleep(20).await;
+    let code = || {
+        el.query_selector("code")
+            .unwrap()
+            .unwrap()
+            .text_content()
+            .unwrap()
+    };
+    assert_eq!(code(), "•".repeat(32));
+    assert!(!el.inner_html().contains(key), "{}", el.inner_html());
+    let button = el.query_selector("button").unwrap().unwrap();
+    assert_eq!(
+        button.get_attribute("aria-label").as_deref(),
+        Some("Reveal routing key of Web")
+    );
+    click(&el, "Reveal");
+    common::sleep(20).await;
+    assert_eq!(code(), key);
+    click(&el, "Hide");
+    common::sleep(20).await;
+    assert_eq!(code(), "•".repeat(32));
+}

@@ -277,6 +277,11 @@ pub struct Options {
     /// GETs show it.
     #[arg(long)]
     pub integration_key_on_create: bool,
+    /// For this many milliseconds after a service is created, `POST
+    /// /services/{id}/integrations` on it answers 400, as PagerDuty can right after the
+    /// create (Terraform retries that 400 for two minutes; PagerDuty's message is unknown).
+    #[arg(long, value_name = "N", default_value_t = 0)]
+    pub integration_create_lag_ms: u64,
     /// Whether `PUT /incidents` and `PUT /incidents/{id}` need a `From` header naming a user
     /// of the account: PagerDuty's spec marks it required; python-pagerduty says a user's
     /// token does not need it.

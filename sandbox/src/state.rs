@@ -287,7 +287,8 @@ impl Sandbox {
                 .collect(),
         };
         Ok(Sandbox {
-            timing: Timing::new(options.visibility_lag_ms),
+            timing: Timing::new(options.visibility_lag_ms)
+                .with_young_services(options.integration_create_lag_ms),
             options,
             data: RwLock::new(data),
             app_scopes,

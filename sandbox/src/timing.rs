@@ -1,6 +1,7 @@
 //! PagerDuty's timing, per sandbox: writes that lists show only after `--visibility-lag-ms`
 //! (its eventual consistency, reference §12.4), and the account lock that user creates take,
-//! which concurrent creates can fail to get (`--lock-contention`, reference §12.1).
+//! which concurrent creates can fail to get (`--lock-contention`, reference §12.1), and new
+//! services that refuse integrations for a while (`--integration-create-lag-ms`, §11).
 
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -18,6 +19,10 @@ pub struct Timing {
     /// By key (see `Timing::key`): when lists start to show the write.
     hidden: Mutex<HashMap<String, Instant>>,
     creating: AtomicUsize,
+    /// `--integration-create-lag-ms`: how long a new service refuses integrations, and
+    /// until when each new service does.
+    young: Duration,
+    young_until: Mutex<HashMap<String, Instant>>,
 }
 
 /// A user create under way; dropping it ends it.
@@ -41,6 +46,28 @@ impl Timing {
             lag: Duration::from_millis(lag_ms),
             ..Timing::default()
         }
+    }
+
+    /// New services refuse integrations for `ms` milliseconds.
+    pub fn with_young_services(mut self, ms: u64) -> Timing {
+        self.young = Duration::from_millis(ms);
+        self
+    }
+
+    /// Records that service `id` was created at `now`.
+    pub fn service_created(&self, id: &str, now: Instant) {
+        if self.young.is_zero() {
+            return;
+        }
+        let mut young = self.young_until.lock().unwrap_or_else(|p| p.into_inner());
+        young.retain(|_, until| *until > now);
+        young.insert(id.to_string(), now + self.young);
+    }
+
+    /// Whether service `id` is too new, at `now`, to take an integration.
+    pub fn service_too_new(&self, id: &str, now: Instant) -> bool {
+        let young = self.young_until.lock().unwrap_or_else(|p| p.into_inner());
+        young.get(id).is_some_and(|until| *until > now)
     }
 
     /// The key of an object of `kind` (`service`, `user`, `integration`, `member`) with

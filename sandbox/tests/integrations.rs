@@ -343,3 +343,30 @@ async fn integrations_need_service_scopes_and_rights() {
     let r = get(&sb.api, &paths[1], Some(&responder)).await;
     assert_eq!(r.status, StatusCode::OK, "{}", r.body);
 }
+
+#[tokio::test]
+async fn a_new_service_refuses_integrations_for_integration_create_lag_ms() {
+    let sb = start(&["--integration-create-lag-ms", "60000"]);
+    let t = access_token(&sb, ADMIN, "write", &[]).await;
+    let policy = sb.shared.data().policies[0].id.clone();
+    let r = send_json(
+        &sb.api,
+        "POST",
+        "/services",
+        &t,
+        Some(json!({"service": {"type": "service", "name": "Fresh",
+            "escalation_policy": {"id": policy, "type": "escalation_policy_reference"}}})),
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.body);
+    let sid = r.json()["service"]["id"].as_str().unwrap().to_string();
+    let r = create(&sb, &t, &sid, "Events API v2").await;
+    assert_eq!(r.status, StatusCode::BAD_REQUEST, "{}", r.body);
+    // A service made before is not held back.
+    let (old, _) = service_ids(&sb);
+    assert_eq!(create(&sb, &t, &old, "x").await.status, StatusCode::CREATED);
+    // A minute later it takes one.
+    sb.shared.advance(std::time::Duration::from_secs(61));
+    let r = create(&sb, &t, &sid, "Events API v2").await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.body);
+}

@@ -33,7 +33,9 @@ pub const POLICIES_PATH: &str = "/escalation_policies";
 pub const ABILITIES_PATH: &str = "/abilities";
 /// The account's licences (not paged).
 pub const LICENCES_PATH: &str = "/licenses";
-pub const SERVICES_PATH: &str = "/services";
+/// Services with their integrations in full: a plan needs to know which already have an
+/// Events API v2 integration (the answer carries routing keys too; they are not kept).
+pub const SERVICES_PATH: &str = super::services::keys::SERVICES_PATH;
 /// A team or an escalation policy.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Named {

@@ -155,6 +155,7 @@ pub fn read(text: &str, owner: &str) -> Option<Journal> {
                     pagerduty: json::string(e, "pagerduty").unwrap_or_default(),
                     plain: json::string(e, "plain").unwrap_or_default(),
                 }),
+                keys: vec![],
             })
         })
         .collect();
@@ -221,6 +222,7 @@ mod tests {
                 pagerduty: "Invalid Input Provided".into(),
                 plain: "fix it".into(),
             }),
+            keys: vec![],
         }];
         for kind in Kind::ALL {
             let j = write(kind, "team.csv", "A1/U1", 3, &results);
@@ -255,6 +257,7 @@ mod tests {
             found: false,
             before: vec![],
             error: None,
+            keys: vec![],
         };
         let finished = [row(2), row(4), row(6), row(3), row(5)];
         let back = read(&write(Kind::Users, "f.csv", "A/U", 5, &finished), "A/U").unwrap();
@@ -273,6 +276,7 @@ mod tests {
             found: false,
             before: vec![],
             error: None,
+            keys: vec![],
         };
         // A reload after 12 of 100 rows: 88 were never started.
         let mut j = Journal {
@@ -329,6 +333,7 @@ mod tests {
                     pagerduty: "License is not available".into(),
                     plain: "free a licence".into(),
                 }),
+                keys: vec![],
             })
             .collect();
         let text = write(Kind::Users, "big.csv", "A/U", 10_000, &rows);

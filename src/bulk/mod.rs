@@ -246,6 +246,11 @@ mod tests {
                 urgency: Some("low".into()),
                 ack_timeout: Some(600),
                 auto_resolve: None,
+                integrations: vec![services::keys::AIntegration {
+                    id: "I1".into(),
+                    kind: services::keys::EVENTS_V2.into(),
+                    name: "Datadog".into(),
+                }],
             }],
         };
         let zone = |z: &str| Some(z.to_string());

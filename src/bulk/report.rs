@@ -298,6 +298,7 @@ mod tests {
             found: false,
             before: vec![],
             error: None,
+            keys: vec![],
         };
         let results = vec![
             done(2, "joined team Payments as manager"),
@@ -326,6 +327,7 @@ mod tests {
                 found: false,
                 before: vec![],
                 error: None,
+                keys: vec![],
             },
             RowResult {
                 line: 4,
@@ -340,6 +342,7 @@ mod tests {
                     pagerduty: "Invalid Input Provided: Email is invalid".into(),
                     plain: "fix it".into(),
                 }),
+                keys: vec![],
             },
         ];
         assert_eq!(

@@ -55,6 +55,14 @@ pub fn create_teams(missing: &[String]) -> String {
     }
 }
 
+/// The plan's note on the Events API v2 integrations it adds, and where their keys go.
+pub fn integrations(n: usize) -> String {
+    format!(
+        "{} Events API v2 integration (\"add integration Events API v2\"): each has a routing key, a credential that lets anyone who holds it open incidents on its service. The keys show masked after the run and go only into the file Download routing keys makes, never into the report.",
+        count(n, "service gets an", "services get an")
+    )
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

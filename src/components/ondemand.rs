@@ -92,7 +92,17 @@ fn forget() {
 }
 
 /// The app's answers to the importer (see `crate::host`), made the first time it is asked for.
+/// On the setup screen (no shell, no session) only `reloadConfig` is answered.
 fn host() -> js_sys::Function {
+    if use_context::<crate::auth::Auth>().is_none() {
+        let reload = reloader();
+        return crate::host::host_function(Box::new(move |call, arg| {
+            if call == HostCall::ReloadConfig {
+                reload(&arg)
+            }
+            JsValue::UNDEFINED
+        }));
+    }
     if let Some(f) = HOST.with(|h| h.borrow().clone()) {
         return f;
     }
@@ -110,8 +120,24 @@ fn words(arg: &JsValue) -> Vec<String> {
         .collect()
 }
 
+/// `reloadConfig(said)`: the app's configuration loaded again (a client id imported or
+/// forgotten in this tab), and `said` told on the home page (it outlives the shell).
+fn reloader() -> impl Fn(&JsValue) {
+    let notice = use_context::<crate::context::CredentialsNotice>();
+    let reload = use_context::<crate::context::ReloadConfig>();
+    move |said| {
+        if let Some(n) = notice {
+            n.0.set(said.as_string().map(|s| (true, s)));
+        }
+        if let Some(r) = reload {
+            r.0.run(());
+        }
+    }
+}
+
 fn make_host() -> js_sys::Function {
     let auth = use_auth();
+    let reload = reloader();
     let config = crate::context::use_config();
     let me = use_context::<crate::context::MeCtx>().map(|m| m.0);
     crate::host::host_function(Box::new(move |call: HostCall, arg: JsValue| {
@@ -158,6 +184,10 @@ fn make_host() -> js_sys::Function {
             }
             HostCall::Rescope => {
                 start_sign_in_with(auth, &config, words(&arg), &AppRoute::Token.path());
+                None
+            }
+            HostCall::ReloadConfig => {
+                reload(&arg);
                 None
             }
             HostCall::SignOut => {
@@ -283,16 +313,26 @@ fn upper_first(what: &str) -> String {
 }
 
 /// "Export for import": every user (with contact methods, rules and teams) or service, in the
-/// importer's own format, so export → edit in a spreadsheet → import is a bulk edit. The
-/// work is the importer's (loaded on demand); this is the button and its outcome.
+/// importer's own format, so export → edit in a spreadsheet → import is a bulk edit; with
+/// `keys`, "Export routing keys": every service's Events API v2 routing keys. The work is the
+/// importer's (loaded on demand); this is the button and its outcome.
 #[component]
 pub fn ExportForImport(
     /// What to export.
     kind: crate::bulk::Kind,
+    /// The routing keys file instead.
+    #[prop(optional)]
+    keys: bool,
 ) -> impl IntoView {
     // None: idle; Some(""): working; Some(text): the outcome.
     let state: RwSignal<Option<String>> = RwSignal::new(None);
     let host = StoredValue::new_local(host());
+    let label = if keys {
+        "Export routing keys".to_string()
+    } else {
+        // "all": the list's search box does not apply to it.
+        format!("Export all {} for import", kind.noun())
+    };
     let go = move |_| {
         state.set(Some(String::new()));
         let host = host.get_value();
@@ -300,26 +340,29 @@ pub fn ExportForImport(
             let done = async {
                 let m = ondemand().await?;
                 let none = JsValue::UNDEFINED;
-                let p = call(
-                    &m,
-                    Entry::ExportForImport,
-                    &kind.noun().into(),
-                    &host,
-                    &none,
-                )?;
+                let p = if keys {
+                    call(&m, Entry::ExportRoutingKeys, &host, &none, &none)
+                } else {
+                    call(
+                        &m,
+                        Entry::ExportForImport,
+                        &kind.noun().into(),
+                        &host,
+                        &none,
+                    )
+                }?;
                 wasm_bindgen_futures::JsFuture::from(p.unchecked_into::<js_sys::Promise>()).await
             };
             let text = match done.await {
                 Ok(v) => v.as_string().unwrap_or_default(),
-                Err(e) => format!("Export for import failed: {}", why(e)),
+                Err(e) => format!("Export failed: {}", why(e)),
             };
             state.try_set(Some(text));
         });
     };
     view! {
         <button on:click=go disabled=move || state.get().is_some_and(|s| s.is_empty())>
-            // "all": the list's search box does not apply to it.
-            {format!("Export all {} for import", kind.noun())}
+            {label}
         </button>
         <span class="export-note" role="status">
             {move || match state.get() {

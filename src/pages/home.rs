@@ -3,7 +3,7 @@
 
 use crate::auth::{use_auth, AuthState};
 use crate::components::auth_views::{AuthErrorView, ConnectButton};
-use crate::components::credentials::CredentialsFile;
+use crate::components::credentials::OtherApp;
 use crate::context::{href, use_config};
 use crate::routes::AppRoute;
 use leptos::prelude::*;
@@ -81,7 +81,7 @@ pub fn Home() -> impl IntoView {
                 "Sign in with PagerDuty in this browser tab and see what your token can see."
             </p>
             <div class="actions"><ConnectButton /></div>
-            <CredentialsFile collapsible=true />
+            <OtherApp />
         }
         .into_any(),
     };

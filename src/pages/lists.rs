@@ -306,6 +306,9 @@ fn EntityList(
                 <h1>{kind.title()}</h1>
                 <TableTools table=table noun=kind.noun() />
                 <crate::components::ondemand::ExportForImport kind=kind.bulk() />
+                {(kind == ListKind::Services).then(|| view! {
+                    <crate::components::ondemand::ExportForImport kind=kind.bulk() keys=true />
+                })}
             </div>
             <div role="status" aria-live="polite" class="count">{count}</div>
             <Loaded data=data loading=|| () let:l>

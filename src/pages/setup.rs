@@ -1,8 +1,10 @@
 //! The setup screen, shown instead of the app when `config.json` is missing or invalid: what is
-//! wrong, a valid example, and the credentials file as another way in.
+//! wrong, a valid example, and the credentials file as another way in (its picker from the
+//! on-demand module, out of the first load).
 
-use crate::components::credentials::CredentialsFile;
+use crate::components::ondemand::OnDemand;
 use crate::config::{ConfigError, EXAMPLE};
+use crate::host::Entry;
 use leptos::prelude::*;
 
 /// Shown when `config.json` is missing or invalid: what is wrong and what a valid file is.
@@ -26,7 +28,7 @@ pub fn Setup(
                     " and in the README. Then reload this page."
                 </p>
                 <h2>"Or use your app's credentials in this tab"</h2>
-                <CredentialsFile />
+                <OnDemand what="the credentials file picker" entry=Entry::MountCredentials />
             </section>
         </main>
     }

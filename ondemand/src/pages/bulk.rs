@@ -10,6 +10,7 @@
 
 mod choose;
 mod fit;
+mod keys;
 mod plan_view;
 pub mod rows;
 mod run_view;
@@ -458,4 +459,41 @@ pub async fn export_for_import(kind: &str, host: js_sys::Function) -> Result<Str
             kind.count(n)
         )
     })
+}
+
+/// "Export routing keys": every service's Events API v2 routing keys, read as PagerDuty's
+/// `export_routing_keys` script reads them, downloaded as the keys file. The answer says
+/// what was exported.
+pub async fn export_routing_keys(host: js_sys::Function) -> Result<String, String> {
+    let host = Host(host);
+    let region = host.session().and_then(|s| s.region);
+    let io = Io {
+        host,
+        abort: Default::default(),
+    };
+    let (keys, not_listed) = pdscope::bulk::services::keys::export(&io)
+        .await
+        .map_err(|e| e.to_string())?;
+    let name = pdscope::bulk::services::keys::file_name(&pdscope::browser::local_time(
+        js_sys::Date::now(),
+    ));
+    let text = pdscope::bulk::services::keys::csv(&keys, region);
+    pdscope::browser::download(&name, "text/csv;charset=utf-8", &text);
+    let services = keys
+        .iter()
+        .map(|k| k.service_id.as_str())
+        .collect::<std::collections::BTreeSet<_>>()
+        .len();
+    let mut said = format!(
+        "Exported {} of {} (the whole account). The file is a credential: keep it where you keep passwords.",
+        words::count(keys.len(), "routing key", "routing keys"),
+        words::count(services, "service", "services")
+    );
+    if not_listed > 0 {
+        said += &format!(
+            " PagerDuty lists at most 10,000 services: {} are not in the file.",
+            group(not_listed)
+        );
+    }
+    Ok(said)
 }

@@ -1,6 +1,8 @@
 //! The module's pages, one per file: Import (`bulk`, with its steps in `bulk/`), the token
-//! inspector (`token`), and the user page's notification rules and team roles (`user`).
+//! inspector (`token`), the user page's notification rules and team roles (`user`), and the
+//! credentials file picker (`credentials`).
 
 pub mod bulk;
+pub mod credentials;
 pub mod token;
 pub mod user;

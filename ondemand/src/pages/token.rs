@@ -6,6 +6,7 @@
 //! through the host each second and after every action; refreshing, signing out and signing
 //! in again are the app's too, so there is one session and one refresh for the tab.
 
+use crate::components::CopyButton;
 use crate::host::Host;
 use leptos::prelude::*;
 use pdscope::api::{self, ApiError};
@@ -89,31 +90,6 @@ const SCOPED_CHOICES: &[&str] = &[
     "users:contact_methods.read",
 ];
 
-/// Copies `text` to the clipboard; the reason when the browser would not.
-async fn copy(text: String) -> Result<(), String> {
-    use wasm_bindgen::JsCast;
-    let navigator = web_sys::window()
-        .ok_or_else(|| "no browser window".to_string())?
-        .navigator();
-    // Only pages on https or localhost get a clipboard; elsewhere it is undefined.
-    let clipboard = js_sys::Reflect::get(&navigator, &"clipboard".into())
-        .ok()
-        .filter(|c| !c.is_undefined() && !c.is_null())
-        .ok_or_else(|| {
-            "this browser offers no clipboard to pages that are not on https or localhost"
-                .to_string()
-        })?;
-    let clipboard: web_sys::Clipboard = clipboard.unchecked_into();
-    wasm_bindgen_futures::JsFuture::from(clipboard.write_text(&text))
-        .await
-        .map(|_| ())
-        .map_err(|_| {
-            "the browser refused (this tab may need focus, or the site the clipboard permission)"
-                .to_string()
-        })
-}
-
-/// A "Copy" button that says whether it worked.
 /// A scope name with a line-break opportunity after each `:`, `.` and `_` (and nowhere
 /// else): `users:contact_methods.write` may wrap as `users:contact_` / `methods.write`.
 fn breakable(scope: &str) -> impl IntoView {
@@ -130,32 +106,6 @@ fn breakable(scope: &str) -> impl IntoView {
         .into_iter()
         .map(|p| view! { {p}<wbr /> })
         .collect_view()
-}
-
-#[component]
-fn CopyButton(
-    /// The button text.
-    label: &'static str,
-    /// Makes the text to copy when clicked.
-    text: Callback<(), Option<String>>,
-) -> impl IntoView {
-    let outcome = RwSignal::new(None::<Result<(), String>>);
-    view! {
-        <button on:click=move |_| {
-            let Some(t) = text.run(()) else { return };
-            leptos::task::spawn_local(async move { outcome.set(Some(copy(t).await)); });
-        }>{label}</button>
-        " "
-        <span role="status" aria-live="polite" class=move || match outcome.get() {
-            Some(Err(_)) => "error",
-            _ => "muted",
-        }>
-            {move || outcome.get().map(|o| match o {
-                Ok(()) => "Copied".to_string(),
-                Err(e) => format!("Could not copy: {e}. Select the text and copy it by hand."),
-            })}
-        </span>
-    }
 }
 
 /// A JWT's decoded parts, or why it is not one.

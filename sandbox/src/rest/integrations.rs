@@ -48,7 +48,8 @@ const KINDS: &[&str] = &[
 ];
 
 /// `POST /services/{id}/integrations`: 201 with the integration (its key only under
-/// `--integration-key-on-create`). The service is the path's; a `service` in the body is
+/// `--integration-key-on-create`); 400 while the service is newer than
+/// `--integration-create-lag-ms`. The service is the path's; a `service` in the body is
 /// not read. A `vendor` instead of a `type` is not supported (no vendors are seeded).
 async fn create_integration(
     State(sb): State<Shared>,
@@ -60,6 +61,11 @@ async fn create_integration(
     caller.require_manager_role()?;
     let mut data = sb.data_mut();
     let at = data.service_index(&id).ok_or(ApiError::NotFound)?;
+    if sb.timing.service_too_new(&id, sb.now()) {
+        return Err(invalid(
+            "Service is not ready for integrations yet (--integration-create-lag-ms)",
+        ));
+    }
     let m = body?.fields;
     let name = name_field(&m, 255)?;
     let kind = match string_field(&m, "type")? {

@@ -257,6 +257,7 @@ async fn create_service(
     data.services.push(service);
     data.sort_services();
     sb.timing.written(Timing::key("service", &[&id]), sb.now());
+    sb.timing.service_created(&id, sb.now());
     let v = service_answer(&sb, &data, &id);
     Ok((StatusCode::CREATED, Json(json!({ "service": v }))).into_response())
 }

@@ -68,6 +68,7 @@ fn account() -> Account {
             urgency: Some("high".into()),
             ack_timeout: Some(1800),
             auto_resolve: Some(14400),
+            integrations: vec![],
         }],
     }
 }
@@ -201,7 +202,10 @@ fn services_resolve_policies_by_name_or_id() {
     // The urgency a create gets is said, PagerDuty's default included.
     assert_eq!(
         plan.rows[2].changes,
-        ["create with Payments On-Call; urgency high (PagerDuty's default); acknowledgement off, auto-resolve off"]
+        [
+            "create with Payments On-Call; urgency high (PagerDuty's default); acknowledgement off, auto-resolve off",
+            "add integration Events API v2"
+        ]
     );
     let sev = services_plan(&format!("{head}Triage,P1,severity_based,,\n"));
     assert!(

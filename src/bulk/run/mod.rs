@@ -133,6 +133,9 @@ pub struct RowResult {
     pub error: Option<RowError>,
     /// Each object as it was before the row wrote it (JSON text), for "Download backup".
     pub before: Vec<String>,
+    /// Routing keys of the integrations the row made: for the keys file only (the report
+    /// and the journal never carry them; `Debug` masks them).
+    pub keys: Vec<crate::bulk::services::keys::RoutingKey>,
 }
 
 /// Spaces requests evenly under the rate limit, and holds every row back after a 429.
@@ -245,6 +248,17 @@ impl<'a, T: Transport> Runner<'a, T> {
             licences_left: Default::default(),
             busy: Default::default(),
         }
+    }
+
+    /// Waits the back-off of try `attempt` after `e` (for steps that retry on their own).
+    pub(crate) async fn back_off(&self, attempt: u32, e: &ApiError) {
+        let ms = crate::paging::backoff_ms(attempt, e, self.t.jitter());
+        self.t.sleep(ms).await
+    }
+
+    /// Milliseconds on the transport's clock.
+    pub(crate) fn now_ms(&self) -> f64 {
+        self.t.now_ms()
     }
 
     /// Waits while paused; `false` once cancelled.
@@ -434,6 +448,7 @@ impl<'a, T: Transport> Runner<'a, T> {
             found: false,
             before: vec![],
             error: None,
+            keys: vec![],
         };
         let result = match &p.work {
             Work::User(w) => self.user(w, team_id, &mut r).await,
@@ -488,6 +503,7 @@ impl<'a, T: Transport> Runner<'a, T> {
                         found: false,
                         before: vec![],
                         error: None,
+                        keys: vec![],
                     }
                 } else {
                     self.row(p, team_id).await

@@ -1,6 +1,7 @@
 //! The executor against a fake PagerDuty account that loses answers, fails and throttles.
 
 mod fake;
+mod integrations;
 
 use super::*;
 use crate::bulk::plan::{self, Action, Options};

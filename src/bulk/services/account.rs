@@ -1,7 +1,8 @@
 //! A service as the account holds it, read out of `GET /services`, and turned back into a row
 //! for "Export for import".
 
-use super::{ServiceSpec, Timeout};
+use super::keys::AIntegration;
+use super::{Integration, ServiceSpec, Timeout};
 use crate::json::{self, FromJson};
 use serde_json::Value;
 
@@ -16,6 +17,8 @@ pub struct AService {
     /// Seconds; `None` is off.
     pub ack_timeout: Option<u32>,
     pub auto_resolve: Option<u32>,
+    /// Its integrations (read with `include[]=integrations`; their keys are not kept).
+    pub integrations: Vec<AIntegration>,
 }
 
 impl FromJson for AService {
@@ -35,11 +38,17 @@ impl FromJson for AService {
                 .and_then(|r| json::string(r, "urgency")),
             ack_timeout: secs("acknowledgement_timeout"),
             auto_resolve: secs("auto_resolve_timeout"),
+            integrations: json::list(v, "integrations"),
         })
     }
 }
 
 impl AService {
+    /// Whether it has an Events API v2 integration already.
+    pub fn has_events_v2(&self) -> bool {
+        self.integrations.iter().any(AIntegration::is_events_v2)
+    }
+
     /// The service as a spec (for "Export for import"), naming its policy by `policy_name`.
     pub fn spec(&self, policy_name: &dyn Fn(&str) -> Option<String>) -> ServiceSpec {
         let t = |s: Option<u32>| match s {
@@ -53,6 +62,11 @@ impl AService {
             urgency: self.urgency.clone(),
             ack_timeout: t(self.ack_timeout),
             auto_resolve: t(self.auto_resolve),
+            integration: if self.has_events_v2() {
+                Integration::EventsV2
+            } else {
+                Integration::None
+            },
         }
     }
 }

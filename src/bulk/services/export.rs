@@ -13,6 +13,7 @@ pub const TEMPLATE_ROWS: &[&[&str]] = &[
         "high",
         "30",
         "240",
+        "events_api_v2",
     ],
     &[
         "Nightly Reports",
@@ -21,6 +22,7 @@ pub const TEMPLATE_ROWS: &[&[&str]] = &[
         "low",
         "",
         "",
+        "none",
     ],
 ];
 
@@ -52,6 +54,7 @@ pub fn export_row(s: &ServiceSpec) -> Vec<String> {
         s.urgency.clone().unwrap_or_default(),
         t(s.ack_timeout),
         t(s.auto_resolve),
+        s.integration.cell().to_string(),
     ]
 }
 

@@ -3,6 +3,8 @@
 
 pub mod account;
 pub mod export;
+mod integration;
+pub mod keys;
 pub mod plan;
 mod steps;
 pub mod work;
@@ -20,7 +22,7 @@ pub const SCOPES: &[&str] = &[
 ];
 
 /// The columns, in words, for the Import page.
-pub const HELP: &str = "Columns: name and escalation_policy (required: its exact name or id), description, urgency (high, low, severity_based), ack_timeout_min, auto_resolve_min (minutes; empty or off: no timeout on a new service, unchanged on an existing one). PagerDuty's create_services files work as they are.";
+pub const HELP: &str = "Columns: name and escalation_policy (required: its exact name or id), description, urgency (high, low, severity_based), ack_timeout_min, auto_resolve_min (minutes; empty or off: no timeout on a new service, unchanged on an existing one), integration (events_api_v2 or none; empty: a new service gets an Events API v2 integration, an existing one gets it only when the cell says events_api_v2, and none never removes one). Its routing key is a credential: it is shown masked and goes only into Download routing keys, never into the report. PagerDuty's create_services files work as they are.";
 
 /// pdscope's columns, in the order the template and "Export for import" write them.
 pub const COLUMNS: &[&str] = &[
@@ -30,6 +32,7 @@ pub const COLUMNS: &[&str] = &[
     "urgency",
     "ack_timeout_min",
     "auto_resolve_min",
+    "integration",
 ];
 /// PagerDuty's `create_services` headers and other spellings.
 const ALIASES: &[(&str, &str)] = &[
@@ -63,6 +66,33 @@ impl Timeout {
     }
 }
 
+/// The integration cell: empty takes the default (a new service gets one), or says.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Integration {
+    Unset,
+    EventsV2,
+    None,
+}
+
+impl Integration {
+    /// Whether a service needs an Events API v2 integration (`new`: the row creates it).
+    pub fn wanted(self, new: bool) -> bool {
+        match self {
+            Integration::EventsV2 => true,
+            Integration::Unset => new,
+            Integration::None => false,
+        }
+    }
+    /// The cell as pdscope writes it.
+    pub fn cell(self) -> &'static str {
+        match self {
+            Integration::Unset => "",
+            Integration::EventsV2 => "events_api_v2",
+            Integration::None => "none",
+        }
+    }
+}
+
 /// One service as the file describes it.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct ServiceSpec {
@@ -74,6 +104,7 @@ pub struct ServiceSpec {
     pub urgency: Option<String>,
     pub ack_timeout: Timeout,
     pub auto_resolve: Timeout,
+    pub integration: Integration,
 }
 
 /// Checks a file of services.
@@ -167,6 +198,23 @@ fn service(row: &Row, cols: &[(&'static str, usize)]) -> Result<ServiceSpec, Vec
     };
     let ack_timeout = timeout("ack_timeout_min", get("ack_timeout_min"), &mut problems);
     let auto_resolve = timeout("auto_resolve_min", get("auto_resolve_min"), &mut problems);
+    let integration = match crate::bulk::check::header_key(get("integration")).as_str() {
+        "" => Integration::Unset,
+        "events_api_v2" | "events_v2" | "events_api_v2_inbound_integration" => {
+            Integration::EventsV2
+        }
+        "none" | "no" | "off" => Integration::None,
+        _ => {
+            problems.push(Problem::new(
+                "integration",
+                format!(
+                    "\"{}\" is not an integration pdscope makes; write events_api_v2 or none (or leave it empty)",
+                    get("integration")
+                ),
+            ));
+            Integration::Unset
+        }
+    };
     if !problems.is_empty() {
         return Err(problems);
     }
@@ -177,6 +225,7 @@ fn service(row: &Row, cols: &[(&'static str, usize)]) -> Result<ServiceSpec, Vec
         urgency,
         ack_timeout,
         auto_resolve,
+        integration,
     })
 }
 

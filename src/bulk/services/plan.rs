@@ -1,8 +1,9 @@
 //! The services planner: each checked service row against the account's services and
 //! escalation policies becomes create, update, unchanged or error, with the changes in words
-//! and the `POST` or `PUT` body.
+//! and the `POST` or `PUT` body, and whether it gets an Events API v2 integration.
 
 use super::account::AService;
+use super::keys;
 use super::work::ServiceWork;
 use super::{ServiceSpec, Timeout};
 use crate::bulk::account::Account;
@@ -77,12 +78,20 @@ pub fn services(checked: &Checked<ServiceSpec>, account: &Account) -> Plan {
         }
         row
     });
+    let integrations = rows
+        .iter()
+        .filter(|r| matches!(&r.work, Work::Service(w) if w.integration))
+        .count();
+    let notes = (integrations > 0)
+        .then(|| crate::bulk::words::integrations(integrations))
+        .into_iter()
+        .collect();
     Plan {
         kind: Kind::Services,
         rows,
         new_teams: vec![],
         teams: vec![],
-        notes: vec![],
+        notes,
         licences_free: vec![],
     }
 }
@@ -179,13 +188,21 @@ fn service_row(
         }
     }
     let write = existing.is_none() || body.len() > 1;
+    // A new service gets one unless the cell says none; an existing one only when the cell
+    // asks and it has none (an Events API v2 integration of any name counts).
+    let integration = spec.integration.wanted(existing.is_none())
+        && !existing.is_some_and(AService::has_events_v2);
+    if integration {
+        changes.push(format!("add integration {}", keys::NAME));
+    }
     RowPlan {
         line,
         key: key.to_string(),
-        action: match (existing, write) {
-            (None, _) => Action::Create,
-            (Some(_), true) => Action::Update,
-            (Some(_), false) => Action::Unchanged,
+        action: match (existing, write, integration) {
+            (None, _, _) => Action::Create,
+            (Some(_), true, _) => Action::Update,
+            (Some(_), false, true) => Action::Add,
+            (Some(_), false, false) => Action::Unchanged,
         },
         changes,
         problems: vec![],
@@ -194,6 +211,7 @@ fn service_row(
             policy_id: policy_id.to_string(),
             id: existing.map(|s| s.id.clone()),
             body: write.then(|| json!({ "service": json::object(body) })),
+            integration,
         }),
     }
 }

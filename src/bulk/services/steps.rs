@@ -1,5 +1,6 @@
-//! One service row's step: the service created (or adopted when its answer was lost), or
-//! updated, paced and checked before it is retried by the [`Runner`] it runs on.
+//! One service row's steps: the service created (or adopted when its answer was lost), or
+//! updated, then its Events API v2 integration (`integration.rs`), paced and checked before
+//! they are retried by the [`Runner`] they run on.
 
 use super::work::ServiceWork;
 use crate::bulk::run::{explain, Ended, Method, RowError, RowResult, Runner, Transport};
@@ -12,14 +13,15 @@ impl<'a, T: Transport> Runner<'a, T> {
         w: &ServiceWork,
         r: &mut RowResult,
     ) -> Result<Ended, RowError> {
-        let Some(body) = &w.body else {
+        if w.writes() == 0 {
             return Ok(Ended::Finished);
-        };
+        }
         if !self.go_on().await {
             return Ok(Ended::Stopped);
         }
-        match &w.id {
-            Some(id) => {
+        let id = match (&w.id, &w.body) {
+            (Some(id), None) => id.clone(),
+            (Some(id), Some(body)) => {
                 self.again(
                     Method::Put,
                     &format!("/services/{}", crate::url::encode(id)),
@@ -30,8 +32,10 @@ impl<'a, T: Transport> Runner<'a, T> {
                 r.ids.push(format!("service {id}"));
                 r.did
                     .push(format!("updated service {id}{}", urgency_words(body)));
+                id.clone()
             }
-            None => {
+            (None, None) => return Ok(Ended::Finished),
+            (None, Some(body)) => {
                 let find = || async {
                     let path = format!("/services?name={}", crate::url::encode(&w.name));
                     let v = self.again(Method::Get, &path, None).await?;
@@ -78,7 +82,13 @@ impl<'a, T: Transport> Runner<'a, T> {
                     r.did
                         .push(format!("created service {id}{}", urgency_words(body)));
                 }
+                id
             }
+        };
+        // Right after the service, whatever Cancel says meanwhile: a service made without
+        // its integration would plan as unchanged next time (the default is for new ones).
+        if w.integration {
+            self.integration(&id, &w.name, w.id.is_none(), r).await?;
         }
         Ok(Ended::Finished)
     }

@@ -10,16 +10,18 @@ pub struct ServiceWork {
     pub id: Option<String>,
     /// `POST /services` or `PUT /services/{id}` body.
     pub body: Option<Value>,
+    /// Add an Events API v2 integration to the service (after creating it).
+    pub integration: bool,
 }
 
 impl ServiceWork {
     /// How many requests the write takes.
     pub fn writes(&self) -> usize {
-        usize::from(self.body.is_some())
+        usize::from(self.body.is_some()) + usize::from(self.integration)
     }
     /// The write scopes a Scoped session needs for it.
     pub fn write_scopes(&self) -> Vec<&'static str> {
-        if self.body.is_some() {
+        if self.writes() > 0 {
             vec!["services.write"]
         } else {
             vec![]

@@ -1,7 +1,8 @@
 //! The Import page's run: starting the import of a plan, its progress with pause / resume /
-//! cancel, the per-row report and its downloads, and the journal of a run from before this
-//! page load.
+//! cancel, the per-row report and its downloads (the routing keys a services run made apart),
+//! and the journal of a run from before this page load.
 
+use super::keys::RoutingKeys;
 use super::rows::FilteredTable;
 use super::{use_bulk, BulkCtx, RowsTable, REPORT_COLUMNS};
 use crate::io::Io;
@@ -165,9 +166,19 @@ pub(super) fn RunView() -> impl IntoView {
         {
             report::with_names(&mut rows, file.checked());
         }
-        Some(
-            view! { <ReportView report=Arc::new(rows) kind=plan.kind teams=teams backup=backup /> },
-        )
+        // In the file's order (rows finish in any order).
+        let mut keys: Vec<_> = run.results.with_untracked(|r| {
+            r.iter()
+                .flat_map(|r| r.keys.iter().map(move |k| (r.line, k.clone())))
+                .collect()
+        });
+        keys.sort_by_key(|(line, _)| *line);
+        let keys: Vec<_> = keys.into_iter().map(|(_, k)| k).collect();
+        let region = ctx.host.with_value(|h| h.session()).and_then(|s| s.region);
+        Some(view! {
+            <ReportView report=Arc::new(rows) kind=plan.kind teams=teams backup=backup />
+            {(!keys.is_empty()).then(|| view! { <RoutingKeys keys=Arc::new(keys) region=region /> })}
+        })
     };
     move || {
         run.plan.with(Option::is_some).then(|| {

@@ -6,6 +6,7 @@ use crate::api::ApiError;
 use crate::bulk::account::{Account, Named};
 use crate::bulk::run::{Control, Method, RunState, Transport};
 use crate::bulk::services::account::AService;
+use crate::bulk::services::keys::AIntegration;
 use crate::bulk::users::account::{AUser, Cm, NRule};
 use crate::bulk::users::Channel;
 use crate::json;
@@ -30,6 +31,10 @@ pub(super) struct State {
     pub(super) users: Vec<FUser>,
     pub(super) teams: Vec<(String, String)>,
     pub(super) services: Vec<(String, String, String)>,
+    /// Integrations: (service id, id, type, name, key).
+    pub(super) integrations: Vec<(String, String, String, String, String)>,
+    /// When each service was made, on the fake's clock.
+    service_made: std::collections::HashMap<String, f64>,
     next: u32,
 }
 
@@ -61,6 +66,13 @@ pub(super) struct Fake {
     /// A new user shows in lists and searches this long after it was made (PagerDuty is
     /// eventually consistent).
     pub(super) lag_ms: f64,
+    /// For this long after a service is made, creating an integration on it answers 400
+    /// (PagerDuty does not see the new service yet, reference §11).
+    pub(super) service_lag_ms: f64,
+    /// Whether a create's answer carries the integration's key (PagerDuty: unknown).
+    pub(super) key_on_create: bool,
+    /// Lose answers (at `lost_rate`) only of writes to paths ending so.
+    pub(super) lose_only: Option<&'static str>,
 }
 
 fn bad(message: &str) -> ApiError {
@@ -84,6 +96,9 @@ impl Fake {
             announced: None,
             licences: None,
             lag_ms: 0.0,
+            service_lag_ms: 0.0,
+            key_on_create: false,
+            lose_only: None,
         }
     }
 
@@ -178,9 +193,35 @@ impl Fake {
                     urgency: None,
                     ack_timeout: None,
                     auto_resolve: None,
+                    integrations: s
+                        .integrations
+                        .iter()
+                        .filter(|i| i.0 == *id)
+                        .map(|i| AIntegration {
+                            id: i.1.clone(),
+                            kind: i.2.clone(),
+                            name: i.3.clone(),
+                        })
+                        .collect(),
                 })
                 .collect(),
         }
+    }
+
+    /// A service with its integrations in full, keys included (as `include[]=integrations`).
+    fn service_json(s: &State, x: &(String, String, String)) -> Value {
+        let integrations: Vec<Value> = s
+            .integrations
+            .iter()
+            .filter(|i| i.0 == x.0)
+            .map(Fake::integration_json)
+            .collect();
+        json!({"id": x.0, "name": x.1, "escalation_policy": {"id": x.2}, "integrations": integrations})
+    }
+
+    fn integration_json(i: &(String, String, String, String, String)) -> Value {
+        json!({"id": i.1, "type": i.2, "name": i.3, "integration_key": i.4,
+            "created_at": format!("2026-01-01T00:00:{:02}Z", i.1[1..].parse::<u32>().unwrap_or(0) % 60)})
     }
 
     fn cm_json(c: &(String, Channel, String, Option<u16>)) -> Value {
@@ -404,10 +445,46 @@ impl Fake {
                     .services
                     .iter()
                     .filter(|x| name.is_empty() || x.1 == name)
-                    .map(|x| json!({"id": x.0, "name": x.1, "escalation_policy": {"id": x.2}}))
+                    .map(|x| Fake::service_json(&s, x))
                     .collect();
                 Ok(page("services", found))
             }
+            (Method::Get, ["services", id]) => {
+                let x = s
+                    .services
+                    .iter()
+                    .find(|x| x.0 == *id)
+                    .ok_or(ApiError::NotFound("service".into()))?;
+                Ok(json!({ "service": Fake::service_json(&s, x) }))
+            }
+            (Method::Post, ["services", id, "integrations"]) => {
+                let made = s.service_made.get(*id).copied();
+                if made.is_some_and(|t| self.clock.get() < t + self.service_lag_ms) {
+                    return Err(bad("Service not found"));
+                }
+                let i = b("integration");
+                let iid = s.id("I");
+                let key = format!("{:032x}", 0xfeed_0000_u64 + s.next as u64);
+                let entry = (
+                    id.to_string(),
+                    iid,
+                    json::string(&i, "type").unwrap_or_default(),
+                    json::string(&i, "name").unwrap_or_default(),
+                    key,
+                );
+                let mut out = Fake::integration_json(&entry);
+                if !self.key_on_create {
+                    out.as_object_mut().map(|o| o.remove("integration_key"));
+                }
+                s.integrations.push(entry);
+                Ok(json!({ "integration": out }))
+            }
+            (Method::Get, ["services", id, "integrations", iid]) => s
+                .integrations
+                .iter()
+                .find(|i| i.0 == *id && i.1 == *iid)
+                .map(|i| json!({"integration": Fake::integration_json(i)}))
+                .ok_or(ApiError::NotFound("integration".into())),
             (Method::Post, ["services"]) => {
                 let sv = b("service");
                 let name = json::string(&sv, "name").unwrap_or_default();
@@ -420,6 +497,8 @@ impl Fake {
                 }
                 let id = s.id("S");
                 s.services.push((id.clone(), name.clone(), policy.clone()));
+                let now = self.clock.get();
+                s.service_made.insert(id.clone(), now);
                 Ok(
                     json!({"service": {"id": id, "name": name, "escalation_policy": {"id": policy}}}),
                 )
@@ -476,7 +555,8 @@ impl Transport for Fake {
             })
         } else {
             let r = self.apply(m, &path, body.as_ref());
-            if m != Method::Get && r.is_ok() && self.roll() < self.lost_rate {
+            let losable = self.lose_only.is_none_or(|end| path.ends_with(end));
+            if m != Method::Get && r.is_ok() && losable && self.roll() < self.lost_rate {
                 count(2);
                 Err(ApiError::Network("connection reset".into()))
             } else {
