@@ -159,6 +159,37 @@ pub fn backup(results: &[RowResult]) -> Option<String> {
     })
 }
 
+/// An offboarding run's changes, one line per object (person, what was done, the object's
+/// PagerDuty link where the plan read one): "Download changes".
+pub fn changes(plan: &Plan, results: &[RowResult]) -> String {
+    use super::plan::Work;
+    let mut out = Writer::new();
+    out.row(["line", "person", "change", "PagerDuty link"]);
+    let mut results: Vec<&RowResult> = results.iter().collect();
+    results.sort_by_key(|r| r.line);
+    for r in results {
+        let objects: Vec<_> = plan
+            .rows
+            .iter()
+            .filter(|p| p.line == r.line)
+            .filter_map(|p| match &p.work {
+                Work::Offboard(w) => Some(w.policies.iter().chain(&w.schedules)),
+                _ => None,
+            })
+            .flatten()
+            .collect();
+        for did in &r.did {
+            let link = objects
+                .iter()
+                .find(|o| did.contains(&format!("({})", o.id)))
+                .and_then(|o| o.link.clone())
+                .unwrap_or_default();
+            out.row([r.line.to_string().as_str(), &r.key, did, &link]);
+        }
+    }
+    out.finish()
+}
+
 /// A run's progress in words: every row of the plan is counted, the rows the plan refused
 /// ("not imported") too, so "4 done, 0 failed" never hides a row that was not imported.
 pub fn progress_words(plan: &Plan, results: &[RowResult]) -> String {

@@ -357,6 +357,7 @@ impl Planner<'_> {
                 w.policies.push(ObjectEdit {
                     id: p.id.clone(),
                     name: p.name.clone(),
+                    link: p.html_url.clone(),
                     parts,
                 });
             }
@@ -444,6 +445,7 @@ impl Planner<'_> {
                 w.schedules.push(ObjectEdit {
                     id: s.id.clone(),
                     name: s.name.clone(),
+                    link: s.html_url.clone(),
                     parts,
                 });
             }

@@ -22,6 +22,8 @@ pub enum IncidentEdit {
 pub struct ObjectEdit {
     pub id: String,
     pub name: String,
+    /// The object in PagerDuty's web app (`html_url`), for the report.
+    pub link: Option<String>,
     pub parts: Vec<String>,
 }
 

@@ -153,11 +153,12 @@ pub(super) fn RunView() -> impl IntoView {
             return None;
         }
         let plan = run.plan.get_untracked()?;
-        let (mut rows, teams, backup) = run.results.with_untracked(|r| {
+        let (mut rows, teams, backup, changes) = run.results.with_untracked(|r| {
             (
                 report::rows(&plan, r),
                 report::teams_created(&plan, r),
                 report::backup(r),
+                (plan.kind == Kind::Offboard).then(|| report::changes(&plan, r)),
             )
         });
         if let Some(Ok(file)) = run
@@ -176,7 +177,7 @@ pub(super) fn RunView() -> impl IntoView {
         let keys: Vec<_> = keys.into_iter().map(|(_, k)| k).collect();
         let region = ctx.host.with_value(|h| h.session()).and_then(|s| s.region);
         Some(view! {
-            <ReportView report=Arc::new(rows) kind=plan.kind teams=teams backup=backup />
+            <ReportView report=Arc::new(rows) kind=plan.kind teams=teams backup=backup changes=changes />
             {(!keys.is_empty()).then(|| view! { <RoutingKeys keys=Arc::new(keys) region=region /> })}
         })
     };
@@ -204,6 +205,8 @@ fn ReportView(
     teams: Vec<String>,
     /// The objects as they were before the run changed them, when it kept any.
     backup: Option<String>,
+    /// Offboarding's changes, one line per object (CSV).
+    changes: Option<String>,
 ) -> impl IntoView {
     let ctx = use_bulk();
     let rows: Vec<Vec<String>> = report.iter().map(ReportRow::cells).collect();
@@ -232,6 +235,10 @@ fn ReportView(
         <div class="actions">
             <button on:click=download_report>"Download report"</button>
             {any_failed.then(|| view! { <button on:click=download_failed>"Download failed rows"</button> })}
+            {changes.map(|text| {
+                let download = move |_| pdscope::browser::download(&report::file_name(kind, "changes", &now()), "text/csv;charset=utf-8", &text);
+                view! { <button on:click=download>"Download changes"</button> }
+            })}
             {backup.map(|text| view! { <BackupButton text=text kind=kind /> })}
         </div>
         {(!teams.is_empty()).then(|| view! {

@@ -51,6 +51,7 @@ pub(super) fn stub(id: &str, name: &str) -> Value {
 /// A policy with rules of targets (`S…` ids are schedules).
 pub(super) fn policy(id: &str, name: &str, rules: &[&[Value]]) -> Value {
     json!({"id": id, "type": "escalation_policy", "name": name, "num_loops": 0,
+        "html_url": format!("https://acme.pagerduty.com/escalation_policies/{id}"),
         "services": [{"id": "SVC"}],
         "escalation_rules": rules.iter().enumerate().map(|(i, ts)| json!({
             "id": format!("{id}R{i}"), "escalation_delay_in_minutes": 30, "targets": ts.to_vec()

@@ -339,6 +339,10 @@ fn a_run_goes_in_pagerdutys_order_and_a_second_run_finds_nothing_to_do() {
         ana.before
     );
     assert!(ana.did.iter().any(|d| d.starts_with("deleted user Ana")));
+    // "Download changes": one line per object, with its PagerDuty link.
+    let changes = crate::bulk::report::changes(&p, &done);
+    assert!(changes.contains("2,ana@example.com,policy Payments (P1): Ana → Ben,https://acme.pagerduty.com/escalation_policies/P1"), "{changes}");
+    assert!(changes.contains("3,PDEL001,"), "{changes}");
     // The same file again: nothing left to do, nothing written.
     let n = fake.writes().len();
     let again = plan(&fake, text);
