@@ -172,6 +172,15 @@ test('"Offboard…" on a user\'s page opens the plan for them; without replaceme
     await t.page.locator('.check-summary', { hasText: 'solo@example.com (from the user page): read as pdscope offboarding. 1 person: 1 ready, 0 with problems.' }).waitFor();
     assert.equal(await t.page.getByLabel('Offboard people').isChecked(), true);
     assert.match(await plan(t.page), /^1 person: 0 to offboard, 0 unchanged, 1 error\.$/);
+    // A link that loads the app afresh: one e-mail is checked (and leaves the address); a
+    // crafted value naming several people is ignored.
+    await t.page.goto(`${t.web.origin}/import?offboard=${encodeURIComponent('solo@example.com')}`);
+    await t.page.locator('.check-summary', { hasText: 'solo@example.com (from a link): read as pdscope offboarding. 1 person: 1 ready' }).waitFor();
+    assert.equal(new URL(t.page.url()).search, '');
+    await t.page.goto(`${t.web.origin}/import?offboard=${encodeURIComponent('solo@example.com\nmany-policies@example.com')}`);
+    await t.page.getByText('What to do').waitFor();
+    assert.equal(await t.page.locator('.check-summary').count(), 0);
+    await t.page.getByLabel('Offboard people').check();
     await choose(t.page, 'no-replacements.csv', 'email\nsolo@example.com\nmany-policies@example.com\n');
     assert.match(await plan(t.page), /^2 people: 0 to offboard, 0 unchanged, 2 error\.$/);
     const table = await t.page.getByRole('region', { name: 'Plan' }).textContent();

@@ -35,6 +35,8 @@ pub enum HostCall {
     Scoped,
     Role,
     Who,
+    /// The signed-in person's e-mail exactly as PagerDuty has it (for `From`).
+    Email,
     SignIn,
     Rescope,
     SignOut,
@@ -42,7 +44,7 @@ pub enum HostCall {
 }
 
 impl HostCall {
-    pub const ALL: [HostCall; 14] = [
+    pub const ALL: [HostCall; 15] = [
         HostCall::ApiUrl,
         HostCall::Token,
         HostCall::Session,
@@ -53,6 +55,7 @@ impl HostCall {
         HostCall::Scoped,
         HostCall::Role,
         HostCall::Who,
+        HostCall::Email,
         HostCall::SignIn,
         HostCall::Rescope,
         HostCall::SignOut,
@@ -72,6 +75,7 @@ impl HostCall {
             HostCall::Scoped => "scoped",
             HostCall::Role => "role",
             HostCall::Who => "who",
+            HostCall::Email => "email",
             HostCall::SignIn => "signIn",
             HostCall::Rescope => "rescope",
             HostCall::SignOut => "signOut",

@@ -53,12 +53,10 @@ impl Host {
         self.text(HostCall::Who)
             .unwrap_or_else(|| "the signed-in user".into())
     }
-    /// The signed-in person's e-mail (from "Name (e-mail)"), for the `From` header PagerDuty
-    /// wants on incident updates.
+    /// The signed-in person's e-mail as PagerDuty has it, for the `From` header PagerDuty
+    /// wants on incident updates (never parsed out of a name someone may choose).
     pub fn email(&self) -> Option<String> {
-        let who = self.text(HostCall::Who)?;
-        let inner = who.strip_suffix(')')?.rsplit_once('(')?.1;
-        inner.contains('@').then(|| inner.to_string())
+        self.text(HostCall::Email)
     }
     pub fn sign_in(&self, scopes: &[String]) {
         self.call(HostCall::SignIn, &scopes.join(" ").into());

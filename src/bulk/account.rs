@@ -33,9 +33,10 @@ pub const POLICIES_PATH: &str = "/escalation_policies";
 pub const ABILITIES_PATH: &str = "/abilities";
 /// The account's licences (not paged).
 pub const LICENCES_PATH: &str = "/licenses";
-/// Services with their integrations in full: a plan needs to know which already have an
-/// Events API v2 integration (the answer carries routing keys too; they are not kept).
-pub const SERVICES_PATH: &str = super::services::keys::SERVICES_PATH;
+/// Services, their integrations as references: enough for a plan to know which already have
+/// an Events API v2 integration, without bringing every routing key into the page (only
+/// "Export routing keys" reads them, `services::keys::SERVICES_PATH`).
+pub const SERVICES_PATH: &str = "/services";
 /// A team or an escalation policy.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Named {

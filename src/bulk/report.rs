@@ -145,7 +145,8 @@ pub fn backup(results: &[RowResult]) -> Option<String> {
         .flat_map(|r| {
             r.before.iter().filter_map(move |b| {
                 let mut v: serde_json::Value = serde_json::from_str(b).ok()?;
-                v["row"] = serde_json::json!(r.key);
+                v.as_object_mut()?
+                    .insert("row".into(), serde_json::json!(r.key));
                 Some(v)
             })
         })

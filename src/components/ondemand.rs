@@ -164,6 +164,7 @@ fn make_host() -> js_sys::Function {
             HostCall::Granted => session.map(|s| s.granted_scopes.join(" ")),
             HostCall::Requested => session.map(|s| s.requested_scopes.join(" ")),
             HostCall::Role => person().and_then(|p| p.role),
+            HostCall::Email => person().and_then(|p| p.email),
             HostCall::Who => person().map(|p| match p.email {
                 Some(e) => format!("{} ({e})", p.name),
                 None => p.name,

@@ -72,7 +72,7 @@ thread_local! {
 /// person, checked (the plan is still the person's to ask for). A run under way is left alone.
 pub fn offboard_soon(email: &str) {
     match LIVE.with(|l| l.get()) {
-        Some(ctx) => ctx.offboard(email),
+        Some(ctx) => ctx.offboard(email, "from the user page"),
         None => PENDING.with(|p| *p.borrow_mut() = Some(email.to_string())),
     }
 }
@@ -158,17 +158,37 @@ pub fn provide_bulk(host: Host) {
     LIVE.with(|l| l.set(Some(ctx)));
     on_cleanup(|| LIVE.with(|l| l.set(None)));
     // Named on a user's page before this page was mounted, or in the address (`?offboard=`,
-    // when the link loaded the app afresh).
-    let named = PENDING.with(|p| p.borrow_mut().take()).or_else(|| {
-        let search = web_sys::window()?.location().search().ok()?;
-        pdscope::url::parse_query(&search)
-            .into_iter()
-            .find(|(k, _)| k == "offboard")
-            .map(|(_, v)| v)
-    });
-    if let Some(email) = named {
-        ctx.offboard(&email);
+    // when a link loaded the app afresh): checked only, never planned or run by itself, and
+    // taken out of the address so a later visit does not bring it back.
+    if let Some(who) = PENDING.with(|p| p.borrow_mut().take()) {
+        ctx.offboard(&who, "from the user page");
+    } else if let Some(who) = from_address() {
+        ctx.offboard(&who, "from a link");
     }
+}
+
+/// The `offboard` value in the address, which is then removed from it (history entry kept).
+fn from_address() -> Option<String> {
+    let w = web_sys::window()?;
+    let search = w.location().search().ok()?;
+    let query = pdscope::url::parse_query(&search);
+    let who = query.iter().find(|(k, _)| k == "offboard")?.1.clone();
+    let rest: Vec<(&str, &str)> = query
+        .iter()
+        .filter(|(k, _)| k != "offboard")
+        .map(|(k, v)| (k.as_str(), v.as_str()))
+        .collect();
+    let path = w.location().pathname().ok()?;
+    let url = if rest.is_empty() {
+        path
+    } else {
+        format!("{path}?{}", pdscope::url::form(&rest))
+    };
+    let _ = w
+        .history()
+        .ok()?
+        .replace_state_with_url(&wasm_bindgen::JsValue::NULL, "", Some(&url));
+    Some(who)
 }
 
 /// Listens to `event` on the window for as long as the page lives (sign-out unmounts it: the
@@ -254,16 +274,17 @@ fn scope_button(host: &Host, scopes: Vec<String>) -> AnyView {
 }
 
 impl BulkCtx {
-    /// Offboarding, with a file of the one person `email` checked.
-    fn offboard(self, email: &str) {
+    /// Offboarding, with a file of the one person (or placeholder) `who` checked; `whence`
+    /// says where the name came from. Anything but one e-mail or one id is ignored.
+    fn offboard(self, who: &str, whence: &str) {
         if self.run.state.get_untracked().is_some() && !self.run.finished.get_untracked() {
             return;
         }
+        let Some(file) = pdscope::bulk::offboard::one_person_file(who) else {
+            return;
+        };
         self.kind.set(Kind::Offboard);
-        self.take(
-            format!("{email} (from the user page)"),
-            format!("email\n{email}\n").as_bytes(),
-        );
+        self.take(format!("{who} ({whence})"), file.as_bytes());
     }
 
     /// A new file: its check replaces the last file's plan (not a run's report).

@@ -264,6 +264,23 @@ fn leaver(row: &Row, cols: &[(&'static str, usize)]) -> Result<Leaver, Vec<Probl
     })
 }
 
+/// The file "Offboard…" (a user's page, an audit finding, a link) opens with: one person by
+/// e-mail, or one placeholder by id with an empty `replacement` for the person to fill in.
+/// `None` for anything else (a link is not trusted to name several people, or a column).
+pub fn one_person_file(who: &str) -> Option<String> {
+    let mut out = crate::csvfile::Writer::new();
+    if looks_like_id(who) {
+        out.row(["email", "replacement"]);
+        out.row([who, ""]);
+    } else if email_ok(who) {
+        out.row(["email"]);
+        out.row([who]);
+    } else {
+        return None;
+    }
+    Some(out.finish())
+}
+
 /// Who the plan must read about: each row's e-mail or placeholder id, and its replacement.
 pub fn people(checked: &Checked<Leaver>) -> Vec<String> {
     let mut out: Vec<String> = checked

@@ -187,6 +187,25 @@ fn strip(v: &mut Value) {
     }
 }
 
+/// An object as a `PUT` would restore it: without what PagerDuty fills in (rendered
+/// entries: everyone's shifts), so the backup stays small and holds only what it must.
+fn restorable(v: &Value) -> Value {
+    let mut v = v.clone();
+    strip(&mut v);
+    for l in v
+        .get_mut("schedule_layers")
+        .and_then(Value::as_array_mut)
+        .into_iter()
+        .flatten()
+    {
+        if let Some(o) = l.as_object_mut() {
+            o.remove("rendered_schedule_entries");
+            o.remove("rendered_coverage_percentage");
+        }
+    }
+    v
+}
+
 fn layer_ids(sched: &Value) -> Vec<String> {
     sched
         .get("schedule_layers")
@@ -360,8 +379,9 @@ impl<'a, T: Transport> Runner<'a, T> {
                 .map_err(|e| explain(&step, &e))?;
             let fresh = fresh.get(key).cloned().unwrap_or_default();
             if !kept {
-                r.before
-                    .push(json!({"type": key, "id": o.id, "before": fresh}).to_string());
+                r.before.push(
+                    json!({"type": key, "id": o.id, "before": restorable(&fresh)}).to_string(),
+                );
                 kept = true;
             }
             let edited = if key == "schedule" {

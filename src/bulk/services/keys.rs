@@ -7,8 +7,8 @@ use crate::config::Region;
 use crate::json::{self, FromJson};
 use serde_json::{json, Value};
 
-/// Services with their integrations in full (keys included): what a plan and "Export routing
-/// keys" read.
+/// Services with their integrations in full (keys included): what "Export routing keys" reads
+/// (a plan reads `/services`, whose integration references carry no key).
 pub const SERVICES_PATH: &str = "/services?include%5B%5D=integrations";
 
 /// The integration type pdscope makes.

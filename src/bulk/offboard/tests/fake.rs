@@ -19,6 +19,8 @@ pub(super) struct State {
     /// (schedule id, override).
     pub(super) overrides: Vec<(String, Value)>,
     pub(super) incidents: Vec<Value>,
+    /// GET lists layers in PUT order (PagerDuty's quirk fixed), not the reverse.
+    pub(super) same_order: bool,
     next: u32,
 }
 
@@ -148,9 +150,10 @@ impl Fake {
         let (p, _) = path.split_once('?').unwrap_or((path, ""));
         let seg: Vec<&str> = p.trim_start_matches('/').split('/').collect();
         let mut s = self.state.borrow_mut();
+        let same = s.same_order;
         let reversed = |sched: &Value| {
             let mut v = sched.clone();
-            if let Some(ls) = v["schedule_layers"].as_array_mut() {
+            if let Some(ls) = v["schedule_layers"].as_array_mut().filter(|_| !same) {
                 ls.reverse();
             }
             v

@@ -80,6 +80,24 @@ fn a_file_of_emails_alone_checks_and_bad_rows_say_what_to_write() {
         "\u{feff}{export}\nAna,ana@example.com,Responder,SRE,Europe/London,Platform\n"
     ));
     assert_eq!((c.valid(), c.rows[0].key.as_str()), (1, "ana@example.com"));
+    // "Offboard…" names one person, or one placeholder whose replacement is asked for.
+    let one = one_person_file("ana@example.com").unwrap();
+    assert_eq!(checked(&one).valid(), 1);
+    let c = checked(&one_person_file("PDEL001").unwrap());
+    assert!(
+        problems(&c)[0].starts_with("replacement: is empty"),
+        "{:?}",
+        problems(&c)
+    );
+    for crafted in [
+        "a@x.com\nceo@x.com",
+        "a@x.com,b@x.com,resolve",
+        "=cmd()",
+        "",
+        "P12",
+    ] {
+        assert_eq!(one_person_file(crafted), None, "{crafted:?}");
+    }
     // The template's rows are refused as they are.
     let t = crate::bulk::template(Kind::Offboard);
     assert_eq!(checked(&t).valid(), 0);
@@ -497,4 +515,40 @@ fn only_an_admin_with_the_writes_it_makes_may_run_it() {
         );
     }
     assert_eq!(Kind::Offboard.role_refusal("admin"), None);
+}
+
+#[test]
+fn layers_keep_their_order_whether_or_not_the_account_reverses_them_on_get() {
+    for same_order in [false, true] {
+        let mut s = state();
+        s.same_order = same_order;
+        let fake = Fake::new(s, 0.0);
+        let ids = |f: &Fake| {
+            f.schedule("S1")["schedule_layers"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|l| l["id"].clone())
+                .collect::<Vec<_>>()
+        };
+        let before = ids(&fake);
+        let p = plan(
+            &fake,
+            "email,replacement\nana@example.com,ben@example.com\n",
+        );
+        let done = run(&fake, &p);
+        assert!(done.iter().all(|r| r.outcome == Outcome::Done), "{done:#?}");
+        assert_eq!(ids(&fake), before, "same_order {same_order}");
+        let puts = fake
+            .writes()
+            .iter()
+            .filter(|(m, p)| *m == Method::Put && p == "/schedules/S1")
+            .count();
+        // Written once; where GET does not reverse, a second time in GET order.
+        assert_eq!(
+            puts,
+            if same_order { 2 } else { 1 },
+            "same_order {same_order}"
+        );
+    }
 }
