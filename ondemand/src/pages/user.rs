@@ -83,7 +83,10 @@ async fn read(io: &Io, id: &str) -> Result<Extras, ApiError> {
         detail,
     })?;
     Ok(Extras {
-        who: (u.display_name().to_string(), u.email.clone().unwrap_or_default()),
+        who: (
+            u.display_name().to_string(),
+            u.email.clone().unwrap_or_default(),
+        ),
         rules,
         roles: roles(io, &u.id, &u.teams).await,
     })
