@@ -172,6 +172,13 @@ test('"Offboard…" on a user\'s page opens the plan for them; without replaceme
     await t.page.locator('.check-summary', { hasText: 'solo@example.com (from the user page): read as pdscope offboarding. 1 person: 1 ready, 0 with problems.' }).waitFor();
     assert.equal(await t.page.getByLabel('Offboard people').isChecked(), true);
     assert.match(await plan(t.page), /^1 person: 0 to offboard, 0 unchanged, 1 error\.$/);
+    // From the Users list: a search that shows a few people offers to offboard them.
+    await t.page.getByRole('navigation').getByRole('link', { name: 'Users' }).click();
+    await t.page.getByPlaceholder('Search users…').waitFor();
+    assert.equal(await t.page.getByRole('button', { name: /^Offboard (these|this)/ }).count(), 0, 'not for the whole list');
+    await t.page.getByPlaceholder('Search users…').fill('solo@');
+    await t.page.getByRole('button', { name: 'Offboard this person…' }).click();
+    await t.page.locator('.check-summary', { hasText: 'solo@example.com (from the Users list): read as pdscope offboarding. 1 person: 1 ready' }).waitFor();
     // A link that loads the app afresh: one e-mail is checked (and leaves the address); a
     // crafted value naming several people is ignored.
     await t.page.goto(`${t.web.origin}/import?offboard=${encodeURIComponent('solo@example.com')}`);

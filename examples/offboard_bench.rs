@@ -554,7 +554,7 @@ fn measure(text: &str, pause_ms: f64) -> ((Log, f64), (Log, f64), Vec<String>, S
     let ran = (fake.log.take(), clock.now.get() - planned.1 - pause_ms);
     let [p, ps] = puts(&ran.0, "/escalation_policies/");
     let ([x, xs], [i, _]) = (puts(&ran.0, "/schedules/"), puts(&ran.0, "/incidents"));
-    let edits = format!("{p} policy PUTs to {ps} policies (a GET before each), {x} schedule PUTs to {xs} schedules (a GET before and after each), {i} incident PUTs, and the overrides (GET, POST, DELETE each), a team removal and a delete a person");
+    let edits = format!("{p} policy PUTs to {ps} policies (a GET before each), {x} schedule PUTs to {xs} schedules (a GET before each; the first also read back for the layer order), {i} incident PUTs, and the overrides (GET, POST, DELETE each), a team removal and a delete a person");
     (planned, ran, wrong, edits)
 }
 

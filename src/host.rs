@@ -114,6 +114,9 @@ pub enum Entry {
     MountCredentials,
     /// `unmount_credentials()`: it goes.
     UnmountCredentials,
+    /// `offboard_soon(emails)`: the Import page opens on offboarding with a file of these
+    /// people (one e-mail a line) checked, when it is next shown.
+    OffboardSoon,
 }
 
 impl Entry {
@@ -130,6 +133,7 @@ impl Entry {
             Entry::UnmountUserExtras => "unmount_user_extras",
             Entry::MountCredentials => "mount_credentials",
             Entry::UnmountCredentials => "unmount_credentials",
+            Entry::OffboardSoon => "offboard_soon",
         }
     }
 

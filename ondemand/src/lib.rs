@@ -77,6 +77,14 @@ mod entries {
         })
     }
 
+    /// `Entry::OffboardSoon`: the Import page opens on offboarding with a file of `emails`
+    /// (one a line) checked; nothing is read or written until the person asks.
+    #[wasm_bindgen]
+    pub fn offboard_soon(emails: String) {
+        let people: Vec<String> = emails.lines().map(str::to_string).collect();
+        crate::pages::bulk::offboard_soon(&people, "from the Users list");
+    }
+
     /// `Entry::MountToken`: the token inspector into `el` (a new one replaces the last).
     #[wasm_bindgen]
     pub fn mount_token(el: web_sys::HtmlElement, host: js_sys::Function) {

@@ -374,3 +374,32 @@ pub fn ExportForImport(
         </span>
     }
 }
+
+/// "Offboard these N…" on the Users list when a search shows a few people: the Import page
+/// opens on offboarding with a file of them checked (the plan and the run are still the
+/// person's to ask for). Should the module not load, the Import page says why.
+#[component]
+pub fn OffboardThese(table: crate::components::table::Table) -> impl IntoView {
+    let nav = crate::nav::use_nav();
+    move || {
+        let emails = table
+            .searched_column("email", crate::bulk::offboard::MAX_NAMED)?
+            .join("\n");
+        let n = emails.lines().count();
+        let go = move |_| {
+            let emails = JsValue::from(emails.as_str());
+            leptos::task::spawn_local(async move {
+                if let Ok(m) = ondemand().await {
+                    let none = JsValue::UNDEFINED;
+                    let _ = call(&m, Entry::OffboardSoon, &emails, &none, &none);
+                }
+                nav.navigate(&AppRoute::Import.path(), false, true);
+            });
+        };
+        let label = match n {
+            1 => "Offboard this person…".to_string(),
+            n => format!("Offboard these {n}…"),
+        };
+        Some(view! { <button on:click=go>{label}</button> })
+    }
+}

@@ -104,6 +104,27 @@ pub struct Table {
 }
 
 impl Table {
+    /// The `key` column of every row the search shows, in order, when a search is typed and
+    /// shows between 1 and `most` rows (the Users list's "Offboard these…").
+    pub fn searched_column(&self, key: &str, most: usize) -> Option<Vec<String>> {
+        if self.query.search.with(|s| s.trim().is_empty()) {
+            return None;
+        }
+        let col = table::column_index(self.columns, key)?;
+        let view = self.view.get();
+        if view.is_empty() || view.len() > most {
+            return None;
+        }
+        self.rows.with(|r| {
+            let r = r.as_ref()?;
+            Some(
+                view.iter()
+                    .filter_map(|&i| r.index.cells.get(i)?.get(col).cloned())
+                    .collect(),
+            )
+        })
+    }
+
     /// A table of `rows` (`None` until there are some: the table is not shown, and export is
     /// off), searched and sorted as `query` says. A memo, so that the table starts over only
     /// for a new set of rows.

@@ -306,6 +306,7 @@ fn EntityList(
                 <h1>{kind.title()}</h1>
                 <TableTools table=table noun=kind.noun() />
                 <crate::components::ondemand::ExportForImport kind=kind.bulk() />
+                {(kind == ListKind::Users).then(|| view! { <crate::components::ondemand::OffboardThese table=table /> })}
                 {(kind == ListKind::Services).then(|| view! {
                     <crate::components::ondemand::ExportForImport kind=kind.bulk() keys=true />
                 })}

@@ -64,16 +64,16 @@ struct RunCtx {
 thread_local! {
     /// The Import page's state while it is mounted (the user page's "Offboard…" reaches it).
     static LIVE: std::cell::Cell<Option<BulkCtx>> = const { std::cell::Cell::new(None) };
-    /// Someone to offboard, named before the Import page was mounted.
-    static PENDING: std::cell::RefCell<Option<String>> = const { std::cell::RefCell::new(None) };
+    /// People to offboard (and where they were named), before the Import page was mounted.
+    static PENDING: std::cell::RefCell<Option<(Vec<String>, &'static str)>> = const { std::cell::RefCell::new(None) };
 }
 
 /// "Offboard…" on a user's page: the Import page opens on offboarding with a file of that one
 /// person, checked (the plan is still the person's to ask for). A run under way is left alone.
-pub fn offboard_soon(email: &str) {
+pub fn offboard_soon(people: &[String], whence: &'static str) {
     match LIVE.with(|l| l.get()) {
-        Some(ctx) => ctx.offboard(email, "from the user page"),
-        None => PENDING.with(|p| *p.borrow_mut() = Some(email.to_string())),
+        Some(ctx) => ctx.offboard(people, whence),
+        None => PENDING.with(|p| *p.borrow_mut() = Some((people.to_vec(), whence))),
     }
 }
 
@@ -160,10 +160,10 @@ pub fn provide_bulk(host: Host) {
     // Named on a user's page before this page was mounted, or in the address (`?offboard=`,
     // when a link loaded the app afresh): checked only, never planned or run by itself, and
     // taken out of the address so a later visit does not bring it back.
-    if let Some(who) = PENDING.with(|p| p.borrow_mut().take()) {
-        ctx.offboard(&who, "from the user page");
+    if let Some((people, whence)) = PENDING.with(|p| p.borrow_mut().take()) {
+        ctx.offboard(&people, whence);
     } else if let Some(who) = from_address() {
-        ctx.offboard(&who, "from a link");
+        ctx.offboard(&[who], "from a link");
     }
 }
 
@@ -274,17 +274,21 @@ fn scope_button(host: &Host, scopes: Vec<String>) -> AnyView {
 }
 
 impl BulkCtx {
-    /// Offboarding, with a file of the one person (or placeholder) `who` checked; `whence`
-    /// says where the name came from. Anything but one e-mail or one id is ignored.
-    fn offboard(self, who: &str, whence: &str) {
+    /// Offboarding, with a file of `people` (e-mails, or placeholders' ids) checked; `whence`
+    /// says where they were named. Anything but e-mails and ids is ignored.
+    fn offboard(self, people: &[String], whence: &str) {
         if self.run.state.get_untracked().is_some() && !self.run.finished.get_untracked() {
             return;
         }
-        let Some(file) = pdscope::bulk::offboard::one_person_file(who) else {
+        let Some(file) = pdscope::bulk::offboard::people_file(people) else {
             return;
         };
+        let name = match people {
+            [one] => format!("{one} ({whence})"),
+            many => format!("{} ({whence})", Kind::Offboard.count(many.len())),
+        };
         self.kind.set(Kind::Offboard);
-        self.take(format!("{who} ({whence})"), file.as_bytes());
+        self.take(name, file.as_bytes());
     }
 
     /// A new file: its check replaces the last file's plan (not a run's report).

@@ -179,7 +179,7 @@ pub fn extras_view(x: Extras) -> impl IntoView {
         view! {
             <h2>"Leaving?"</h2>
             <p>
-                <a href=href on:click=move |_| crate::pages::bulk::offboard_soon(&email)>{format!("Offboard {name}…")}</a>
+                <a href=href on:click=move |_| crate::pages::bulk::offboard_soon(std::slice::from_ref(&email), "from the user page")>{format!("Offboard {name}…")}</a>
                 " Plans taking them off every escalation policy and schedule, with who takes over; nothing is written until you press Offboard."
             </p>
         }

@@ -6,6 +6,7 @@
 //! incidents; [`plan`] computes every change before → after and refuses gaps in on-call;
 //! [`work`] is what the run does; `steps` does it, in PagerDuty's order.
 
+mod edit;
 pub mod oncall;
 pub mod plan;
 mod steps;
@@ -264,19 +265,24 @@ fn leaver(row: &Row, cols: &[(&'static str, usize)]) -> Result<Leaver, Vec<Probl
     })
 }
 
-/// The file "Offboard…" (a user's page, an audit finding, a link) opens with: one person by
-/// e-mail, or one placeholder by id with an empty `replacement` for the person to fill in.
-/// `None` for anything else (a link is not trusted to name several people, or a column).
-pub fn one_person_file(who: &str) -> Option<String> {
-    let mut out = crate::csvfile::Writer::new();
-    if looks_like_id(who) {
-        out.row(["email", "replacement"]);
-        out.row([who, ""]);
-    } else if email_ok(who) {
-        out.row(["email"]);
-        out.row([who]);
-    } else {
+/// The most people "Offboard…" names at once (the Users list's search).
+pub const MAX_NAMED: usize = 100;
+
+/// The file "Offboard…" (a user's page, the Users list, an audit finding, a link) opens with:
+/// people by e-mail or placeholders by id, each with an empty `replacement` for the person to
+/// fill in. `None` when any is neither (a value is never trusted to hold a line break or a
+/// column), or there are none or too many.
+pub fn people_file(people: &[String]) -> Option<String> {
+    if people.is_empty() || people.len() > MAX_NAMED {
         return None;
+    }
+    let mut out = crate::csvfile::Writer::new();
+    out.row(["email", "replacement"]);
+    for who in people {
+        if !looks_like_id(who) && !email_ok(who) {
+            return None;
+        }
+        out.row([who.as_str(), ""]);
     }
     Some(out.finish())
 }

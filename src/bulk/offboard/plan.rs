@@ -29,11 +29,26 @@ pub fn offboard(checked: &Checked<Leaver>, account: &Account) -> Plan {
             _ => None,
         })
         .collect();
+    // People the file takes out without a replacement: a level or layer they share is empty
+    // when all of them go, though each alone would leave the others.
+    let bare: BTreeSet<String> = checked
+        .rows
+        .iter()
+        .filter_map(|l| match &l.spec {
+            Ok(Leaver {
+                who: Who::Email(e),
+                replacement: None,
+                ..
+            }) => account.user_by_email(e).map(|u| u.id.clone()),
+            _ => None,
+        })
+        .collect();
     let rows = plan_lines(checked, |line, spec| {
         let mut p = Planner {
             account,
             oc: &account.oncall,
             replaced: &replaced,
+            bare: &bare,
             changes: vec![],
             problems: vec![],
         };
@@ -71,6 +86,8 @@ struct Planner<'a> {
     account: &'a Account,
     oc: &'a OnCall,
     replaced: &'a BTreeSet<String>,
+    /// Leavers of the file with no replacement: their places are gone too.
+    bare: &'a BTreeSet<String>,
     changes: Vec<String>,
     problems: Vec<Problem>,
 }
@@ -309,7 +326,9 @@ impl Planner<'_> {
                     .targets
                     .iter()
                     .filter(|t| match t {
-                        Target::User(x) => x.id != w.user_id && !x.deleted,
+                        Target::User(x) => {
+                            x.id != w.user_id && !x.deleted && !self.bare.contains(&x.id)
+                        }
                         Target::Schedule { .. } => true,
                     })
                     .count();
@@ -331,7 +350,7 @@ impl Planner<'_> {
                     )),
                     None if live == 0 => self.problem(
                         "replacement",
-                        format!("policy {}, level {level} would have nobody ({} is its only target), so alerts would go unanswered; write a replacement", p.name, self.shown(me)),
+                        format!("policy {}, level {level} would have nobody ({} is its only target{}), so alerts would go unanswered; write a replacement", p.name, self.shown(me), if others.is_empty() { "" } else { " besides people leaving and deleted users' placeholders" }),
                     ),
                     None => self.changes.push(format!(
                         "policy {}, level {level}: remove {} (leaves {})",
@@ -398,7 +417,7 @@ impl Planner<'_> {
                 let others = l
                     .users
                     .iter()
-                    .filter(|u| u.id != w.user_id && !u.deleted)
+                    .filter(|u| u.id != w.user_id && !u.deleted && !self.bare.contains(&u.id))
                     .count();
                 let at = format!(
                     "schedule {}, layer {}{}",
@@ -427,7 +446,7 @@ impl Planner<'_> {
                     )),
                     None if others == 0 => self.problem(
                         "replacement",
-                        format!("{at} would have nobody ({me} is its only member), leaving a gap in on-call; write a replacement"),
+                        format!("{at} would have nobody ({me} is its only member{}), leaving a gap in on-call; write a replacement", if n > 1 { " besides people leaving and deleted users' placeholders" } else { "" }),
                     ),
                     None => self.changes.push(format!(
                         "{at}, position {} of {n}: remove {me} (the others' turns shift)",

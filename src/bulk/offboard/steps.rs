@@ -7,8 +7,10 @@
 //! overwrite. A lost answer is read back before anything is sent again, so nothing is done
 //! twice; each object is kept as it was before its write (the backup).
 
+use super::edit::{edit_policy, edit_schedule, in_put_order, layer_ids, restorable, user_ref};
 use super::work::{
-    Finally, IncidentEdit, ObjectEdit, OffboardWork, OverrideEdit, INCIDENTS_PER_REQUEST,
+    Finally, IncidentEdit, ObjectEdit, OffboardWork, OverrideEdit, SharedEdit,
+    INCIDENTS_PER_REQUEST,
 };
 use crate::api::ApiError;
 use crate::bulk::run::{
@@ -17,201 +19,12 @@ use crate::bulk::run::{
 use crate::json;
 use serde_json::{json, Value};
 
-/// Fields PagerDuty fills in and does not take back on a `PUT`.
-const READ_ONLY: &[&str] = &[
-    "self",
-    "html_url",
-    "summary",
-    "services",
-    "users",
-    "escalation_policies",
-    "final_schedule",
-    "overrides_subschedule",
-    "created_at",
-    "updated_at",
-    "privilege",
-];
-
 fn changed(step: &str, what: &str) -> RowError {
     RowError {
         step: step.to_string(),
         pagerduty: String::new(),
         plain: format!("{what} changed since the plan (someone edited it meanwhile), so pdscope did not overwrite it; plan again and offboard this person again"),
     }
-}
-
-fn user_ref(id: &str) -> Value {
-    json!({"id": id, "type": "user_reference"})
-}
-
-/// A policy's rules with `me` replaced by `to` (or taken out) in the rules `parts` name; an
-/// `Err` when the policy no longer is as the plan saw it.
-pub(crate) fn edit_policy(
-    policy: &Value,
-    me: &str,
-    to: Option<&str>,
-    parts: &[String],
-) -> Result<Option<Value>, ()> {
-    let rules = policy
-        .get("escalation_rules")
-        .and_then(Value::as_array)
-        .ok_or(())?;
-    let names = |t: &Value, id: &str| {
-        json::string(t, "id").as_deref() == Some(id)
-            && json::string(t, "type").is_some_and(|k| k.starts_with("user"))
-    };
-    let holding: Vec<String> = rules
-        .iter()
-        .filter(|r| {
-            r.get("targets")
-                .and_then(Value::as_array)
-                .is_some_and(|ts| ts.iter().any(|t| names(t, me)))
-        })
-        .map(|r| json::string(r, "id").unwrap_or_default())
-        .collect();
-    if holding.is_empty() {
-        return Ok(None); // Done already (a lost answer that landed).
-    }
-    if holding != parts {
-        return Err(());
-    }
-    let mut out = policy.clone();
-    for rule in out["escalation_rules"].as_array_mut().ok_or(())? {
-        let targets = rule["targets"].as_array().cloned().unwrap_or_default();
-        if !targets.iter().any(|t| names(t, me)) {
-            continue;
-        }
-        let already = to.is_some_and(|to| targets.iter().any(|t| names(t, to)));
-        let new: Vec<Value> = targets
-            .iter()
-            .filter_map(|t| match (names(t, me), to) {
-                (false, _) => Some(json!({"id": t["id"], "type": t["type"]})),
-                (true, Some(to)) if !already => Some(user_ref(to)),
-                (true, _) => None,
-            })
-            .collect();
-        if new.is_empty() {
-            return Err(()); // Nobody would be left: the plan saw others here.
-        }
-        rule["targets"] = Value::Array(new);
-    }
-    strip(&mut out);
-    Ok(Some(out))
-}
-
-/// A schedule's layers with `me` replaced by `to` in place (or taken out) in the layers `parts`
-/// name, in PUT order (the reverse of GET's, PagerDuty's known quirk) unless `get_order`.
-pub(crate) fn edit_schedule(
-    sched: &Value,
-    me: &str,
-    to: Option<&str>,
-    parts: &[String],
-    get_order: bool,
-) -> Result<Option<Value>, ()> {
-    let layers = sched
-        .get("schedule_layers")
-        .and_then(Value::as_array)
-        .ok_or(())?;
-    let uid = |u: &Value| u.get("user").and_then(|x| json::string(x, "id"));
-    let holding: Vec<String> = layers
-        .iter()
-        .filter(|l| {
-            l.get("users")
-                .and_then(Value::as_array)
-                .is_some_and(|us| us.iter().any(|u| uid(u).as_deref() == Some(me)))
-        })
-        .filter_map(|l| json::string(l, "id"))
-        .filter(|id| parts.contains(id))
-        .collect();
-    let anywhere = layers.iter().any(|l| {
-        l.get("users")
-            .and_then(Value::as_array)
-            .is_some_and(|us| us.iter().any(|u| uid(u).as_deref() == Some(me)))
-    });
-    if !anywhere {
-        return Ok(None);
-    }
-    if holding.len() != parts.len() {
-        return Err(());
-    }
-    let mut out = sched.clone();
-    let mut new_layers = vec![];
-    for l in layers {
-        let mut l = l.clone();
-        let users = l["users"].as_array().cloned().unwrap_or_default();
-        let mine = users.iter().any(|u| uid(u).as_deref() == Some(me));
-        let keep_id = json::string(&l, "id").is_some_and(|id| parts.contains(&id));
-        if mine && keep_id {
-            let already = to.is_some_and(|to| users.iter().any(|u| uid(u).as_deref() == Some(to)));
-            let new: Vec<Value> = users
-                .iter()
-                .filter_map(|u| match (uid(u).as_deref() == Some(me), to) {
-                    (false, _) => Some(json!({"user": user_ref(&uid(u)?)})),
-                    (true, Some(to)) if !already => Some(json!({"user": user_ref(to)})),
-                    (true, _) => None,
-                })
-                .collect();
-            if new.is_empty() {
-                return Err(());
-            }
-            l["users"] = Value::Array(new);
-        } else {
-            let same: Vec<Value> = users
-                .iter()
-                .filter_map(|u| Some(json!({"user": user_ref(&uid(u)?)})))
-                .collect();
-            l["users"] = Value::Array(same);
-        }
-        if let Some(o) = l.as_object_mut() {
-            o.remove("rendered_schedule_entries");
-            o.remove("rendered_coverage_percentage");
-        }
-        new_layers.push(l);
-    }
-    if !get_order {
-        new_layers.reverse();
-    }
-    out["schedule_layers"] = Value::Array(new_layers);
-    strip(&mut out);
-    Ok(Some(out))
-}
-
-fn strip(v: &mut Value) {
-    if let Some(o) = v.as_object_mut() {
-        for k in READ_ONLY {
-            o.remove(*k);
-        }
-        if o.get("description").is_some_and(Value::is_null) {
-            o.remove("description");
-        }
-    }
-}
-
-/// An object as a `PUT` would restore it: without what PagerDuty fills in (rendered
-/// entries: everyone's shifts), so the backup stays small and holds only what it must.
-fn restorable(v: &Value) -> Value {
-    let mut v = v.clone();
-    strip(&mut v);
-    for l in v
-        .get_mut("schedule_layers")
-        .and_then(Value::as_array_mut)
-        .into_iter()
-        .flatten()
-    {
-        if let Some(o) = l.as_object_mut() {
-            o.remove("rendered_schedule_entries");
-            o.remove("rendered_coverage_percentage");
-        }
-    }
-    v
-}
-
-fn layer_ids(sched: &Value) -> Vec<String> {
-    sched
-        .get("schedule_layers")
-        .and_then(Value::as_array)
-        .map(|ls| ls.iter().filter_map(|l| json::string(l, "id")).collect())
-        .unwrap_or_default()
 }
 
 impl<'a, T: Transport> Runner<'a, T> {
@@ -353,11 +166,28 @@ impl<'a, T: Transport> Runner<'a, T> {
         while !self.busy.borrow_mut().insert(o.id.clone()) {
             self.t.sleep(50).await;
         }
-        let r = self.object_turn(o, key, &at, &what, &step, w, to, r).await;
+        // Another leaver's write already made this row's change (it read the object fresh and
+        // found it as planned): nothing to read or write.
+        let done_by_another = self
+            .shared_edits
+            .borrow()
+            .get(&o.id)
+            .is_some_and(|v| !v.iter().any(|e| e.line == r.line));
+        let out = if done_by_another {
+            r.did.push(format!(
+                "{what} ({}): {} taken out in the same write as another leaver",
+                o.id, w.name
+            ));
+            Ok(())
+        } else {
+            self.object_turn(o, key, &at, &what, &step, w, to, r).await
+        };
         self.busy.borrow_mut().remove(&o.id);
-        r
+        out
     }
 
+    /// One read-change-write turn on a policy or schedule: this row's change, and every
+    /// other leaver of the run still named in it, in one write.
     #[allow(clippy::too_many_arguments)]
     async fn object_turn(
         &self,
@@ -370,13 +200,21 @@ impl<'a, T: Transport> Runner<'a, T> {
         to: Option<&str>,
         r: &mut RowResult,
     ) -> Result<(), RowError> {
-        let (at, what, step) = (at.to_string(), what.to_string(), step.to_string());
+        let schedule = key == "schedule";
+        let apply = |cur: &Value, me: &str, to: Option<&str>, parts: &[String]| {
+            if schedule {
+                edit_schedule(cur, me, to, parts, true)
+            } else {
+                edit_policy(cur, me, to, parts)
+            }
+        };
         let mut kept = false;
+        let mut sent = false;
         for tries in 1..=MAX_TRIES {
             let fresh = self
-                .again(Method::Get, &at, None)
+                .again(Method::Get, at, None)
                 .await
-                .map_err(|e| explain(&step, &e))?;
+                .map_err(|e| explain(step, &e))?;
             let fresh = fresh.get(key).cloned().unwrap_or_default();
             if !kept {
                 r.before.push(
@@ -384,60 +222,101 @@ impl<'a, T: Transport> Runner<'a, T> {
                 );
                 kept = true;
             }
-            let edited = if key == "schedule" {
-                edit_schedule(&fresh, &w.user_id, to, &o.parts, false)
-            } else {
-                edit_policy(&fresh, &w.user_id, to, &o.parts)
-            };
-            let body = match edited {
-                Err(()) => return Err(changed(&step, &what)),
+            let mut current = match apply(&fresh, &w.user_id, to, &o.parts) {
+                Err(()) => return Err(changed(step, what)),
+                // Done: by this row's write whose answer was lost, or by another row's.
+                Ok(None) if sent => break,
                 Ok(None) => {
-                    r.did
-                        .push(format!("{what} ({}) no longer names {}", o.id, w.name));
+                    r.did.push(format!(
+                        "{what} ({}) no longer names {} (taken out with another leaver's change, or before this run)",
+                        o.id, w.name
+                    ));
+                    self.shared_done(&o.id, &[r.line]);
                     return Ok(());
                 }
-                Ok(Some(b)) => b,
+                Ok(Some(v)) => v,
+            };
+            // The run's other leavers in this object, each only where it still is as planned.
+            let others: Vec<SharedEdit> = self
+                .shared_edits
+                .borrow()
+                .get(&o.id)
+                .map(|v| v.iter().filter(|e| e.line != r.line).cloned().collect())
+                .unwrap_or_default();
+            let mut with = vec![];
+            for e in &others {
+                if let Ok(Some(v)) = apply(&current, &e.user_id, e.replacement.as_deref(), &e.parts)
+                {
+                    current = v;
+                    with.push(e);
+                }
+            }
+            let reversed = schedule && self.layers_reversed.get() != Some(false);
+            let body = if reversed {
+                in_put_order(&current)
+            } else {
+                current.clone()
             };
             match self
-                .call(Method::Put, &at, Some(&json!({ key: body })))
+                .call(Method::Put, at, Some(&json!({ key: body })))
                 .await
             {
                 Ok(_) => {
-                    if key == "schedule" {
-                        self.layer_order(&at, &fresh, &w.user_id, to, &o.parts, &step)
-                            .await?;
+                    if schedule && self.layers_reversed.get().is_none() {
+                        self.layer_order(at, &fresh, &current, step).await?;
                     }
-                    r.did.push(format!(
-                        "{what} ({}): {}",
-                        o.id,
-                        match &w.replacement {
-                            Some((_, n)) => format!("{} → {n}", w.name),
-                            None => format!("removed {}", w.name),
-                        }
-                    ));
-                    return Ok(());
+                    let mut lines = vec![r.line];
+                    lines.extend(with.iter().map(|e| e.line));
+                    self.shared_done(&o.id, &lines);
+                    if !with.is_empty() {
+                        let names: Vec<&str> = with.iter().map(|e| e.name.as_str()).collect();
+                        r.did.push(format!(
+                            "{what} ({}): in the same write, also {} (leaving too)",
+                            o.id,
+                            names.join(", ")
+                        ));
+                    }
+                    break;
                 }
                 // Lost: read it again before anything is sent again.
                 Err(e) if lost(&e) && tries < MAX_TRIES => {
+                    sent = true;
                     self.t
                         .sleep(crate::paging::backoff_ms(tries, &e, self.t.jitter()))
                         .await;
                 }
-                Err(e) => return Err(explain(&step, &e)),
+                Err(e) => return Err(explain(step, &e)),
+            }
+            if tries == MAX_TRIES {
+                return Err(changed(step, what));
             }
         }
-        Err(changed(&step, &what))
+        r.did.push(format!(
+            "{what} ({}): {}",
+            o.id,
+            match &w.replacement {
+                Some((_, n)) => format!("{} → {n}", w.name),
+                None => format!("removed {}", w.name),
+            }
+        ));
+        Ok(())
     }
 
-    /// After a schedule PUT: its layers must come back in the order they had. If the account
-    /// does not reverse them on GET (the quirk may be fixed), write them again in GET order.
+    /// The rows at `lines` are done with object `id`.
+    fn shared_done(&self, id: &str, lines: &[u64]) {
+        if let Some(v) = self.shared_edits.borrow_mut().get_mut(id) {
+            v.retain(|e| !lines.contains(&e.line));
+        }
+    }
+
+    /// After the run's first schedule write: its layers must come back in the order they had.
+    /// If they do not, the account does not reverse them on GET (the quirk may be fixed): write
+    /// them again in GET order, and from then on write every schedule so, unchecked.
     async fn layer_order(
         &self,
         at: &str,
         fresh: &Value,
-        me: &str,
-        to: Option<&str>,
-        parts: &[String],
+        current: &Value,
         step: &str,
     ) -> Result<(), RowError> {
         let back = self
@@ -446,14 +325,17 @@ impl<'a, T: Transport> Runner<'a, T> {
             .map_err(|e| explain(step, &e))?;
         let back = back.get("schedule").cloned().unwrap_or_default();
         let (was, now) = (layer_ids(fresh), layer_ids(&back));
-        if was == now || was.len() < 2 {
+        if was.len() < 2 {
+            return Ok(()); // One layer shows nothing: ask again at the next write.
+        }
+        if was == now {
+            self.layers_reversed.set(Some(true));
             return Ok(());
         }
-        if let Ok(Some(body)) = edit_schedule(fresh, me, to, parts, true) {
-            self.again(Method::Put, at, Some(&json!({ "schedule": body })))
-                .await
-                .map_err(|e| explain(step, &e))?;
-        }
+        self.layers_reversed.set(Some(false));
+        self.again(Method::Put, at, Some(&json!({ "schedule": current })))
+            .await
+            .map_err(|e| explain(step, &e))?;
         Ok(())
     }
 

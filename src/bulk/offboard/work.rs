@@ -2,6 +2,35 @@
 //! the run: each object with what the plan expects to find in it, so the run can tell an
 //! object edited since the plan from one it already changed.
 
+/// A leaver of the run still to be taken out of a policy or schedule: whichever row writes
+/// that object first makes every such change in the one write (the others then find it done).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct SharedEdit {
+    pub line: u64,
+    pub user_id: String,
+    pub name: String,
+    pub replacement: Option<String>,
+    pub parts: Vec<String>,
+}
+
+impl OffboardWork {
+    /// This row's changes to policies and schedules, by object id, for [`SharedEdit`]s.
+    pub fn shared(&self, line: u64) -> impl Iterator<Item = (String, SharedEdit)> + '_ {
+        self.policies.iter().chain(&self.schedules).map(move |o| {
+            (
+                o.id.clone(),
+                SharedEdit {
+                    line,
+                    user_id: self.user_id.clone(),
+                    name: self.name.clone(),
+                    replacement: self.replacement.as_ref().map(|(id, _)| id.clone()),
+                    parts: o.parts.clone(),
+                },
+            )
+        })
+    }
+}
+
 /// One open incident's change.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum IncidentEdit {

@@ -229,6 +229,13 @@ pub struct Runner<'a, T: Transport> {
     /// Objects (policies, schedules) a row is reading and writing: rows run at once, and two
     /// read-change-write turns on one object would undo each other, so each waits its turn.
     pub(crate) busy: std::cell::RefCell<std::collections::BTreeSet<String>>,
+    /// Offboarding: the leavers still to be taken out of each policy or schedule (by id).
+    pub(crate) shared_edits: std::cell::RefCell<
+        std::collections::BTreeMap<String, Vec<crate::bulk::offboard::work::SharedEdit>>,
+    >,
+    /// Whether the account lists schedule layers on GET in the reverse of PUT order
+    /// (PagerDuty's quirk), once the first schedule write has shown it.
+    pub(crate) layers_reversed: Cell<Option<bool>>,
 }
 
 impl<'a, T: Transport> Runner<'a, T> {
@@ -247,6 +254,8 @@ impl<'a, T: Transport> Runner<'a, T> {
             licences_out: Default::default(),
             licences_left: Default::default(),
             busy: Default::default(),
+            shared_edits: Default::default(),
+            layers_reversed: Cell::new(None),
         }
     }
 
@@ -473,6 +482,14 @@ impl<'a, T: Transport> Runner<'a, T> {
     /// rows not started when the run is cancelled are reported as stopped with nothing done.
     pub async fn run(&self, plan: &Plan, concurrency: usize, done: &dyn Fn(RowResult)) {
         *self.licences_left.borrow_mut() = plan.licences_free.clone();
+        for row in &plan.rows {
+            if let Work::Offboard(w) = &row.work {
+                let mut shared = self.shared_edits.borrow_mut();
+                for (id, e) in w.shared(row.line) {
+                    shared.entry(id).or_default().push(e);
+                }
+            }
+        }
         let created = if plan.new_teams.is_empty() || !self.go_on().await {
             vec![]
         } else {

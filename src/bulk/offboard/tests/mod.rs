@@ -80,10 +80,13 @@ fn a_file_of_emails_alone_checks_and_bad_rows_say_what_to_write() {
         "\u{feff}{export}\nAna,ana@example.com,Responder,SRE,Europe/London,Platform\n"
     ));
     assert_eq!((c.valid(), c.rows[0].key.as_str()), (1, "ana@example.com"));
-    // "Offboard…" names one person, or one placeholder whose replacement is asked for.
-    let one = one_person_file("ana@example.com").unwrap();
-    assert_eq!(checked(&one).valid(), 1);
-    let c = checked(&one_person_file("PDEL001").unwrap());
+    // "Offboard…" names people, or placeholders whose replacement is asked for.
+    let named = |p: &[&str]| people_file(&p.iter().map(|s| s.to_string()).collect::<Vec<_>>());
+    assert_eq!(
+        checked(&named(&["ana@example.com", "bo@example.com"]).unwrap()).valid(),
+        2
+    );
+    let c = checked(&named(&["PDEL001"]).unwrap());
     assert!(
         problems(&c)[0].starts_with("replacement: is empty"),
         "{:?}",
@@ -96,8 +99,10 @@ fn a_file_of_emails_alone_checks_and_bad_rows_say_what_to_write() {
         "",
         "P12",
     ] {
-        assert_eq!(one_person_file(crafted), None, "{crafted:?}");
+        assert_eq!(named(&["ok@example.com", crafted]), None, "{crafted:?}");
     }
+    assert_eq!(named(&[]), None);
+    assert_eq!(named(&["ok@example.com"; MAX_NAMED + 1]), None);
     // The template's rows are refused as they are.
     let t = crate::bulk::template(Kind::Offboard);
     assert_eq!(checked(&t).valid(), 0);
@@ -225,7 +230,7 @@ fn the_plan_shows_every_change_and_refuses_gaps() {
     // Without a replacement, a level left with only a deleted user's placeholder is a gap.
     let p2 = plan(&fake, "email,then\ncarl@example.com,keep\n");
     assert!(
-        said(&p2, 2).contains("policy Legacy, level 1 would have nobody (Carl is its only target)"),
+        said(&p2, 2).contains("policy Legacy, level 1 would have nobody (Carl is its only target"),
         "{}",
         said(&p2, 2)
     );
@@ -470,6 +475,22 @@ fn two_people_in_one_policy_and_layer_are_both_replaced_when_their_rows_run_at_o
         [json!("U2"), json!("U7")],
         "Carl out (Dee was there), Ana → Ben"
     );
+    // One write per object for both: whichever row comes first makes both changes.
+    let puts = |path: &str| {
+        fake.writes()
+            .iter()
+            .filter(|(m, p)| *m == Method::Put && p == path)
+            .count()
+    };
+    assert_eq!(
+        (puts("/escalation_policies/P1"), puts("/schedules/S1")),
+        (1, 1)
+    );
+    assert!(
+        done.iter()
+            .any(|r| r.did.iter().any(|d| d.contains("in the same write"))),
+        "{done:#?}"
+    );
 }
 
 #[test]
@@ -551,4 +572,27 @@ fn layers_keep_their_order_whether_or_not_the_account_reverses_them_on_get() {
             "same_order {same_order}"
         );
     }
+}
+
+#[test]
+fn two_leavers_without_replacements_who_together_empty_a_level_are_errors() {
+    let fake = Fake::new(state(), 0.0);
+    // Each alone leaves the other in level 1 of Payments; together they leave nobody.
+    let p = plan(
+        &fake,
+        "email,incidents,then\nana@example.com,resolve,keep\ncarl@example.com,,keep\n",
+    );
+    for line in [2, 3] {
+        let row = said(&p, line);
+        assert!(
+            row.contains("policy Payments, level 1 would have nobody"),
+            "{row}"
+        );
+    }
+    let p = plan(&fake, "email,then\ncarl@example.com,keep\n");
+    assert!(
+        said(&p, 2).contains("policy Payments, level 1: remove Carl (leaves Ana)"),
+        "{}",
+        said(&p, 2)
+    );
 }
