@@ -113,7 +113,7 @@ impl File {
         match self {
             File::Users(c) => users::plan::users(c, account, opts),
             File::Services(c) => services::plan::services(c, account),
-            File::Offboard(c) => offboard::plan::offboard(c, account),
+            File::Offboard(c) => offboard::plan::offboard(c, account, opts.me.as_deref()),
         }
     }
 

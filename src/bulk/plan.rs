@@ -83,16 +83,21 @@ impl RowPlan {
     }
 }
 
-/// Choices a person makes before planning.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+/// Choices a person makes before planning, and who they are.
+#[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Options {
     /// Create teams the file names that the account lacks (otherwise those rows are errors).
     pub create_teams: bool,
+    /// The signed-in person's e-mail: offboarding refuses to take them out mid-run.
+    pub me: Option<String>,
 }
 
 impl Default for Options {
     fn default() -> Self {
-        Options { create_teams: true }
+        Options {
+            create_teams: true,
+            me: None,
+        }
     }
 }
 

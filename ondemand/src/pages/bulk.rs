@@ -312,9 +312,13 @@ impl BulkCtx {
         let read = self.read.get()?.ok()?;
         let create_teams = self.create_teams.get();
         let file = source.file.as_ref().ok()?;
-        Some(Arc::new(
-            file.plan(&read.account, plan::Options { create_teams }),
-        ))
+        Some(Arc::new(file.plan(
+            &read.account,
+            plan::Options {
+                create_teams,
+                me: self.host.with_value(|h| h.email()),
+            },
+        )))
     }
 }
 

@@ -16,7 +16,7 @@ use crate::models::role_label;
 use std::collections::BTreeSet;
 
 /// Plans an offboarding file against `account` (its `oncall` read for the file's people).
-pub fn offboard(checked: &Checked<Leaver>, account: &Account) -> Plan {
+pub fn offboard(checked: &Checked<Leaver>, account: &Account, me: Option<&str>) -> Plan {
     // Placeholders some row of the file replaces (the others are only pointed out).
     let replaced: BTreeSet<String> = checked
         .rows
@@ -49,6 +49,7 @@ pub fn offboard(checked: &Checked<Leaver>, account: &Account) -> Plan {
             oc: &account.oncall,
             replaced: &replaced,
             bare: &bare,
+            me,
             changes: vec![],
             problems: vec![],
         };
@@ -88,6 +89,7 @@ struct Planner<'a> {
     replaced: &'a BTreeSet<String>,
     /// Leavers of the file with no replacement: their places are gone too.
     bare: &'a BTreeSet<String>,
+    me: Option<&'a str>,
     changes: Vec<String>,
     problems: Vec<Problem>,
 }
@@ -141,6 +143,13 @@ impl Planner<'_> {
             Who::Placeholder(id) => {
                 let name = self.placeholder_name(id)?;
                 (id.clone(), name, None)
+            }
+            Who::Email(email) if self.me.is_some_and(|me| me.eq_ignore_ascii_case(email)) => {
+                self.problem(
+                    "email",
+                    format!("{email} is you, the person signed in: offboarding yourself would end this session part way; ask another Global Admin to offboard you"),
+                );
+                return None;
             }
             Who::Email(email) => {
                 let Some(u) = self.account.user_by_email(email) else {

@@ -160,6 +160,7 @@ fn missing_teams_are_created_or_reported() {
         text,
         Options {
             create_teams: false,
+            ..Default::default()
         },
     );
     assert_eq!(plan.rows[0].action, Action::Error);

@@ -151,8 +151,14 @@ fn PlanBody(plan: Arc<Plan>, read: Arc<Read>, noun: &'static str) -> impl IntoVi
             .with_untracked(|s| {
                 let file = s.as_ref()?.file.as_ref().ok()?;
                 Some(
-                    file.plan(&read.account, plan::Options { create_teams: true })
-                        .new_teams,
+                    file.plan(
+                        &read.account,
+                        plan::Options {
+                            create_teams: true,
+                            me: None,
+                        },
+                    )
+                    .new_teams,
                 )
             })
             .unwrap_or_default()

@@ -596,3 +596,28 @@ fn two_leavers_without_replacements_who_together_empty_a_level_are_errors() {
         said(&p, 2)
     );
 }
+
+#[test]
+fn the_signed_in_person_cannot_offboard_themselves() {
+    let fake = Fake::new(state(), 0.0);
+    let file = File::check(
+        Kind::Offboard,
+        b"email,replacement\nana@example.com,ben@example.com\n",
+        &|z| Some(z.to_string()),
+    )
+    .unwrap();
+    let account = block_on(read(&fake, &file.reads(0.0), |_, _, _| {}))
+        .unwrap()
+        .account;
+    let opts = crate::bulk::plan::Options {
+        me: Some("ANA@example.com".into()),
+        ..Default::default()
+    };
+    let p = file.plan(&account, opts);
+    assert!(
+        said(&p, 2).contains("is you, the person signed in"),
+        "{}",
+        said(&p, 2)
+    );
+    assert_eq!(p.to_write(), 0);
+}
