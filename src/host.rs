@@ -110,6 +110,10 @@ pub enum Entry {
     MountCredentials,
     /// `unmount_credentials()`: it goes.
     UnmountCredentials,
+    /// `mount_audit(el, host)`: the Audit page into `el` (a new one replaces the last).
+    MountAudit,
+    /// `unmount_audit()`: it goes.
+    UnmountAudit,
 }
 
 impl Entry {
@@ -126,6 +130,8 @@ impl Entry {
             Entry::UnmountUserExtras => "unmount_user_extras",
             Entry::MountCredentials => "mount_credentials",
             Entry::UnmountCredentials => "unmount_credentials",
+            Entry::MountAudit => "mount_audit",
+            Entry::UnmountAudit => "unmount_audit",
         }
     }
 
@@ -136,6 +142,7 @@ impl Entry {
             Entry::MountToken => Entry::UnmountToken,
             Entry::MountUserExtras => Entry::UnmountUserExtras,
             Entry::MountCredentials => Entry::UnmountCredentials,
+            Entry::MountAudit => Entry::UnmountAudit,
             other => other,
         }
     }

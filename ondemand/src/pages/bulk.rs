@@ -254,16 +254,26 @@ fn scope_button(host: &Host, scopes: Vec<String>) -> AnyView {
 }
 
 impl BulkCtx {
-    /// Offboarding, with a file of the one person `email` checked.
+    /// Offboarding, with a file of the one person `email` checked; a deleted user's
+    /// placeholder (its id, from the Audit page) gets an empty `replacement` to fill in, as
+    /// a placeholder can only be replaced.
     fn offboard(self, email: &str) {
         if self.run.state.get_untracked().is_some() && !self.run.finished.get_untracked() {
             return;
         }
         self.kind.set(Kind::Offboard);
-        self.take(
-            format!("{email} (from the user page)"),
-            format!("email\n{email}\n").as_bytes(),
-        );
+        let (name, file) = if pdscope::bulk::offboard::looks_like_id(email) {
+            (
+                format!("{email} (a deleted user's placeholder, from the audit)"),
+                format!("email,replacement\n{email},\n"),
+            )
+        } else {
+            (
+                format!("{email} (from the user page)"),
+                format!("email\n{email}\n"),
+            )
+        };
+        self.take(name, file.as_bytes());
     }
 
     /// A new file: its check replaces the last file's plan (not a run's report).
