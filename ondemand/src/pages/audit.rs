@@ -148,28 +148,28 @@ pub fn audit_view(a: Audit) -> impl IntoView {
         services::Finding::ALL.iter().map(|f| f.label()).collect();
     view! {
         {cut}
-        <section class="card" aria-label="Roles and licences">
+        <section class="card">
             <h2>"Roles and licences"</h2>
             {licences_view(&a)}
         </section>
-        <section class="card" aria-label="People">
+        <section class="card">
             <h2>"People"</h2>
             <p>
                 "\"No way to reach them\": no high-urgency notification rule to a phone, an SMS number or a push device (e-mail alone wakes nobody). "
                 "\"Not on call anywhere\": in no live schedule layer and on no escalation policy, directly or through a schedule (stakeholders, who cannot be on call, are left out)."
             </p>
-            <AuditTable label="People" noun="people" columns=people::COLUMNS export=&people::EXPORT_COLUMNS
+            <AuditTable label="People table" noun="people" columns=people::COLUMNS export=&people::EXPORT_COLUMNS
                 rows=people_rows filters=people_filters link=Some(to_user as fn(&str) -> AppRoute) />
         </section>
-        <section class="card" aria-label="Services">
+        <section class="card">
             <h2>"Services"</h2>
-            <AuditTable label="Services" noun="services" columns=services::COLUMNS export=&services::EXPORT_COLUMNS
+            <AuditTable label="Services table" noun="services" columns=services::COLUMNS export=&services::EXPORT_COLUMNS
                 rows=service_rows filters=service_filters link=Some(to_service as fn(&str) -> AppRoute) />
         </section>
-        <section class="card" aria-label="Deleted users' placeholders">
+        <section class="card">
             <h2>"Deleted users' placeholders"</h2>
             <p>"Policies and schedules that still name a deleted user (PagerDuty leaves a placeholder: a user whose link is gone). Nobody is paged in their place."</p>
-            <AuditTable label="Placeholders" noun="placeholders" columns=services::PLACEHOLDER_COLUMNS export=&services::PLACEHOLDER_EXPORT
+            <AuditTable label="Placeholders table" noun="placeholders" columns=services::PLACEHOLDER_COLUMNS export=&services::PLACEHOLDER_EXPORT
                 rows=place_rows filters=vec![] link=None />
             {replace_view(a.placeholders)}
         </section>
