@@ -384,7 +384,8 @@ fn hostile_account() -> pdscope::audit::account::Account {
 }
 
 #[wasm_bindgen_test]
-async fn the_audit_shows_hostile_names_as_text_filters_by_finding_and_links_replace_to_offboarding() {
+async fn the_audit_shows_hostile_names_as_text_filters_by_finding_and_links_replace_to_offboarding()
+{
     let el = common::container();
     let audit = pdscope::audit::audit(&hostile_account());
     let _h = leptos::mount::mount_to(el.clone(), move || {
@@ -394,29 +395,60 @@ async fn the_audit_shows_hostile_names_as_text_filters_by_finding_and_links_repl
     let text = el.text_content().unwrap();
     assert!(text.contains("<img src=x onerror=alert(1)>"), "{text}");
     assert!(text.contains("<b>x</b>@example.com"));
-    assert!(el.query_selector("img").unwrap().is_none(), "no element from a name");
+    assert!(
+        el.query_selector("img").unwrap().is_none(),
+        "no element from a name"
+    );
     assert!(el.query_selector("b").unwrap().is_none());
-    assert!(text.contains("did not let this token read the licences"), "the refusal is said");
+    assert!(
+        text.contains("did not let this token read the licences"),
+        "the refusal is said"
+    );
     // Only https links: the service's javascript: URL is in no href.
     assert!(!el.inner_html().contains("javascript:"));
     // The people table links each row to the person's page.
-    let people = el.query_selector("[aria-label='People table']").unwrap().unwrap();
+    let people = el
+        .query_selector("[aria-label='People table']")
+        .unwrap()
+        .unwrap();
     let links = people.query_selector_all("a").unwrap();
     assert_eq!(links.length(), 2);
     assert_eq!(
-        links.item(1).unwrap().unchecked_into::<web_sys::Element>().get_attribute("href").as_deref(),
+        links
+            .item(1)
+            .unwrap()
+            .unchecked_into::<web_sys::Element>()
+            .get_attribute("href")
+            .as_deref(),
         Some("/users/PU2")
     );
     // "Admins" keeps only the admin.
-    let select: web_sys::HtmlSelectElement = el.query_selector("select").unwrap().unwrap().unchecked_into();
+    let select: web_sys::HtmlSelectElement = el
+        .query_selector("select")
+        .unwrap()
+        .unwrap()
+        .unchecked_into();
     select.set_value("Admins");
-    select.dispatch_event(&web_sys::Event::new("change").unwrap()).unwrap();
+    select
+        .dispatch_event(&web_sys::Event::new("change").unwrap())
+        .unwrap();
     common::sleep(30).await;
     let rows = people.query_selector_all("tbody tr").unwrap();
     assert_eq!(rows.length(), 1);
-    assert!(rows.item(0).unwrap().text_content().unwrap().contains("PU1@example.com"));
+    assert!(rows
+        .item(0)
+        .unwrap()
+        .text_content()
+        .unwrap()
+        .contains("PU1@example.com"));
     // Replace… names the placeholder's id for the offboarding file.
     let replace = el.query_selector(".placeholders a").unwrap().unwrap();
-    assert_eq!(replace.get_attribute("href").as_deref(), Some("/import?offboard=PGONE01"));
-    assert_eq!(replace.text_content().unwrap(), "Replace <img src=x onerror=alert(1)> Former…");
+    assert_eq!(
+        replace.get_attribute("href").as_deref(),
+        Some("/import?offboard=PGONE01")
+    );
+    assert_eq!(
+        replace.text_content().unwrap(),
+        "Replace <img src=x onerror=alert(1)> Former…"
+    );
 }

@@ -309,7 +309,7 @@ pub fn AuditTable(
             {choice}
             <TableTools table=table noun=noun />
         </div>
-        <div class="list">
+        <div class="list audit-list">
             <TableView table=table label=label empty="None found." link=to />
         </div>
     }
