@@ -6,16 +6,18 @@
 #   scripts/bench.sh check   the import's check on large files (native, release build)
 #   scripts/bench.sh offboard  50 people offboarded from 2,000 users at 50 ms a request:
 #                            requests, 429s and time against PagerDuty's script (native, simulated)
-#   scripts/bench.sh         all five
+#   scripts/bench.sh audit   the Audit page's reads: 10,000 users at 50 ms a request (native, virtual clock)
+#   scripts/bench.sh         all six
 set -euo pipefail
 cd "$(dirname "$0")/.."
 WHAT=${1:-all}
 # The native benchmarks need cargo only; the others a browser.
-case "$WHAT" in check | offboard) ;; *) scripts/bootstrap.sh --browsers ;; esac
+case "$WHAT" in check | offboard | audit) ;; *) scripts/bootstrap.sh --browsers ;; esac
 export PATH="$HOME/.cargo/bin:$PWD/node_modules/.bin:$PATH"
 if [ "$WHAT" = check ] || [ "$WHAT" = all ]; then cargo run -q --release --example check_speed; fi
 if [ "$WHAT" = offboard ] || [ "$WHAT" = all ]; then cargo run -q --release --example offboard_bench; fi
-case "$WHAT" in check | offboard) exit 0 ;; esac
+if [ "$WHAT" = audit ] || [ "$WHAT" = all ]; then cargo run -q --release --example audit_bench; fi
+case "$WHAT" in check | offboard | audit) exit 0 ;; esac
 trunk build --release --dist target/release-dist
 # An optimised sandbox, so that its own CPU time does not blur the fixed per-request latency.
 cargo build -q --profile server -p pd-sandbox

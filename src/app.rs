@@ -143,12 +143,21 @@ pub fn Shell(
                 AppRoute::Service(id) => view! { <ServiceDetail id=id /> }.into_any(),
                 AppRoute::Users => view! { <UsersPage /> }.into_any(),
                 AppRoute::User(id) => view! { <UserDetail id=id /> }.into_any(),
-                AppRoute::Token => view! {
-                    <RequireAuth what="Token">
-                        <OnDemand what="the token inspector" entry=crate::host::Entry::MountToken />
-                    </RequireAuth>
+                // Pages of the second module, mounted in a box (one arm: each view costs the
+                // first load).
+                r @ (AppRoute::Token | AppRoute::Audit) => {
+                    let (what, entry) = if r == AppRoute::Token {
+                        ("the token inspector", crate::host::Entry::MountToken)
+                    } else {
+                        ("the audit", crate::host::Entry::MountAudit)
+                    };
+                    view! {
+                        <RequireAuth what=r.title()>
+                            <OnDemand what=what entry=entry />
+                        </RequireAuth>
+                    }
+                    .into_any()
                 }
-                .into_any(),
                 // Signed out (or after sign-out, which unloads the module), the same prompt as
                 // every other page: never a blank page.
                 AppRoute::Import => view! {

@@ -117,6 +117,10 @@ pub enum Entry {
     /// `offboard_soon(emails)`: the Import page opens on offboarding with a file of these
     /// people (one e-mail a line) checked, when it is next shown.
     OffboardSoon,
+    /// `mount_audit(el, host)`: the Audit page into `el` (a new one replaces the last).
+    MountAudit,
+    /// `unmount_audit()`: it goes.
+    UnmountAudit,
 }
 
 impl Entry {
@@ -134,6 +138,8 @@ impl Entry {
             Entry::MountCredentials => "mount_credentials",
             Entry::UnmountCredentials => "unmount_credentials",
             Entry::OffboardSoon => "offboard_soon",
+            Entry::MountAudit => "mount_audit",
+            Entry::UnmountAudit => "unmount_audit",
         }
     }
 
@@ -144,6 +150,7 @@ impl Entry {
             Entry::MountToken => Entry::UnmountToken,
             Entry::MountUserExtras => Entry::UnmountUserExtras,
             Entry::MountCredentials => Entry::UnmountCredentials,
+            Entry::MountAudit => Entry::UnmountAudit,
             other => other,
         }
     }

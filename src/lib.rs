@@ -14,7 +14,7 @@
 //!   inspector) live in `ondemand/`, a second WebAssembly module loaded when they are opened;
 //!   `host` names the calls across that seam on both sides.
 //!
-//! The pure modules (from `bulk` down, except `browser`) use no browser API and are tested
+//! The pure modules (from `audit` down, except `browser`) use no browser API and are tested
 //! with plain `cargo test`; the views and the browser glue build only for `wasm32`.
 //!
 //! ## Layers
@@ -27,6 +27,7 @@
 //! - `components`
 //! - `context`, `nav`, `client`
 //! - `auth`, `task`
+//! - `audit`
 //! - `bulk`
 //! - `browser`
 //! - `paging`, `inspect`, `refresh`
@@ -35,6 +36,7 @@
 //! - `csvfile`, `host`, `json`, `numfmt`, `pkce`, `timefmt`, `url`
 
 pub mod api;
+pub mod audit;
 pub mod bulk;
 pub mod config;
 pub mod credentials;

@@ -13,6 +13,7 @@ pub enum AppRoute {
     User(String),
     Token,
     Import,
+    Audit,
     NotFound,
 }
 
@@ -28,6 +29,7 @@ impl AppRoute {
             AppRoute::User(id) => format!("/users/{}", crate::url::encode(id)),
             AppRoute::Token => "/token".into(),
             AppRoute::Import => "/import".into(),
+            AppRoute::Audit => "/audit".into(),
             AppRoute::NotFound => "/not-found".into(),
         }
     }
@@ -51,6 +53,7 @@ impl AppRoute {
             ["users", s] => id(s).map_or(AppRoute::NotFound, AppRoute::User),
             ["token"] => AppRoute::Token,
             ["import"] => AppRoute::Import,
+            ["audit"] => AppRoute::Audit,
             _ => AppRoute::NotFound,
         }
     }
@@ -64,6 +67,7 @@ impl AppRoute {
             AppRoute::Users | AppRoute::User(_) => "Users",
             AppRoute::Token => "Token",
             AppRoute::Import => "Import",
+            AppRoute::Audit => "Audit",
             AppRoute::NotFound => "Not found",
         }
     }
@@ -145,6 +149,7 @@ mod tests {
             "/users/U1",
             "/token",
             "/import",
+            "/audit",
         ];
         for s in samples {
             let r = AppRoute::parse(s);

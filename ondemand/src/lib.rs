@@ -1,6 +1,6 @@
 //! pdscope's pages that most visits never open, as a second WebAssembly module, so the first
 //! load of the app does not carry them: the Import page (bulk jobs: check, plan, run, report),
-//! the token inspector, the user page's notification rules and team roles, and the credentials
+//! the Audit page, the token inspector, the user page's notification rules and team roles, and the credentials
 //! file picker. The app
 //! fetches `ondemand.js` and `ondemand_bg.wasm` when someone opens one of them (or exports for
 //! import) and calls the entry points below, named on both sides by `pdscope::host::Entry`. Everything here is this crate's alone, so Cargo, not
@@ -41,6 +41,7 @@ mod entries {
         static TOKEN: RefCell<Option<Box<dyn Any>>> = const { RefCell::new(None) };
         static USER: RefCell<Option<Box<dyn Any>>> = const { RefCell::new(None) };
         static CREDENTIALS: RefCell<Option<Box<dyn Any>>> = const { RefCell::new(None) };
+        static AUDIT: RefCell<Option<Box<dyn Any>>> = const { RefCell::new(None) };
     }
 
     /// `Entry::Mount`: the Import page into `el`; `host` is the app's session.
@@ -132,6 +133,22 @@ mod entries {
     #[wasm_bindgen]
     pub fn unmount_credentials() {
         let old = CREDENTIALS.with(|m| m.borrow_mut().take());
+        drop(old);
+    }
+
+    /// `Entry::MountAudit`: the Audit page into `el` (a new one replaces the last).
+    #[wasm_bindgen]
+    pub fn mount_audit(el: web_sys::HtmlElement, host: js_sys::Function) {
+        console_error_panic_hook::set_once();
+        let handle = crate::pages::audit::mount(el, host);
+        let old = AUDIT.with(|m| m.borrow_mut().replace(Box::new(handle)));
+        drop(old);
+    }
+
+    /// `Entry::UnmountAudit`: removes it (the app calls it when its page goes).
+    #[wasm_bindgen]
+    pub fn unmount_audit() {
+        let old = AUDIT.with(|m| m.borrow_mut().take());
         drop(old);
     }
 

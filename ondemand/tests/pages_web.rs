@@ -352,3 +352,103 @@ async fn a_routing_key_shows_dots_until_revealed() {
     common::sleep(20).await;
     assert_eq!(code(), "•".repeat(32));
 }
+
+/// An account with a hostile name in every kind of object the Audit page shows, a person
+/// nothing pages and a deleted user's placeholder.
+fn hostile_account() -> pdscope::audit::account::Account {
+    use pdscope::audit::account::{Account, Service, User};
+    use pdscope::bulk::offboard::oncall::{self, Policy};
+    use pdscope::json::FromJson;
+    use serde_json::json;
+    let bad = "<img src=x onerror=alert(1)>";
+    let user = |id: &str, name: &str, role: &str| {
+        User::from_json(&json!({"id": id, "name": name, "email": format!("{id}@example.com"), "role": role,
+            "html_url": format!("https://acme.pagerduty.com/users/{id}"),
+            "contact_methods": [{"id": "C1", "type": "email_contact_method", "address": "<b>x</b>@example.com"}],
+            "notification_rules": [{"id": "R1", "urgency": "high", "contact_method": {"id": "C1", "type": "email_contact_method_reference"}}]}))
+        .unwrap()
+    };
+    Account {
+        users: vec![user("PU1", bad, "admin"), user("PU2", "Ada", "limited_user")],
+        teams: Default::default(),
+        team_roles: Default::default(),
+        services: vec![Service::from_json(&json!({"id": "PS1", "name": bad, "html_url": "javascript:alert(2)",
+            "escalation_policy": {"id": "PP1"}, "teams": [], "integrations": []})).unwrap()],
+        policies: vec![Policy::from_json(&json!({"id": "PP1", "name": bad, "escalation_rules": [
+            {"id": "R", "targets": [{"id": "PU1", "type": "user_reference", "self": "https://x"}]},
+            {"id": "R2", "targets": [{"id": "PGONE01", "type": "user_reference", "summary": format!("{bad} Former"), "self": null, "deleted_at": "2025-11-03T16:20:00Z"}]}]})).unwrap()],
+        schedules: vec![oncall::schedule(&json!({"id": "PX1", "name": "Nights", "schedule_layers": []}), 0.0).unwrap()],
+        licences: Err("PagerDuty did not let this token read the licences".into()),
+        cut: vec![],
+    }
+}
+
+#[wasm_bindgen_test]
+async fn the_audit_shows_hostile_names_as_text_filters_by_finding_and_links_replace_to_offboarding()
+{
+    let el = common::container();
+    let audit = pdscope::audit::audit(&hostile_account());
+    let _h = leptos::mount::mount_to(el.clone(), move || {
+        pdscope_ondemand::pages::audit::audit_view(audit)
+    });
+    common::sleep(30).await;
+    let text = el.text_content().unwrap();
+    assert!(text.contains("<img src=x onerror=alert(1)>"), "{text}");
+    assert!(text.contains("<b>x</b>@example.com"));
+    assert!(
+        el.query_selector("img").unwrap().is_none(),
+        "no element from a name"
+    );
+    assert!(el.query_selector("b").unwrap().is_none());
+    assert!(
+        text.contains("did not let this token read the licences"),
+        "the refusal is said"
+    );
+    // Only https links: the service's javascript: URL is in no href.
+    assert!(!el.inner_html().contains("javascript:"));
+    // The people table links each row to the person's page.
+    let people = el
+        .query_selector("[aria-label='People table']")
+        .unwrap()
+        .unwrap();
+    let links = people.query_selector_all("a").unwrap();
+    assert_eq!(links.length(), 2);
+    assert_eq!(
+        links
+            .item(1)
+            .unwrap()
+            .unchecked_into::<web_sys::Element>()
+            .get_attribute("href")
+            .as_deref(),
+        Some("/users/PU2")
+    );
+    // "Admins" keeps only the admin.
+    let select: web_sys::HtmlSelectElement = el
+        .query_selector("select")
+        .unwrap()
+        .unwrap()
+        .unchecked_into();
+    select.set_value("Admins");
+    select
+        .dispatch_event(&web_sys::Event::new("change").unwrap())
+        .unwrap();
+    common::sleep(30).await;
+    let rows = people.query_selector_all("tbody tr").unwrap();
+    assert_eq!(rows.length(), 1);
+    assert!(rows
+        .item(0)
+        .unwrap()
+        .text_content()
+        .unwrap()
+        .contains("PU1@example.com"));
+    // Replace… names the placeholder's id for the offboarding file.
+    let replace = el.query_selector(".placeholders a").unwrap().unwrap();
+    assert_eq!(
+        replace.get_attribute("href").as_deref(),
+        Some("/import?offboard=PGONE01")
+    );
+    assert_eq!(
+        replace.text_content().unwrap(),
+        "Replace <img src=x onerror=alert(1)> Former…"
+    );
+}

@@ -45,6 +45,7 @@ pub fn Header() -> impl IntoView {
         AppRoute::Services,
         AppRoute::Users,
         AppRoute::Import,
+        AppRoute::Audit,
         AppRoute::Token,
     ];
     let me = use_context::<MeCtx>()

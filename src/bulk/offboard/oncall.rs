@@ -18,6 +18,8 @@ pub struct Person {
     pub id: String,
     pub name: String,
     pub deleted: bool,
+    /// When a placeholder's user was deleted, as PagerDuty says (its format is not known).
+    pub deleted_at: Option<String>,
 }
 
 impl FromJson for Person {
@@ -29,6 +31,7 @@ impl FromJson for Person {
                 .unwrap_or_default(),
             deleted: v.get("self").is_some_and(Value::is_null)
                 || v.get("deleted_at").is_some_and(|d| !d.is_null()),
+            deleted_at: json::text(v, "deleted_at"),
         })
     }
 }
