@@ -51,7 +51,7 @@ async fn shell_renders_header_navigation_and_home() {
             .filter_map(|n| n.text_content())
             .collect()
     };
-    assert_eq!(links, vec!["Services", "Users", "Import", "Token"]);
+    assert_eq!(links, vec!["Services", "Users", "Import", "Audit", "Token"]);
     let text = el.text_content().unwrap();
     assert!(text.contains("test-client"), "{text}");
     assert!(text.contains("api.eu.pagerduty.com"), "{text}");
