@@ -56,6 +56,33 @@ impl HasId for crate::models::TeamMember {
     }
 }
 
+/// Any listed object as PagerDuty sent it: one paging instantiation serves every list a
+/// bulk job or the audit reads (each a type of its own would each cost the module a copy).
+#[derive(Clone)]
+pub struct Raw(pub Value);
+
+impl FromJson for Raw {
+    fn from_json(v: &Value) -> Option<Raw> {
+        v.is_object().then(|| Raw(v.clone()))
+    }
+}
+
+impl HasId for Raw {
+    /// The object's id; a team member (`{"user":…,"role":…}`) is known by its user's.
+    fn id(&self) -> &str {
+        self.0
+            .get("id")
+            .or_else(|| self.0.get("user").and_then(|u| u.get("id")))
+            .and_then(Value::as_str)
+            .unwrap_or_default()
+    }
+}
+
+/// The `rows` that read as `T`.
+pub fn items<T: FromJson>(rows: &[Raw]) -> Vec<T> {
+    rows.iter().filter_map(|r| T::from_json(&r.0)).collect()
+}
+
 /// The offsets still to fetch after a first page of `page_size` rows, given `total`, never
 /// asking past the ceiling.
 pub fn plan_offsets(total: u64, page_size: u64) -> Vec<u64> {

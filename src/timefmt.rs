@@ -23,6 +23,20 @@ pub fn rfc3339(ms: f64) -> String {
     iso(ms).replacen(' ', "T", 1).replace(" UTC", "Z")
 }
 
+/// A local time `2026-11-29 14:03:07 …` (as `browser::local_time` gives it) for a download's
+/// name: `2026-11-29-140307`, so two downloads on one day are two files, not `name (1).csv`.
+pub fn file_stamp(local_time: &str) -> String {
+    local_time
+        .chars()
+        .take(19)
+        .filter_map(|c| match c {
+            '0'..='9' | '-' => Some(c),
+            ' ' => Some('-'),
+            _ => None,
+        })
+        .collect()
+}
+
 /// Howard Hinnant's days-to-civil algorithm.
 fn civil_from_days(z: i64) -> (i64, u32, u32) {
     let z = z + 719_468;

@@ -8,7 +8,7 @@ use crate::api::ApiError;
 use crate::bulk::account::{members_path, LICENCES_PATH, TEAMS_PATH, USERS_PATH};
 use crate::bulk::offboard::oncall::{self, Policy, Schedule};
 use crate::json::{self, FromJson};
-use crate::paging::{self, HasId, PageSource};
+use crate::paging::{self, items, PageSource, Raw};
 use futures::stream::{self, StreamExt};
 use serde_json::Value;
 use std::collections::BTreeMap;
@@ -201,27 +201,6 @@ pub struct Account {
     pub cut: Vec<String>,
 }
 
-/// Any listed object: one paging instantiation for every list.
-#[derive(Clone)]
-struct Obj(Value);
-
-impl FromJson for Obj {
-    fn from_json(v: &Value) -> Option<Obj> {
-        v.is_object().then(|| Obj(v.clone()))
-    }
-}
-
-impl HasId for Obj {
-    /// The object's id; a team member (`{"user":…,"role":…}`) is known by its user's.
-    fn id(&self) -> &str {
-        self.0
-            .get("id")
-            .or_else(|| self.0.get("user").and_then(|u| u.get("id")))
-            .and_then(Value::as_str)
-            .unwrap_or_default()
-    }
-}
-
 /// Reads the account for the audit: seven kinds of list, each paged with
 /// [`paging::DEFAULT_CONCURRENCY`] requests at a time, one list after another (the teams'
 /// member lists [`paging::DEFAULT_CONCURRENCY`] teams at a time, so never more in flight).
@@ -234,7 +213,7 @@ pub async fn read<S: PageSource>(
 ) -> Result<Account, ApiError> {
     let conc = paging::DEFAULT_CONCURRENCY;
     let list = |path: String, key: &'static str| async move {
-        let l = paging::fetch_all::<Obj, _>(source, &path, key, conc, |d, t| progress(key, d, t))
+        let l = paging::fetch_all::<Raw, _>(source, &path, key, conc, |d, t| progress(key, d, t))
             .await?;
         Ok::<_, ApiError>(l)
     };
@@ -264,7 +243,7 @@ pub async fn read<S: PageSource>(
     let mut members = stream::iter(teams.keys().cloned())
         .map(|id| async move {
             let l =
-                paging::fetch_all::<Obj, _>(source, &members_path(&id), "members", 1, |_, _| {})
+                paging::fetch_all::<Raw, _>(source, &members_path(&id), "members", 1, |_, _| {})
                     .await;
             (id, l)
         })
@@ -319,8 +298,4 @@ pub async fn read<S: PageSource>(
         licences,
         cut: cuts,
     })
-}
-
-fn items<T: FromJson>(rows: &[Obj]) -> Vec<T> {
-    rows.iter().filter_map(|r| T::from_json(&r.0)).collect()
 }

@@ -8,6 +8,7 @@
 
 pub mod account;
 pub mod people;
+pub mod row;
 pub mod services;
 
 use account::Account;

@@ -77,17 +77,8 @@ impl Finding {
     }
 }
 
-/// One person's row.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct Row {
-    pub id: String,
-    pub html_url: Option<String>,
-    /// One per [`COLUMNS`].
-    pub cells: Vec<String>,
-    /// One per [`EXPORT_COLUMNS`].
-    pub export: Vec<String>,
-    pub findings: Vec<Finding>,
-}
+/// One person's row: cells per [`COLUMNS`], export per [`EXPORT_COLUMNS`].
+pub type Row = super::row::Row<Finding>;
 
 pub fn is_stakeholder(role: &str) -> bool {
     role.starts_with("read_only")

@@ -57,15 +57,8 @@ impl Finding {
     }
 }
 
-/// One service's row.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct Row {
-    pub id: String,
-    pub html_url: Option<String>,
-    pub cells: Vec<String>,
-    pub export: Vec<String>,
-    pub findings: Vec<Finding>,
-}
+/// One service's row: cells per [`COLUMNS`], export per [`EXPORT_COLUMNS`].
+pub type Row = super::row::Row<Finding>;
 
 /// Whether every level of `p` is one person (a single user target, no schedule).
 pub fn one_person(p: &Policy) -> bool {

@@ -9,7 +9,7 @@ use super::services::account::AService;
 use super::users::account::AUser;
 use crate::api::ApiError;
 use crate::json::{self, FromJson};
-use crate::paging::{self, HasId, PageSource};
+use crate::paging::{self, items, PageSource, Raw};
 use serde_json::Value;
 use std::collections::BTreeMap;
 
@@ -189,31 +189,6 @@ pub struct Read {
     pub account: Account,
     /// Rows of the main list (users or services) past the 10,000-row ceiling.
     pub not_listed: u64,
-}
-
-/// Any listed object: one paging instantiation serves every read (size).
-#[derive(Clone)]
-struct Raw(Value);
-
-impl FromJson for Raw {
-    fn from_json(v: &Value) -> Option<Raw> {
-        v.is_object().then(|| Raw(v.clone()))
-    }
-}
-
-impl HasId for Raw {
-    /// The object's id; a team member (`{"user":…,"role":…}`) is known by its user's.
-    fn id(&self) -> &str {
-        self.0
-            .get("id")
-            .or_else(|| self.0.get("user").and_then(|u| u.get("id")))
-            .and_then(Value::as_str)
-            .unwrap_or_default()
-    }
-}
-
-fn items<T: FromJson>(rows: &[Raw]) -> Vec<T> {
-    rows.iter().filter_map(|r| T::from_json(&r.0)).collect()
 }
 
 /// A single (not paged) read the token may not be allowed: `None` when PagerDuty refuses it

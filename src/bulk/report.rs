@@ -248,16 +248,11 @@ pub fn failed_rows(file: &dyn CheckedFile, report: &[ReportRow]) -> String {
 /// (as `browser::local_time` gives it): `pdscope-import-users-report-2026-11-29-140307.csv`.
 /// Two runs on one day download two files, not `report (1).csv`.
 pub fn file_name(kind: super::kind::Kind, what: &str, local_time: &str) -> String {
-    let stamp: String = local_time
-        .chars()
-        .take(19)
-        .filter_map(|c| match c {
-            '0'..='9' | '-' => Some(c),
-            ' ' => Some('-'),
-            _ => None,
-        })
-        .collect();
-    format!("pdscope-import-{}-{what}-{stamp}.csv", kind.noun())
+    format!(
+        "pdscope-import-{}-{what}-{}.csv",
+        kind.noun(),
+        crate::timefmt::file_stamp(local_time)
+    )
 }
 
 /// Names the row in each report line as the file did: `Ada Lovelace <ada@example.com>` for a

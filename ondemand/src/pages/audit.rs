@@ -108,30 +108,27 @@ pub fn AuditPage(host: Host) -> impl IntoView {
     }
 }
 
+/// People or services as the table shows them, each tagged with its findings' labels.
+fn audit_rows<F: Copy>(
+    rows: &[pdscope::audit::row::Row<F>],
+    label: fn(F) -> &'static str,
+) -> Vec<AuditRow> {
+    rows.iter()
+        .map(|r| AuditRow {
+            id: r.id.clone(),
+            cells: r.cells.clone(),
+            export: r.export.clone(),
+            tags: r.findings.iter().map(|&f| label(f)).collect(),
+        })
+        .collect()
+}
+
 /// What the audit found, section by section.
 pub fn audit_view(a: Audit) -> impl IntoView {
     let cut = (!a.cut.is_empty())
         .then(|| view! { <p class="warnings" role="alert">{a.cut.join(". ")}"."</p> });
-    let people_rows: Vec<AuditRow> = a
-        .people
-        .iter()
-        .map(|r| AuditRow {
-            id: r.id.clone(),
-            cells: r.cells.clone(),
-            export: r.export.clone(),
-            tags: r.findings.iter().map(|f| f.label()).collect(),
-        })
-        .collect();
-    let service_rows: Vec<AuditRow> = a
-        .services
-        .iter()
-        .map(|r| AuditRow {
-            id: r.id.clone(),
-            cells: r.cells.clone(),
-            export: r.export.clone(),
-            tags: r.findings.iter().map(|f| f.label()).collect(),
-        })
-        .collect();
+    let people_rows = audit_rows(&a.people, pdscope::audit::people::Finding::label);
+    let service_rows = audit_rows(&a.services, pdscope::audit::services::Finding::label);
     let place_rows: Vec<AuditRow> = a
         .placements
         .iter()

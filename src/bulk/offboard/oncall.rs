@@ -7,7 +7,7 @@
 use crate::api::ApiError;
 use crate::bulk::users::account::AUser;
 use crate::json::{self, FromJson};
-use crate::paging::{self, HasId, PageSource};
+use crate::paging::{self, HasId, PageSource, Raw};
 use serde_json::Value;
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -263,21 +263,6 @@ impl FromJson for Entry {
 impl HasId for Entry {
     fn id(&self) -> &str {
         &self.key
-    }
-}
-
-#[derive(Clone)]
-struct Raw(Value);
-
-impl FromJson for Raw {
-    fn from_json(v: &Value) -> Option<Raw> {
-        v.is_object().then(|| Raw(v.clone()))
-    }
-}
-
-impl HasId for Raw {
-    fn id(&self) -> &str {
-        self.0.get("id").and_then(Value::as_str).unwrap_or_default()
     }
 }
 

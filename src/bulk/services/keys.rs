@@ -210,16 +210,10 @@ pub fn csv(keys: &[RoutingKey], region: Option<Region>) -> String {
 
 /// The keys file's name.
 pub fn file_name(local_time: &str) -> String {
-    let stamp: String = local_time
-        .chars()
-        .take(19)
-        .filter_map(|c| match c {
-            '0'..='9' | '-' => Some(c),
-            ' ' => Some('-'),
-            _ => None,
-        })
-        .collect();
-    format!("pdscope-routing-keys-{stamp}.csv")
+    format!(
+        "pdscope-routing-keys-{}.csv",
+        crate::timefmt::file_stamp(local_time)
+    )
 }
 
 #[cfg(test)]
