@@ -7,7 +7,7 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import { launch, setup, signIn, storedSession, ROOT } from './lib.mjs';
+import { launch, setup, signIn, storedSession, ROOT, readDownload } from './lib.mjs';
 
 let browser;
 before(async () => { browser = await launch(); });
@@ -29,11 +29,6 @@ async function axe(page, label) {
   assert.deepEqual(bad, [], `${label}: ${JSON.stringify(bad, null, 1)}`);
 }
 
-async function readDownload(download) {
-  const chunks = [];
-  for await (const c of await download.createReadStream()) chunks.push(c);
-  return Buffer.concat(chunks).toString('utf8');
-}
 
 /** The card whose heading is `name`. */
 function card(page, name) {

@@ -6,7 +6,7 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import path from 'node:path';
-import { launch, setup, signIn, storedSession, ROOT } from './lib.mjs';
+import { launch, setup, signIn, storedSession, ROOT, choose, plan, runToEnd, writes, readDownload } from './lib.mjs';
 
 let browser;
 before(async () => { browser = await launch(); });
@@ -54,37 +54,10 @@ async function openImport(t, { email = 'admin@example.com' } = {}) {
   await t.page.getByRole('heading', { name: 'Import', level: 1 }).waitFor();
 }
 
-async function choose(page, name, text) {
-  await page.locator('input[type=file]').setInputFiles({ name, mimeType: 'text/csv', buffer: Buffer.from(text) });
-  // (The last file's summary may still be on show for a moment.)
-  const summary = page.locator('.check-summary', { hasText: `${name}: ` });
-  await summary.waitFor();
-  return (await summary.textContent()).trim();
-}
 
-async function plan(page) {
-  await page.getByRole('button', { name: /^Plan (against PagerDuty|again)$/ }).click();
-  await page.locator('.plan-summary').waitFor({ timeout: 60000 });
-  return (await page.locator('.plan-summary').textContent()).trim();
-}
 
-async function runToEnd(page, label, timeout = 240000) {
-  await page.getByRole('button', { name: label }).click();
-  await page.locator('.run-progress', { hasText: /Finished\.|Cancelled\./ }).waitFor({ timeout });
-  return (await page.locator('.run-progress').textContent()).trim();
-}
 
-function writes(page) {
-  const seen = [];
-  page.on('request', (r) => { if (['POST', 'PUT', 'DELETE'].includes(r.method()) && !r.url().includes('/oauth/')) seen.push(`${r.method()} ${r.url()}`); });
-  return seen;
-}
 
-async function readDownload(download) {
-  const chunks = [];
-  for await (const c of await download.createReadStream()) chunks.push(c);
-  return Buffer.concat(chunks).toString('utf8');
-}
 
 /** The same read as import_check.py, in the test itself, repeating a request the sandbox's
  * injected faults fail (PagerDuty's Python client gives up on a 5xx). */

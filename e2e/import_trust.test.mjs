@@ -4,32 +4,18 @@
 // accounted for, no duplicate, and no change the plan did not show.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { launch, setup, signIn, storedSession } from './lib.mjs';
+import { launch, setup, storedSession, runToEnd, openImport, choose, plan } from './lib.mjs';
 
 let browser;
 before(async () => { browser = await launch(); });
 after(async () => { await browser?.close(); });
 
-async function openImport(t) {
-  await signIn(t, { from: '/' });
-  await t.page.getByText('You are signed in.').waitFor();
-  await t.page.getByRole('navigation').getByRole('link', { name: 'Import' }).click();
-  await t.page.getByText('What to do').waitFor();
-}
 
 async function planFile(page, name, text) {
-  await page.locator('input[type=file]').setInputFiles({ name, mimeType: 'text/csv', buffer: Buffer.from(text) });
-  await page.locator('.check-summary', { hasText: `${name}: ` }).waitFor();
-  await page.getByRole('button', { name: /^Plan (against PagerDuty|again)$/ }).click();
-  await page.locator('.plan-summary').waitFor({ timeout: 60000 });
-  return (await page.locator('.plan-summary').textContent()).trim();
+  await choose(page, name, text);
+  return plan(page);
 }
 
-async function runToEnd(page, label) {
-  await page.getByRole('button', { name: label }).click();
-  await page.locator('.run-progress', { hasText: /Finished\.|Cancelled\./ }).waitFor({ timeout: 120000 });
-  return (await page.locator('.run-progress').textContent()).trim();
-}
 
 async function api(t, path, init = {}) {
   const token = (await storedSession(t.page)).access_token;
@@ -51,7 +37,7 @@ test('no licence left: the plan says so, and the run makes what fits and asks fo
     await t.page.getByText(`This file creates ${n} new users who need a Full User licence, and PagerDuty says ${free} ${free === 1 ? 'is' : 'are'} free`, { exact: false }).waitFor();
     const posts = [];
     t.page.on('request', (r) => { if (r.method() === 'POST' && r.url().endsWith('/users')) posts.push(r.url()); });
-    const progress = await runToEnd(t.page, `Import ${n} users`);
+    const progress = await runToEnd(t.page, `Import ${n} users`, 120000);
     assert.match(progress, new RegExp(`^${free} done, 3 failed, 0 left\\.`));
     // The run took only the licences the plan counted: nothing was refused, nothing asked twice.
     assert.equal(posts.length, free, 'a create for each free licence, then none');
@@ -66,7 +52,7 @@ test('writes not listed yet and the account lock: every row made exactly once', 
   try {
     await openImport(t);
     await planFile(t.page, 'twelve.csv', people('lag.', 12));
-    const progress = await runToEnd(t.page, 'Import 12 users');
+    const progress = await runToEnd(t.page, 'Import 12 users', 120000);
     assert.match(progress, /^12 done, 0 failed, 0 left\./);
     await new Promise((r) => setTimeout(r, 1600));
     const { body } = await api(t, '/users?query=lag.&limit=100');
@@ -93,7 +79,7 @@ test('someone made between plan and run is neither duplicated nor changed', asyn
     // An admin with that e-mail appears after the plan read the account.
     const made = await api(t, '/users', { method: 'POST', body: JSON.stringify({ user: { type: 'user', name: 'An Admin', email: 'late@example.com', role: 'admin' } }) });
     assert.equal(made.status, 201);
-    const progress = await runToEnd(t.page, 'Import 1 user');
+    const progress = await runToEnd(t.page, 'Import 1 user', 120000);
     assert.match(progress, /^0 done, 1 failed/);
     await t.page.getByRole('region', { name: 'Report' }).getByText(/exists now .* Plan again to see the change/).waitFor();
     const { body } = await api(t, `/users/${made.body.user.id}`);

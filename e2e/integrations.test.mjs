@@ -6,7 +6,7 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import path from 'node:path';
-import { launch, setup, signIn, storedSession, ROOT } from './lib.mjs';
+import { launch, setup, storedSession, ROOT, choose, plan, runToEnd, openImport } from './lib.mjs';
 
 let browser;
 before(async () => { browser = await launch(); });
@@ -21,30 +21,9 @@ function servicesFile(prefix, n) {
   return rows.join('\r\n') + '\r\n';
 }
 
-async function openImport(t) {
-  await signIn(t, { from: '/' });
-  await t.page.getByText('You are signed in.').waitFor();
-  await t.page.getByRole('navigation').getByRole('link', { name: 'Import' }).click();
-  await t.page.getByRole('heading', { name: 'Import', level: 1 }).waitFor();
-  await t.page.getByLabel('Services').check();
-}
 
-async function choose(page, name, text) {
-  await page.locator('input[type=file]').setInputFiles({ name, mimeType: 'text/csv', buffer: Buffer.from(text) });
-  await page.locator('.check-summary', { hasText: `${name}: ` }).waitFor();
-}
 
-async function plan(page) {
-  await page.getByRole('button', { name: /^Plan (against PagerDuty|again)$/ }).click();
-  await page.locator('.plan-summary').waitFor({ timeout: 60000 });
-  return (await page.locator('.plan-summary').textContent()).trim();
-}
 
-async function runToEnd(page, label) {
-  await page.getByRole('button', { name: label }).click();
-  await page.locator('.run-progress', { hasText: /Finished\.|Cancelled\./ }).waitFor({ timeout: 240000 });
-  return (await page.locator('.run-progress').textContent()).trim();
-}
 
 async function download(page, button) {
   const [d] = await Promise.all([page.waitForEvent('download'), page.getByRole('button', { name: button }).click()]);
@@ -66,7 +45,7 @@ test('20 services imported get one integration each; keys masked, only in the ke
   // New services refuse integrations for a moment, as PagerDuty's can: the run waits.
   const t = await setup(browser, { args: [...FAST, '--integration-create-lag-ms', '1500'], config: { scopes: ['write'] } });
   try {
-    await openImport(t);
+    await openImport(t, { kind: 'Services' });
     const file = servicesFile('Keyed', 20);
     await choose(t.page, 'keyed.csv', file);
     assert.equal(await plan(t.page), '20 services: 20 create, 0 update, 0 add, 0 unchanged, 0 error.');
@@ -123,7 +102,7 @@ test('20 services imported get one integration each; keys masked, only in the ke
 test('with a fifth of answers lost, every service still gets exactly one integration', async () => {
   const t = await setup(browser, { args: [...FAST, '--lost-response-rate', '0.2'], config: { scopes: ['write'] } });
   try {
-    await openImport(t);
+    await openImport(t, { kind: 'Services' });
     await choose(t.page, 'lossy.csv', servicesFile('Lossy', 20));
     assert.equal(await plan(t.page), '20 services: 20 create, 0 update, 0 add, 0 unchanged, 0 error.');
     assert.match(await runToEnd(t.page, 'Import 20 services'), /^20 done, 0 failed/);

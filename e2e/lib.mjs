@@ -231,3 +231,52 @@ export async function startRelay({ identity, origin, secret, clientId = 'pdscope
   }
   return { url, output: () => output, stop: () => new Promise((r) => { proc.once('exit', r); proc.kill('SIGINT'); }) };
 }
+
+// The Import page, as the import, offboarding, integrations and audit tests drive it.
+
+/** Signs in and opens Import through the header's link; with `kind`, picks it ("Services",
+ * "Offboard people"). */
+export async function openImport(t, { kind } = {}) {
+  await signIn(t, { from: '/' });
+  await t.page.getByText('You are signed in.').waitFor();
+  await t.page.getByRole('navigation').getByRole('link', { name: 'Import' }).click();
+  await t.page.getByText('What to do').waitFor();
+  if (kind) await t.page.getByLabel(kind).check();
+}
+
+/** Gives the Import page a CSV file; the check's summary line for it. */
+export async function choose(page, name, text) {
+  await page.locator('input[type=file]').setInputFiles({ name, mimeType: 'text/csv', buffer: Buffer.from(text) });
+  // (The last file's summary may still be on show for a moment.)
+  const summary = page.locator('.check-summary', { hasText: `${name}: ` });
+  await summary.waitFor();
+  return (await summary.textContent()).trim();
+}
+
+/** Plans against the sandbox; the plan's summary line. */
+export async function plan(page) {
+  await page.getByRole('button', { name: /^Plan (against PagerDuty|again)$/ }).click();
+  await page.locator('.plan-summary').waitFor({ timeout: 60000 });
+  return (await page.locator('.plan-summary').textContent()).trim();
+}
+
+/** Presses the run's button (`label`) and waits for the run to finish; its progress line. */
+export async function runToEnd(page, label, timeout = 240000) {
+  await page.getByRole('button', { name: label }).click();
+  await page.locator('.run-progress', { hasText: /Finished\.|Cancelled\./ }).waitFor({ timeout });
+  return (await page.locator('.run-progress').textContent()).trim();
+}
+
+/** Every POST, PUT and DELETE the page sends from now on (not the sign-in's). */
+export function writes(page) {
+  const seen = [];
+  page.on('request', (r) => { if (['POST', 'PUT', 'DELETE'].includes(r.method()) && !r.url().includes('/oauth/')) seen.push(`${r.method()} ${r.url()}`); });
+  return seen;
+}
+
+/** A download's text. */
+export async function readDownload(download) {
+  const chunks = [];
+  for await (const c of await download.createReadStream()) chunks.push(c);
+  return Buffer.concat(chunks).toString('utf8');
+}

@@ -7,7 +7,7 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import path from 'node:path';
-import { launch, setup, signIn, storedSession, ROOT } from './lib.mjs';
+import { launch, setup, storedSession, ROOT, choose, plan, runToEnd, writes, readDownload, openImport } from './lib.mjs';
 
 let browser;
 before(async () => { browser = await launch(); });
@@ -24,30 +24,9 @@ const FILE = [
   'team-policy@example.com,user@example.com,,keep',
 ].join('\n') + '\n';
 
-async function openOffboard(t) {
-  await signIn(t, { from: '/' });
-  await t.page.getByText('You are signed in.').waitFor();
-  await t.page.getByRole('navigation').getByRole('link', { name: 'Import' }).click();
-  await t.page.getByText('What to do').waitFor();
-  await t.page.getByLabel('Offboard people').check();
-}
 
-async function choose(page, name, text) {
-  await page.locator('input[type=file]').setInputFiles({ name, mimeType: 'text/csv', buffer: Buffer.from(text) });
-  await page.locator('.check-summary', { hasText: `${name}: ` }).waitFor();
-}
 
-async function plan(page) {
-  await page.getByRole('button', { name: /^Plan (against PagerDuty|again)$/ }).click();
-  await page.locator('.plan-summary').waitFor({ timeout: 60000 });
-  return (await page.locator('.plan-summary').textContent()).trim();
-}
 
-function writes(page) {
-  const seen = [];
-  page.on('request', (r) => { if (['POST', 'PUT', 'DELETE'].includes(r.method()) && !r.url().includes('/oauth/')) seen.push(`${r.method()} ${r.url()}`); });
-  return seen;
-}
 
 async function api(t, token, method, p, body) {
   const r = await fetch(`${t.sb.api}${p}`, {
@@ -73,14 +52,9 @@ function pythonCheck(t, token, extra) {
   return JSON.parse(execFileSync(python, [path.join(ROOT, 'e2e/py/offboard_check.py'), t.sb.api, token, 'admin@example.com', ...PEOPLE, ...extra]).toString());
 }
 
-async function runToEnd(page, label) {
-  await page.getByRole('button', { name: label }).click();
-  await page.locator('.run-progress', { hasText: /Finished\.|Cancelled\./ }).waitFor({ timeout: 180000 });
-  return (await page.locator('.run-progress').textContent()).trim();
-}
 
 async function offboardAll(t, { shot } = {}) {
-  await openOffboard(t);
+  await openImport(t, { kind: 'Offboard people' });
   const s = await storedSession(t.page);
   const before = await ids(t, s.access_token);
   assert.equal(before.length, 5);
@@ -106,7 +80,7 @@ async function offboardAll(t, { shot } = {}) {
   assert.deepEqual(t.dialogs, [], 'no hostile name ran');
   assert.deepEqual(sent, [], 'a plan writes nothing');
   if (shot) await t.page.screenshot({ path: path.join(ROOT, 'docs/screenshots', shot), fullPage: true });
-  const progress = await runToEnd(t.page, 'Offboard 5 people');
+  const progress = await runToEnd(t.page, 'Offboard 5 people', 180000);
   if (!/5 done, 0 failed/.test(progress)) {
     assert.fail(`${progress}\n${await t.page.getByRole('region', { name: 'Report' }).textContent()}`);
   }
@@ -129,9 +103,7 @@ test('offboarding the scenario\'s people with replacements: no empty level or la
     assert.ok(seen.incidents.every(([, who]) => !who.some((id) => before.includes(id))), JSON.stringify(seen.incidents));
     // The backup holds the objects as they were.
     const [download] = await Promise.all([t.page.waitForEvent('download'), t.page.getByRole('button', { name: 'Download backup' }).click()]);
-    const chunks = [];
-    for await (const c of await download.createReadStream()) chunks.push(c);
-    const backup = JSON.parse(Buffer.concat(chunks).toString('utf8'));
+    const backup = JSON.parse(await readDownload(download));
     assert.ok(backup.objects.some((o) => o.type === 'schedule' && o.before.name === 'Offboarding Watch'), Object.keys(backup));
     // The same file again: nothing to do.
     const sent = writes(t.page);
@@ -161,7 +133,7 @@ test('offboarding with 10% of answers lost ends the same, each change made once'
 test('"Offboard…" on a user\'s page opens the plan for them; without replacements the sole members are errors and nothing of them changes', async () => {
   const t = await setup(browser, { args: SCENARIO, config: { scopes: ['write'] } });
   try {
-    await openOffboard(t);
+    await openImport(t, { kind: 'Offboard people' });
     const sent = writes(t.page);
     // From the user's page, with the Import page already open once in this tab.
     const s = await storedSession(t.page);
